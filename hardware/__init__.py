@@ -1,0 +1,1 @@
+"""hardware wing of Nanum Kiosk (see DESIGN.md section 1)."""

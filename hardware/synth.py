@@ -1,0 +1,248 @@
+"""Synthetic camera scenes: a label or card composed onto a background.
+
+The virtual camera, the tests and ``bench/scan.py`` all draw their frames
+here, so the demo and the benchmark feed the production scan path with the
+same kind of picture a webcam gives: a printed code under perspective, optics
+blur, sensor noise, and one of the degradations the benchmark measures.
+
+Everything takes an explicit ``numpy.random.Generator`` so a seeded run is
+reproducible bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import cv2
+import numpy as np
+import qrcode
+from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+#: the degradations the benchmark measures, in report order
+CONDITIONS = ("blur", "motion", "noise", "tilt", "low_contrast", "dim", "glare", "jpeg")
+
+_ECC = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
+_SRC_PX = 8  # pixels per module of the label raster the scene is warped from
+_QUIET = 4  # modules of white around the symbol, as printed on our labels
+
+
+def qr_matrix(payload: str, ecc: str = "M") -> np.ndarray:
+    """The QR symbol of ``payload`` (UTF-8) as a bool array, True = dark, no quiet zone."""
+    q = qrcode.QRCode(border=0, error_correction=_ECC[ecc])
+    q.add_data(payload.encode("utf-8"))
+    q.make(fit=True)
+    return np.array(q.get_matrix(), dtype=bool)
+
+
+def qr_image(payload: str, module_px: int = 8, quiet: int = _QUIET, invert: bool = False,
+             ecc: str = "M") -> np.ndarray:
+    """A clean grayscale QR image (dark on light, or light on dark when ``invert``)."""
+    m = qr_matrix(payload, ecc)
+    m = np.pad(m, quiet, constant_values=False)
+    img = np.where(m, 0, 255).astype(np.uint8)
+    if invert:
+        img = 255 - img
+    return cv2.resize(img, None, fx=module_px, fy=module_px, interpolation=cv2.INTER_NEAREST)
+
+
+@lru_cache(maxsize=64)
+def _label_raster(payload: str, invert: bool, card: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A printed label (BGR, ``_SRC_PX`` px/module) and the symbol's corners on it."""
+    m = qr_matrix(payload)
+    n = m.shape[0]
+    s = _SRC_PX
+    paper, ink = 238, 28
+    sym = np.where(np.pad(m, _QUIET, constant_values=False), ink, paper).astype(np.uint8)
+    if invert:
+        sym = (paper + ink - sym.astype(np.int16)).astype(np.uint8)
+    sym = cv2.resize(sym, None, fx=s, fy=s, interpolation=cv2.INTER_NEAREST)
+    side = sym.shape[0]
+    caption = 6 * s
+    if card:
+        # A member card: the code on the right, the centre's name on the left.
+        w = int(side * 1.75)
+        img = np.full((side + caption, w), paper, np.uint8)
+        img[:, w - side:][:side] = sym
+        img[2 * s:5 * s, 2 * s:w - side - 2 * s] = 90
+        cv2.putText(img, "NANUM", (2 * s, side // 2), cv2.FONT_HERSHEY_SIMPLEX, s / 3.0, 40, s // 2)
+        x0 = w - side
+    else:
+        img = np.full((side + caption, side), paper, np.uint8)
+        img[:side] = sym
+        x0 = 0
+    text = payload.rsplit("/", 1)[-1][:12] if payload.isascii() else "NANUM"
+    cv2.putText(img, text, (3 * s, side + 4 * s), cv2.FONT_HERSHEY_SIMPLEX, s / 5.0, 30, max(1, s // 4))
+    q0, q1 = x0 + _QUIET * s, x0 + (_QUIET + n) * s
+    y0, y1 = _QUIET * s, (_QUIET + n) * s
+    corners = np.float32([[q0, y0], [q1, y0], [q1, y1], [q0, y1]])
+    return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), corners
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a label sits in the frame and how it faces the camera."""
+
+    cx: float
+    cy: float
+    module_px: float  # pixels per module at the label's centre
+    angle: float = 0.0  # in-plane rotation, degrees
+    tilt_x: float = 0.0  # rotation about the horizontal axis, degrees
+    tilt_y: float = 0.0  # rotation about the vertical axis, degrees
+
+    def moved(self, rng: np.random.Generator, px: float = 2.0, deg: float = 1.0) -> Placement:
+        """The same placement after a small hand movement."""
+        return replace(self, cx=self.cx + rng.normal(0, px), cy=self.cy + rng.normal(0, px),
+                       angle=self.angle + rng.normal(0, deg),
+                       tilt_x=self.tilt_x + rng.normal(0, deg), tilt_y=self.tilt_y + rng.normal(0, deg))
+
+
+def _homography(size: tuple[int, int], anchor: np.ndarray, pl: Placement, frame_w: int) -> np.ndarray:
+    """Label raster -> frame: a pinhole camera looking at the tilted label."""
+    w, h = size
+    scale = pl.module_px / _SRC_PX
+    centre = anchor.mean(axis=0)
+    pts = (np.float64([[0, 0], [w, 0], [w, h], [0, h]]) - centre) * scale
+    ax, ay, az = (math.radians(v) for v in (pl.tilt_x, pl.tilt_y, pl.angle))
+    rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
+    ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
+    rz = np.array([[math.cos(az), -math.sin(az), 0], [math.sin(az), math.cos(az), 0], [0, 0, 1]])
+    f = float(frame_w)  # about a 53 degree field of view, like a typical webcam
+    p3 = np.c_[pts, np.zeros(4)] @ (rx @ ry @ rz).T
+    z = p3[:, 2] + f
+    dst = np.c_[p3[:, 0] * f / z + pl.cx, p3[:, 1] * f / z + pl.cy]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+
+
+def background(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A cluttered desk-like background (BGR), the same for the same seed."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = rng.uniform(70, 170, 3).astype(np.float32)
+    grad = (xx / width - 0.5) * rng.uniform(-60, 60) + (yy / height - 0.5) * rng.uniform(-60, 60)
+    img = base[None, None, :] + grad[..., None]
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(6, 14))):  # objects on the desk
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        col = tuple(int(c) for c in rng.integers(20, 235, 3))
+        if rng.random() < 0.5:
+            cv2.rectangle(img, (x0, y0), (x0 + int(rng.integers(20, width // 3)),
+                                          y0 + int(rng.integers(20, height // 3))), col, -1)
+        else:
+            cv2.line(img, (x0, y0), (int(rng.integers(0, width)), int(rng.integers(0, height))),
+                     col, int(rng.integers(1, 6)))
+    grain = rng.normal(0, 6, (height // 4 + 1, width // 4 + 1)).astype(np.float32)
+    grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_LINEAR)[:height, :width]
+    img = np.clip(img.astype(np.float32) + grain[..., None], 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(img, (0, 0), 1.2)
+
+
+def compose(bg: np.ndarray, payload: str, pl: Placement, invert: bool = False,
+            card: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Put a label (or a card) onto a copy of ``bg``; returns the frame and the symbol's quad."""
+    raster, corners = _label_raster(payload, invert, card)
+    h, w = raster.shape[:2]
+    frame = bg.copy()
+    H = _homography((w, h), corners, pl, bg.shape[1])
+    # Pre-blur the raster so warping down to a few px per module integrates
+    # light like a sensor does instead of aliasing.
+    sigma = 0.45 * _SRC_PX / max(pl.module_px, 0.5)
+    src = cv2.GaussianBlur(raster, (0, 0), sigma) if sigma > 0.3 else raster
+    quad = cv2.perspectiveTransform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), H)[0]
+    x0, y0 = np.floor(quad.min(axis=0)).astype(int) - 1
+    x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 1
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, bg.shape[1]), min(y1, bg.shape[0])
+    if x1 > x0 and y1 > y0:
+        # Warp only into the label's bounding box: a full-frame warp costs
+        # several ms per 720p frame, which the virtual camera cannot afford.
+        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
+        roi = frame[y0:y1, x0:x1]
+        cv2.warpPerspective(src, shift @ H, (x1 - x0, y1 - y0), dst=roi,
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
+    sym = cv2.perspectiveTransform(corners[None], H)[0]
+    return frame, sym
+
+
+def camera_look(img: np.ndarray, rng: np.random.Generator, noise: float = 3.0) -> np.ndarray:
+    """Optics softness and a little sensor noise, present on every camera frame."""
+    out = cv2.GaussianBlur(img, (0, 0), 0.6)
+    return add_noise(out, rng, noise) if noise > 0 else out
+
+
+def add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Gaussian sensor noise of standard deviation ``sigma`` (grey levels)."""
+    n = rng.normal(0.0, sigma, img.shape[:2]).astype(np.float32)
+    if img.ndim == 3:
+        n = n[..., None]
+    return np.clip(img.astype(np.float32) + n, 0, 255).astype(np.uint8)
+
+
+def _motion_kernel(length: float, angle: float) -> np.ndarray:
+    k = int(math.ceil(length)) | 1
+    ker = np.zeros((k, k), np.float32)
+    c = k // 2
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cv2.line(ker, (round(c - dx * length / 2), round(c - dy * length / 2)),
+             (round(c + dx * length / 2), round(c + dy * length / 2)), 1.0, 1, cv2.LINE_AA)
+    return ker / ker.sum()
+
+
+def degrade(img: np.ndarray, condition: str, rng: np.random.Generator,
+            quad: np.ndarray | None = None) -> np.ndarray:
+    """Apply one benchmark condition (severity drawn from ``rng``) to a camera frame."""
+    f = img
+    if condition == "blur":  # out of focus
+        f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.9, 2.6))
+    elif condition == "motion":  # hand moving during the exposure
+        f = cv2.filter2D(f, -1, _motion_kernel(rng.uniform(3, 13), rng.uniform(0, 180)))
+    elif condition == "noise":  # high sensor gain
+        f = add_noise(f, rng, rng.uniform(14, 34))
+    elif condition == "tilt":  # geometry is set by the placement; keep the camera look
+        pass
+    elif condition == "low_contrast":  # faded print, grey paper
+        lo = rng.uniform(85, 135)
+        span = rng.uniform(18, 42)
+        f = (f.astype(np.float32) * (span / 255.0) + lo).clip(0, 255).astype(np.uint8)
+        f = add_noise(f, rng, 2.5)
+    elif condition == "dim":  # poorly lit corner of the centre
+        f = (f.astype(np.float32) * rng.uniform(0.07, 0.2)).astype(np.uint8)
+        f = add_noise(f, rng, rng.uniform(1.5, 4.0))
+    elif condition == "glare":  # ceiling light reflecting on a laminated card
+        f = _glare(f, rng, quad)
+    elif condition == "jpeg":  # a cheap camera's MJPEG stream
+        q = int(rng.integers(6, 26))
+        ok, buf = cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, q])
+        f = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    elif condition != "clean":
+        raise ValueError(f"unknown condition {condition!r}")
+    return f
+
+
+def _glare(img: np.ndarray, rng: np.random.Generator, quad: np.ndarray | None) -> np.ndarray:
+    h, w = img.shape[:2]
+    if quad is None:
+        cx, cy, size = w / 2, h / 2, min(w, h) / 3
+    else:
+        cx, cy = quad.mean(axis=0)
+        size = float(np.linalg.norm(quad[0] - quad[2])) / 1.41
+    gx = cx + rng.uniform(-0.45, 0.45) * size
+    gy = cy + rng.uniform(-0.45, 0.45) * size
+    sx, sy = rng.uniform(0.12, 0.3, 2) * size
+    yy, xx = np.ogrid[0:h, 0:w]
+    blob = np.exp(-(((xx - gx) / sx) ** 2 + ((yy - gy) / sy) ** 2) / 2).astype(np.float32)
+    amp = rng.uniform(170, 320)
+    out = img.astype(np.float32) * (1 - 0.35 * blob[..., None]) + amp * blob[..., None]
+    return out.clip(0, 255).astype(np.uint8)
+
+
+def random_placement(width: int, height: int, module_px: float, modules: int,
+                     rng: np.random.Generator, tilt: float = 12.0) -> Placement:
+    """A placement that keeps a ``modules``-wide symbol (with quiet zone) inside the frame."""
+    half = (modules + 2 * _QUIET) * module_px / 2 * 1.15
+    cx = rng.uniform(min(half, width / 2), max(width - half, width / 2))
+    cy = rng.uniform(min(half, height / 2), max(height - half, height / 2))
+    return Placement(cx, cy, module_px, angle=rng.uniform(-25, 25),
+                     tilt_x=rng.uniform(-tilt, tilt), tilt_y=rng.uniform(-tilt, tilt))

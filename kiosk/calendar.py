@@ -1,0 +1,53 @@
+"""The centre's calendar: when is it open, and which day is a loan due.
+
+Closed weekdays, Korean public holidays (with substitute holidays, from the
+``holidays`` package) and extra closed dates push a due date to the next open
+day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@lru_cache(maxsize=32)
+def korean_holidays(year: int) -> frozenset[dt.date]:
+    import holidays
+
+    return frozenset(holidays.KR(years=year).keys())
+
+
+@dataclass(frozen=True)
+class CentreCalendar:
+    #: weekday numbers the centre is closed (Monday = 0 ... Sunday = 6)
+    closed_weekdays: frozenset[int] = frozenset({6})
+    extra_closed: frozenset[dt.date] = field(default_factory=frozenset)
+    public_holidays: bool = True
+
+    def is_open(self, day: dt.date) -> bool:
+        if day.weekday() in self.closed_weekdays or day in self.extra_closed:
+            return False
+        return not (self.public_holidays and day in korean_holidays(day.year))
+
+    def next_open_day(self, day: dt.date) -> dt.date:
+        """``day`` itself when open, else the first open day after it."""
+        if len(self.closed_weekdays) >= 7:
+            raise ValueError("a centre closed every weekday has no open day")
+        for _ in range(400):
+            if self.is_open(day):
+                return day
+            day += dt.timedelta(days=1)
+        raise ValueError("no open day within a year")
+
+    def due_date(self, start: dt.date, days: int) -> dt.date:
+        return self.next_open_day(start + dt.timedelta(days=days))
+
+
+def local_date(when: dt.datetime) -> dt.date:
+    """The date in Seoul of an aware UTC time."""
+    return when.astimezone(SEOUL).date()

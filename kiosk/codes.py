@@ -1,0 +1,171 @@
+"""What a scanned or typed payload means (DESIGN.md section 3).
+
+Payloads are ASCII and versioned:
+
+* item label: ``{base_url}/i/{CODE}`` (version 1), e.g.
+  ``https://nanum.example.org/i/T-00042`` -- a phone opens the item's page on
+  the city platform, the kiosk keeps only the code at its end;
+* bare item code typed on screen: ``T-00042`` (``t42`` and ``T00042`` too);
+* member card: ``NKC1-`` + 24 base32 characters of a random token (120 bits)
+  + one check character, so a damaged card is told apart from a foreign code;
+* legacy barcodes already stuck on items (EAN-8/13, UPC-A, Code 128 text):
+  reported as an alias candidate that the catalogue resolves.
+
+Anything else is a :class:`~kiosk.errors.ForeignCode`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from kiosk.errors import BadInput, ForeignCode
+
+DEFAULT_BASE_URL = "https://nanum.example.org"
+CARD_PREFIX = "NKC1-"
+LABEL_PATH = "/i/"
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TOKEN_CHARS = 24  # 24 x 5 bits = 120 bits of randomness
+
+_ITEM_RE = re.compile(r"^([A-Z]{1,3})-?(\d{1,6})$")
+_CARD_RE = re.compile(r"^NKC(\d+)-([A-Z2-7]+)$")
+_LEGACY_RE = re.compile(r"^[\x21-\x7e]{4,48}$")
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A reference to an item by its printed code (``T-00042``)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A member card's secret token (never the membership number)."""
+
+    token: str
+
+    def __repr__(self) -> str:  # keep tokens out of logs
+        return "CardRef(<hidden>)"
+
+
+@dataclass(frozen=True)
+class AliasRef:
+    """A legacy barcode that may be registered as an alias of an item."""
+
+    text: str
+
+
+Code = ItemRef | CardRef | AliasRef
+
+
+def normalise_item_code(text: str) -> str | None:
+    """``t42`` -> ``T-00042``; None when the text is not an item code."""
+    m = _ITEM_RE.match(text.strip().upper())
+    if not m:
+        return None
+    prefix, digits = m.groups()
+    if len(digits) > 5 and digits.startswith("0"):
+        digits = digits.lstrip("0") or "0"
+    return f"{prefix}-{int(digits):05d}" if len(digits) <= 5 else f"{prefix}-{digits}"
+
+
+def item_label_payload(code: str, base_url: str = DEFAULT_BASE_URL) -> str:
+    """The text encoded in an item's QR label."""
+    norm = normalise_item_code(code)
+    if norm is None:
+        raise BadInput("Not an item code: {code}", code=code)
+    return base_url.rstrip("/") + LABEL_PATH + norm
+
+
+def _check_char(body: str) -> str:
+    return _B32[hashlib.sha256(body.encode("ascii")).digest()[0] % 32]
+
+
+def new_card_token() -> str:
+    """A fresh random card token (120 bits) with its check character."""
+    body = "".join(secrets.choice(_B32) for _ in range(_TOKEN_CHARS))
+    return body + _check_char(body)
+
+
+def card_payload(token: str) -> str:
+    """The text encoded in a member card's QR."""
+    return CARD_PREFIX + token
+
+
+def hash_card_token(token: str) -> str:
+    """What the database keeps of a card token: its SHA-256.
+
+    The token has 120 random bits, so a fast hash does not make it guessable.
+    """
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _is_gtin(text: str) -> bool:
+    if not text.isdigit() or len(text) not in (8, 12, 13):
+        return False
+    digits = [int(c) for c in text]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def parse_payload(payload: str, base_url: str = DEFAULT_BASE_URL,
+                  extra_bases: tuple[str, ...] = ()) -> Code:
+    """Tell what a scanned or typed payload is.
+
+    Raises :class:`ForeignCode` for anything that is not ours, and
+    :class:`BadInput` for a label or card of ours that is damaged.
+    """
+    if not isinstance(payload, str):
+        raise ForeignCode("This code is not from a sharing centre.")
+    text = payload.strip()
+    if not text:
+        raise BadInput("The code is empty.")
+    if not text.isascii() or any(ord(c) < 0x20 for c in text):
+        raise ForeignCode("This code is not from a sharing centre.")
+
+    if "://" in text:
+        return _parse_label_url(text, (base_url, *extra_bases))
+
+    upper = text.upper()
+    if upper.startswith("NKC"):
+        m = _CARD_RE.match(upper)
+        if not m:
+            raise BadInput("This member card could not be read. Please ask staff for a new card.")
+        version, token = m.groups()
+        if version != "1":
+            raise BadInput("This member card is from a newer system. Please ask staff.")
+        if len(token) != _TOKEN_CHARS + 1 or _check_char(token[:-1]) != token[-1]:
+            raise BadInput("This member card could not be read. Please ask staff for a new card.")
+        return CardRef(token)
+
+    code = normalise_item_code(upper)
+    if code is not None:
+        return ItemRef(code)
+    if _is_gtin(text) or _LEGACY_RE.match(text):
+        return AliasRef(text)
+    raise ForeignCode("This code is not from a sharing centre.")
+
+
+def _parse_label_url(text: str, bases: tuple[str, ...]) -> ItemRef:
+    try:
+        url = urlsplit(text)
+    except ValueError:
+        raise ForeignCode("This code is not from a sharing centre.") from None
+    for base in bases:
+        b = urlsplit(base.rstrip("/"))
+        if url.netloc.lower() != b.netloc.lower():
+            continue
+        prefix = b.path.rstrip("/") + LABEL_PATH
+        if not url.path.lower().startswith(prefix.lower()):
+            continue
+        tail = url.path[len(prefix):].strip("/")
+        code = normalise_item_code(tail)
+        if code is None:
+            raise BadInput("This label is damaged. Please type the code printed under it.")
+        return ItemRef(code)
+    raise ForeignCode("This code is not from a sharing centre.")

@@ -1,0 +1,80 @@
+"""The one message catalogue every layer uses.
+
+Messages are written in English in the code (the msgid) and translated from
+gettext ``.po`` files under ``kiosk/locale``. Korean is the default language.
+Domain errors carry a msgid and parameters; they are translated only where they
+are shown, in the language of whoever is looking.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LANGUAGE = "ko"
+LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English"}
+DOMAIN = "nanum"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+_state = threading.local()
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return msgid
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """The msgid -> translation table of one language (empty for English)."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def translate(msgid: str, lang: str | None = None, /, **params: Any) -> str:
+    """Translate ``msgid`` into ``lang`` (default: current language) and fill in ``params``."""
+    lang = lang or current_language()
+    text = catalogue(lang).get(msgid, msgid)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            # A broken translation must never hide the message itself.
+            return msgid.format(**params)
+    return text
+
+
+def current_language() -> str:
+    return getattr(_state, "lang", DEFAULT_LANGUAGE)
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    _state.lang = lang
+
+
+_ = translate
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message: an English msgid plus its parameters."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str | None = None) -> str:
+        return translate(self.msgid, lang, **self.params)
+
+    def __str__(self) -> str:  # the current language
+        return self.render()

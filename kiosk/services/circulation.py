@@ -1,0 +1,374 @@
+"""Circulation: checkout, return with a parts count, renewal, holds and waitlist.
+
+Every operation runs in one transaction that checks policy, changes state and
+appends its event; an item outcome that says ``ok`` is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.clock import to_iso
+from kiosk.errors import BadInput, Refused
+from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
+from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+
+OVERRIDABLE = frozenset({"member_expired", "overdue", "limit"})
+
+
+@dataclass(frozen=True)
+class Override:
+    """A staff member's decision to lend despite a member-level rule."""
+
+    staff: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not self.staff.strip() or not self.reason.strip():
+            raise BadInput("An override needs the staff member's name and a reason.")
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    member: MemberView
+    outcomes: list[ItemOutcome]
+
+
+class Circulation:
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.k = kiosk
+
+    # -- checkout -------------------------------------------------------------
+    def checkout(self, member_payload: str, item_payloads: list[str],
+                 override: Override | None = None) -> CheckoutResult:
+        """Lend items to the member whose card was scanned: one outcome per item.
+
+        Each item is committed on its own, so a refusal of one never undoes
+        another. Raises for a card that names no member.
+        """
+        with self.k.reading() as s:
+            member = MemberView.of(self.k.members.resolve(s, member_payload))
+        outcomes = []
+        for payload in item_payloads:
+            try:
+                outcomes.append(self._checkout_one(member.number, payload, override))
+            except Refused as exc:
+                outcomes.append(ItemOutcome(item=exc.item_code or payload, ok=False,
+                                            error=exc.message, reason=exc.reason))
+            except BadInput as exc:
+                outcomes.append(ItemOutcome(item=payload, ok=False, error=exc.message,
+                                            reason=type(exc).__name__.lower()))
+        return CheckoutResult(member, outcomes)
+
+    def _member_refusals(self, s: Session, member: Member, today: dt.date) -> list[Refused]:
+        refusals = []
+        if member.status != "active":
+            refusals.append(Refused("member_suspended",
+                                    "Your membership is suspended. Please see staff."))
+        if dt.date.fromisoformat(member.expires_on) < today:
+            refusals.append(Refused("member_expired",
+                                    "Your membership expired on {date}. Please see staff to renew it.",
+                                    date=member.expires_on))
+        if self.k.policy.block_on_overdue:
+            overdue = s.execute(select(func.count()).select_from(Loan).where(
+                Loan.member_id == member.id, Loan.returned_at.is_(None),
+                Loan.due_on < today.isoformat())).scalar_one()
+            if overdue:
+                refusals.append(Refused("overdue",
+                                        "You have {count} overdue item(s). Please return them first.",
+                                        count=overdue))
+        limit = self.k.policy.limit_for(member.member_type)
+        open_count = s.execute(select(func.count()).select_from(Loan).where(
+            Loan.member_id == member.id, Loan.returned_at.is_(None))).scalar_one()
+        if open_count >= limit:
+            refusals.append(Refused("limit", "You can borrow up to {limit} items at a time.",
+                                    limit=limit))
+        return refusals
+
+    def _checkout_one(self, member_number: str, payload: str,
+                      override: Override | None) -> ItemOutcome:
+        today = self.k.today()
+        with self.k.transaction() as s:
+            member = self.k.members.resolve(s, member_number)
+            item = self.k.catalogue.resolve(s, payload)
+            reservation = self._item_refusal(s, item, member, today)
+            overridden = []
+            for refusal in self._member_refusals(s, member, today):
+                if override is None or refusal.reason not in OVERRIDABLE:
+                    refusal.item_code = item.code
+                    raise refusal
+                overridden.append(refusal.reason)
+            due = self.k.calendar(s).due_date(today, self.k.policy.days_for(item.category))
+            loan = Loan(uid=str(uuid.uuid4()), item_id=item.id, member_id=member.id,
+                        member_type=member.member_type, site=self.k.site,
+                        checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
+                        override_by=override.staff if overridden else None)
+            s.add(loan)
+            item.status = ItemStatus.ON_LOAN
+            item.held_for_member_id = None
+            item.hold_until = None
+            if reservation is not None:
+                reservation.status = "fulfilled"
+            if overridden:
+                self.k.record(s, "override.granted", {"rules": overridden, "item": item.code,
+                                                      "member": member.number,
+                                                      "reason": override.reason}, override.staff)
+            s.flush()
+            self.k.record(s, "loan.checked_out", {
+                "loan": loan.uid, "item": item.code, "member": member.number,
+                "due": loan.due_on, "site": self.k.site,
+                "reservation": reservation.uid if reservation else None},
+                override.staff if overridden else None)
+            return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
+
+    def _item_refusal(self, s: Session, item: Item, member: Member,
+                      today: dt.date) -> Reservation | None:
+        """Raise when the item cannot go to this member; return the hold it fulfils."""
+        def refuse(code: str, msgid: str, **params) -> Refused:
+            r = Refused(code, msgid, **params)
+            r.item_code = item.code
+            return r
+
+        if item.status == ItemStatus.HELD and item.hold_until and item.hold_until < today.isoformat():
+            self._release_hold(s, item, "expired")
+        if item.status == ItemStatus.ON_LOAN:
+            holder = s.execute(select(Loan.member_id).where(
+                Loan.item_id == item.id, Loan.returned_at.is_(None))).scalar_one_or_none()
+            if holder == member.id:
+                raise refuse("already_yours", "You already have this item.")
+            raise refuse("on_loan", "This item is on loan now. You can join the waiting list.")
+        if item.status == ItemStatus.RETIRED:
+            raise refuse("retired", "This item is no longer lent. Please hand it to staff.")
+        if item.status in (ItemStatus.INSPECTION, ItemStatus.REPAIR):
+            raise refuse("not_available",
+                         "This item is waiting for a staff check and cannot be lent yet.")
+        if item.home_site != self.k.site:
+            raise refuse("other_site",
+                         "This item belongs to another centre. Please hand it to staff.")
+        if item.status == ItemStatus.HELD:
+            if item.held_for_member_id != member.id:
+                raise refuse("held_for_other", "This item is reserved for another member.")
+            return s.execute(select(Reservation).where(
+                Reservation.item_id == item.id, Reservation.member_id == member.id,
+                Reservation.status == "held")).scalars().first()
+        return None
+
+    # -- return ---------------------------------------------------------------
+    def return_item(self, item_payload: str, parts_counted: int | None = None,
+                    damaged_note: str | None = None) -> ReturnOutcome:
+        """Take an item back with its parts count and condition.
+
+        Missing parts or damage send it to inspection; otherwise it goes to the
+        reservation shelf for the next member waiting, or back to the shelf.
+        """
+        if damaged_note is not None and not damaged_note.strip():
+            raise BadInput("Please say briefly what is damaged.")
+        today = self.k.today()
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, item_payload)
+            loan = s.execute(select(Loan).where(Loan.item_id == item.id,
+                                                Loan.returned_at.is_(None))).scalar_one_or_none()
+            if loan is None:
+                raise BadInput("{code} is not on loan, so it cannot be returned. Please hand it to staff.",
+                               code=item.code)
+            expected = item.parts_total
+            counted = expected if parts_counted is None else parts_counted
+            if counted < 0 or counted > expected:
+                raise BadInput("Please enter a number of parts from 0 to {expected}.",
+                               expected=expected)
+            member = s.get(Member, loan.member_id) if loan.member_id else None
+            if damaged_note:
+                condition = "damaged"
+            elif counted < expected:
+                condition = "missing_parts"
+            else:
+                condition = "ok"
+            loan.returned_at = to_iso(self.k.clock())
+            loan.return_site = self.k.site
+            loan.parts_expected = expected
+            loan.parts_counted = counted
+            loan.condition = condition
+            loan.return_note = damaged_note.strip() if damaged_note else None
+            held_for = None
+            if condition != "ok":
+                item.status = ItemStatus.INSPECTION
+                destination = "staff"
+            elif item.home_site != self.k.site:
+                # A return at another centre is a transfer: staff send it home.
+                item.status = ItemStatus.INSPECTION
+                destination = "transfer"
+            else:
+                item.status = ItemStatus.AVAILABLE
+                held_for = self._offer(s, item, today)
+                destination = "reservation_shelf" if held_for else "shelf"
+            due = dt.date.fromisoformat(loan.due_on)
+            late = max(0, (today - due).days)
+            self.k.record(s, "loan.returned", {
+                "loan": loan.uid, "item": item.code, "member": member.number if member else None,
+                "parts_expected": expected, "parts_counted": counted, "condition": condition,
+                "note": loan.return_note, "destination": destination, "held_for": held_for,
+                "late_days": late, "site": self.k.site})
+            return ReturnOutcome(item=ItemView.of(item), member_number=member.number if member else None,
+                                 destination=destination, parts_expected=expected,
+                                 parts_counted=counted, late_days=late, condition=condition,
+                                 held_for=held_for)
+
+    # -- renew ----------------------------------------------------------------
+    def renew(self, item_payload: str, member_payload: str | None = None) -> ItemOutcome:
+        """Extend a loan when policy allows and nobody is waiting for the item."""
+        today = self.k.today()
+        try:
+            with self.k.transaction() as s:
+                item = self.k.catalogue.resolve(s, item_payload)
+                loan = s.execute(select(Loan).where(Loan.item_id == item.id,
+                                                    Loan.returned_at.is_(None))).scalar_one_or_none()
+                if loan is None:
+                    raise BadInput("{code} is not on loan.", code=item.code)
+                if member_payload is not None:
+                    member = self.k.members.resolve(s, member_payload)
+                    if loan.member_id != member.id:
+                        raise Refused("not_yours", "This item is on loan to someone else.")
+                policy = self.k.policy
+                if loan.renewals >= policy.max_renewals:
+                    raise Refused("renewals_used",
+                                  "This loan has been renewed {count} time(s) already, the most allowed.",
+                                  count=loan.renewals)
+                if self._waiting(s, item.id):
+                    raise Refused("reserved", "Someone is waiting for this item, so it cannot be renewed.")
+                cal = self.k.calendar(s)
+                # A renewal adds a full loan period from the later of today and the due date.
+                base = max(dt.date.fromisoformat(loan.due_on), today)
+                due = cal.due_date(base, policy.days_for(item.category))
+                loan.due_on = due.isoformat()
+                loan.renewals += 1
+                self.k.record(s, "loan.renewed", {"loan": loan.uid, "item": item.code,
+                                                  "due": loan.due_on, "renewals": loan.renewals})
+                return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
+        except Refused as exc:
+            return ItemOutcome(item=item_payload, ok=False, error=exc.message, reason=exc.reason)
+
+    # -- holds and waitlist ---------------------------------------------------
+    def reserve(self, member_payload: str, item_payload: str, source: str = "kiosk",
+                uid: str | None = None) -> str:
+        """Hold an item for a member: "held" at once when it is on the shelf,
+        else "waiting" in the queue. Returns the reservation's status."""
+        today = self.k.today()
+        with self.k.transaction() as s:
+            member = self.k.members.resolve(s, member_payload)
+            item = self.k.catalogue.resolve(s, item_payload)
+            if item.status == ItemStatus.RETIRED:
+                raise Refused("retired", "This item is no longer lent. Please hand it to staff.")
+            mine = s.execute(select(Reservation.id).where(
+                Reservation.item_id == item.id, Reservation.member_id == member.id,
+                Reservation.status.in_(("waiting", "held")))).first()
+            if mine:
+                raise Refused("already_reserved", "You are already on the list for this item.")
+            open_loan = s.execute(select(Loan.member_id).where(
+                Loan.item_id == item.id, Loan.returned_at.is_(None))).scalar_one_or_none()
+            if open_loan == member.id:
+                raise Refused("already_yours", "You already have this item.")
+            if source == "kiosk" and item.status == ItemStatus.AVAILABLE:
+                raise Refused("available", "This item is on the shelf: you can borrow it now.")
+            res = Reservation(uid=uid or str(uuid.uuid4()), item_id=item.id, member_id=member.id,
+                              status="waiting", source=source, created_at=to_iso(self.k.clock()))
+            s.add(res)
+            s.flush()
+            if item.status == ItemStatus.AVAILABLE:
+                self._hold(s, item, res, today)
+            self.k.record(s, "reservation.created", {
+                "reservation": res.uid, "item": item.code, "member": member.number,
+                "status": res.status, "source": source, "hold_until": res.hold_until})
+            return res.status
+
+    def cancel_reservation(self, member_payload: str, item_payload: str, actor: str | None = None) -> None:
+        with self.k.transaction() as s:
+            member = self.k.members.resolve(s, member_payload)
+            item = self.k.catalogue.resolve(s, item_payload)
+            res = s.execute(select(Reservation).where(
+                Reservation.item_id == item.id, Reservation.member_id == member.id,
+                Reservation.status.in_(("waiting", "held")))).scalars().first()
+            if res is None:
+                raise BadInput("There is no reservation of {code} for this member.", code=item.code)
+            was_held = res.status == "held"
+            res.status = "cancelled"
+            if was_held:
+                item.status = ItemStatus.AVAILABLE
+                item.held_for_member_id = None
+                item.hold_until = None
+                self._offer(s, item, self.k.today())
+            self.k.record(s, "reservation.cancelled", {"reservation": res.uid, "item": item.code,
+                                                       "member": member.number}, actor)
+
+    def expire_holds(self) -> int:
+        """Release holds past their pickup date to the next member or the shelf."""
+        today = self.k.today().isoformat()
+        with self.k.transaction() as s:
+            items = s.execute(select(Item).where(Item.status == ItemStatus.HELD,
+                                                 Item.hold_until < today)).scalars().all()
+            for item in items:
+                self._release_hold(s, item, "expired")
+            return len(items)
+
+    def _release_hold(self, s: Session, item: Item, why: str) -> None:
+        res = s.execute(select(Reservation).where(Reservation.item_id == item.id,
+                                                  Reservation.status == "held")).scalars().first()
+        if res is not None:
+            res.status = why
+        item.status = ItemStatus.AVAILABLE
+        item.held_for_member_id = None
+        item.hold_until = None
+        held_for = self._offer(s, item, self.k.today())
+        self.k.record(s, "reservation.expired", {"reservation": res.uid if res else None,
+                                                 "item": item.code, "next": held_for})
+
+    def _waiting(self, s: Session, item_id: int) -> Reservation | None:
+        return s.execute(select(Reservation).where(
+            Reservation.item_id == item_id, Reservation.status == "waiting")
+            .order_by(Reservation.created_at, Reservation.id)).scalars().first()
+
+    def _hold(self, s: Session, item: Item, res: Reservation, today: dt.date) -> None:
+        until = self.k.calendar(s).due_date(today, self.k.policy.hold_days)
+        res.status = "held"
+        res.hold_until = until.isoformat()
+        item.status = ItemStatus.HELD
+        item.held_for_member_id = res.member_id
+        item.hold_until = res.hold_until
+
+    def _offer(self, s: Session, item: Item, today: dt.date) -> str | None:
+        """Hold an item that just became available for the first member waiting."""
+        res = self._waiting(s, item.id)
+        if res is None:
+            return None
+        self._hold(s, item, res, today)
+        return s.get(Member, res.member_id).number
+
+    def offer_to_waitlist(self, s: Session, item: Item) -> str | None:
+        """For staff actions that put an item back on the shelf."""
+        return self._offer(s, item, self.k.today())
+
+    # -- listings -------------------------------------------------------------
+    def loans(self, *, open_only: bool = False, overdue_only: bool = False,
+              member_payload: str | None = None, limit: int | None = None) -> list[LoanView]:
+        today = self.k.today()
+        with self.k.reading() as s:
+            q = (select(Loan, Item, Member.number).join(Item, Loan.item_id == Item.id)
+                 .outerjoin(Member, Loan.member_id == Member.id))
+            if open_only or overdue_only:
+                q = q.where(Loan.returned_at.is_(None))
+            if overdue_only:
+                q = q.where(Loan.due_on < today.isoformat())
+            if member_payload is not None:
+                q = q.where(Loan.member_id == self.k.members.resolve(s, member_payload).id)
+            q = q.order_by(Loan.due_on if overdue_only else Loan.checked_out_at.desc())
+            if limit:
+                q = q.limit(limit)
+            return [LoanView.of(loan, item, number, today) for loan, item, number in s.execute(q)]

@@ -1,0 +1,180 @@
+"""The kiosk's core object: one database, its settings, clock and services."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from kiosk.calendar import CentreCalendar, local_date
+from kiosk.clock import Clock, to_iso, utcnow
+from kiosk.codes import DEFAULT_BASE_URL
+from kiosk.errors import BadInput
+from kiosk.policy import LoanPolicy
+from kiosk.store import migrate
+from kiosk.store.db import DB_FILENAME, make_engine, make_sessionmaker, storage_errors
+from kiosk.store.events import append_event
+from kiosk.store.models import ClosedDay, Event, Setting, Site
+
+
+class Kiosk:
+    """Everything a front end needs: settings, calendar, policy and services.
+
+    Create it with :func:`open_kiosk`. Methods of the services return plain
+    dataclasses, never ORM objects, so callers never hold a database session.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.sessions = make_sessionmaker(engine)
+        self.writer = make_sessionmaker(engine, write=True)
+        self._settings: dict[str, Any] | None = None
+        self._calendar: CentreCalendar | None = None
+        self.clock = clock
+        from kiosk.services.catalogue import Catalogue
+        from kiosk.services.circulation import Circulation
+        from kiosk.services.maintenance import Maintenance
+        from kiosk.services.members import Members
+
+        self.catalogue = Catalogue(self)
+        self.members = Members(self)
+        self.circulation = Circulation(self)
+        self.maintenance = Maintenance(self)
+
+    # -- sessions -------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE); commits on success."""
+        with storage_errors(), self.writer.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        with storage_errors(), self.sessions() as session:
+            yield session
+
+    def record(self, session: Session, type_: str, payload: dict[str, Any],
+               actor: str | None = None) -> Event:
+        """Append the event of a state change to the caller's transaction."""
+        now = self.clock()
+        return append_event(session, kiosk_id=self.kiosk_id, type_=type_, payload=payload,
+                            at=to_iso(now), wall_ms=int(now.timestamp() * 1000), actor=actor)
+
+    # -- settings -------------------------------------------------------------
+    # Settings are read once and cached: the scan path must not re-read them.
+    def setting(self, key: str, default: Any = None) -> Any:
+        if self._settings is None:
+            with self.reading() as s:
+                self._settings = {row.key: row.value for row in s.execute(select(Setting)).scalars()}
+        return self._settings.get(key, default)
+
+    def set_setting(self, session: Session, key: str, value: Any) -> None:
+        """Write a setting in the caller's transaction (the cache is dropped)."""
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+        self.forget_cached_settings()
+
+    def forget_cached_settings(self) -> None:
+        self._settings = None
+        self._calendar = None
+
+    @property
+    def kiosk_id(self) -> str:
+        return self.setting("kiosk_id")
+
+    @property
+    def site(self) -> str:
+        return self.setting("site")
+
+    @property
+    def base_url(self) -> str:
+        return self.setting("base_url") or DEFAULT_BASE_URL
+
+    @property
+    def policy(self) -> LoanPolicy:
+        return LoanPolicy.from_dict(self.setting("policy"))
+
+    def calendar(self, session: Session | None = None) -> CentreCalendar:
+        """The centre's calendar: closed weekdays, public holidays, extra closed days."""
+        if self._calendar is None:
+            def build(s: Session) -> CentreCalendar:
+                days = s.execute(select(ClosedDay.day)).scalars().all()
+                return CentreCalendar(
+                    closed_weekdays=frozenset(self.setting("closed_weekdays", [6])),
+                    extra_closed=frozenset(dt.date.fromisoformat(d) for d in days))
+            if session is not None:
+                return build(session)
+            with self.reading() as s:
+                self._calendar = build(s)
+        return self._calendar
+
+    def set_closed_days(self, weekdays: list[int], extra: list[dt.date], actor: str | None = None) -> None:
+        """Staff: the centre's closed weekdays and extra closed dates."""
+        if any(not 0 <= w <= 6 for w in weekdays) or len(set(weekdays)) >= 7:
+            raise BadInput("Closed weekdays must be 0 (Monday) to 6 (Sunday), not all seven.")
+        with self.transaction() as s:
+            self.set_setting(s, "closed_weekdays", sorted(set(weekdays)))
+            s.query(ClosedDay).delete()
+            for d in sorted(set(extra)):
+                s.add(ClosedDay(day=d.isoformat()))
+            self.record(s, "calendar.changed", {"closed_weekdays": sorted(set(weekdays)),
+                                                "closed_days": [d.isoformat() for d in sorted(set(extra))]},
+                        actor)
+        self.forget_cached_settings()
+
+    def today(self) -> dt.date:
+        return local_date(self.clock())
+
+    @property
+    def initialised(self) -> bool:
+        self.forget_cached_settings()
+        return self.setting("kiosk_id") is not None
+
+    def initialise(self, site: str, site_name: str, kiosk_id: str | None = None,
+                   base_url: str | None = None) -> None:
+        """First-run set-up: the site this kiosk serves and its identity."""
+        if not site.strip():
+            raise BadInput("A site code is required.")
+        with self.transaction() as s:
+            if s.get(Setting, "kiosk_id") is not None:
+                raise BadInput("This kiosk is already set up for site {site}.",
+                               site=s.get(Setting, "site").value)
+            kid = kiosk_id or f"{site}-{secrets.token_hex(4)}"
+            s.add(Site(code=site, name=site_name))
+            for key, value in (("kiosk_id", kid), ("site", site),
+                               ("base_url", base_url or DEFAULT_BASE_URL),
+                               ("policy", LoanPolicy().to_dict()),
+                               ("closed_weekdays", [6]),
+                               ("pseudonym_key", secrets.token_hex(16))):
+                self.set_setting(s, key, value)
+            s.flush()
+            self._settings = {"kiosk_id": kid}  # record() needs it before commit
+            self.record(s, "kiosk.initialised", {"site": site, "site_name": site_name})
+        self.forget_cached_settings()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_kiosk(data_dir: str | Path, clock: Clock = utcnow) -> Kiosk:
+    """Open (creating and migrating as needed) the kiosk database in ``data_dir``."""
+    path = Path(data_dir)
+    with storage_errors():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput("Cannot use the data folder {path}: {reason}",
+                           path=str(path), reason=exc.strerror or str(exc)) from exc
+        engine = make_engine(path / DB_FILENAME)
+        migrate.upgrade(engine)
+    return Kiosk(engine, clock)

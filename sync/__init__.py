@@ -1,0 +1,1 @@
+"""sync wing of Nanum Kiosk (see DESIGN.md section 1)."""

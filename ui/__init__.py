@@ -1,0 +1,1 @@
+"""ui wing of Nanum Kiosk (see DESIGN.md section 1)."""
