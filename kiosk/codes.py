@@ -32,7 +32,7 @@ _TOKEN_CHARS = 24  # 24 x 5 bits = 120 bits of randomness
 
 _ITEM_RE = re.compile(r"^([A-Z]{1,3})-?(\d{1,6})$")
 _CARD_RE = re.compile(r"^NKC(\d+)-([A-Z2-7]+)$")
-_LEGACY_RE = re.compile(r"^[\x21-\x7e]{4,48}$")
+LEGACY_BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{3,47}$")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def parse_payload(payload: str, base_url: str = DEFAULT_BASE_URL,
     code = normalise_item_code(upper)
     if code is not None:
         return ItemRef(code)
-    if _is_gtin(text) or _LEGACY_RE.match(text):
+    if _is_gtin(text) or LEGACY_BARCODE_RE.match(text):
         return AliasRef(text)
     raise ForeignCode("This code is not from a sharing centre.")
 

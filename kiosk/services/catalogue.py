@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
-from kiosk.codes import AliasRef, CardRef, ItemRef, normalise_item_code, parse_payload
+from kiosk.codes import (LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalise_item_code,
+                         parse_payload)
 from kiosk.errors import BadInput, ForeignCode, NotFound
 from kiosk.services.views import ItemView
 from kiosk.store.models import Item, ItemAlias, ItemStatus
@@ -107,7 +108,7 @@ class Catalogue:
 
     def _add_alias(self, s: Session, item: Item, alias: str) -> None:
         alias = alias.strip()
-        if not re.fullmatch(r"[\x21-\x7e]{4,48}", alias) or normalise_item_code(alias):
+        if not LEGACY_BARCODE_RE.match(alias) or normalise_item_code(alias):
             raise BadInput("Not a usable legacy barcode: {alias}", alias=alias)
         if s.get(ItemAlias, alias) is not None:
             raise BadInput("Barcode {alias} already belongs to another item.", alias=alias)

@@ -45,7 +45,10 @@ class Members:
             if member is None:
                 raise NotFound("No member with number {number}.", number=text)
             return member
-        ref = parse_payload(text, self.k.base_url)
+        try:
+            ref = parse_payload(text, self.k.base_url)
+        except ForeignCode:
+            ref = None
         if not isinstance(ref, CardRef):
             raise ForeignCode("This is not a member card. Please show your member card.")
         member = session.execute(select(Member).where(Member.card_hash == hash_card_token(ref.token))

@@ -21,20 +21,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.errors import StorageError
+from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
 DB_FILENAME = "nanum.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
 _ENV_ERRORS = (
-    ("database or disk is full", "The disk is full. Ask staff to free space; nothing was lost."),
-    ("disk i/o error", "The disk could not be written. Ask staff; nothing was lost."),
-    ("readonly database", "The database is read-only. Ask staff to check the data folder."),
-    ("read-only", "The database is read-only. Ask staff to check the data folder."),
-    ("database is locked", "The database is busy. Please try again in a moment."),
-    ("file is not a database", "The database file is damaged. Ask staff to restore a backup."),
-    ("malformed", "The database file is damaged. Ask staff to restore a backup."),
-    ("unable to open database", "The database could not be opened. Ask staff to check the data folder."),
+    ("database or disk is full", N_("The disk is full. Ask staff to free space; nothing was lost.")),
+    ("disk i/o error", N_("The disk could not be written. Ask staff; nothing was lost.")),
+    ("readonly database", N_("The database is read-only. Ask staff to check the data folder.")),
+    ("read-only", N_("The database is read-only. Ask staff to check the data folder.")),
+    ("database is locked", N_("The database is busy. Please try again in a moment.")),
+    ("file is not a database", N_("The database file is damaged. Ask staff to restore a backup.")),
+    ("malformed", N_("The database file is damaged. Ask staff to restore a backup.")),
+    ("unable to open database", N_("The database could not be opened. Ask staff to check the data folder.")),
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.i18n import N_
 from kiosk.store.models import Event
 
 GENESIS = "0" * 64
@@ -108,13 +109,13 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             break
         for ev in rows:
             if ev.seq != expected:
-                return ChainReport(False, count, expected, "missing event")
+                return ChainReport(False, count, expected, N_("missing event"))
             if ev.prev_hash != prev:
-                return ChainReport(False, count, ev.seq, "previous hash does not match")
+                return ChainReport(False, count, ev.seq, N_("previous hash does not match"))
             want = event_hash(prev, ev.seq, ev.event_id, ev.kiosk_id, ev.type, ev.at, ev.hlc,
                               ev.actor, ev.payload)
             if ev.hash != want:
-                return ChainReport(False, count, ev.seq, "content does not match its hash")
+                return ChainReport(False, count, ev.seq, N_("content does not match its hash"))
             prev = ev.hash
             expected += 1
             count += 1

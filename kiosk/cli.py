@@ -1,0 +1,415 @@
+"""The ``nanum`` command: the composition root that wires the wings.
+
+Exit status: 0 done, 1 refused by a lending rule, 2 bad usage or bad input,
+3 storage failure (disk full, read-only, locked, damaged). Messages go to
+stderr in the chosen language; ``--json`` prints machine-readable results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kiosk import __version__
+from kiosk.errors import BadInput, KioskError, Refused
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, set_language, translate
+
+log = logging.getLogger("nanum")
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(fn):
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("NANUM_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("nanum-kiosk", appauthor=False))
+
+
+class Output:
+    """Where results go: JSON on stdout, or readable lines."""
+
+    def __init__(self, as_json: bool, lang: str) -> None:
+        self.json = as_json
+        self.lang = lang
+
+    def emit(self, data: Any, lines: Sequence[str] = ()) -> None:
+        if self.json:
+            json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+            sys.stdout.write("\n")
+        else:
+            for line in lines:
+                print(line)
+
+    def t(self, msgid: str, **params: Any) -> str:
+        return translate(msgid, self.lang, **params)
+
+
+def _open(args: argparse.Namespace, need_init: bool = True):
+    from kiosk.services import open_kiosk
+
+    kiosk = open_kiosk(args.data_dir)
+    if need_init and not kiosk.initialised:
+        raise BadInput("This kiosk is not set up yet. Run 'nanum init' first.")
+    return kiosk
+
+
+# -- set-up ---------------------------------------------------------------------
+@command("init")
+def cmd_init(args: argparse.Namespace) -> int:
+    kiosk = _open(args, need_init=False)
+    kiosk.initialise(args.site, args.site_name, kiosk_id=args.kiosk_id, base_url=args.base_url)
+    args.out.emit({"site": kiosk.site, "kiosk_id": kiosk.kiosk_id, "data_dir": str(args.data_dir)},
+                  [args.out.t("Kiosk {kiosk} set up for site {site} in {path}.",
+                              kiosk=kiosk.kiosk_id, site=kiosk.site, path=str(args.data_dir))])
+    return 0
+
+
+@command("demo-data")
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from kiosk.demo import load_demo_data
+
+    kiosk = _open(args)
+    summary = load_demo_data(kiosk)
+    args.out.emit(summary.to_json(), [args.out.t("Demo data loaded: {items} items, {members} members.",
+                                                 items=len(summary.items), members=len(summary.members))])
+    return 0
+
+
+# -- catalogue and members ------------------------------------------------------
+@command("item add")
+def cmd_item_add(args: argparse.Namespace) -> int:
+    kiosk = _open(args)
+    item = kiosk.catalogue.add_item(args.code, args.name, name_en=args.name_en or "",
+                                    category=args.category, parts=args.parts,
+                                    replacement_value=args.value,
+                                    aliases=tuple(args.alias or ()))
+    args.out.emit(item.to_json(), [args.out.t("Added {code} {name}.", code=item.code, name=item.name_ko)])
+    return 0
+
+
+@command("member add")
+def cmd_member_add(args: argparse.Namespace) -> int:
+    kiosk = _open(args)
+    member, card = kiosk.members.add(args.name, args.type, contact=args.contact, pin=args.pin,
+                                     language=args.language)
+    data = member.to_json() | {"card": card}
+    args.out.emit(data, [args.out.t("Member {number} registered. Card code (shown once): {card}",
+                                    number=member.number, card=card)])
+    return 0
+
+
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.services import importer
+
+    kiosk = _open(args)
+    run = importer.import_items if args.kind == "items" else importer.import_members
+    report = run(kiosk, args.file, skip_invalid=args.skip_invalid)
+    lines = [args.out.t("Row {row}: {message}", row=e.row, message=e.message.render(args.lang))
+             for e in report.errors]
+    lines.append(args.out.t("Imported {imported} of {total} rows.", imported=report.imported,
+                            total=report.total_rows))
+    args.out.emit(report.to_json(args.lang), lines)
+    if report.errors and not args.skip_invalid:
+        return 2
+    return 0
+
+
+@command("items")
+def cmd_items(args: argparse.Namespace) -> int:
+    items = _open(args).catalogue.list(status=args.status)
+    args.out.emit([i.to_json() for i in items],
+                  [f"{i.code}\t{i.status}\t{i.parts_total}\t{i.name_ko}" for i in items])
+    return 0
+
+
+@command("members")
+def cmd_members(args: argparse.Namespace) -> int:
+    members = _open(args).members.list()
+    args.out.emit([m.to_json() for m in members],
+                  [f"{m.number}\t{m.member_type}\t{m.status}\t{m.expires_on}\t{m.display_name}"
+                   for m in members])
+    return 0
+
+
+# -- circulation ----------------------------------------------------------------
+@command("checkout")
+def cmd_checkout(args: argparse.Namespace) -> int:
+    from kiosk.services.circulation import Override
+
+    kiosk = _open(args)
+    override = Override(args.override_by, args.reason or "") if args.override_by else None
+    result = kiosk.circulation.checkout(args.member, args.items, override=override)
+    lines = []
+    for o in result.outcomes:
+        if o.ok:
+            lines.append(args.out.t("{item}: lent, due {due}.", item=o.item, due=o.due.isoformat()))
+        else:
+            lines.append(args.out.t("{item}: refused. {reason}", item=o.item,
+                                    reason=o.error.render(args.lang)))
+    args.out.emit([o.to_json(args.lang) for o in result.outcomes], lines)
+    return 0 if all(o.ok for o in result.outcomes) else 1
+
+
+@command("return")
+def cmd_return(args: argparse.Namespace) -> int:
+    kiosk = _open(args)
+    r = kiosk.circulation.return_item(args.item, parts_counted=args.parts, damaged_note=args.damaged)
+    where = {"shelf": N_("Put it on the return shelf."),
+             "reservation_shelf": N_("Put it on the reservation shelf: someone is waiting for it."),
+             "staff": N_("Please hand it to staff for a check."),
+             "transfer": N_("It belongs to another centre: please hand it to staff.")}[r.destination]
+    args.out.emit(r.to_json(args.lang), [args.out.t("{item} returned.", item=r.item.code),
+                                         args.out.t(where)])
+    return 0
+
+
+@command("renew")
+def cmd_renew(args: argparse.Namespace) -> int:
+    o = _open(args).circulation.renew(args.item)
+    line = (args.out.t("{item}: renewed, due {due}.", item=o.item, due=o.due.isoformat()) if o.ok
+            else args.out.t("{item}: refused. {reason}", item=o.item, reason=o.error.render(args.lang)))
+    args.out.emit(o.to_json(args.lang), [line])
+    return 0 if o.ok else 1
+
+
+@command("reserve")
+def cmd_reserve(args: argparse.Namespace) -> int:
+    status = _open(args).circulation.reserve(args.member, args.item)
+    args.out.emit({"item": args.item, "status": status},
+                  [args.out.t("Held for pickup.") if status == "held" else args.out.t("Added to the waiting list.")])
+    return 0
+
+
+@command("loans")
+def cmd_loans(args: argparse.Namespace) -> int:
+    loans = _open(args).circulation.loans(open_only=args.open, overdue_only=args.overdue)
+    args.out.emit([loan.to_json() for loan in loans],
+                  [f"{loan.item_code}\t{loan.member_number or '-'}\t{loan.due_on}\t"
+                   f"{loan.returned_at or ''}\t{loan.item_name}" for loan in loans])
+    return 0
+
+
+# -- maintenance ----------------------------------------------------------------
+@command("verify-log")
+def cmd_verify_log(args: argparse.Namespace) -> int:
+    report = _open(args).maintenance.verify_log()
+    if report.ok:
+        args.out.emit({"ok": True, "events": report.count},
+                      [args.out.t("Event log verified: {count} events, chain intact.", count=report.count)])
+        return 0
+    args.out.emit({"ok": False, "events": report.count, "first_bad_seq": report.first_bad_seq,
+                   "reason": report.reason}, [])
+    print(args.out.t("Event log broken at event {seq}: {reason}", seq=report.first_bad_seq,
+                     reason=args.out.t(report.reason)), file=sys.stderr)
+    return 1
+
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    report = _open(args).maintenance.check()
+    args.out.emit({"ok": report.ok, "problems": report.problems},
+                  [args.out.t("Database checked: no problems.")] if report.ok else report.problems)
+    return 0 if report.ok else 1
+
+
+@command("backup")
+def cmd_backup(args: argparse.Namespace) -> int:
+    path = _open(args).maintenance.backup(args.file)
+    args.out.emit({"backup": str(path)}, [args.out.t("Backup written to {path}.", path=str(path))])
+    return 0
+
+
+@command("restore")
+def cmd_restore(args: argparse.Namespace) -> int:
+    _open(args, need_init=False).maintenance.restore(args.file)
+    args.out.emit({"restored": str(args.file)}, [args.out.t("Restored from {path}.", path=str(args.file))])
+    return 0
+
+
+@command("retention")
+def cmd_retention(args: argparse.Namespace) -> int:
+    n = _open(args).maintenance.retention(args.days)
+    args.out.emit({"pseudonymised": n}, [args.out.t("{count} old loans pseudonymised.", count=n)])
+    return 0
+
+
+# -- hardware -------------------------------------------------------------------
+@command("scan")
+def cmd_scan(args: argparse.Namespace) -> int:
+    from hardware.commands import scan_files
+    from kiosk.codes import DEFAULT_BASE_URL
+
+    base = DEFAULT_BASE_URL
+    if Path(args.data_dir).exists():
+        kiosk = _open(args, need_init=False)
+        base = kiosk.base_url
+    found = scan_files(args.files, base)
+    args.out.emit(found, [f"{f['file']}\t{f['kind']}\t{f['format']}\t{f['text']}" for f in found])
+    return 0 if found else 1
+
+
+@command("cameras")
+def cmd_cameras(args: argparse.Namespace) -> int:
+    from hardware.commands import list_cameras
+
+    cams = list_cameras()
+    args.out.emit(cams, [f"{c['device']}\t{c['width']}x{c['height']}\t{c['fps']:.1f} fps\t"
+                         f"{c['decode_ms']:.1f} ms" for c in cams] or [args.out.t("No camera found.")])
+    return 0
+
+
+# -- the kiosk itself -----------------------------------------------------------
+def _demo_kiosk(args: argparse.Namespace):
+    """The embedded default: a set-up kiosk with demo data on first start."""
+    kiosk = _open(args, need_init=False)
+    if not kiosk.initialised:
+        from kiosk.demo import load_demo_data
+
+        kiosk.initialise("DEMO", "나눔 데모 센터")
+        load_demo_data(kiosk)
+    return kiosk
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    kiosk = _demo_kiosk(args) if args.demo else _open(args)
+    from ui.app import run_kiosk
+
+    return run_kiosk(kiosk, windowed=args.windowed, camera_spec=args.camera,
+                     demo_panel=args.demo or args.camera in (None, "virtual"))
+
+
+@command("screenshots")
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    kiosk = _demo_kiosk(args)
+    from ui.screenshots import render_all
+
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    paths = render_all(kiosk, Path(args.out), args.lang, args.theme, (w, h))
+    args.out_.emit([str(p) for p in paths], [str(p) for p in paths])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nanum", description="Nanum Kiosk: self-service lending for sharing centres")
+    p.add_argument("--version", action="version", version=f"nanum {__version__}")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="data folder (default: $NANUM_DATA_DIR or the user data folder)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--lang", choices=sorted(LANGUAGES), default=os.environ.get("NANUM_LANG", DEFAULT_LANGUAGE),
+                   help="language of messages (default ko)")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("init", help="set up this kiosk for a site")
+    s.add_argument("--site", default="DEMO")
+    s.add_argument("--site-name", default="나눔 데모 센터")
+    s.add_argument("--kiosk-id")
+    s.add_argument("--base-url", help="city platform address printed in item labels")
+    sub.add_parser("demo-data", help="load a realistic demo centre")
+
+    item = sub.add_parser("item", help="catalogue items").add_subparsers(dest="sub", required=True)
+    s = item.add_parser("add", help="add an item")
+    s.add_argument("code")
+    s.add_argument("name")
+    s.add_argument("--name-en")
+    s.add_argument("--category", default="tool")
+    s.add_argument("--parts", type=int, default=0)
+    s.add_argument("--value", type=int, default=0, help="replacement value in KRW")
+    s.add_argument("--alias", action="append", help="legacy barcode on the item (repeatable)")
+
+    member = sub.add_parser("member", help="members").add_subparsers(dest="sub", required=True)
+    s = member.add_parser("add", help="register a member (prints the card code once)")
+    s.add_argument("name")
+    s.add_argument("--type", default="standard")
+    s.add_argument("--contact")
+    s.add_argument("--pin")
+    s.add_argument("--language", default="ko", choices=sorted(LANGUAGES))
+
+    s = sub.add_parser("import", help="import items or members from CSV/XLSX")
+    s.add_argument("kind", choices=["items", "members"])
+    s.add_argument("file", type=Path)
+    s.add_argument("--skip-invalid", action="store_true", help="import good rows even when some are bad")
+
+    s = sub.add_parser("items", help="list items")
+    s.add_argument("--status")
+    sub.add_parser("members", help="list members")
+
+    s = sub.add_parser("checkout", help="lend items to a member")
+    s.add_argument("member", help="member card payload (or membership number)")
+    s.add_argument("items", nargs="+", help="item label payloads or codes")
+    s.add_argument("--override-by", help="staff member overriding a member rule")
+    s.add_argument("--reason", help="reason for the override")
+    s = sub.add_parser("return", help="take an item back")
+    s.add_argument("item")
+    s.add_argument("--parts", type=int, help="parts counted")
+    s.add_argument("--damaged", metavar="NOTE", help="what is damaged")
+    s = sub.add_parser("renew", help="renew a loan")
+    s.add_argument("item")
+    s = sub.add_parser("reserve", help="hold an item for a member or join its waiting list")
+    s.add_argument("member")
+    s.add_argument("item")
+    s = sub.add_parser("loans", help="list loans")
+    s.add_argument("--open", action="store_true")
+    s.add_argument("--overdue", action="store_true")
+
+    sub.add_parser("verify-log", help="verify the event log's hash chain")
+    sub.add_parser("check", help="check database integrity and lending invariants")
+    s = sub.add_parser("backup", help="write a backup of the database")
+    s.add_argument("file", type=Path)
+    s = sub.add_parser("restore", help="restore the database from a backup")
+    s.add_argument("file", type=Path)
+    s = sub.add_parser("retention", help="pseudonymise old returned loans")
+    s.add_argument("--days", type=int)
+
+    s = sub.add_parser("scan", help="decode codes in image files")
+    s.add_argument("files", nargs="+")
+    sub.add_parser("cameras", help="list cameras with their frame rate and decode time")
+
+    s = sub.add_parser("run", help="start the kiosk")
+    s.add_argument("--windowed", action="store_true", help="a window instead of fullscreen (development)")
+    s.add_argument("--camera", help="camera: index, device path, video/image file, or 'virtual'")
+    s.add_argument("--demo", action="store_true", help="set up a demo centre on first start")
+    s = sub.add_parser("screenshots", help="render every resident screen to PNG")
+    s.add_argument("--out", required=True)
+    s.add_argument("--theme", choices=["default", "contrast", "large"], default="default")
+    s.add_argument("--size", default="1920x1080")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("NANUM_LOG", "WARNING"))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or default_data_dir()
+    set_language(args.lang)
+    args.out = Output(args.json, args.lang)
+    args.out_ = args.out
+    name = args.cmd + (f" {args.sub}" if getattr(args, "sub", None) else "")
+    try:
+        return COMMANDS[name](args)
+    except Refused as exc:
+        print(exc.render(args.lang), file=sys.stderr)
+        return 1
+    except KioskError as exc:
+        print(exc.render(args.lang), file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

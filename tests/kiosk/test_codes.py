@@ -1,0 +1,92 @@
+"""The payload codec: labels, bare codes, cards, aliases, foreign and damaged codes."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from kiosk.codes import (AliasRef, CardRef, ItemRef, card_payload, item_label_payload,
+                         new_card_token, normalise_item_code, parse_payload)
+from kiosk.errors import BadInput, ForeignCode
+from kiosk.i18n import translate
+
+BASE = "https://nanum.example.org"
+
+
+def test_label_url_round_trip():
+    payload = item_label_payload("T-42", BASE)
+    assert payload == "https://nanum.example.org/i/T-00042"
+    assert payload.isascii()
+    assert parse_payload(payload, BASE) == ItemRef("T-00042")
+
+
+@pytest.mark.parametrize("typed", ["T-00042", "t-42", "T00042", " t42 ", "T-0042"])
+def test_bare_codes_typed_on_screen(typed):
+    assert parse_payload(typed, BASE) == ItemRef("T-00042")
+
+
+def test_label_base_url_is_configurable_and_host_case_insensitive():
+    assert parse_payload("HTTPS://SHARE.SEOUL.EXAMPLE/i/T-00001", "https://share.seoul.example") == ItemRef("T-00001")
+    with pytest.raises(ForeignCode):
+        parse_payload("https://nanum.example.org/i/T-00001", "https://share.seoul.example")
+
+
+def test_card_token_is_long_random_and_checked():
+    tokens = {new_card_token() for _ in range(200)}
+    assert len(tokens) == 200
+    tok = tokens.pop()
+    assert len(tok) == 25  # 24 x 5 bits = 120 random bits, plus a check character
+    assert parse_payload(card_payload(tok), BASE) == CardRef(tok)
+    assert "hidden" in repr(CardRef(tok)) and tok not in repr(CardRef(tok))
+
+
+def test_damaged_card_is_told_apart_from_a_foreign_code():
+    tok = new_card_token()
+    broken = tok[:-2] + ("A" if tok[-2] != "A" else "B") + tok[-1]
+    with pytest.raises(BadInput) as exc:
+        parse_payload(card_payload(broken), BASE)
+    assert not isinstance(exc.value, ForeignCode)
+    assert exc.value.render("en") == "This member card could not be read. Please ask staff for a new card."
+    assert "회원카드를 읽을 수 없습니다" in exc.value.render("ko")
+
+
+def test_damaged_label_of_ours_asks_to_type_the_code():
+    with pytest.raises(BadInput) as exc:
+        parse_payload("https://nanum.example.org/i/T-00$42", BASE)
+    assert exc.value.render("en") == "This label is damaged. Please type the code printed under it."
+
+
+@pytest.mark.parametrize("payload", [
+    "https://www.example.com/promo?id=7", "WIFI:S:cafe;T:WPA;P:secret;;", "회원카드", "hello world",
+    "\x00\x01abc", "BEGIN:VCARD",
+])
+def test_foreign_codes_are_refused_with_a_translated_message(payload):
+    with pytest.raises(ForeignCode) as exc:
+        parse_payload(payload, BASE)
+    assert exc.value.render("en") == "This code is not from a sharing centre."
+    assert exc.value.render("ko") == translate("This code is not from a sharing centre.", "ko")
+    assert exc.value.render("ko") != exc.value.render("en")
+
+
+def test_legacy_barcodes_become_alias_candidates():
+    assert parse_payload("8801234567893", BASE) == AliasRef("8801234567893")  # EAN-13, valid check digit
+    assert parse_payload("TOOL-LIB-0042", BASE) == AliasRef("TOOL-LIB-0042")  # Code 128 text
+
+
+def test_empty_payload():
+    with pytest.raises(BadInput):
+        parse_payload("   ", BASE)
+
+
+@given(st.text(max_size=80))
+def test_any_text_either_parses_or_raises_a_kiosk_error(text):
+    try:
+        ref = parse_payload(text, BASE)
+    except BadInput as exc:
+        assert exc.render("ko") and exc.render("en")
+    else:
+        assert isinstance(ref, (ItemRef, CardRef, AliasRef))
+
+
+@given(st.from_regex(r"[A-Z]{1,3}-[0-9]{5}", fullmatch=True))
+def test_every_item_code_survives_a_label(code):
+    assert normalise_item_code(code) == code
+    assert parse_payload(item_label_payload(code, BASE), BASE) == ItemRef(code)
