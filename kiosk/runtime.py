@@ -1,0 +1,182 @@
+"""Running unattended for months: one instance per data folder, size-capped
+logs, crash files, and the systemd watchdog.
+
+Everything here is standard library only, so it also works in the frozen
+bundle and in a bare self-test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import faulthandler
+import logging
+import logging.handlers
+import os
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from kiosk.errors import BadInput
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "kiosk.lock"
+CRASH_DIR = "crashes"
+
+
+class InstanceLock:
+    """An exclusive lock on the data folder: a second kiosk on it refuses to start.
+
+    The lock is an OS file lock (released by the kernel if the process dies),
+    so a crash never leaves a stale lock behind.
+    """
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.path = Path(data_dir) / LOCK_NAME
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> InstanceLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows kiosks
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise BadInput("Another Nanum Kiosk is already running on {path}.",
+                           path=str(self.path.parent)) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> InstanceLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def setup_logging(log_dir: str | Path | None, level: str = "INFO",
+                  max_bytes: int = 2_000_000, backups: int = 5) -> Path | None:
+    """Log to stderr and, when ``log_dir`` is given, to a size-capped file."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+               for h in root.handlers):
+        stream = logging.StreamHandler()
+        stream.setFormatter(fmt)
+        stream.setLevel(logging.WARNING)
+        root.addHandler(stream)
+    if log_dir is None:
+        return None
+    path = Path(log_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path / "nanum.log", maxBytes=max_bytes,
+                                                   backupCount=backups, encoding="utf-8")
+    handler.setFormatter(fmt)
+    root.addHandler(handler)
+    return path / "nanum.log"
+
+
+class CrashReporter:
+    """Write a crash file (and the log) for any uncaught exception.
+
+    ``on_crash`` lets the UI show a calm "please ask staff" screen; the
+    service manager then restarts the app. faulthandler covers hard crashes
+    in native code (Qt, OpenCV) that never reach Python's hook.
+    """
+
+    def __init__(self, data_dir: str | Path, on_crash: Callable[[Path], None] | None = None) -> None:
+        self.dir = Path(data_dir) / CRASH_DIR
+        self.on_crash = on_crash
+        self._fault_file: IO[str] | None = None
+
+    def install(self) -> CrashReporter:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._fault_file = open(self.dir / "native-faults.txt", "a", encoding="utf-8")
+        faulthandler.enable(self._fault_file)
+        sys.excepthook = self.handle
+        threading.excepthook = lambda a: self.handle(a.exc_type, a.exc_value, a.exc_traceback)
+        return self
+
+    def handle(self, exc_type: type[BaseException], exc: BaseException | None,
+               tb: TracebackType | None) -> None:
+        path = self.write(exc_type, exc, tb)
+        log.critical("uncaught %s; crash file %s", exc_type.__name__, path,
+                     exc_info=(exc_type, exc, tb))  # type: ignore[arg-type]
+        if self.on_crash is not None:
+            try:
+                self.on_crash(path)
+            except Exception:  # the crash screen itself must not crash the handler
+                log.exception("crash screen failed")
+
+    def write(self, exc_type: type[BaseException], exc: BaseException | None,
+              tb: TracebackType | None) -> Path:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.dir / f"crash-{stamp}.txt"
+        path.write_text("".join(traceback.format_exception(exc_type, exc, tb)), encoding="utf-8")
+        return path
+
+    def crash_files(self) -> list[Path]:
+        return sorted(self.dir.glob("crash-*.txt"))
+
+
+class Watchdog:
+    """Feeds systemd's watchdog (sd_notify protocol) when run as a service.
+
+    Without ``NOTIFY_SOCKET`` every call is a no-op, so the same code runs in
+    development and tests.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if env is None else env)
+        self.address = env.get("NOTIFY_SOCKET")
+        usec = env.get("WATCHDOG_USEC")
+        self.interval_s = int(usec) / 2_000_000 if usec and usec.isdigit() else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.address)
+
+    def notify(self, message: str) -> bool:
+        if not self.address:
+            return False
+        addr = self.address
+        if addr.startswith("@"):  # abstract namespace socket
+            addr = "\0" + addr[1:]
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.connect(addr)
+                sock.sendall(message.encode())
+            return True
+        except OSError as exc:
+            log.warning("watchdog notify failed: %s", exc)
+            return False
+
+    def ready(self) -> bool:
+        return self.notify("READY=1")
+
+    def feed(self) -> bool:
+        return self.notify("WATCHDOG=1")
+
+    def status(self, text: str) -> bool:
+        return self.notify(f"STATUS={text}")

@@ -1,0 +1,88 @@
+"""Unattended running: instance lock, crash files, watchdog protocol."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.errors import BadInput
+from kiosk.runtime import CrashReporter, InstanceLock, Watchdog, setup_logging
+
+
+def test_second_instance_on_the_same_data_dir_is_refused(tmp_path):
+    with InstanceLock(tmp_path):
+        code = ("import sys; from kiosk.runtime import InstanceLock\n"
+                "from kiosk.errors import BadInput\n"
+                f"try:\n    InstanceLock({str(tmp_path)!r}).acquire()\n"
+                "except BadInput as e:\n    print(e.render('en')); sys.exit(3)\n")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert proc.returncode == 3
+        assert "already running" in proc.stdout
+    # released: a new instance may start
+    InstanceLock(tmp_path).acquire().release()
+
+
+def test_lock_dies_with_its_process(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c",
+                             f"from kiosk.runtime import InstanceLock; lock = InstanceLock({str(tmp_path)!r}).acquire();"
+                             "print('locked', flush=True); import time; time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    with pytest.raises(BadInput):
+        InstanceLock(tmp_path).acquire()
+    proc.kill()
+    proc.wait()
+    InstanceLock(tmp_path).acquire().release()
+
+
+def test_crash_reporter_writes_a_crash_file_and_calls_the_screen(tmp_path):
+    shown = []
+    rep = CrashReporter(tmp_path, on_crash=shown.append)
+    rep.dir.mkdir(parents=True)
+    try:
+        raise RuntimeError("camera driver exploded")
+    except RuntimeError as exc:
+        rep.handle(type(exc), exc, exc.__traceback__)
+    files = rep.crash_files()
+    assert len(files) == 1 and shown == files
+    assert "camera driver exploded" in files[0].read_text()
+
+
+def test_uncaught_exception_in_a_process_leaves_a_crash_file(tmp_path):
+    code = (f"from kiosk.runtime import CrashReporter; CrashReporter({str(tmp_path)!r}).install();"
+            "raise ValueError('boom at start')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode != 0
+    files = sorted((tmp_path / "crashes").glob("crash-*.txt"))
+    assert files and "boom at start" in files[0].read_text()
+
+
+def test_watchdog_speaks_sd_notify(tmp_path):
+    path = tmp_path / "notify.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(path))
+    server.settimeout(2)
+    dog = Watchdog({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "20000000"})
+    assert dog.enabled and dog.interval_s == 10
+    assert dog.ready() and dog.feed()
+    assert server.recv(100) == b"READY=1"
+    assert server.recv(100) == b"WATCHDOG=1"
+    server.close()
+    assert not Watchdog({}).feed()
+
+
+def test_log_file_is_size_capped(tmp_path):
+    import logging
+
+    path = setup_logging(tmp_path / "logs", max_bytes=2000, backups=2)
+    lg = logging.getLogger("nanum.test")
+    for i in range(500):
+        lg.info("line %d %s", i, "x" * 50)
+    files = list((tmp_path / "logs").glob("nanum.log*"))
+    assert path.exists() and len(files) == 3
+    assert all(f.stat().st_size <= 2200 for f in files)
+    for h in list(logging.getLogger().handlers):
+        if isinstance(h, logging.FileHandler):
+            logging.getLogger().removeHandler(h)
+            h.close()
