@@ -31,10 +31,13 @@ def command(name: str):
     return register
 
 
-def default_data_dir() -> Path:
+def default_data_dir(config_dir: str = "") -> Path:
+    """--data-dir, else $NANUM_DATA_DIR, else the config file's, else the user data folder."""
     env = os.environ.get("NANUM_DATA_DIR")
     if env:
         return Path(env)
+    if config_dir:
+        return Path(config_dir)
     import platformdirs
 
     return Path(platformdirs.user_data_dir("nanum-kiosk", appauthor=False))
@@ -62,7 +65,7 @@ class Output:
 def _open(args: argparse.Namespace, need_init: bool = True):
     from kiosk.services import open_kiosk
 
-    kiosk = open_kiosk(args.data_dir)
+    kiosk = open_kiosk(args.data_dir, defaults=args.config.defaults)
     if need_init and not kiosk.initialised:
         raise BadInput("This kiosk is not set up yet. Run 'nanum init' first.")
     return kiosk
@@ -311,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"nanum {__version__}")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="data folder (default: $NANUM_DATA_DIR or the user data folder)")
+    p.add_argument("--config", type=Path, default=None,
+                   help="configuration file (default: $NANUM_CONFIG or /etc/nanum-kiosk/config.toml)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.add_argument("--lang", choices=sorted(LANGUAGES), default=os.environ.get("NANUM_LANG", DEFAULT_LANGUAGE),
                    help="language of messages (default ko)")
@@ -396,12 +401,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("NANUM_LOG", "WARNING"))
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.data_dir = args.data_dir or default_data_dir()
     set_language(args.lang)
     args.out = Output(args.json, args.lang)
     args.out_ = args.out
     name = args.cmd + (f" {args.sub}" if getattr(args, "sub", None) else "")
     try:
+        from kiosk.config import load_config
+
+        args.config = load_config(args.config)
+        args.data_dir = args.data_dir or default_data_dir(args.config.get("kiosk", "data_dir"))
         return COMMANDS[name](args)
     except Refused as exc:
         print(exc.render(args.lang), file=sys.stderr)

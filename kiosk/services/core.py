@@ -31,8 +31,10 @@ class Kiosk:
     dataclasses, never ORM objects, so callers never hold a database session.
     """
 
-    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utcnow,
+                 defaults: dict[str, Any] | None = None) -> None:
         self.engine = engine
+        self.defaults = dict(defaults or {})  # starting values from the config file
         self.sessions = make_sessionmaker(engine)
         self.writer = make_sessionmaker(engine, write=True)
         self._settings: dict[str, Any] | None = None
@@ -73,7 +75,9 @@ class Kiosk:
         if self._settings is None:
             with self.reading() as s:
                 self._settings = {row.key: row.value for row in s.execute(select(Setting)).scalars()}
-        return self._settings.get(key, default)
+        if key in self._settings:
+            return self._settings[key]
+        return self.defaults.get(key, default)
 
     def set_setting(self, session: Session, key: str, value: Any) -> None:
         """Write a setting in the caller's transaction (the cache is dropped)."""
@@ -166,7 +170,8 @@ class Kiosk:
         self.engine.dispose()
 
 
-def open_kiosk(data_dir: str | Path, clock: Clock = utcnow) -> Kiosk:
+def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
+               defaults: dict[str, Any] | None = None) -> Kiosk:
     """Open (creating and migrating as needed) the kiosk database in ``data_dir``."""
     path = Path(data_dir)
     with storage_errors():
@@ -177,4 +182,4 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow) -> Kiosk:
                            path=str(path), reason=exc.strerror or str(exc)) from exc
         engine = make_engine(path / DB_FILENAME)
         migrate.upgrade(engine)
-    return Kiosk(engine, clock)
+    return Kiosk(engine, clock, defaults)
