@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput, Refused
+from kiosk.policy import LoanPolicy
 from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
 
@@ -69,7 +71,14 @@ class Circulation:
                                             reason=type(exc).__name__.lower()))
         return CheckoutResult(member, outcomes)
 
-    def _member_refusals(self, s: Session, member: Member, today: dt.date) -> list[Refused]:
+    def _calendar(self) -> CentreCalendar:
+        # The kiosk caches its calendar (dropped when staff change closed days);
+        # building it from the transaction's session would re-read closed days
+        # on every scan.
+        return self.k.calendar()
+
+    def _member_refusals(self, s: Session, member: Member, today: dt.date,
+                         policy: LoanPolicy) -> list[Refused]:
         refusals = []
         if member.status != "active":
             refusals.append(Refused("member_suspended",
@@ -78,7 +87,7 @@ class Circulation:
             refusals.append(Refused("member_expired",
                                     "Your membership expired on {date}. Please see staff to renew it.",
                                     date=member.expires_on))
-        if self.k.policy.block_on_overdue:
+        if policy.block_on_overdue:
             overdue = s.execute(select(func.count()).select_from(Loan).where(
                 Loan.member_id == member.id, Loan.returned_at.is_(None),
                 Loan.due_on < today.isoformat())).scalar_one()
@@ -86,7 +95,7 @@ class Circulation:
                 refusals.append(Refused("overdue",
                                         "You have {count} overdue item(s). Please return them first.",
                                         count=overdue))
-        limit = self.k.policy.limit_for(member.member_type)
+        limit = policy.limit_for(member.member_type)
         open_count = s.execute(select(func.count()).select_from(Loan).where(
             Loan.member_id == member.id, Loan.returned_at.is_(None))).scalar_one()
         if open_count >= limit:
@@ -97,17 +106,19 @@ class Circulation:
     def _checkout_one(self, member_number: str, payload: str,
                       override: Override | None) -> ItemOutcome:
         today = self.k.today()
+        policy = self.k.policy
+        cal = self._calendar()
         with self.k.transaction() as s:
             member = self.k.members.resolve(s, member_number)
             item = self.k.catalogue.resolve(s, payload)
             reservation = self._item_refusal(s, item, member, today)
             overridden = []
-            for refusal in self._member_refusals(s, member, today):
+            for refusal in self._member_refusals(s, member, today, policy):
                 if override is None or refusal.reason not in OVERRIDABLE:
                     refusal.item_code = item.code
                     raise refusal
                 overridden.append(refusal.reason)
-            due = self.k.calendar(s).due_date(today, self.k.policy.days_for(item.category))
+            due = cal.due_date(today, policy.days_for(item.category))
             loan = Loan(uid=str(uuid.uuid4()), item_id=item.id, member_id=member.id,
                         member_type=member.member_type, site=self.k.site,
                         checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
@@ -120,7 +131,7 @@ class Circulation:
                 reservation.status = "fulfilled"
             if overridden:
                 self.k.record(s, "override.granted", {"rules": overridden, "item": item.code,
-                                                      "member": member.number,
+                                                      "member": member.number, "loan": loan.uid,
                                                       "reason": override.reason}, override.staff)
             s.flush()
             self.k.record(s, "loan.checked_out", {
@@ -133,8 +144,7 @@ class Circulation:
     def _item_refusal(self, s: Session, item: Item, member: Member,
                       today: dt.date) -> Reservation | None:
         """Raise when the item cannot go to this member; return the hold it fulfils."""
-        def refuse(code: str, msgid: str, **params) -> Refused:
-            r = Refused(code, msgid, **params)
+        def refuse(r: Refused) -> Refused:
             r.item_code = item.code
             return r
 
@@ -144,19 +154,19 @@ class Circulation:
             holder = s.execute(select(Loan.member_id).where(
                 Loan.item_id == item.id, Loan.returned_at.is_(None))).scalar_one_or_none()
             if holder == member.id:
-                raise refuse("already_yours", "You already have this item.")
-            raise refuse("on_loan", "This item is on loan now. You can join the waiting list.")
+                raise refuse(Refused("already_yours", "You already have this item."))
+            raise refuse(Refused("on_loan", "This item is on loan now. You can join the waiting list."))
         if item.status == ItemStatus.RETIRED:
-            raise refuse("retired", "This item is no longer lent. Please hand it to staff.")
+            raise refuse(Refused("retired", "This item is no longer lent. Please hand it to staff."))
         if item.status in (ItemStatus.INSPECTION, ItemStatus.REPAIR):
-            raise refuse("not_available",
-                         "This item is waiting for a staff check and cannot be lent yet.")
+            raise refuse(Refused("not_available",
+                                 "This item is waiting for a staff check and cannot be lent yet."))
         if item.home_site != self.k.site:
-            raise refuse("other_site",
-                         "This item belongs to another centre. Please hand it to staff.")
+            raise refuse(Refused("other_site",
+                                 "This item belongs to another centre. Please hand it to staff."))
         if item.status == ItemStatus.HELD:
             if item.held_for_member_id != member.id:
-                raise refuse("held_for_other", "This item is reserved for another member.")
+                raise refuse(Refused("held_for_other", "This item is reserved for another member."))
             return s.execute(select(Reservation).where(
                 Reservation.item_id == item.id, Reservation.member_id == member.id,
                 Reservation.status == "held")).scalars().first()
@@ -226,9 +236,13 @@ class Circulation:
     def renew(self, item_payload: str, member_payload: str | None = None) -> ItemOutcome:
         """Extend a loan when policy allows and nobody is waiting for the item."""
         today = self.k.today()
+        policy = self.k.policy
+        cal = self._calendar()
+        code = item_payload
         try:
             with self.k.transaction() as s:
                 item = self.k.catalogue.resolve(s, item_payload)
+                code = item.code
                 loan = s.execute(select(Loan).where(Loan.item_id == item.id,
                                                     Loan.returned_at.is_(None))).scalar_one_or_none()
                 if loan is None:
@@ -237,14 +251,12 @@ class Circulation:
                     member = self.k.members.resolve(s, member_payload)
                     if loan.member_id != member.id:
                         raise Refused("not_yours", "This item is on loan to someone else.")
-                policy = self.k.policy
                 if loan.renewals >= policy.max_renewals:
                     raise Refused("renewals_used",
                                   "This loan has been renewed {count} time(s) already, the most allowed.",
                                   count=loan.renewals)
                 if self._waiting(s, item.id):
                     raise Refused("reserved", "Someone is waiting for this item, so it cannot be renewed.")
-                cal = self.k.calendar(s)
                 # A renewal adds a full loan period from the later of today and the due date.
                 base = max(dt.date.fromisoformat(loan.due_on), today)
                 due = cal.due_date(base, policy.days_for(item.category))
@@ -254,7 +266,7 @@ class Circulation:
                                                   "due": loan.due_on, "renewals": loan.renewals})
                 return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
         except Refused as exc:
-            return ItemOutcome(item=item_payload, ok=False, error=exc.message, reason=exc.reason)
+            return ItemOutcome(item=code, ok=False, error=exc.message, reason=exc.reason)
 
     # -- holds and waitlist ---------------------------------------------------
     def reserve(self, member_payload: str, item_payload: str, source: str = "kiosk",
@@ -336,7 +348,7 @@ class Circulation:
             .order_by(Reservation.created_at, Reservation.id)).scalars().first()
 
     def _hold(self, s: Session, item: Item, res: Reservation, today: dt.date) -> None:
-        until = self.k.calendar(s).due_date(today, self.k.policy.hold_days)
+        until = self._calendar().due_date(today, self.k.policy.hold_days)
         res.status = "held"
         res.hold_until = until.isoformat()
         item.status = ItemStatus.HELD
