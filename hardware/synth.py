@@ -23,6 +23,14 @@ from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, 
 #: the degradations the benchmark measures, in report order
 CONDITIONS = ("blur", "motion", "noise", "tilt", "low_contrast", "dim", "glare", "jpeg")
 
+#: severity range of each condition, mildest first: blur sigma (px), motion
+#: length (px), noise sigma (grey levels), tilt (degrees), low-contrast span
+#: (grey levels), dim gain, glare peak (grey levels), JPEG quality
+SEVERITY: dict[str, tuple[float, float]] = {
+    "blur": (0.9, 3.0), "motion": (3.0, 15.0), "noise": (14.0, 48.0), "tilt": (35.0, 62.0),
+    "low_contrast": (36.0, 10.0), "dim": (0.15, 0.04), "glare": (170.0, 320.0), "jpeg": (18.0, 4.0),
+}
+
 _ECC = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 _SRC_PX = 8  # pixels per module of the label raster the scene is warped from
 _QUIET = 4  # modules of white around the symbol, as printed on our labels
@@ -65,19 +73,30 @@ def _label_raster(payload: str, invert: bool, card: bool) -> tuple[np.ndarray, n
         w = int(side * 1.75)
         img = np.full((side + caption, w), paper, np.uint8)
         img[:, w - side:][:side] = sym
-        img[2 * s:5 * s, 2 * s:w - side - 2 * s] = 90
-        cv2.putText(img, "NANUM", (2 * s, side // 2), cv2.FONT_HERSHEY_SIMPLEX, s / 3.0, 40, s // 2)
+        left = w - side - 2 * s  # the name stays clear of the code's quiet zone
+        img[2 * s:5 * s, 2 * s:left] = 90
+        _put_fitted(img, "NANUM", 2 * s, side // 2, left - 2 * s, 40, s // 2)
         x0 = w - side
+        text = "MEMBER"  # a card never shows its token
     else:
         img = np.full((side + caption, side), paper, np.uint8)
         img[:side] = sym
         x0 = 0
-    text = payload.rsplit("/", 1)[-1][:12] if payload.isascii() else "NANUM"
-    cv2.putText(img, text, (3 * s, side + 4 * s), cv2.FONT_HERSHEY_SIMPLEX, s / 5.0, 30, max(1, s // 4))
+        text = payload.rsplit("/", 1)[-1][:12] if payload.isascii() else "NANUM"
+    _put_fitted(img, text, 3 * s, side + 4 * s, img.shape[1] - 6 * s, 30, max(1, s // 4),
+                max_scale=s / 5.0)
     q0, q1 = x0 + _QUIET * s, x0 + (_QUIET + n) * s
     y0, y1 = _QUIET * s, (_QUIET + n) * s
     corners = np.float32([[q0, y0], [q1, y0], [q1, y1], [q0, y1]])
     return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), corners
+
+
+def _put_fitted(img: np.ndarray, text: str, x: int, y: int, width: int, ink: int, thick: int,
+                max_scale: float = 3.0) -> None:
+    """Draw ``text`` with its baseline at (x, y), shrunk to fit ``width`` pixels."""
+    (tw, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.0, thick)
+    scale = min(max_scale, width / max(tw, 1))
+    cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thick)
 
 
 @dataclass(frozen=True)
@@ -174,10 +193,14 @@ def camera_look(img: np.ndarray, rng: np.random.Generator, noise: float = 3.0) -
 
 def add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
     """Gaussian sensor noise of standard deviation ``sigma`` (grey levels)."""
-    n = rng.normal(0.0, sigma, img.shape[:2]).astype(np.float32)
+    # OpenCV's generator, seeded from ``rng``: numpy's normal() on a 720p
+    # frame costs more than decoding it.
+    cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
+    n = np.empty(img.shape[:2], np.int16)
+    cv2.randn(n, 0.0, float(sigma))
     if img.ndim == 3:
-        n = n[..., None]
-    return np.clip(img.astype(np.float32) + n, 0, 255).astype(np.uint8)
+        n = cv2.merge([n] * img.shape[2])
+    return cv2.add(img, n, dtype=cv2.CV_8U)
 
 
 def _motion_kernel(length: float, angle: float) -> np.ndarray:
@@ -191,29 +214,39 @@ def _motion_kernel(length: float, angle: float) -> np.ndarray:
 
 
 def degrade(img: np.ndarray, condition: str, rng: np.random.Generator,
-            quad: np.ndarray | None = None) -> np.ndarray:
-    """Apply one benchmark condition (severity drawn from ``rng``) to a camera frame."""
+            quad: np.ndarray | None = None, level: float | None = None) -> np.ndarray:
+    """Apply one benchmark condition to a camera frame.
+
+    ``level`` in [0, 1] sets the severity (drawn from ``rng`` when None); the
+    frames of one presentation share a level while noise, motion direction
+    and glare position change from frame to frame.
+    """
+    u = rng.uniform() if level is None else float(level)
+
+    def at(lo: float, hi: float) -> float:
+        return lo + (hi - lo) * u
+
     f = img
     if condition == "blur":  # out of focus
-        f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.9, 2.6))
+        f = cv2.GaussianBlur(f, (0, 0), at(*SEVERITY["blur"]))
     elif condition == "motion":  # hand moving during the exposure
-        f = cv2.filter2D(f, -1, _motion_kernel(rng.uniform(3, 13), rng.uniform(0, 180)))
+        f = cv2.filter2D(f, -1, _motion_kernel(at(*SEVERITY["motion"]) * rng.uniform(0.7, 1.0),
+                                               rng.uniform(0, 180)))
     elif condition == "noise":  # high sensor gain
-        f = add_noise(f, rng, rng.uniform(14, 34))
+        f = add_noise(f, rng, at(*SEVERITY["noise"]))
     elif condition == "tilt":  # geometry is set by the placement; keep the camera look
         pass
     elif condition == "low_contrast":  # faded print, grey paper
-        lo = rng.uniform(85, 135)
-        span = rng.uniform(18, 42)
-        f = (f.astype(np.float32) * (span / 255.0) + lo).clip(0, 255).astype(np.uint8)
+        lo = 85 + 50 * ((u * 7.31) % 1.0)  # paper brightness: fixed for the presentation
+        f = cv2.convertScaleAbs(f, alpha=at(*SEVERITY["low_contrast"]) / 255.0, beta=lo)
         f = add_noise(f, rng, 2.5)
     elif condition == "dim":  # poorly lit corner of the centre
-        f = (f.astype(np.float32) * rng.uniform(0.07, 0.2)).astype(np.uint8)
-        f = add_noise(f, rng, rng.uniform(1.5, 4.0))
+        f = cv2.convertScaleAbs(f, alpha=at(*SEVERITY["dim"]))
+        f = add_noise(f, rng, at(1.5, 4.0))
     elif condition == "glare":  # ceiling light reflecting on a laminated card
-        f = _glare(f, rng, quad)
+        f = _glare(f, rng, quad, u)
     elif condition == "jpeg":  # a cheap camera's MJPEG stream
-        q = int(rng.integers(6, 26))
+        q = int(round(at(*SEVERITY["jpeg"])))
         ok, buf = cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, q])
         f = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     elif condition != "clean":
@@ -221,7 +254,8 @@ def degrade(img: np.ndarray, condition: str, rng: np.random.Generator,
     return f
 
 
-def _glare(img: np.ndarray, rng: np.random.Generator, quad: np.ndarray | None) -> np.ndarray:
+def _glare(img: np.ndarray, rng: np.random.Generator, quad: np.ndarray | None,
+           u: float = 0.5) -> np.ndarray:
     h, w = img.shape[:2]
     if quad is None:
         cx, cy, size = w / 2, h / 2, min(w, h) / 3
@@ -230,12 +264,22 @@ def _glare(img: np.ndarray, rng: np.random.Generator, quad: np.ndarray | None) -
         size = float(np.linalg.norm(quad[0] - quad[2])) / 1.41
     gx = cx + rng.uniform(-0.45, 0.45) * size
     gy = cy + rng.uniform(-0.45, 0.45) * size
-    sx, sy = rng.uniform(0.12, 0.3, 2) * size
-    yy, xx = np.ogrid[0:h, 0:w]
+    sx, sy = (0.12 + 0.18 * u) * rng.uniform(0.8, 1.2, 2) * size
+    lo, hi = SEVERITY["glare"]
+    amp = lo + (hi - lo) * u
+    # Only the glare's own neighbourhood is touched: a full-frame float pass
+    # would dominate the benchmark's frame generation.
+    x0, x1 = int(max(gx - 4 * sx, 0)), int(min(gx + 4 * sx, w))
+    y0, y1 = int(max(gy - 4 * sy, 0)), int(min(gy + 4 * sy, h))
+    out = img.copy()
+    if x1 <= x0 or y1 <= y0:
+        return out
+    yy, xx = np.ogrid[y0:y1, x0:x1]
     blob = np.exp(-(((xx - gx) / sx) ** 2 + ((yy - gy) / sy) ** 2) / 2).astype(np.float32)
-    amp = rng.uniform(170, 320)
-    out = img.astype(np.float32) * (1 - 0.35 * blob[..., None]) + amp * blob[..., None]
-    return out.clip(0, 255).astype(np.uint8)
+    blob = blob[..., None] if img.ndim == 3 else blob
+    roi = out[y0:y1, x0:x1].astype(np.float32)
+    out[y0:y1, x0:x1] = (roi * (1 - 0.35 * blob) + amp * blob).clip(0, 255).astype(np.uint8)
+    return out
 
 
 def random_placement(width: int, height: int, module_px: float, modules: int,
@@ -246,3 +290,29 @@ def random_placement(width: int, height: int, module_px: float, modules: int,
     cy = rng.uniform(min(half, height / 2), max(height - half, height / 2))
     return Placement(cx, cy, module_px, angle=rng.uniform(-25, 25),
                      tilt_x=rng.uniform(-tilt, tilt), tilt_y=rng.uniform(-tilt, tilt))
+
+
+def presentation(bg: np.ndarray, payload: str, condition: str, rng: np.random.Generator,
+                 frames: int = 6, module_px: float | None = None, invert: bool = False,
+                 card: bool = False, level: float | None = None):
+    """Frames of one label held in front of the camera under one condition.
+
+    Yields ``(frame, quad)``: the placement wobbles a little from frame to
+    frame and the noise is fresh, while the condition's severity stays put
+    (a dim corner stays dim while the label is held). ``module_px`` defaults
+    to a draw from 2.4-9.5 pixels per module.
+    """
+    h, w = bg.shape[:2]
+    n = qr_matrix(payload).shape[0]
+    mp = float(module_px) if module_px else float(rng.uniform(2.4, 9.5))
+    pl = random_placement(w, h, mp, n, rng)
+    if condition == "tilt":  # held at a steep angle towards the camera
+        big = float(rng.choice([-1, 1]) * rng.uniform(*SEVERITY["tilt"]))
+        small = float(rng.uniform(-12, 12))
+        pl = replace(pl, tilt_x=big, tilt_y=small) if rng.random() < 0.5 else replace(pl, tilt_x=small, tilt_y=big)
+    level = float(rng.uniform()) if level is None else level
+    for i in range(frames):
+        p = pl.moved(rng, px=1.5, deg=0.5) if i else pl
+        img, quad = compose(bg, payload, p, invert=invert, card=card)
+        img = degrade(camera_look(img, rng), condition, rng, quad, level)
+        yield img, quad

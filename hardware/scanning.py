@@ -1,0 +1,308 @@
+"""The scan service: camera frames in, classified codes out, once per presentation.
+
+Capture runs in its own thread and hands on only the newest frame (a slow
+decode drops frames instead of queueing them); decoding runs in a worker
+thread through :class:`~hardware.pipeline.FrameAnalyser` (ROI tracking, retries,
+unchanged-frame skipping). Callbacks come from these threads; the UI marshals
+them to its GUI thread.
+
+Camera loss: when the source stops giving frames the status turns ``"lost"``
+and the source is reopened with a backoff capped at one second, so a camera
+plugged back in is delivering frames again well within three seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hardware.decoders import Decoder, make_decoder
+from hardware.frames import FrameSource
+from hardware.pipeline import FrameAnalyser
+from kiosk import codes as kc
+from kiosk.errors import BadInput, ForeignCode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """A code read from the camera, a wedge scanner or typed on screen.
+
+    ``kind`` is ``"item"`` (our label, a bare item code or a legacy alias),
+    ``"card"`` (a member card) or ``"foreign"``. ``code`` is the item code
+    (``T-00042``), the alias text, or the card payload (``NKC1-...``); it is
+    None for foreign codes and for damaged labels or cards of ours, whose raw
+    ``text`` the services turn into the right message.
+    """
+
+    text: str
+    kind: str
+    code: str | None
+    source: str = "camera"
+
+
+def classify(text: str, base_url: str | None = None, source: str = "camera",
+             extra_bases: tuple[str, ...] = ()) -> ScanResult:
+    """What a payload is, by :mod:`kiosk.codes`. Never raises."""
+    base = base_url or kc.DEFAULT_BASE_URL
+    try:
+        ref = kc.parse_payload(text, base, extra_bases)
+    except ForeignCode:
+        return ScanResult(text, "foreign", None, source)
+    except BadInput:
+        # Ours but damaged (a card with a bad check character, a label URL
+        # without a valid code): keep the kind so the right advice is shown.
+        upper = text.strip().upper() if isinstance(text, str) else ""
+        kind = "card" if upper.startswith("NKC") else ("item" if "://" in upper else "foreign")
+        return ScanResult(text, kind, None, source)
+    except Exception:  # a scanner can deliver anything; it must never crash the kiosk
+        log.exception("unexpected payload %r", text[:80] if isinstance(text, str) else text)
+        return ScanResult(str(text), "foreign", None, source)
+    if isinstance(ref, kc.ItemRef):
+        return ScanResult(text, "item", ref.code, source)
+    if isinstance(ref, kc.CardRef):
+        return ScanResult(text, "card", kc.card_payload(ref.token), source)
+    return ScanResult(text, "item", ref.text, source)  # AliasRef
+
+
+class PresenceFilter:
+    """Reports a code once per presentation.
+
+    A code seen again is not reported until it has been out of view for
+    ``gone_after_s`` or ``repeat_after_s`` have passed since it was reported
+    (None: only leaving the view re-arms it).
+    """
+
+    def __init__(self, gone_after_s: float = 0.5, repeat_after_s: float | None = 2.0) -> None:
+        self.gone_after_s = gone_after_s
+        self.repeat_after_s = repeat_after_s
+        self._seen: dict[str, list[float]] = {}  # text -> [last seen, last reported]
+
+    def update(self, texts: Iterable[str], t: float) -> list[str]:
+        """The texts seen at time ``t``; returns those to report now."""
+        out = []
+        for text in dict.fromkeys(texts):
+            st = self._seen.get(text)
+            if (st is None or t - st[0] > self.gone_after_s
+                    or (self.repeat_after_s is not None and t - st[1] >= self.repeat_after_s)):
+                out.append(text)
+                st = self._seen[text] = [t, t]
+            st[0] = t
+        if len(self._seen) > 32:
+            horizon = max(self.gone_after_s, self.repeat_after_s or 0.0)
+            self._seen = {k: v for k, v in self._seen.items() if t - v[0] <= horizon}
+        return out
+
+    def in_view(self, t: float) -> list[str]:
+        """Codes seen within the last ``gone_after_s``."""
+        return [k for k, v in self._seen.items() if t - v[0] <= self.gone_after_s]
+
+    def reset(self) -> None:
+        self._seen.clear()
+
+
+@dataclass
+class ScanStats:
+    """Counters of a running service.
+
+    ``frames`` captured; ``decoded``: frames run through the decoder;
+    ``skipped``: frames not decoded because nothing changed; ``dropped``:
+    frames replaced by a newer one before the worker took them.
+    """
+
+    frames: int = 0
+    decoded: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    reported: int = 0
+    reconnects: int = 0
+    #: frame captured -> code reported, seconds (recent reports)
+    latencies: deque = field(default_factory=lambda: deque(maxlen=512))
+    #: time spent analysing a frame, seconds (recent frames)
+    analyse_times: deque = field(default_factory=lambda: deque(maxlen=512))
+
+
+class ScanService:
+    """Reads codes from a frame source in the background."""
+
+    def __init__(self, source: FrameSource, decoder: Decoder | None = None, *,
+                 on_code: Callable[[ScanResult], None],
+                 on_status: Callable[[str], None] | None = None,
+                 base_url: str | None = None, gone_after_s: float = 0.5,
+                 repeat_after_s: float | None = 2.0, lost_after_s: float = 1.0,
+                 max_backoff_s: float = 1.0) -> None:
+        self.source = source
+        self.decoder = decoder or make_decoder("zxing")
+        self.on_code = on_code
+        self.on_status = on_status
+        self.base_url = base_url
+        self.lost_after_s = lost_after_s
+        self.max_backoff_s = max_backoff_s
+        self.analyser = FrameAnalyser(self.decoder)
+        self.presence = PresenceFilter(gone_after_s, repeat_after_s)
+        self.stats = ScanStats()
+        self.status = "stopped"
+        self._cond = threading.Condition()
+        self._frame: tuple[int, np.ndarray, float] | None = None
+        self._taken = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._status_lock = threading.Lock()
+        self._last_frame_t = 0.0
+        self._reset_analyser = False
+
+    # -- control ----------------------------------------------------------------
+    def start(self) -> None:
+        """Start capturing and decoding (no-op when running)."""
+        if self._threads:
+            return
+        self._stop = stop = threading.Event()  # a fresh one: an old thread stuck in read() keeps its own
+        self.analyser.reset()
+        self.presence.reset()
+        self._set_status("starting")
+        self._threads = [threading.Thread(target=self._capture_loop, args=(stop,), name="scan-capture",
+                                          daemon=True),
+                         threading.Thread(target=self._decode_loop, args=(stop,), name="scan-decode",
+                                          daemon=True)]
+        for th in self._threads:
+            th.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop both threads and release the source."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for th in self._threads:
+            th.join(timeout)
+        # The capture thread closes the source as it ends; one still stuck in a
+        # driver's read() closes it when that returns (closing under it could crash).
+        if any(th.is_alive() for th in self._threads):
+            log.warning("camera %s did not stop within %.0f s", self.source.name, timeout)
+        self._threads = []
+        self.status = "stopped"
+
+    @property
+    def running(self) -> bool:
+        return bool(self._threads)
+
+    def latest_frame(self) -> tuple[int, np.ndarray] | None:
+        """The newest frame and its number, for the preview (do not modify it)."""
+        f = self._frame
+        return (f[0], f[1]) if f else None
+
+    # -- threads ----------------------------------------------------------------
+    def _set_status(self, status: str) -> None:
+        with self._status_lock:
+            if status == self.status:
+                return
+            self.status = status
+        log.info("camera %s: %s", self.source.name, status)
+        if self.on_status is not None:
+            try:
+                self.on_status(status)
+            except Exception:
+                log.exception("status callback failed")
+
+    def _capture_loop(self, stop: threading.Event) -> None:
+        opened = False
+        backoff = 0.1
+        last_ok = time.monotonic()
+        while not stop.is_set():
+            if not opened:
+                try:
+                    self.source.open()
+                    opened = True
+                    last_ok = time.monotonic()
+                except Exception as exc:  # a missing device is expected here
+                    log.debug("open %s: %s", self.source.name, exc)
+                    self._set_status("lost")
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff_s)
+                    continue
+            try:
+                frame = self.source.read()
+            except Exception as exc:
+                log.debug("read %s: %s", self.source.name, exc)
+                frame = None
+            if stop.is_set():
+                break
+            now = time.monotonic()
+            if frame is None:
+                if now - last_ok > self.lost_after_s:
+                    self._set_status("lost")
+                    self.stats.reconnects += 1
+                    try:
+                        self.source.close()
+                    except Exception:
+                        log.exception("closing %s", self.source)
+                    opened = False
+                    backoff = 0.1
+                else:
+                    stop.wait(0.02)  # a source failing fast must not spin a core
+                continue
+            last_ok = self._last_frame_t = now
+            backoff = 0.1
+            with self._cond:
+                n = self.stats.frames = self.stats.frames + 1
+                if self._frame is not None and self._frame[0] > self._taken:
+                    self.stats.dropped += 1
+                self._frame = (n, frame, now)
+                self._cond.notify()
+            if self.status != "ok":
+                self._set_status("ok")
+                self._reset_analyser = True  # the camera may have moved while it was away
+        try:
+            self.source.close()
+        except Exception:
+            log.exception("closing %s", self.source)
+
+    def _decode_loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            with self._cond:
+                while not stop.is_set() and (self._frame is None or self._frame[0] <= self._taken):
+                    self._cond.wait(0.25)
+                    # Some drivers block in read() for seconds after an unplug:
+                    # say so now, the capture thread reopens when read() returns.
+                    if self.status == "ok" and time.monotonic() - self._last_frame_t > self.lost_after_s:
+                        self._set_status("lost")
+                if stop.is_set():
+                    return
+                n, frame, t_in = self._frame
+                self._taken = n
+            if self._reset_analyser:
+                self._reset_analyser = False
+                self.analyser.reset()
+            try:
+                self.process(frame, t_in)
+            except Exception:  # one bad frame must not end scanning
+                log.exception("scan pipeline failed on frame %d", n)
+
+    def process(self, frame: np.ndarray, t_in: float | None = None) -> list[ScanResult]:
+        """Analyse one frame and report new codes (the worker calls this; tests may too)."""
+        t0 = time.monotonic()
+        t_in = t0 if t_in is None else t_in
+        res = self.analyser.analyse(frame)
+        st = self.stats
+        if res.skipped:
+            st.skipped += 1
+        else:
+            st.decoded += 1
+        st.analyse_times.append(time.monotonic() - t0)
+        results = []
+        for text in self.presence.update((d.text for d in res.codes), t_in):
+            result = classify(text, self.base_url, "camera")
+            results.append(result)
+            st.reported += 1
+            try:
+                self.on_code(result)
+            except Exception:
+                log.exception("code callback failed")
+            st.latencies.append(time.monotonic() - t_in)
+        return results

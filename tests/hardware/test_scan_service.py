@@ -1,0 +1,345 @@
+"""The scan service in its threads: codes once per presentation, camera loss, classification."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
+
+from hardware.decoders import ZxingDecoder
+from hardware.frames import FrameSource, SourceError, VirtualCamera
+from hardware.scanning import ScanResult, ScanService, classify
+
+
+def wait_for(cond, timeout: float = 5.0, step: float = 0.01) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+class Recorder:
+    """Collects callbacks from the service threads."""
+
+    def __init__(self) -> None:
+        self.codes: list[tuple[float, ScanResult]] = []
+        self.statuses: list[tuple[float, str]] = []
+        self.lock = threading.Lock()
+
+    def code(self, r: ScanResult) -> None:
+        with self.lock:
+            self.codes.append((time.monotonic(), r))
+
+    def status(self, s: str) -> None:
+        with self.lock:
+            self.statuses.append((time.monotonic(), s))
+
+    def texts(self) -> list[str]:
+        return [r.text for _, r in self.codes]
+
+    def states(self) -> list[str]:
+        return [s for _, s in self.statuses]
+
+
+@pytest.fixture
+def rec():
+    return Recorder()
+
+
+@pytest.fixture
+def service_factory(rec):
+    made = []
+
+    def make(source, **kw):
+        svc = ScanService(source, on_code=rec.code, on_status=rec.status, **kw)
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        svc.stop()
+
+
+# -- classification -------------------------------------------------------------
+def test_classify_item_label_and_bare_code():
+    r = classify(ITEM)
+    assert r == ScanResult(ITEM, "item", "T-00042", "camera")
+    assert classify("t42", source="typed") == ScanResult("t42", "item", "T-00042", "typed")
+    assert classify("https://lend.seoul.example/i/K-00007", "https://lend.seoul.example").code == "K-00007"
+
+
+def test_classify_member_card():
+    card = valid_card()
+    r = classify(card, source="wedge")
+    assert (r.kind, r.code, r.source) == ("card", card, "wedge")
+    assert classify(card.lower()).code == card  # a card payload is case-insensitive
+
+
+def test_classify_legacy_barcode_as_item_alias():
+    r = classify("8801234567893")
+    assert (r.kind, r.code) == ("item", "8801234567893")
+
+
+@pytest.mark.parametrize("text", [
+    "https://example.com/i/T-00042",  # someone else's site
+    "WIFI:S:cafe;T:WPA;P:secret;;",
+    HANGUL.replace("nanum.example.org", "shop.example.com"),
+    "나눔",
+    "a\x00b",
+    "x" * 5000,
+    "",
+    "   ",
+])
+def test_classify_foreign_or_empty_never_raises(text):
+    r = classify(text)
+    assert r.kind == "foreign" and r.code is None and r.text == text
+
+
+def test_classify_damaged_codes_of_ours_keep_their_kind():
+    bad_card = valid_card()[:-1] + ("A" if valid_card()[-1] != "A" else "B")
+    assert classify(bad_card) == ScanResult(bad_card, "card", None, "camera")
+    damaged = "https://nanum.example.org/i/????"
+    assert classify(damaged) == ScanResult(damaged, "item", None, "camera")
+
+
+def test_classify_garbage_types():
+    assert classify(None).kind == "foreign"  # type: ignore[arg-type]
+    assert classify(b"\xff\xfe").kind == "foreign"  # type: ignore[arg-type]
+
+
+def test_hangul_label_of_ours_is_foreign_by_the_codec():
+    # Our labels are ASCII; a Hangul payload is someone else's code, reported as such.
+    assert classify(HANGUL).kind == "foreign"
+
+
+# -- the running service --------------------------------------------------------
+def test_virtual_camera_presentation_is_reported_once(rec, service_factory):
+    cam = VirtualCamera(640, 480, fps=30, seed=3)
+    svc = service_factory(cam)
+    svc.start()
+    assert wait_for(lambda: svc.status == "ok")
+    assert wait_for(lambda: svc.latest_frame() is not None)
+    n1, f1 = svc.latest_frame()
+    assert f1.shape == (480, 640, 3)
+    cam.present(ITEM)
+    assert wait_for(lambda: rec.codes, 3.0)
+    time.sleep(1.0)  # still held: not reported again (within 2 s)
+    assert rec.texts() == [ITEM]
+    t, r = rec.codes[0]
+    assert r == ScanResult(ITEM, "item", "T-00042", "camera")
+    cam.clear()
+    time.sleep(0.8)  # out of view longer than gone_after_s
+    card = valid_card()
+    cam.present(card)
+    assert wait_for(lambda: len(rec.codes) == 2, 3.0)
+    assert rec.codes[1][1].kind == "card"
+    cam.clear()
+    time.sleep(0.8)
+    cam.present(ITEM)  # the same label shown again: a new presentation
+    assert wait_for(lambda: len(rec.codes) == 3, 3.0)
+    assert rec.texts() == [ITEM, card, ITEM]
+    n2, _ = svc.latest_frame()
+    assert n2 > n1
+    st = svc.stats
+    assert st.frames >= 60 and st.decoded > 0 and st.reported == 3
+    assert st.frames >= st.decoded + st.skipped
+    assert max(st.latencies) < 1.0
+    svc.stop()
+    assert rec.states()[:2] == ["starting", "ok"]
+
+
+def test_foreign_code_is_reported_as_foreign(rec, service_factory):
+    cam = VirtualCamera(640, 480, fps=30, seed=5)
+    svc = service_factory(cam)
+    cam.present("https://www.youtube.com/watch?v=nanum")
+    svc.start()
+    assert wait_for(lambda: rec.codes, 3.0)
+    r = rec.codes[0][1]
+    assert (r.kind, r.code) == ("foreign", None)
+    assert svc.running
+
+
+class FlakyCamera(FrameSource):
+    """A fake USB camera that can be unplugged and plugged back in."""
+
+    name = "flaky camera"
+
+    def __init__(self) -> None:
+        self.plugged = True
+        self.is_open = False
+        self.opens = 0
+        self.frame, _ = camera_frame(None, size=(320, 240))
+
+    def open(self) -> None:
+        self.opens += 1
+        if not self.plugged:
+            raise SourceError("no such device")
+        self.is_open = True
+
+    def read(self):
+        time.sleep(1 / 60)
+        if not (self.plugged and self.is_open):
+            return None
+        return self.frame
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+def test_camera_loss_and_recovery(rec, service_factory):
+    cam = FlakyCamera()
+    svc = service_factory(cam, lost_after_s=0.5)
+    svc.start()
+    assert wait_for(lambda: svc.status == "ok")
+    t_unplug = time.monotonic()
+    cam.plugged = False
+    assert wait_for(lambda: svc.status == "lost", 3.0)
+    assert time.monotonic() - t_unplug < 1.5
+    time.sleep(3.0)  # long enough for the backoff to reach its ceiling
+    assert svc.status == "lost" and cam.opens >= 3
+    t_back = time.monotonic()
+    cam.plugged = True
+    assert wait_for(lambda: svc.status == "ok", 5.0)
+    back_in = time.monotonic() - t_back
+    assert back_in < 3.0
+    frames = svc.stats.frames
+    assert wait_for(lambda: svc.stats.frames > frames + 5)
+    assert rec.states() == ["starting", "ok", "lost", "ok"]
+
+
+def test_camera_missing_at_start_then_plugged_in(rec, service_factory):
+    cam = VirtualCamera(320, 240, fps=30)
+    cam.disconnect()
+    svc = service_factory(cam)
+    svc.start()
+    assert wait_for(lambda: svc.status == "lost", 3.0)
+    time.sleep(1.5)
+    cam.reconnect()
+    t = time.monotonic()
+    assert wait_for(lambda: svc.status == "ok", 5.0)
+    assert time.monotonic() - t < 3.0
+
+
+class HangingCamera(FlakyCamera):
+    """A driver whose read() blocks for seconds once the device is gone."""
+
+    def read(self):
+        if not self.plugged:
+            time.sleep(2.5)
+            return None
+        return super().read()
+
+
+def test_a_read_that_hangs_is_reported_as_loss(rec, service_factory):
+    cam = HangingCamera()
+    svc = service_factory(cam, lost_after_s=0.5)
+    svc.start()
+    assert wait_for(lambda: svc.status == "ok")
+    t = time.monotonic()
+    cam.plugged = False
+    assert wait_for(lambda: svc.status == "lost", 3.0)
+    assert time.monotonic() - t < 1.2  # not after the driver's timeout
+    cam.plugged = True
+    assert wait_for(lambda: svc.status == "ok", 5.0)
+
+
+class SlowDecoder(ZxingDecoder):
+    """zxing-cpp on a very slow machine."""
+
+    def locate(self, image, **kw):
+        time.sleep(0.1)
+        return super().locate(image, **kw)
+
+
+class CountingSource(FrameSource):
+    """Numbered frames as fast as they are asked for: the pixel (0, 0) carries the number."""
+
+    name = "counter"
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.base, _ = camera_frame(None, size=(320, 240))
+
+    def open(self) -> None:
+        pass
+
+    def read(self):
+        time.sleep(0.002)
+        self.n += 1
+        f = self.base.copy()
+        f[:8, :8] = self.n % 256  # also makes each frame "changed"
+        f[8:16, :8] = (self.n // 256) % 256
+        return f
+
+    def close(self) -> None:
+        pass
+
+
+def test_slow_decoding_drops_frames_instead_of_queueing(service_factory):
+    src = CountingSource()
+    svc = service_factory(src, decoder=SlowDecoder())
+    svc.analyser.change_threshold = 0.0  # analyse every frame it gets
+    seen = []
+    orig = svc.analyser.analyse
+
+    def spy(frame):
+        seen.append(int(frame[0, 0, 0]) + 256 * int(frame[8, 0, 0]))
+        return orig(frame)
+
+    svc.analyser.analyse = spy
+    svc.start()
+    time.sleep(1.0)
+    svc.stop()
+    assert len(seen) <= 12  # about 10 decodes fit in a second
+    assert svc.stats.dropped > 100
+    # Each decode took the newest frame there was: big jumps, never a backlog.
+    gaps = np.diff(seen)
+    assert (gaps > 10).mean() > 0.8
+
+
+def test_a_failing_callback_does_not_stop_scanning(service_factory):
+    calls = []
+
+    def explode(result):
+        calls.append(result)
+        raise RuntimeError("UI bug")
+
+    cam = VirtualCamera(640, 480, fps=30, seed=6)
+    svc = ScanService(cam, on_code=explode)
+    try:
+        svc.start()
+        cam.present(ITEM)
+        assert wait_for(lambda: calls, 3.0)
+        cam.clear()
+        time.sleep(0.8)
+        cam.present(valid_card())
+        assert wait_for(lambda: len(calls) == 2, 3.0)
+    finally:
+        svc.stop()
+    assert svc.status == "stopped"
+
+
+def test_stop_and_start_again(rec, service_factory):
+    cam = VirtualCamera(320, 240, fps=30)
+    svc = service_factory(cam)
+    svc.start()
+    assert wait_for(lambda: svc.status == "ok")
+    svc.stop()
+    assert not svc.running and svc.status == "stopped"
+    svc.start()
+    assert wait_for(lambda: svc.status == "ok")
+    cam.present(ITEM)
+    assert wait_for(lambda: rec.codes, 3.0)
+
+
+def test_process_can_be_driven_without_threads(rec):
+    svc = ScanService(VirtualCamera(640, 480, fps=None), on_code=rec.code)
+    frame, _ = camera_frame(ITEM)
+    assert [r.code for r in svc.process(frame, 0.0)] == ["T-00042"]
+    assert svc.process(frame, 0.1) == []  # same presentation
+    assert [r.code for r in svc.process(frame, 2.2)] == ["T-00042"]  # 2 s later
