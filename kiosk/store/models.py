@@ -161,3 +161,6 @@ class Event(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
+
+
+from kiosk.store import staff_models as _staff_models  # noqa: E402,F401  (registers the staff tables)

@@ -1,0 +1,299 @@
+"""What staff change at the desk: the inspection queue and item records.
+
+A return with missing parts or damage (or a return at a centre that is not
+the item's home) puts the item in inspection. Staff count what is really
+there, then send it back to the shelf, to repair, or retire it, with a note.
+The next member waiting gets it on the reservation shelf; retiring an item
+cancels the waiting list. One transaction and one event per decision, whose
+actor is the staff member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from kiosk.clock import to_iso
+from kiosk.errors import BadInput
+from kiosk.i18n import N_
+from kiosk.services.catalogue import normalise_category, parts_list
+from kiosk.services.staff import Staff, StaffView
+from kiosk.services.views import ItemView
+from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
+from kiosk.store.staff_models import Inspection
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+
+OUTCOMES = {"shelf": ItemStatus.AVAILABLE, "repair": ItemStatus.REPAIR,
+            "retired": ItemStatus.RETIRED}
+
+
+def _language(value: Any) -> str:
+    from kiosk.i18n import LANGUAGES
+
+    if value not in LANGUAGES:
+        raise BadInput(N_("Unknown language: {value}. Use ko or en."), value=value)
+    return value
+
+
+def _seconds(value: Any) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = -1
+    if not 10 <= n <= 3600:
+        raise BadInput(N_("The idle time must be 10 to 3600 seconds."))
+    return n
+
+
+def _site_name(value: Any) -> str:
+    text = " ".join(str(value or "").split())
+    if not text or len(text) > 200:
+        raise BadInput(N_("The centre needs a name of at most 200 characters."))
+    return text
+
+
+def _printer(value: Any) -> str:
+    text = str(value or "").strip()
+    if text in ("none", "lp") or (text.startswith(("lp:", "pdf:")) and len(text) > 4):
+        return text
+    raise BadInput(N_("Unknown printer {name}: use none, lp, lp:QUEUE or pdf:FOLDER."), name=text)
+
+
+#: the settings staff mode may change, each with its check
+SETTINGS = {"ui_language": _language, "ui_idle_quiet_s": _seconds, "site_name": _site_name,
+            "printer": _printer}
+
+
+@dataclass(frozen=True)
+class InspectionCase:
+    """One item waiting for a staff check, with what its last return said."""
+
+    item: ItemView
+    status: str  # inspection | repair
+    returned_at: str | None
+    member_number: str | None
+    parts_expected: int | None
+    parts_counted: int | None
+    condition: str | None  # ok | damaged | missing_parts
+    note: str | None
+    transfer: bool  # returned at a centre that is not its home
+    waiting: int  # members on the waiting list
+
+    @property
+    def missing(self) -> int:
+        if self.parts_expected is None or self.parts_counted is None:
+            return 0
+        return self.parts_expected - self.parts_counted
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    item: ItemView
+    outcome: str
+    parts_found: int
+    held_for: str | None  # member number it is now held for
+    cancelled: int  # reservations cancelled because the item was retired
+
+
+def photo_dir(kiosk: Kiosk) -> Path:
+    """Where item photos taken at the kiosk are kept (next to the database)."""
+    return Path(kiosk.engine.url.database).parent / "photos"
+
+
+class Desk:
+    """Staff desk operations. Create one per kiosk: ``Desk(kiosk)``."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.k = kiosk
+
+    # -- inspection ----------------------------------------------------------------
+    def inspection_queue(self) -> list[InspectionCase]:
+        """Items in inspection or repair, oldest return first."""
+        with self.k.reading() as s:
+            items = s.execute(select(Item).where(
+                Item.status.in_((ItemStatus.INSPECTION, ItemStatus.REPAIR)))).scalars().all()
+            cases = []
+            for item in items:
+                loan = s.execute(select(Loan).where(Loan.item_id == item.id,
+                                                    Loan.returned_at.is_not(None))
+                                 .order_by(Loan.returned_at.desc()).limit(1)).scalar_one_or_none()
+                number = (s.get(Member, loan.member_id).number
+                          if loan is not None and loan.member_id else None)
+                waiting = s.execute(select(func.count()).select_from(Reservation).where(
+                    Reservation.item_id == item.id, Reservation.status == "waiting")).scalar_one()
+                cases.append(InspectionCase(
+                    item=ItemView.of(item), status=item.status,
+                    returned_at=loan.returned_at if loan else None, member_number=number,
+                    parts_expected=loan.parts_expected if loan else None,
+                    parts_counted=loan.parts_counted if loan else None,
+                    condition=loan.condition if loan else None,
+                    note=loan.return_note if loan else None,
+                    transfer=item.home_site != self.k.site, waiting=waiting))
+        return sorted(cases, key=lambda c: (c.status != ItemStatus.INSPECTION, c.returned_at or ""))
+
+    def resolve_inspection(self, code: str, outcome: str, *, by: StaffView,
+                           parts: list[int] | None = None, note: str = "") -> InspectionResult:
+        """Decide about an item in inspection or repair.
+
+        ``parts`` holds the count now present of each line of the item's
+        parts list (None: unchanged); the item keeps these counts, so the next
+        return expects what is really there. Parts that were missing at the
+        return and are counted now are recorded as found.
+        """
+        Staff.require(by, "inspection")
+        if outcome not in OUTCOMES:
+            raise BadInput(N_("Unknown inspection outcome: {outcome}"), outcome=outcome)
+        note = (note or "").strip()
+        if outcome in ("repair", "retired") and not note:
+            raise BadInput(N_("Please write a short note: what is wrong with it?"))
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, code)
+            if item.status not in (ItemStatus.INSPECTION, ItemStatus.REPAIR):
+                raise BadInput(N_("{code} is not waiting for a check."), code=item.code)
+            before = item.parts_total
+            if parts is not None:
+                lines = item.parts or []
+                if len(parts) != len(lines):
+                    raise BadInput(N_("Please count every line of the parts list."))
+                for count, line in zip(parts, lines):
+                    if not 0 <= int(count) <= int(line["count"]) * 10:
+                        raise BadInput(N_("Please enter a number of parts from 0 to {expected}."),
+                                       expected=int(line["count"]) * 10)
+                item.parts = [{**line, "count": int(c)} for c, line in zip(parts, lines)]
+            after = item.parts_total
+            loan = s.execute(select(Loan).where(Loan.item_id == item.id, Loan.returned_at.is_not(None))
+                             .order_by(Loan.returned_at.desc()).limit(1)).scalar_one_or_none()
+            found = 0
+            if loan is not None and loan.parts_counted is not None and loan.parts_expected is not None:
+                already = s.execute(select(func.coalesce(func.sum(Inspection.parts_found), 0)).where(
+                    Inspection.loan_id == loan.id)).scalar_one()
+                still_missing = loan.parts_expected - loan.parts_counted - already
+                found = max(0, min(still_missing, after - loan.parts_counted - already))
+            old = item.status
+            item.status = OUTCOMES[outcome]
+            item.held_for_member_id = None
+            item.hold_until = None
+            held_for, cancelled = None, 0
+            if outcome == "shelf":
+                held_for = self.k.circulation.offer_to_waitlist(s, item)
+            elif outcome == "retired":
+                cancelled = self._cancel_reservations(s, item)
+            s.add(Inspection(item_id=item.id, loan_id=loan.id if loan else None, staff=by.name,
+                             outcome=outcome, parts_before=before, parts_after=after,
+                             parts_found=found, note=note, at=to_iso(self.k.clock())))
+            self.k.record(s, "item.inspected", {
+                "item": item.code, "from": old, "outcome": outcome, "to": item.status,
+                "parts_before": before, "parts_after": after, "parts_found": found,
+                "loan": loan.uid if loan else None, "note": note, "held_for": held_for,
+                "reservations_cancelled": cancelled}, by.name)
+            return InspectionResult(ItemView.of(item), outcome, found, held_for, cancelled)
+
+    def retire_item(self, code: str, *, by: StaffView, note: str = "") -> ItemView:
+        """Take an item out of lending for good; its waiting list is cancelled."""
+        Staff.require(by, "catalogue")
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, code)
+            if item.status == ItemStatus.ON_LOAN:
+                raise BadInput("{code} is on loan; return it first.", code=item.code)
+            if item.status == ItemStatus.RETIRED:
+                return ItemView.of(item)
+            old = item.status
+            item.status = ItemStatus.RETIRED
+            item.held_for_member_id = None
+            item.hold_until = None
+            cancelled = self._cancel_reservations(s, item)
+            self.k.record(s, "item.retired", {"item": item.code, "from": old, "note": (note or "").strip(),
+                                              "reservations_cancelled": cancelled}, by.name)
+            return ItemView.of(item)
+
+    @staticmethod
+    def _cancel_reservations(s, item: Item) -> int:
+        cancelled = 0
+        for res in s.execute(select(Reservation).where(
+                Reservation.item_id == item.id,
+                Reservation.status.in_(("waiting", "held")))).scalars():
+            res.status = "cancelled"
+            cancelled += 1
+        return cancelled
+
+    # -- settings ------------------------------------------------------------------------
+    def save_settings(self, changes: dict[str, Any], *, by: StaffView) -> dict[str, Any]:
+        """Check and store kiosk settings (see :data:`SETTINGS`); returns what changed."""
+        Staff.require(by, "settings")
+        unknown = set(changes) - set(SETTINGS)
+        if unknown:
+            raise BadInput(N_("Unknown setting: {name}"), name=", ".join(sorted(unknown)))
+        clean = {key: SETTINGS[key](value) for key, value in changes.items()}
+        changed = {k: v for k, v in clean.items() if self.k.setting(k) != v}
+        if changed:
+            with self.k.transaction() as s:
+                for key, value in changed.items():
+                    self.k.set_setting(s, key, value)
+                self.k.record(s, "settings.changed", {"changes": changed}, by.name)
+        return changed
+
+    # -- item records ------------------------------------------------------------------
+    def edit_item(self, code: str, *, by: StaffView, **changes: Any) -> ItemView:
+        """Change an item's record: names, category, parts list, value, ages, safe use."""
+        Staff.require(by, "catalogue")
+        allowed = {"name_ko", "name_en", "category", "parts", "replacement_value",
+                   "age_min_months", "age_max_months", "safe_use_ko", "safe_use_en"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise BadInput(N_("Unknown item field: {field}"), field=", ".join(sorted(unknown)))
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key == "name_ko":
+                value = (value or "").strip()
+                if not value:
+                    raise BadInput("An item needs a name.")
+            elif key == "category":
+                value = normalise_category(value)
+            elif key == "parts":
+                value = parts_list(value)
+            elif key == "replacement_value":
+                value = int(value or 0)
+                if value < 0:
+                    raise BadInput("The replacement value cannot be negative.")
+            elif key in ("age_min_months", "age_max_months"):
+                value = None if value in (None, "") else int(value)
+                if value is not None and value < 0:
+                    raise BadInput("An age in months cannot be negative.")
+            elif isinstance(value, str):
+                value = value.strip()
+            clean[key] = value
+        lo = clean.get("age_min_months")
+        hi = clean.get("age_max_months")
+        if lo is not None and hi is not None and lo > hi:
+            raise BadInput("The youngest age ({min}) is above the oldest ({max}).", min=lo, max=hi)
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, code)
+            changed = {k: v for k, v in clean.items() if getattr(item, k) != v}
+            if not changed:
+                return ItemView.of(item)
+            if "parts" in changed and item.status == ItemStatus.ON_LOAN:
+                # The open loan was lent with the old list; its return must count against it.
+                raise BadInput(N_("{code} is on loan: change its parts list after it comes back."),
+                               code=item.code)
+            for key, value in changed.items():
+                setattr(item, key, value)
+            self.k.record(s, "item.edited", {"item": item.code, "changes": changed}, by.name)
+            return ItemView.of(item)
+
+    def set_photo(self, code: str, photo: str | Path | None, *, by: StaffView) -> ItemView:
+        """Attach a photo file (taken with the kiosk camera) to an item, or remove it."""
+        Staff.require(by, "catalogue")
+        path = str(photo) if photo else None
+        if path is not None and not Path(path).is_file():
+            raise BadInput(N_("There is no file at {path}."), path=path)
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, code)
+            item.photo = path
+            self.k.record(s, "item.photo_set", {"item": item.code,
+                                                "photo": Path(path).name if path else None}, by.name)
+            return ItemView.of(item)

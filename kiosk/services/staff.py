@@ -1,0 +1,340 @@
+"""Staff accounts: who may open staff mode, with which role, and the PIN keypad guard.
+
+Volunteers and managers unlock staff mode with their own PIN (4 to 8 digits,
+stored only as a scrypt hash, see :mod:`kiosk.secrets_hash`), after tapping
+their name or scanning their staff card. Five wrong PINs in a row lock the
+keypad; each further wrong PIN after the lock doubles the wait (30 s, 1 min,
+2 min ... up to 15 min). The count lives in the database, so switching the
+kiosk off does not reset it. A right PIN clears it.
+
+Roles: a volunteer runs circulation and the inspection queue and may grant
+overrides with a reason; a manager also edits the catalogue, members,
+settings and staff accounts and sees reports. Every staff action is an event
+whose actor is the staff member's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from kiosk.clock import from_iso, to_iso
+from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
+from kiosk.errors import BadInput, KioskError, NotFound, Refused
+from kiosk.i18n import N_
+from kiosk.secrets_hash import check_pin, hash_pin
+from kiosk.store.staff_models import StaffAccount, StaffPinGuard, StaffRole
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+
+__all__ = ["ROLES", "VOLUNTEER", "MANAGER", "PERMISSIONS", "StaffView", "StaffLocked",
+           "LockState", "Staff", "MAX_TRIES", "lock_seconds"]
+
+VOLUNTEER, MANAGER = StaffRole.VOLUNTEER, StaffRole.MANAGER
+ROLES = StaffRole.ALL
+
+# What each role may do; the staff screens show only what the role allows and
+# the services check again (a hidden button is not a permission check).
+_VOLUNTEER_CAN = frozenset({"dashboard", "circulation", "inspection", "override", "labels"})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    VOLUNTEER: _VOLUNTEER_CAN,
+    MANAGER: _VOLUNTEER_CAN | {"catalogue", "members", "settings", "staff", "reports",
+                               "import", "backup"},
+}
+
+MAX_TRIES = 5
+FIRST_LOCK_S = 30
+LONGEST_LOCK_S = 15 * 60
+KEYPAD = "keypad"
+ADMIN_ACTOR = "command line"
+
+
+def lock_seconds(failures: int) -> int:
+    """How long the keypad stays locked after ``failures`` wrong PINs in a row."""
+    if failures < MAX_TRIES:
+        return 0
+    return min(LONGEST_LOCK_S, FIRST_LOCK_S * 2 ** (failures - MAX_TRIES))
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A staff member as the screens see them (never the PIN hash)."""
+
+    name: str
+    role: str
+    active: bool = True
+    has_card: bool = False
+
+    def can(self, permission: str) -> bool:
+        return self.active and permission in PERMISSIONS.get(self.role, frozenset())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "active": self.active,
+                "has_card": self.has_card}
+
+    @classmethod
+    def of(cls, a: StaffAccount) -> StaffView:
+        return cls(name=a.name, role=a.role, active=a.active, has_card=a.card_hash is not None)
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The keypad guard: wrong PINs in a row and the seconds left locked."""
+
+    failures: int
+    wait_s: int
+
+    @property
+    def locked(self) -> bool:
+        return self.wait_s > 0
+
+    @property
+    def tries_left(self) -> int:
+        return max(0, MAX_TRIES - self.failures)
+
+
+class StaffLocked(Refused):
+    """Too many wrong PINs: the keypad waits ``seconds`` before the next try."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__("locked", N_("Too many wrong PINs. The keypad is locked for {seconds} seconds."),
+                         seconds=seconds)
+
+
+def _check_pin_format(pin: str) -> str:
+    pin = (pin or "").strip()
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise BadInput("A PIN has 4 to 8 digits.")
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise BadInput(N_("That PIN is too easy to guess. Choose digits that are not all the same or in a row."))
+    return pin
+
+
+def _check_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise BadInput(N_("A staff member needs a name."))
+    if len(name) > 100:
+        raise BadInput("The name is too long.")
+    return name
+
+
+class Staff:
+    """Staff accounts and unlocking staff mode. Create one per kiosk: ``Staff(kiosk)``."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.k = kiosk
+
+    # -- reading ----------------------------------------------------------------
+    def list(self, include_inactive: bool = False) -> list[StaffView]:
+        """Staff accounts by name (the names the PIN door offers)."""
+        with self.k.reading() as s:
+            q = select(StaffAccount).order_by(StaffAccount.name)
+            if not include_inactive:
+                q = q.where(StaffAccount.active.is_(True))
+            return [StaffView.of(a) for a in s.execute(q).scalars()]
+
+    def needs_first_manager(self) -> bool:
+        """True on first run: there is no staff account yet."""
+        with self.k.reading() as s:
+            return not s.execute(select(func.count()).select_from(StaffAccount)).scalar_one()
+
+    def lock_state(self) -> LockState:
+        with self.k.reading() as s:
+            return self._lock_state(s.get(StaffPinGuard, KEYPAD))
+
+    def _lock_state(self, guard: StaffPinGuard | None) -> LockState:
+        if guard is None:
+            return LockState(0, 0)
+        wait = 0
+        if guard.locked_until:
+            left = (from_iso(guard.locked_until) - self.k.clock()).total_seconds()
+            wait = max(0, int(-(-left // 1)))  # round up: never say 0 while still locked
+        return LockState(guard.failures, wait)
+
+    def is_staff_card(self, payload: str) -> bool:
+        """True when a scanned card belongs to an active staff member."""
+        try:
+            ref = parse_payload(payload, self.k.base_url)
+        except KioskError:
+            return False
+        if not isinstance(ref, CardRef):
+            return False
+        with self.k.reading() as s:
+            return s.execute(select(StaffAccount.id).where(
+                StaffAccount.card_hash == hash_card_token(ref.token),
+                StaffAccount.active.is_(True))).first() is not None
+
+    # -- unlocking ----------------------------------------------------------------
+    def unlock(self, pin: str, *, name: str | None = None, card: str | None = None) -> StaffView:
+        """Check a PIN typed after tapping ``name`` or scanning a staff ``card``.
+
+        Raises :class:`StaffLocked` while the keypad is locked (the PIN is not
+        even checked), BadInput for a wrong PIN (with the tries left). Both a
+        success and a failure are events.
+        """
+        state = self.lock_state()
+        if state.locked:
+            raise StaffLocked(state.wait_s)
+        with self.k.reading() as s:
+            account = self._find(s, name=name, card=card)
+            stored = account.pin_hash if account is not None and account.active else None
+            who = account.name if account is not None else None
+            account_id = account.id if account is not None else None
+        # scrypt is slow on purpose; it runs outside the write transaction.
+        ok = check_pin(pin or "", stored)
+        with self.k.transaction() as s:
+            guard = s.get(StaffPinGuard, KEYPAD)
+            if guard is None:
+                guard = StaffPinGuard(scope=KEYPAD, failures=0, locked_until=None)
+                s.add(guard)
+            if ok:
+                guard.failures, guard.locked_until = 0, None
+                self.k.record(s, "staff.login", {"staff": who, "by": "card" if card else "name"}, who)
+                return StaffView.of(s.get(StaffAccount, account_id))
+            guard.failures += 1
+            wait = lock_seconds(guard.failures)
+            if wait:
+                guard.locked_until = to_iso(self.k.clock() + dt.timedelta(seconds=wait))
+            self.k.record(s, "staff.pin_failed", {"staff": who, "failures": guard.failures,
+                                                  "locked_s": wait}, who)
+            failures = guard.failures
+        if wait:
+            raise StaffLocked(wait)
+        raise BadInput(N_("That PIN is not right. {tries} more tries before the keypad locks."),
+                       tries=MAX_TRIES - failures)
+
+    def _find(self, s, *, name: str | None, card: str | None) -> StaffAccount | None:
+        if card is not None:
+            try:
+                ref = parse_payload(card, self.k.base_url)
+            except KioskError:
+                return None
+            if not isinstance(ref, CardRef):
+                return None
+            return s.execute(select(StaffAccount).where(
+                StaffAccount.card_hash == hash_card_token(ref.token))).scalar_one_or_none()
+        if name is None:
+            return None
+        return s.execute(select(StaffAccount).where(StaffAccount.name == name)).scalar_one_or_none()
+
+    def logout(self, staff: StaffView, reason: str = "button") -> None:
+        """Staff mode closed: by the button, or ``"idle"`` after two minutes untouched."""
+        with self.k.transaction() as s:
+            self.k.record(s, "staff.logout", {"staff": staff.name, "reason": reason}, staff.name)
+
+    # -- permissions ----------------------------------------------------------------
+    @staticmethod
+    def require(staff: StaffView | None, permission: str) -> StaffView:
+        """Raise Refused unless ``staff`` may do ``permission``."""
+        if staff is None or not staff.can(permission):
+            raise Refused("not_allowed", N_("Only a manager can do this."))
+        return staff
+
+    # -- accounts -------------------------------------------------------------------
+    def create_first_manager(self, name: str, pin: str) -> StaffView:
+        """First run: the first account, a manager. Refused once any account exists."""
+        name, pin = _check_name(name), _check_pin_format(pin)
+        pin_hash = hash_pin(pin)
+        with self.k.transaction() as s:
+            if s.execute(select(func.count()).select_from(StaffAccount)).scalar_one():
+                raise Refused("not_first", N_("A manager already exists. Ask them to add you."))
+            account = self._new(s, name, MANAGER, pin_hash)
+            self.k.record(s, "staff.added", {"staff": name, "role": MANAGER, "first": True}, name)
+            return StaffView.of(account)
+
+    def _new(self, s, name: str, role: str, pin_hash: str) -> StaffAccount:
+        if s.execute(select(StaffAccount.id).where(StaffAccount.name == name)).first():
+            raise BadInput(N_("There is already a staff member called {name}."), name=name)
+        account = StaffAccount(name=name, role=role, pin_hash=pin_hash, active=True,
+                               created_at=to_iso(self.k.clock()))
+        s.add(account)
+        s.flush()
+        return account
+
+    def add(self, name: str, role: str, pin: str, *, by: StaffView | None) -> StaffView:
+        """A manager adds a volunteer or a manager.
+
+        ``by=None`` is the kiosk's administrator at the command line (who
+        already controls the machine); the event names them ``command line``.
+        """
+        if by is not None:
+            self.require(by, "staff")
+        name, pin = _check_name(name), _check_pin_format(pin)
+        if role not in ROLES:
+            raise BadInput(N_("Unknown staff role: {role}"), role=role)
+        pin_hash = hash_pin(pin)
+        with self.k.transaction() as s:
+            account = self._new(s, name, role, pin_hash)
+            self.k.record(s, "staff.added", {"staff": name, "role": role},
+                          by.name if by is not None else ADMIN_ACTOR)
+            return StaffView.of(account)
+
+    def _account(self, s, name: str) -> StaffAccount:
+        account = s.execute(select(StaffAccount).where(StaffAccount.name == name)).scalar_one_or_none()
+        if account is None:
+            raise NotFound(N_("There is no staff member called {name}."), name=name)
+        return account
+
+    def set_pin(self, name: str, pin: str, *, by: StaffView) -> None:
+        """Change a PIN: one's own, or anyone's for a manager."""
+        if by.name != name:
+            self.require(by, "staff")
+        pin_hash = hash_pin(_check_pin_format(pin))
+        with self.k.transaction() as s:
+            self._account(s, name).pin_hash = pin_hash
+            self.k.record(s, "staff.pin_changed", {"staff": name}, by.name)
+
+    def set_role(self, name: str, role: str, *, by: StaffView) -> StaffView:
+        self.require(by, "staff")
+        if role not in ROLES:
+            raise BadInput(N_("Unknown staff role: {role}"), role=role)
+        with self.k.transaction() as s:
+            account = self._account(s, name)
+            if account.role == MANAGER and role != MANAGER:
+                self._keep_a_manager(s, account)
+            account.role = role
+            self.k.record(s, "staff.role_changed", {"staff": name, "role": role}, by.name)
+            return StaffView.of(account)
+
+    def set_active(self, name: str, active: bool, *, by: StaffView) -> StaffView:
+        """Switch an account off (a volunteer who left) or back on."""
+        self.require(by, "staff")
+        with self.k.transaction() as s:
+            account = self._account(s, name)
+            if not active and account.role == MANAGER:
+                self._keep_a_manager(s, account)
+            account.active = active
+            if not active:
+                account.card_hash = None  # a lost staff card must stop working too
+            self.k.record(s, "staff.activated" if active else "staff.deactivated",
+                          {"staff": name}, by.name)
+            return StaffView.of(account)
+
+    def _keep_a_manager(self, s, account: StaffAccount) -> None:
+        others = s.execute(select(func.count()).select_from(StaffAccount).where(
+            StaffAccount.role == MANAGER, StaffAccount.active.is_(True),
+            StaffAccount.id != account.id)).scalar_one()
+        if not others:
+            raise Refused("last_manager", N_("The kiosk needs at least one active manager."))
+
+    def issue_card(self, name: str, *, by: StaffView) -> str:
+        """A new staff card for ``name``; returns its payload (shown once, printed on the card)."""
+        if by.name != name:
+            self.require(by, "staff")
+        token = new_card_token()
+        with self.k.transaction() as s:
+            account = self._account(s, name)
+            account.card_hash = hash_card_token(token)
+            self.k.record(s, "staff.card_issued", {"staff": name}, by.name)
+        return card_payload(token)
+
+    def note(self, staff: StaffView, type_: str, payload: dict[str, Any]) -> None:
+        """Record a staff action that changes no row (a contact looked up, a report made)."""
+        with self.k.transaction() as s:
+            self.k.record(s, type_, {"staff": staff.name, **payload}, staff.name)
