@@ -1,0 +1,341 @@
+"""The kiosk window: fullscreen, one screen at a time, dialogs drawn inside it.
+
+``run_kiosk`` is what ``nanum run`` calls. The window shows the resident
+screens (home, identify, borrow, return, my loans, receipt, thank-you), keeps
+the session (member, language, display) and ends it on "done" or the idle
+reset. It cannot be closed from the screen without the staff PIN; ``--windowed``
+gives a normal window for development.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QSizePolicy, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from ui.assets import register_fonts
+from ui.config import UiConfig
+from ui.idle import IdleWatcher
+from ui.scanbridge import ScanBridge, camera_ok, install_wedge
+from ui.screens.base import Context, Screen
+from ui.screens.borrow import BorrowScreen
+from ui.screens.giveback import ReturnScreen
+from ui.screens.home import HomeScreen
+from ui.screens.identify import IdentifyScreen
+from ui.screens.loans import LoansScreen
+from ui.screens.receipt import ReceiptScreen
+from ui.screens.thanks import ThanksScreen
+from ui.session import Session
+from ui.sound import RecordingSound, Sound
+from ui.staff import StaffMenu, StaffPin
+from ui.text import N_, tr
+from ui.theme import Theme
+from ui.widgets.common import button, label
+from ui.widgets.demo_strip import DemoEntry, DemoStrip
+from ui.widgets.keyboard import CodeKeyboard
+from ui.widgets.overlay import Overlay, open_overlays
+
+log = logging.getLogger(__name__)
+
+SCREENS: tuple[type[Screen], ...] = (HomeScreen, IdentifyScreen, BorrowScreen, ReturnScreen,
+                                     LoansScreen, ReceiptScreen, ThanksScreen)
+
+
+class KioskWindow(QWidget):
+    """The one window of the resident kiosk."""
+
+    #: staff mode plugs in here: called with the window after the staff PIN was accepted
+    staff_mode_hook: Callable[[KioskWindow], None] | None = None
+
+    def __init__(self, kiosk: Any, config: UiConfig, *, sound: Sound | None = None,
+                 printer: Any = None, bridge: ScanBridge | None = None,
+                 demo: list[DemoEntry] | None = None, locked: bool = False,
+                 staff_mode_hook: Callable[[KioskWindow], None] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("KioskRoot")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # receives a wedge scanner's keys
+        self.family = register_fonts()
+        self.config = config
+        self.locked = locked
+        self.may_close = not locked
+        if staff_mode_hook is not None:
+            self.staff_mode_hook = staff_mode_hook
+        self.theme = Theme.make(dpi=config.dpi)
+        self.session = Session(config.language)
+        self.sound = sound or RecordingSound()
+        self.bridge = bridge or ScanBridge(self)
+        self.ctx = Context(kiosk=kiosk, session=self.session, sound=self.sound, config=config,
+                           printer=printer, camera=self.bridge, go=self.go, host=self)
+
+        # top bar: where am I, camera state, type a code, back to start, staff door
+        self.top = QFrame()
+        self.top.setObjectName("TopBar")
+        self.heading = label("", "title", wrap=False)
+        self.heading.setObjectName("Heading")
+        self.camera_state = label("", "muted")
+        self.camera_state.setObjectName("CameraState")
+        self.camera_state.hide()
+        self.type_code = button("", None, "TypeCode")
+        self.type_code.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.type_code.clicked.connect(self.open_keyboard)
+        self.home_button = button("", None, "StartOver")
+        self.home_button.setSizePolicy(self.type_code.sizePolicy())
+        self.home_button.clicked.connect(lambda: self.go("home"))
+        self.staff_door = button("", "quiet", "StaffDoor")
+        self.staff_door.setSizePolicy(self.type_code.sizePolicy())
+        self.staff_door.clicked.connect(self.open_staff_door)
+        bar = QHBoxLayout(self.top)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.heading, 1)
+        bar.addWidget(self.camera_state)
+        bar.addWidget(self.type_code)
+        bar.addWidget(self.home_button)
+        bar.addWidget(self.staff_door)
+
+        self.stack = QStackedWidget()
+        self.screens: dict[str, Screen] = {}
+        for cls in SCREENS:
+            screen = cls(self.ctx)
+            self.screens[cls.name] = screen
+            self.stack.addWidget(screen)
+
+        col = QVBoxLayout(self)
+        col.addWidget(self.top)
+        col.addWidget(self.stack, 1)
+        self.demo = DemoStrip(demo, self.bridge.present) if demo else None
+        if self.demo is not None:
+            col.addWidget(self.demo)
+
+        self.idle = IdleWatcher(self, config.idle_quiet_ms, config.idle_warning_ms,
+                                self.is_pristine, self.sound)
+        self.idle.expired.connect(self.end_session)
+        self.session.language_changed.connect(lambda _lang: self.retranslate())
+        self.session.display_changed.connect(self.apply_theme)
+        self.bridge.code.connect(self.on_code)
+        self.bridge.frame.connect(self.on_frame)
+        self.bridge.status_changed.connect(self.on_camera_status)
+        self._portrait: bool | None = None
+        self.apply_theme()
+        self.retranslate()
+        self.go("home")
+        self.idle.start()
+
+    # -- navigation ------------------------------------------------------------------
+    @property
+    def current(self) -> Screen:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def go(self, name: str, end: bool = False, **kwargs: Any) -> None:
+        """Show screen ``name``; ``end=True`` ends the session first (back home, clean)."""
+        if end:
+            self.end_session()
+            return
+        screen = self.screens[name]
+        if screen.needs_member and self.session.member is None:
+            kwargs = {"next": name}
+            screen = self.screens["identify"]
+        old = self.current
+        if old is not screen:
+            old.leave()
+        self.stack.setCurrentWidget(screen)
+        screen.enter(**kwargs)
+        self._update_bar()
+
+    def end_session(self) -> None:
+        """Close every dialog, forget the member, back to home in the default language."""
+        for overlay in open_overlays(self):
+            overlay.finish("")
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal is not self:
+            modal.close()
+        self.current.leave()
+        self.session.end()
+        for screen in self.screens.values():
+            screen.reset()
+        self.stack.setCurrentWidget(self.screens["home"])
+        self.screens["home"].enter()
+        self._update_bar()
+
+    def is_pristine(self) -> bool:
+        """Nothing to reset: the idle warning is not needed."""
+        return (self.session.pristine and self.current is self.screens["home"]
+                and not open_overlays(self))
+
+    def _update_bar(self) -> None:
+        screen = self.current
+        self.heading.setText(screen.title())
+        self.home_button.setVisible(screen.name not in ("home", "thanks"))
+        self.type_code.setVisible(screen.wants_camera and screen.accepts_typed)
+
+    # -- scans -------------------------------------------------------------------------
+    def handle_scan(self, payload: str) -> bool:
+        """A code from the camera, the keyboard wedge or the on-screen keyboard."""
+        self.idle.poke()
+        if open_overlays(self):
+            return False  # a dialog is open: it has to be answered first
+        screen = self.current
+        if not screen.wants_camera:
+            return False
+        return screen.handle_scan(payload)
+
+    def on_code(self, payload: str, _kind: str) -> None:
+        self.handle_scan(payload)
+
+    def on_frame(self, image) -> None:
+        view = getattr(self.current, "camera", None)
+        if view is not None and view.isVisible():
+            view.show_frame(image)
+
+    def on_camera_status(self, status: str) -> None:
+        self.camera_state.setVisible(not camera_ok(status))
+        self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
+
+    def open_keyboard(self) -> CodeKeyboard:
+        kb = CodeKeyboard(self)
+        kb.closed.connect(lambda result: self.handle_scan(kb.text) if result == "ok" else None)
+        kb.open()
+        return kb
+
+    # -- staff door --------------------------------------------------------------------
+    def open_staff_door(self) -> StaffPin:
+        pin = StaffPin(self, self.config.staff_pin_hash)
+        pin.closed.connect(lambda result: self._staff_menu() if result == "ok" else None)
+        pin.open()
+        return pin
+
+    def _staff_menu(self) -> None:
+        menu = StaffMenu(self, self.staff_mode_hook is not None)
+        menu.closed.connect(self._staff_choice)
+        menu.open()
+
+    def _staff_choice(self, result: str) -> None:
+        if result == "exit":
+            self.may_close = True
+            self.close()
+        elif result == "staff_mode" and self.staff_mode_hook is not None:
+            self.end_session()  # nothing of the resident stays on screen
+            self.staff_mode_hook(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_close:
+            event.ignore()  # Alt+F4 and the like: only staff close the kiosk
+            return
+        self.idle.stop()
+        self.bridge.stop()
+        event.accept()
+
+    # -- language, display, layout -------------------------------------------------------
+    def retranslate(self) -> None:
+        self.type_code.setText(tr(N_("Type the code")))
+        self.home_button.setText(tr(N_("Home")))
+        self.staff_door.setText(tr(N_("Staff")))
+        self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
+        for screen in self.screens.values():
+            screen.retranslate()
+        if self.demo is not None:
+            self.demo.retranslate()
+        for overlay in open_overlays(self):
+            if hasattr(overlay, "retranslate"):
+                overlay.retranslate()
+        self.idle.retranslate()
+        self._update_bar()
+
+    def apply_theme(self) -> None:
+        s = self.session
+        self.theme = Theme.make("contrast" if s.high_contrast else "default", self.config.dpi, s.large_text)
+        self.setStyleSheet(self.theme.stylesheet(self.family))
+        m = self.theme.mm(3)
+        self.layout().setContentsMargins(m, m, m, m)
+        self.layout().setSpacing(self.theme.mm(2))
+        if self.demo is not None:
+            self.demo.fit_height()
+        # Drawn colours (icons, rows) follow the palette: render the screens again.
+        for screen in self.screens.values():
+            screen.retranslate()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        portrait = self.height() > self.width()
+        if portrait != self._portrait:
+            self._portrait = portrait
+            for screen in self.screens.values():
+                screen.set_portrait(portrait)
+
+
+def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
+    """Staff mode, when it is installed: ``ui.staffmode.shell.open_staff_mode(window)``."""
+    try:
+        from ui.staffmode.shell import open_staff_mode
+    except ImportError:
+        return None
+    return open_staff_mode
+
+
+def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool = False,
+                 locked: bool = False, sound: Sound | None = None, printer: Any = None,
+                 open_camera: bool = True) -> KioskWindow:
+    """Everything read from the database happens here, before the first paint."""
+    from hardware.printing import open_printer
+
+    kiosk.forget_cached_settings()  # read them fresh once, here, off the scan path
+    config = UiConfig.from_settings(kiosk.setting)
+    if not config.site_name:
+        try:
+            from kiosk.services.reports import site_name
+        except ImportError:
+            pass
+        else:
+            config = replace(config, site_name=site_name(kiosk))
+    bridge = ScanBridge()
+    if open_camera:
+        bridge.open(camera_spec, kiosk.base_url)
+    if printer is None:
+        try:
+            printer = open_printer(config.printer)
+        except ValueError as exc:
+            log.warning("%s", exc)
+            printer = None
+    entries = None
+    if demo_panel:
+        from ui.widgets.demo_strip import demo_entries
+
+        entries = demo_entries(kiosk)
+    window = KioskWindow(kiosk, config, sound=sound, printer=printer, bridge=bridge, demo=entries,
+                         locked=locked, staff_mode_hook=_staff_mode_hook())
+    bridge.setParent(window)
+    install_wedge(window, bridge)
+    return window
+
+
+def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = None,
+              demo_panel: bool = False, size: tuple[int, int] | None = None) -> int:
+    """Start the kiosk; returns the exit status when staff close it."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Nanum Kiosk")
+    from ui.sound import system_sound
+
+    window = build_window(kiosk, camera_spec=camera_spec, demo_panel=demo_panel,
+                          locked=not windowed, sound=system_sound())
+    if windowed:
+        window.resize(*(size or (1280, 800)))
+        window.show()
+    else:
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        window.showFullScreen()
+    window.setFocus()
+    window.bridge.start()
+    code = app.exec()
+    window.bridge.stop()
+    from ui.tasks import runner
+
+    runner().shutdown()
+    return code

@@ -1,0 +1,195 @@
+"""From the scanning service (worker threads) to the GUI thread.
+
+The scanning service in ``hardware.scanning`` decodes frames on its own worker
+and calls ``on_code`` / ``on_status`` there. No widget may be touched from that
+thread, so the bridge turns each call into a queued Qt signal that is
+delivered on the GUI thread. The preview does not travel by signal at all:
+a QTimer on the GUI thread asks for ``latest_frame()`` and shows only the
+newest frame, so a slow paint never builds a queue of old frames.
+
+A USB keyboard-wedge scanner types the code and Enter; :class:`WedgeFilter`
+tells such bursts from a person typing (``hardware.wedge.WedgeParser``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
+
+log = logging.getLogger(__name__)
+
+PREVIEW_FPS = 15
+#: how long the demo holds a card or label in front of the virtual camera
+PRESENT_MS = 1500
+
+
+def bgr_to_qimage(bgr: Any) -> QImage:
+    """A BGR ``uint8`` array (h, w, 3) as a QImage that owns its pixels."""
+    h, w = bgr.shape[:2]
+    if not bgr.flags["C_CONTIGUOUS"]:
+        import numpy as np
+
+        bgr = np.ascontiguousarray(bgr)
+    return QImage(bgr.data, w, h, bgr.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+class ScanBridge(QObject):
+    """Owns the scan service and hands its codes, status and frames to the GUI thread."""
+
+    #: a code was read: (payload text, kind: item | card | foreign)
+    code = Signal(str, str)
+    #: the camera's state changed (the service's status, as text)
+    status_changed = Signal(str)
+    #: a new preview frame
+    frame = Signal(QImage)
+
+    _raw_code = Signal(str, str)
+    _raw_status = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS) -> None:
+        super().__init__(parent)
+        self.service: Any = None
+        self.source: Any = None
+        self.status = "off"
+        self._last_n: int | None = None
+        # Explicitly queued: these are emitted on the scanner's worker thread.
+        self._raw_code.connect(self._deliver_code, Qt.ConnectionType.QueuedConnection)
+        self._raw_status.connect(self._deliver_status, Qt.ConnectionType.QueuedConnection)
+        self.preview = QTimer(self)
+        self.preview.setInterval(max(10, 1000 // max(1, preview_fps)))
+        self.preview.timeout.connect(self._poll_frame)
+        self._clear = QTimer(self)
+        self._clear.setSingleShot(True)
+        self._clear.timeout.connect(self._clear_virtual)
+
+    # -- wiring to the hardware wing -----------------------------------------------
+    def open(self, camera_spec: str | None, base_url: str) -> bool:
+        """Open the frame source and the scan service; False (typing only) when it cannot."""
+        try:
+            from hardware.frames import open_source
+            from hardware.scanning import ScanService
+        except ImportError as exc:
+            log.warning("scanning is not available (%s): codes can be typed", exc)
+            self._set_status("unavailable")
+            return False
+        try:
+            self.source = open_source(camera_spec or "virtual")
+            self.service = ScanService(self.source, on_code=self._on_code, on_status=self._on_status,
+                                       base_url=base_url)
+        except Exception as exc:  # a missing camera must not stop the kiosk: typing still works
+            log.warning("cannot open camera %r: %s", camera_spec, exc)
+            self.service = None
+            self._set_status("unavailable")
+            return False
+        return True
+
+    def start(self) -> None:
+        if self.service is not None:
+            self.service.start()
+            self._set_status(str(getattr(self.service, "status", "running")))
+        self.preview.start()
+
+    def stop(self) -> None:
+        self.preview.stop()
+        if self.service is not None:
+            self.service.stop()
+
+    @property
+    def virtual(self) -> bool:
+        """True when the frames come from the virtual camera (the demo can present codes)."""
+        return self.source is not None and hasattr(self.source, "present")
+
+    def present(self, payload: str) -> None:
+        """Demo: hold ``payload`` in front of the virtual camera for a moment.
+
+        Without a virtual camera the code is delivered as if it had been read,
+        so the demo still runs every flow.
+        """
+        if self.virtual:
+            self.source.present(payload)
+            self._clear.start(PRESENT_MS)
+        else:
+            self._raw_code.emit(payload, "")
+
+    def _clear_virtual(self) -> None:
+        if self.virtual:
+            self.source.clear()
+
+    # -- worker thread side: only emit -------------------------------------------
+    def _on_code(self, result: Any) -> None:
+        self._raw_code.emit(str(result.text), str(getattr(result, "kind", "")))
+
+    def _on_status(self, status: Any) -> None:
+        self._raw_status.emit(str(status))
+
+    def inject(self, payload: str, kind: str = "") -> None:
+        """A code from any other input (keyboard wedge, tests) takes the same queued path."""
+        self._raw_code.emit(payload, kind)
+
+    # -- GUI thread side -----------------------------------------------------------
+    @Slot(str, str)
+    def _deliver_code(self, payload: str, kind: str) -> None:
+        self.code.emit(payload, kind)
+
+    @Slot(str)
+    def _deliver_status(self, status: str) -> None:
+        self._set_status(status)
+
+    def _set_status(self, status: str) -> None:
+        if status != self.status:
+            self.status = status
+            self.status_changed.emit(status)
+
+    def _poll_frame(self) -> None:
+        if self.service is None:
+            return
+        got = self.service.latest_frame()
+        if got is None:
+            return
+        n, bgr = got
+        if n == self._last_n:
+            return
+        self._last_n = n
+        self.frame.emit(bgr_to_qimage(bgr))
+
+
+def camera_ok(status: str) -> bool:
+    """Whether a status text means frames are arriving."""
+    s = status.lower()
+    return not any(word in s for word in ("lost", "unavailable", "error", "closed", "retry", "off"))
+
+
+class WedgeFilter(QObject):
+    """Catches a keyboard-wedge scanner's keystrokes and turns a burst into a code."""
+
+    def __init__(self, bridge: ScanBridge, max_interval_s: float = 0.05, min_length: int = 4) -> None:
+        super().__init__(bridge)
+        from hardware.wedge import WedgeParser
+
+        self.bridge = bridge
+        self.parser = WedgeParser(max_interval_s, min_length)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
+            key = event.key()
+            ch = "\n" if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) else event.text()
+            if ch:
+                code = self.parser.feed(ch, time.monotonic())
+                if code:
+                    self.bridge.inject(code)
+        return False
+
+
+def install_wedge(window: QObject, bridge: ScanBridge) -> WedgeFilter | None:
+    """Install the wedge filter on ``window``; None when the parser is not available."""
+    try:
+        f = WedgeFilter(bridge)
+    except ImportError as exc:
+        log.warning("keyboard-wedge scanners are not available (%s)", exc)
+        return None
+    window.installEventFilter(f)
+    return f

@@ -1,0 +1,1 @@
+"""The resident screens: plain widget classes fed by kiosk services."""

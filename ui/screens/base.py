@@ -1,0 +1,78 @@
+"""What every resident screen has: the context it is fed and its hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from ui.config import UiConfig
+from ui.session import Session
+from ui.tasks import run_task
+
+
+@dataclass
+class Context:
+    """What the window hands every screen: services, the session and navigation."""
+
+    kiosk: Any  # kiosk.services.core.Kiosk
+    session: Session
+    sound: Any  # ui.sound.Sound
+    config: UiConfig
+    printer: Any = None  # hardware.printing.Printer | None
+    camera: Any = None  # ui.camera.CameraBridge | None
+    go: Callable[..., None] = field(default=lambda name, **kw: None)
+    host: QWidget | None = None  # where dialogs open
+
+    def run(self, func: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Background work whose result is dropped if the session ends meanwhile."""
+        run_task(func, self.session.guard(on_done),
+                 self.session.guard(on_error) if on_error else None)
+
+
+class Screen(QWidget):
+    """A resident screen. The window calls the hooks; screens never touch each other."""
+
+    #: the object name the window and tests know it by
+    name = "screen"
+    #: show the camera preview / accept scans
+    wants_camera = False
+    #: offer "Type the code" for a label the camera cannot read
+    accepts_typed = True
+    #: needs an identified member (the window asks for the card first)
+    needs_member = False
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName(f"{self.name}Screen")
+
+    @property
+    def session(self) -> Session:
+        return self.ctx.session
+
+    def title(self) -> str:
+        """The heading in the top bar (translated)."""
+        return ""
+
+    def retranslate(self) -> None:
+        """Set every text in the current language."""
+
+    def enter(self, **kwargs: Any) -> None:
+        """The screen is shown (kwargs come from the navigation)."""
+
+    def leave(self) -> None:
+        """The screen is hidden."""
+
+    def reset(self) -> None:
+        """Forget everything shown (the session ended)."""
+
+    def handle_scan(self, payload: str) -> bool:
+        """A code was scanned while this screen is shown; False when not taken."""
+        return False
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Arrange for a tall or a wide window."""

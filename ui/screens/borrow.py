@@ -1,0 +1,195 @@
+"""Borrow: scan items one by one; each joins the list with its due date or the reason it can't."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from kiosk.codes import CardRef, ItemRef, parse_payload
+from kiosk.errors import KioskError
+from kiosk.services.views import ItemOutcome, ItemView
+from ui.screens.base import Screen
+from ui.text import N_, date_text, error_text, tr
+from ui.widgets.camera_view import CameraView
+from ui.widgets.common import Banner, button, discard, label
+from ui.widgets.item_row import ItemRow
+
+
+def borrow_job(kiosk, member_ref: str, payload: str) -> tuple[ItemOutcome, ItemView | None]:
+    """Background: lend one item; on refusal also look the item up to show its name and photo."""
+    outcome = kiosk.circulation.checkout(member_ref, [payload]).outcomes[0]
+    view = outcome.item_view
+    if view is None:
+        try:
+            view = kiosk.catalogue.get(outcome.item)
+        except KioskError:
+            view = None
+    return outcome, view
+
+
+class BorrowScreen(Screen):
+    name = "borrow"
+    wants_camera = True
+    needs_member = True
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.entries: list[tuple[ItemOutcome, ItemView | None, ItemRow]] = []
+        self.pending: set[str] = set()
+
+        self.camera = CameraView()
+        self.hint = label("", "title")
+        self.hint.setObjectName("ScanHint")
+        cam_col = QVBoxLayout()
+        cam_col.addWidget(self.hint)
+        cam_col.addWidget(self.camera, 1)
+
+        self.banner = Banner()
+        self.list_title = label("")
+        self.empty = label("", "muted")
+        self.rows = QVBoxLayout()
+        self.rows.addWidget(self.empty)
+        self.rows.addStretch(1)
+        inner = QWidget()
+        inner.setLayout(self.rows)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(inner)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.done = button("", "primary", "BorrowDone")
+        self.done.clicked.connect(self._done)
+        list_col = QVBoxLayout()
+        list_col.addWidget(self.banner)
+        list_col.addWidget(self.list_title)
+        list_col.addWidget(self.scroll, 1)
+        list_col.addWidget(self.done)
+
+        self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.layout_.addLayout(cam_col, 2)
+        self.layout_.addLayout(list_col, 3)
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                                  else QBoxLayout.Direction.LeftToRight)
+
+    def title(self) -> str:
+        return tr(N_("Borrow"))
+
+    def retranslate(self) -> None:
+        self.hint.setText(tr(N_("Hold each item's label inside the frame.")))
+        self.list_title.setText(tr(N_("Your items")))
+        self.empty.setText(tr(N_("Nothing scanned yet.")))
+        self.done.setText(tr(N_("Done")))
+        for outcome, view, row in self.entries:
+            self._render(row, outcome, view)
+        if self.entries:
+            self._announce(*self.entries[-1][:2], play=False)
+
+    def enter(self, **_kw) -> None:
+        self.banner.clear()
+
+    def reset(self) -> None:
+        for _o, _v, row in self.entries:
+            discard(row)
+        self.entries.clear()
+        self.pending.clear()
+        self.banner.clear()
+        self.empty.show()
+
+    # -- scanning -------------------------------------------------------------------
+    def _code_of(self, payload: str) -> str | None:
+        try:
+            ref = parse_payload(payload, self.ctx.kiosk.base_url)
+        except KioskError:
+            return None
+        return ref.code if isinstance(ref, ItemRef) else None
+
+    def handle_scan(self, payload: str) -> bool:
+        code = self._code_of(payload)
+        if payload in self.pending or (code and code in self.pending):
+            return True  # still being looked at
+        if code and any(o.ok and o.item == code for o, _v, _r in self.entries):
+            return True  # the same label seen again: it is already in the list
+        try:
+            if isinstance(parse_payload(payload, self.ctx.kiosk.base_url), CardRef):
+                self._refuse_message(tr(N_("That is a member card. Please show an item's label.")))
+                return True
+        except KioskError:
+            pass
+        key = code or payload
+        self.pending.add(key)
+        member_ref = self.session.member_ref
+        self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, payload),
+                     lambda res: self._borrowed(key, *res),
+                     lambda exc: self._failed(key, exc))
+        return True
+
+    def _borrowed(self, key: str, outcome: ItemOutcome, view: ItemView | None) -> None:
+        self.pending.discard(key)
+        if not outcome.ok and view is None:
+            # Not one of our items (foreign code, unknown code): say so, list nothing.
+            self._refuse_message(outcome.error.render(self.session.lang) if outcome.error
+                                 else tr(N_("This code is not from a sharing centre.")))
+            return
+        row = ItemRow(outcome.item, view.name(self.session.lang) if view else outcome.item,
+                      view.photo if view else None)
+        self.entries.append((outcome, view, row))
+        self._render(row, outcome, view)
+        self.empty.hide()
+        self.rows.insertWidget(len(self.entries) - 1, row)
+        if outcome.ok:
+            self.session.visit.borrowed.append(outcome)
+        self._announce(outcome, view)
+        # After the list has laid the new row out:
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(row))
+
+    def _failed(self, key: str, exc: BaseException) -> None:
+        self.pending.discard(key)
+        self._refuse_message(error_text(exc))
+
+    def _refuse_message(self, text: str) -> None:
+        self.banner.show_message("refused", text)
+        self.ctx.sound.play("refused")
+
+    def _render(self, row: ItemRow, outcome: ItemOutcome, view: ItemView | None) -> None:
+        if view is not None:
+            row.set_name(view.name(self.session.lang))
+        row.clear_actions()
+        if outcome.ok:
+            row.set_status(tr(N_("Borrowed. Please bring it back by {date}."),
+                              date=date_text(outcome.due)), True)
+        else:
+            row.set_status(outcome.error.render(self.session.lang) if outcome.error
+                           else tr(N_("This item cannot be lent now.")), False)
+            if outcome.reason == "on_loan":
+                b = row.add_action(tr(N_("Join the waiting list")), f"wait_{outcome.item}")
+                b.clicked.connect(lambda _=False, r=row, c=outcome.item: self._join_waitlist(r, c))
+
+    def _announce(self, outcome: ItemOutcome, view: ItemView | None, play: bool = True) -> None:
+        name = view.name(self.session.lang) if view else outcome.item
+        # The big line says what happened; the item's row just below says the due date or
+        # the reason and what to do, so the list keeps its room in large text.
+        if outcome.ok:
+            self.banner.show_message("ok", tr(N_("{name}: borrowed"), name=name))
+        else:
+            self.banner.show_message("refused", tr(N_("{name}: not lent"), name=name))
+        if play:
+            self.ctx.sound.play("ok" if outcome.ok else "refused")
+
+    def _join_waitlist(self, row: ItemRow, code: str) -> None:
+        member_ref = self.session.member_ref
+
+        def done(status: str) -> None:
+            row.clear_actions()
+            row.set_status(tr(N_("You are on the waiting list. We will keep it for you when it comes back.")),
+                           None)
+            self.ctx.sound.play("ok")
+
+        def failed(exc: BaseException) -> None:
+            row.clear_actions()
+            row.set_status(error_text(exc), False)
+            self.ctx.sound.play("refused")
+        self.ctx.run(lambda: self.ctx.kiosk.circulation.reserve(member_ref, code), done, failed)
+
+    def _done(self) -> None:
+        self.ctx.go("receipt" if not self.session.visit.empty else "thanks")

@@ -1,0 +1,359 @@
+"""Return: scan, count the parts, say how it is, then where the item goes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from kiosk.services.views import ItemView, ReturnOutcome
+from ui.screens.base import Screen
+from ui.text import N_, error_text, tr
+from ui.widgets.camera_view import CameraView
+from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label, theme_of
+
+#: what a resident can say is wrong, kept short on purpose (staff inspect anyway)
+DAMAGE_CHOICES = (
+    ("broken", N_("Broken or cracked")),
+    ("not_working", N_("Does not work")),
+    ("dirty", N_("Dirty or worn")),
+    ("other", N_("Something else")),
+)
+
+DESTINATIONS = {
+    "shelf": (N_("Please put it on the return shelf."), N_("Thank you! It is ready for the next neighbour."), "shelf"),
+    "reservation_shelf": (N_("Please put it on the reservation shelf."),
+                          N_("Someone has reserved it: it will wait there for them."), "shelf"),
+    "staff": (N_("Please hand it to staff."), N_("Staff will check it before it is lent again."), "info"),
+    "transfer": (N_("Please hand it to staff."),
+                 N_("It belongs to another centre; staff will send it home."), "info"),
+}
+
+SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
+
+
+class PartCounter(QWidget):
+    """One line of the parts list: name, expected count, and - / + to say how many are here."""
+
+    def __init__(self, index: int, name: str, expected: int) -> None:
+        super().__init__()
+        self.expected = expected
+        self.count = expected
+        self.name = label(name)
+        self.value = label("", "title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
+        self.value.setObjectName(f"part_{index}_value")
+        self.minus = button("-", None, f"part_{index}_minus")
+        self.plus = button("+", None, f"part_{index}_plus")
+        self.minus.clicked.connect(lambda: self.set_count(self.count - 1))
+        self.plus.clicked.connect(lambda: self.set_count(self.count + 1))
+        row = QHBoxLayout(self)
+        row.addWidget(self.name, 2)
+        row.addWidget(self.minus, 1)
+        row.addWidget(self.value, 2)
+        row.addWidget(self.plus, 1)
+        self.set_count(expected)
+
+    def set_count(self, n: int) -> None:
+        self.count = max(0, min(self.expected, n))
+        self.value.setText(f"{self.count} / {self.expected}")
+        self.minus.setEnabled(self.count > 0)
+        self.plus.setEnabled(self.count < self.expected)
+
+
+class ReturnScreen(Screen):
+    name = "return"
+    wants_camera = True
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.payload: str | None = None
+        self.item: ItemView | None = None
+        self.counted: int | None = None
+        self.outcome: ReturnOutcome | None = None
+        self.busy = False
+        self.banner = Banner()
+        self.stack = QStackedWidget()
+        self.item_photo = ItemPhoto(30.0)
+        self.item_name = label("", "title")
+        self.item_name.setObjectName("ReturnItemName")
+        head = QHBoxLayout()
+        head.addWidget(self.item_photo)
+        head.addWidget(self.item_name, 1)
+        self.head = QWidget()
+        self.head.setLayout(head)
+        self.head.hide()
+
+        # scan
+        page = QWidget()
+        self.scan_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, page)
+        self.camera = CameraView()
+        self.scan_hint = label("", "title")
+        self.scan_hint.setObjectName("ScanHint")
+        self.scan_layout.addWidget(self.camera, 3)
+        self.scan_layout.addWidget(self.scan_hint, 2)
+        self.stack.addWidget(page)
+
+        # parts: the list with expected counts, confirm or say what is missing
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.parts_question = label("", "title")
+        self.parts_list = label("")
+        self.parts_list.setObjectName("PartsList")
+        self.all_here = button("", "primary", "AllPartsHere")
+        self.some_missing = button("", None, "SomeMissing")
+        self.all_here.clicked.connect(self._all_here)
+        self.some_missing.clicked.connect(self._some_missing)
+        for w in (self.parts_question, self.parts_list):
+            col.addWidget(w)
+        col.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.all_here)
+        row.addWidget(self.some_missing)
+        col.addLayout(row)
+        self.stack.addWidget(page)
+
+        # count: a counter per part
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.count_question = label("", "title")
+        self.counters_box = QVBoxLayout()
+        inner = QWidget()
+        inner.setLayout(self.counters_box)
+        self.counters_box.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.count_ok = button("", "primary", "CountConfirm")
+        self.count_ok.clicked.connect(self._count_confirmed)
+        col.addWidget(self.count_question)
+        col.addWidget(scroll, 1)
+        col.addWidget(self.count_ok)
+        self.counters: list[PartCounter] = []
+        self.stack.addWidget(page)
+
+        # condition
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.condition_question = label("", "title")
+        self.fine = button("", "primary", "ConditionFine")
+        self.damaged = button("", None, "ConditionDamaged")
+        self.fine.clicked.connect(lambda: self._submit(None))
+        self.damaged.clicked.connect(lambda: self.stack.setCurrentIndex(DAMAGE))
+        col.addWidget(self.condition_question)
+        col.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.fine)
+        row.addWidget(self.damaged)
+        col.addLayout(row)
+        col.addStretch(1)
+        self.stack.addWidget(page)
+
+        # damage: a short choice
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.damage_question = label("", "title")
+        col.addWidget(self.damage_question)
+        grid = QGridLayout()
+        self.damage_buttons = {}
+        for i, (key, _msgid) in enumerate(DAMAGE_CHOICES):
+            b = button("", None, f"damage_{key}")
+            b.clicked.connect(lambda _=False, k=key: self._submit(k))
+            grid.addWidget(b, i // 2, i % 2)
+            self.damage_buttons[key] = b
+        col.addLayout(grid)
+        col.addStretch(1)
+        self.stack.addWidget(page)
+
+        # result: where it goes
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.where_icon = Icon("shelf", 22.0)
+        self.where = label("", "huge")
+        self.where.setObjectName("Destination")
+        self.where_detail = label("")
+        self.another = button("", None, "ReturnAnother")
+        self.finish = button("", "primary", "ReturnDone")
+        self.another.clicked.connect(self._another)
+        self.finish.clicked.connect(lambda: self.ctx.go("receipt"))
+        top = QHBoxLayout()
+        top.addWidget(self.where_icon, 0, Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.addWidget(self.where)
+        text.addWidget(self.where_detail)
+        top.addLayout(text, 1)
+        col.addLayout(top)
+        col.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.another)
+        row.addWidget(self.finish)
+        col.addLayout(row)
+        self.stack.addWidget(page)
+
+        for b in (self.all_here, self.some_missing, self.fine, self.damaged, *self.damage_buttons.values()):
+            b.setProperty("role", "answer")
+        self.all_here.setProperty("accent", True)
+        self.fine.setProperty("accent", True)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.head)
+        outer.addWidget(self.stack, 1)
+
+    @property
+    def step(self) -> int:
+        return self.stack.currentIndex()
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.scan_layout.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                                      else QBoxLayout.Direction.LeftToRight)
+
+    def title(self) -> str:
+        return tr(N_("Return"))
+
+    def retranslate(self) -> None:
+        self.scan_hint.setText(tr(N_("Hold the label of the item you are bringing back inside the frame.")))
+        self.all_here.setText(tr(N_("Yes, all here")))
+        self.some_missing.setText(tr(N_("Some are missing")))
+        self.count_question.setText(tr(N_("How many of each are here? Use - and +.")))
+        self.count_ok.setText(tr(N_("Confirm")))
+        self.condition_question.setText(tr(N_("Is it in good condition?")))
+        self.fine.setText(tr(N_("Yes, it is fine")))
+        self.damaged.setText(tr(N_("It is damaged")))
+        self.damage_question.setText(tr(N_("What is wrong with it?")))
+        for key, msgid in DAMAGE_CHOICES:
+            self.damage_buttons[key].setText(tr(msgid))
+        self.another.setText(tr(N_("Return another item")))
+        self.finish.setText(tr(N_("Done")))
+        self._show_item()
+        if self.outcome is not None:
+            self._show_result(self.outcome)
+
+    # -- flow ----------------------------------------------------------------------
+    def enter(self, payload: str | None = None, **_kw) -> None:
+        if self.step != RESULT:
+            self._restart()
+        if payload:
+            self._restart()
+            self.handle_scan(payload)
+
+    def reset(self) -> None:
+        self._restart()
+
+    def _restart(self) -> None:
+        self.payload, self.item, self.counted, self.outcome, self.busy = None, None, None, None, False
+        self.banner.clear()
+        self.head.hide()
+        self.stack.setCurrentIndex(SCAN)
+
+    def _another(self) -> None:
+        self._restart()
+
+    def handle_scan(self, payload: str) -> bool:
+        if self.step not in (SCAN, RESULT) or self.busy:
+            return self.step != SCAN  # mid-return: a stray scan is ignored
+        self._restart()
+        self.busy = True
+        self.payload = payload
+        self.ctx.run(lambda: self.ctx.kiosk.catalogue.get(payload), self._found, self._failed)
+        return True
+
+    def _found(self, item: ItemView) -> None:
+        self.busy = False
+        if item.status != "on_loan":
+            self.payload = None
+            self.ctx.sound.play("refused")
+            if item.status in ("available", "held"):
+                why = tr(N_("{name} is not on loan. To borrow it, go back and touch Borrow."),
+                         name=item.name(self.session.lang))
+            else:
+                why = tr(N_("{name} is not on loan. Please hand it to staff."), name=item.name(self.session.lang))
+            self.banner.show_message("refused", why)
+            return
+        self.item = item
+        self.banner.clear()
+        self._show_item()
+        self.ctx.sound.play("ok")
+        if item.parts_total > 1 or len(item.parts) > 1:
+            self.stack.setCurrentIndex(PARTS)
+        else:
+            self.counted = None
+            self.stack.setCurrentIndex(CONDITION)
+
+    def _show_item(self) -> None:
+        item = self.item
+        self.head.setVisible(item is not None)
+        if item is None:
+            return
+        lang = self.session.lang
+        self.item_photo.set_item(item.code, item.photo)
+        self.item_name.setText(f"{item.name(lang)}  ({item.code})")
+        self.parts_question.setText(tr(N_("This item has {count} parts. Are they all here?"),
+                                       count=item.parts_total))
+        lines = [tr(N_("{part}: {count}"), part=self._part_name(p), count=p.count) for p in item.parts]
+        self.parts_list.setText("\n".join(lines))
+        for counter, part in zip(self.counters, item.parts):
+            counter.name.setText(self._part_name(part))
+
+    def _part_name(self, part) -> str:
+        return (part.name_en or part.name_ko) if self.session.lang == "en" else (part.name_ko or part.name_en)
+
+    def _all_here(self) -> None:
+        self.counted = self.item.parts_total
+        self.stack.setCurrentIndex(CONDITION)
+
+    def _some_missing(self) -> None:
+        for c in self.counters:
+            discard(c)
+        self.counters = []
+        for i, part in enumerate(self.item.parts):
+            c = PartCounter(i, self._part_name(part), part.count)
+            self.counters.append(c)
+            self.counters_box.insertWidget(i, c)
+        self.stack.setCurrentIndex(COUNT)
+
+    def _count_confirmed(self) -> None:
+        self.counted = sum(c.count for c in self.counters)
+        self.stack.setCurrentIndex(CONDITION)
+
+    def _submit(self, damage: str | None) -> None:
+        if self.busy or self.item is None:
+            return
+        self.busy = True
+        note = None
+        if damage is not None:
+            # The note is kept for staff in the centre's language (Korean), whatever the resident reads.
+            note = dict(DAMAGE_CHOICES)[damage]
+            from kiosk.i18n import translate
+            note = translate(note, "ko")
+        payload, counted = self.payload, self.counted
+        self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(payload, counted, note),
+                     self._returned, self._failed)
+
+    def _returned(self, outcome: ReturnOutcome) -> None:
+        self.busy = False
+        self.outcome = outcome
+        self.session.visit.returned.append(outcome)
+        self.ctx.sound.play("ok")
+        self._show_result(outcome)
+        self.stack.setCurrentIndex(RESULT)
+
+    def _show_result(self, outcome: ReturnOutcome) -> None:
+        title, detail, icon = DESTINATIONS.get(outcome.destination, DESTINATIONS["staff"])
+        p = theme_of(self).palette
+        self.where_icon.set_kind(icon, p.ok if icon == "shelf" else p.text)
+        self.where.setText(tr(title))
+        missing = outcome.parts_expected - outcome.parts_counted
+        extra = []
+        if missing > 0:
+            extra.append(tr(N_("{count} part(s) missing: staff will contact you if needed."), count=missing))
+        if outcome.late_days > 0:
+            extra.append(tr(N_("It came back {days} day(s) late."), days=outcome.late_days))
+        self.where_detail.setText("\n".join([tr(detail), *extra]))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.ctx.sound.play("refused")
+        self.banner.show_message("refused", error_text(exc))
+        self.item = None
+        self.head.hide()
+        self.stack.setCurrentIndex(SCAN)

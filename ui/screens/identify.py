@@ -1,0 +1,168 @@
+"""Identify: show the member card, or type the membership number and PIN."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+
+from ui.screens.base import Screen
+from ui.text import N_, error_text, tr
+from ui.widgets.camera_view import CameraView
+from ui.widgets.common import Banner, Keypad, button, label
+
+
+class IdentifyScreen(Screen):
+    name = "identify"
+    wants_camera = True
+    accepts_typed = False  # no card: the number and PIN keypad is the typed way in
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.next = "borrow"
+        self.busy = False
+        self.banner = Banner()
+        self.stack = QStackedWidget()
+
+        # -- card ------------------------------------------------------------------
+        card_page = QWidget()
+        page_col = QVBoxLayout(card_page)
+        page_col.setContentsMargins(0, 0, 0, 0)
+        self.card_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.camera = CameraView()
+        self.card_hint = label("", "title")
+        self.card_hint.setObjectName("CardHint")
+        self.card_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # The way without a card is a full-width button: its text stays whole in large text.
+        self.use_pin = button("", None, "UsePin")
+        self.use_pin.clicked.connect(self.show_pin)
+        self.card_layout.addWidget(self.camera, 3)
+        self.card_layout.addWidget(self.card_hint, 2)
+        page_col.addLayout(self.card_layout, 1)
+        page_col.addWidget(self.use_pin)
+        self.stack.addWidget(card_page)
+
+        # -- number and PIN -----------------------------------------------------------
+        pin_page = QWidget()
+        self.pin_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, pin_page)
+        fields = QVBoxLayout()
+        self.number_label = label("")
+        self.number = QLineEdit()
+        self.number.setObjectName("MemberNumber")
+        self.number.setReadOnly(True)
+        self.pin_label = label("")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("MemberPin")
+        self.pin.setReadOnly(True)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_hint = label("", "muted")
+        self.back_to_card = button("", None, "UseCard")
+        self.back_to_card.clicked.connect(self.show_card)
+        for w in (self.number_label, self.number, self.pin_label, self.pin, self.pin_hint):
+            fields.addWidget(w)
+        fields.addStretch(1)
+        fields.addWidget(self.back_to_card)
+        self.keypad = Keypad()
+        self.keypad.digit.connect(self._digit)
+        self.keypad.erase.connect(self._erase)
+        self.keypad.confirm.connect(self._confirm)
+        self.pin_layout.addLayout(fields, 1)
+        self.pin_layout.addWidget(self.keypad, 1)
+        self.stack.addWidget(pin_page)
+
+        col = QVBoxLayout(self)
+        col.addWidget(self.banner)
+        col.addWidget(self.stack, 1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        self.card_layout.setDirection(d)
+        self.pin_layout.setDirection(d)
+
+    def title(self) -> str:
+        return tr(N_("Sign in"))
+
+    def retranslate(self) -> None:
+        self.card_hint.setText(tr(N_("Show your member card to the camera.")))
+        self.use_pin.setText(tr(N_("No card? Use your number and PIN")))
+        self.number_label.setText(tr(N_("Membership number")))
+        self.pin_label.setText(tr(N_("PIN")))
+        self.pin_hint.setText(tr(N_("Type the digits, then touch OK.")))
+        self.back_to_card.setText(tr(N_("Use my card instead")))
+        self.keypad.retranslate(tr(N_("Erase")), tr(N_("OK")))
+
+    @property
+    def pin_mode(self) -> bool:
+        return self.stack.currentIndex() == 1
+
+    def show_card(self) -> None:
+        self.stack.setCurrentIndex(0)
+
+    def show_pin(self) -> None:
+        self.number.clear()
+        self.pin.clear()
+        self.stack.setCurrentIndex(1)
+
+    def _field(self) -> QLineEdit:
+        return self.pin if self.number.property("done") else self.number
+
+    def _digit(self, d: str) -> None:
+        f = self._field()
+        if len(f.text()) < 8:
+            f.setText(f.text() + d)
+
+    def _erase(self) -> None:
+        f = self._field()
+        if not f.text() and f is self.pin:
+            self.number.setProperty("done", False)
+            return
+        f.setText(f.text()[:-1])
+
+    def _confirm(self) -> None:
+        if not self.number.property("done"):
+            if self.number.text():
+                self.number.setProperty("done", True)
+                self.pin_hint.setText(tr(N_("Now type your PIN, then touch OK.")))
+            return
+        if not self.pin.text() or self.busy:
+            return
+        number, pin = self.number.text(), self.pin.text()
+        self.busy = True
+        self.ctx.run(lambda: self.ctx.kiosk.members.identify_by_pin(number, pin),
+                     lambda m: self._identified(m, m.number), self._failed)
+
+    def enter(self, next: str = "borrow", payload: str | None = None, **_kw) -> None:
+        self.next = next
+        self.busy = False
+        self.banner.clear()
+        self.show_card()
+        self.number.setProperty("done", False)
+        if payload:
+            self.handle_scan(payload)
+
+    def reset(self) -> None:
+        self.banner.clear()
+        self.number.clear()
+        self.pin.clear()
+        self.number.setProperty("done", False)
+        self.show_card()
+
+    def handle_scan(self, payload: str) -> bool:
+        if self.busy:
+            return True
+        self.busy = True
+        self.ctx.run(lambda: self.ctx.kiosk.members.identify(payload),
+                     lambda m: self._identified(m, payload), self._failed)
+        return True
+
+    def _identified(self, member, ref: str) -> None:
+        self.busy = False
+        self.session.identify(member, ref)
+        self.ctx.sound.play("ok")
+        self.ctx.go(self.next)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.ctx.sound.play("refused")
+        self.banner.show_message("refused", error_text(exc))
+        if self.pin_mode:
+            self.pin.clear()

@@ -1,0 +1,128 @@
+"""Receipt: print it, show it as a QR code for the resident's phone, or none."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ui.receipt import build_receipt, receipt_text
+from ui.screens.base import Screen
+from ui.text import N_, error_text, tr
+from ui.widgets.common import Banner, button, label, qr_image, theme_of
+
+
+class ReceiptScreen(Screen):
+    name = "receipt"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.receipt = None
+        self.printing = False
+        self.banner = Banner()
+        self.question = label("", "title")
+        self.summary = label("")
+        self.summary.setObjectName("ReceiptSummary")
+        self.print_ = button("", "primary", "ReceiptPrint")
+        self.qr = button("", None, "ReceiptQr")
+        self.none = button("", None, "ReceiptNone")
+        self.print_.clicked.connect(self._print)
+        self.qr.clicked.connect(self._show_qr)
+        self.none.clicked.connect(lambda: self.ctx.go("thanks"))
+        self.qr_view = QLabel()
+        self.qr_view.setObjectName("ReceiptQrCode")
+        self.qr_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr_hint = label("", align=Qt.AlignmentFlag.AlignCenter)
+        self.qr_done = button("", "primary", "ReceiptQrDone")
+        self.qr_done.clicked.connect(lambda: self.ctx.go("thanks"))
+        self.qr_box = QWidget()
+        qcol = QVBoxLayout(self.qr_box)
+        qcol.addWidget(self.qr_view, 1)
+        qcol.addWidget(self.qr_hint)
+        qcol.addWidget(self.qr_done)
+        self.qr_box.hide()
+
+        self.choices = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        for b in (self.print_, self.qr, self.none):
+            self.choices.addWidget(b)
+        self.main = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        left = QVBoxLayout()
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # A long visit (or large text) scrolls instead of being cut off.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.summary)
+        left.addWidget(self.question)
+        left.addWidget(scroll, 1)
+        self.main.addLayout(left, 1)
+        self.main.addWidget(self.qr_box, 1)
+        col = QVBoxLayout(self)
+        col.addWidget(self.banner)
+        col.addLayout(self.main, 1)
+        col.addLayout(self.choices)
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.main.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
+        self.choices.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                                  else QBoxLayout.Direction.LeftToRight)
+
+    def title(self) -> str:
+        return tr(N_("Receipt"))
+
+    def retranslate(self) -> None:
+        self.question.setText(tr(N_("Would you like a receipt?")))
+        self.print_.setText(tr(N_("Print")))
+        self.qr.setText(tr(N_("QR code for my phone")))
+        self.none.setText(tr(N_("No receipt")))
+        self.qr_hint.setText(tr(N_("Point your phone's camera at the code to keep this receipt.")))
+        self.qr_done.setText(tr(N_("Done")))
+        self._build()
+
+    def enter(self, **_kw) -> None:
+        self.banner.clear()
+        self.qr_box.hide()
+        self.printing = False
+        self._build()
+
+    def reset(self) -> None:
+        self.receipt = None
+        self.summary.clear()
+        self.qr_view.clear()
+        self.qr_box.hide()
+        self.banner.clear()
+
+    def _build(self) -> None:
+        visit = self.session.visit
+        self.receipt = build_receipt(visit, self.session.lang, self.ctx.kiosk.clock(),
+                                     self.ctx.config.site_name)
+        lines = []
+        for title, entries in self.receipt.sections:
+            lines.append(title)
+            lines += [f"  {e.title}\n    {e.detail}" for e in entries]
+        self.summary.setText("\n".join(lines))
+        self.print_.setVisible(self.ctx.printer is not None)
+        self.qr.setVisible(self.ctx.config.receipt_qr)
+        if self.qr_box.isVisible():
+            self._show_qr()
+
+    def _show_qr(self) -> None:
+        theme = theme_of(self)
+        img = qr_image(receipt_text(self.receipt), module_px=max(4, theme.mm(1.2)))
+        self.qr_view.setPixmap(QPixmap.fromImage(img))
+        self.qr_box.show()
+
+    def _print(self) -> None:
+        if self.printing or self.ctx.printer is None:
+            return
+        self.printing = True
+        printer, receipt = self.ctx.printer, self.receipt
+        self.banner.show_message("info", tr(N_("Printing...")))
+
+        def failed(exc: BaseException) -> None:
+            self.printing = False
+            self.ctx.sound.play("refused")
+            self.banner.show_message("refused", tr(N_("The receipt could not be printed.")),
+                                     error_text(exc) + "\n" + tr(N_("You can use the QR code instead.")))
+        self.ctx.run(lambda: printer.print_receipt(receipt), lambda _r: self.ctx.go("thanks"), failed)

@@ -1,0 +1,116 @@
+"""One resident's visit: who they are, their language and display choices.
+
+A session starts when someone touches the home screen and ends on "done",
+"cancel" or the idle reset. Ending it forgets the member and everything shown
+about them, and puts language and display back to the kiosk's defaults.
+Background results that arrive after the session they belong to has ended are
+dropped (:meth:`Session.guard`), so a slow query can never paint one
+resident's data on the next resident's screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from kiosk.services.views import ItemOutcome, MemberView, ReturnOutcome
+
+
+@dataclass
+class Visit:
+    """What happened in this session, for the receipt."""
+
+    borrowed: list[ItemOutcome] = field(default_factory=list)
+    returned: list[ReturnOutcome] = field(default_factory=list)
+    renewed: list[ItemOutcome] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.borrowed or self.returned or self.renewed)
+
+
+class Session(QObject):
+    #: the language changed (retranslate every screen)
+    language_changed = Signal(str)
+    #: large text or contrast changed (restyle)
+    display_changed = Signal()
+    #: the member was identified or forgotten
+    member_changed = Signal()
+    #: the session ended (idle reset, thank-you, cancel)
+    ended = Signal()
+
+    def __init__(self, default_language: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__()
+        self.default_language = default_language
+        self.generation = 0
+        self.lang = default_language
+        self.large_text = False
+        self.high_contrast = False
+        self.member: MemberView | None = None
+        #: what the services take to name the member: the card payload, or the
+        #: membership number when they identified with number and PIN
+        self.member_ref: str | None = None
+        self.visit = Visit()
+        self._lang_chosen = False
+        set_language(self.lang)
+
+    # -- language and display ---------------------------------------------------
+    def set_language(self, lang: str, chosen: bool = True) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(lang)
+        self._lang_chosen = self._lang_chosen or chosen
+        if lang != self.lang:
+            self.lang = lang
+            set_language(lang)
+            self.language_changed.emit(lang)
+
+    def set_display(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> None:
+        changed = False
+        if large_text is not None and large_text != self.large_text:
+            self.large_text, changed = large_text, True
+        if high_contrast is not None and high_contrast != self.high_contrast:
+            self.high_contrast, changed = high_contrast, True
+        if changed:
+            self.display_changed.emit()
+
+    @property
+    def pristine(self) -> bool:
+        """Nothing to reset: no member, defaults everywhere, nothing done."""
+        return (self.member is None and self.lang == self.default_language
+                and not self.large_text and not self.high_contrast and self.visit.empty)
+
+    # -- the member -------------------------------------------------------------
+    def identify(self, member: MemberView, ref: str) -> None:
+        """Remember who is here; adopt their saved preferences unless chosen already."""
+        self.member, self.member_ref = member, ref
+        if not self._lang_chosen and member.language in LANGUAGES:
+            self.set_language(member.language, chosen=False)
+        if member.large_text or member.high_contrast:
+            self.set_display(large_text=self.large_text or member.large_text,
+                             high_contrast=self.high_contrast or member.high_contrast)
+        self.member_changed.emit()
+
+    def end(self) -> None:
+        """Forget the member and the visit; back to the kiosk's defaults."""
+        self.generation += 1
+        self.member = None
+        self.member_ref = None
+        self.visit = Visit()
+        self._lang_chosen = False
+        self.set_language(self.default_language, chosen=False)
+        self.set_display(large_text=False, high_contrast=False)
+        self.member_changed.emit()
+        self.ended.emit()
+
+    def guard(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """Wrap a background callback so it is dropped if this session has ended."""
+        generation = self.generation
+
+        def guarded(value: Any) -> None:
+            if self.generation == generation:
+                callback(value)
+        return guarded

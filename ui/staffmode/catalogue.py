@@ -1,0 +1,256 @@
+"""Catalogue: find an item (search or scan its label), add or edit it, photo, retire."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QSizePolicy, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from kiosk.codes import parse_payload
+from kiosk.errors import KioskError
+from kiosk.services.catalogue import CATEGORIES
+from kiosk.services.desk import photo_dir
+from kiosk.services.staff import Staff
+from kiosk.services.views import ItemView
+from ui.staffmode.base import CATEGORY_NAMES, STATUS_NAMES, RowList, StaffPage, Stepper, scroll
+from ui.text import N_, tr
+from ui.widgets.common import ItemPhoto, button, card, label
+from ui.widgets.overlay import Confirm
+
+LIST_LIMIT = 60  # rows shown at once: type to narrow the list
+
+
+class CataloguePage(StaffPage):
+    name = "catalogue"
+    permission = "catalogue"
+    title_msgid = N_("Catalogue")
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.items: list[ItemView] = []
+        self.item: ItemView | None = None  # the item in the form; None: a new one
+        self.photo_path: str | None = None
+        self.last_frame: QImage | None = None
+        self.part_rows: list[tuple[QLineEdit, Stepper, QWidget]] = []
+
+        self.search = QLineEdit()
+        self.search.setObjectName("ItemSearch")
+        self.search.setPlaceholderText(tr(N_("Search by code or name, or scan a label")))
+        self.search.textChanged.connect(lambda _t: self._fill())
+        self.add = button(tr(N_("Add an item")), "primary", "ItemAdd")
+        self.add.clicked.connect(lambda: self.edit(None))
+        self.list = RowList(N_("No item matches."))
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.add)
+        left.addWidget(self.list, 1)
+
+        self.form = card()
+        f = QVBoxLayout(self.form)
+        grid = QGridLayout()
+        self.code = QLineEdit()
+        self.code.setObjectName("ItemCode")
+        self.name_ko = QLineEdit()
+        self.name_ko.setObjectName("ItemNameKo")
+        self.name_en = QLineEdit()
+        self.name_en.setObjectName("ItemNameEn")
+        self.category = QComboBox()
+        self.category.setObjectName("ItemCategory")
+        for cat in CATEGORIES:
+            self.category.addItem(tr(CATEGORY_NAMES.get(cat, cat)), cat)
+        self.value = QSpinBox()
+        self.value.setObjectName("ItemValue")
+        self.value.setRange(0, 100_000_000)
+        self.value.setSingleStep(1000)
+        self.value.setSuffix(" 원")
+        self.value.setGroupSeparatorShown(True)
+        for r, (text, w) in enumerate(((N_("Code"), self.code), (N_("Name (Korean)"), self.name_ko),
+                                       (N_("Name (English)"), self.name_en), (N_("Category"), self.category),
+                                       (N_("Replacement value"), self.value))):
+            grid.addWidget(label(tr(text)), r, 0)
+            grid.addWidget(w, r, 1)
+        self.photo = ItemPhoto(16.0)
+        self.take_photo = button(tr(N_("Take a photo")), None, "ItemPhotoTake")
+        self.take_photo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.take_photo.clicked.connect(self._take_photo)
+        grid.addWidget(label(tr(N_("Photo"))), 5, 0)
+        prow = QHBoxLayout()
+        prow.addWidget(self.photo)
+        prow.addWidget(self.take_photo)
+        prow.addStretch(1)
+        grid.addLayout(prow, 5, 1)
+        f.addLayout(grid)
+        f.addWidget(label(tr(N_("Parts (what the resident counts at the return):")), "muted"))
+        self.parts_box = QWidget()
+        self.parts_col = QVBoxLayout(self.parts_box)
+        f.addWidget(scroll(self.parts_box), 1)
+        self.add_part = button(tr(N_("Add a part")), None, "ItemAddPart")
+        self.add_part.clicked.connect(lambda: self._part_row("", 1))
+        self.save = button(tr(N_("Save")), "primary", "ItemSave")
+        self.save.clicked.connect(self._save)
+        self.retire = button(tr(N_("Retire")), "danger", "ItemRetire")
+        self.retire.clicked.connect(self._confirm_retire)
+        self.labels = button(tr(N_("Print its label")), None, "ItemLabel")
+        self.labels.clicked.connect(lambda: self.ctx.go("labels", codes=[self.item.code]) if self.item else None)
+        actions = QHBoxLayout()
+        for b in (self.add_part, self.labels, self.retire, self.save):
+            actions.addWidget(b)
+        f.addLayout(actions)
+        self.form.hide()
+
+        row = QHBoxLayout()
+        row.addLayout(left, 2)
+        row.addWidget(self.form, 3)
+        self.col.addLayout(row, 1)
+        if ctx.bridge is not None:
+            ctx.bridge.frame.connect(self._frame)
+
+    # -- list -------------------------------------------------------------------------------
+    def enter(self, **_kw: Any) -> None:
+        cat = self.ctx.kiosk.catalogue
+        self.run(cat.list, self._listed)
+
+    def _listed(self, items: list[ItemView]) -> None:
+        self.items = items
+        self._fill()
+
+    def _fill(self) -> None:
+        q = self.search.text().strip().lower()
+        shown = [i for i in self.items if not q or q in i.code.lower() or q in i.name_ko.lower()
+                 or q in i.name_en.lower()]
+        self.list.clear()
+        for n, item in enumerate(shown[:LIST_LIMIT]):
+            self.list.add(f"{item.code} {item.name_ko}",
+                          f"{tr(CATEGORY_NAMES.get(item.category, item.category))} · "
+                          f"{tr(STATUS_NAMES.get(item.status, item.status))}",
+                          [(tr(N_("Edit")), f"edit_{item.code}", lambda i=item: self.edit(i))])
+        if len(shown) > LIST_LIMIT:
+            self.list.rows.addWidget(label(tr(N_("{count} more: type to narrow the list."),
+                                              count=len(shown) - LIST_LIMIT), "muted"))
+        self.list.finish()
+
+    def handle_scan(self, payload: str) -> bool:
+        try:
+            ref = parse_payload(payload, self.ctx.kiosk.base_url)
+        except KioskError as exc:
+            self.fail(exc)
+            return True
+        code = getattr(ref, "code", None)
+        if code is None:
+            self.fail(tr(N_("Please scan an item's label.")))
+            return True
+        known = next((i for i in self.items if i.code == code), None)
+        self.edit(known)
+        if known is None:  # a label printed ahead: start the new item with its code
+            self.code.setText(code)
+        return True
+
+    # -- form --------------------------------------------------------------------------------
+    def edit(self, item: ItemView | None) -> None:
+        """Show the form for ``item``, or an empty one for a new item."""
+        self.banner.clear()
+        self.item = item
+        self.photo_path = item.photo if item else None
+        self.code.setText(item.code if item else "")
+        self.code.setReadOnly(item is not None)
+        self.name_ko.setText(item.name_ko if item else "")
+        self.name_en.setText(item.name_en if item else "")
+        self.category.setCurrentIndex(max(0, self.category.findData(item.category if item else "tool")))
+        self.value.setValue(item.replacement_value if item else 0)
+        for _n, _s, row in self.part_rows:
+            row.deleteLater()
+        self.part_rows = []
+        for p in (item.parts if item else ()):
+            self._part_row(p.name_ko or p.name_en, p.count)
+        self.photo.set_item(item.code if item else "?", self.photo_path)
+        self.retire.setVisible(item is not None and item.status not in ("retired", "on_loan"))
+        self.labels.setVisible(item is not None)
+        self.form.show()
+
+    def _part_row(self, name: str, count: int) -> None:
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        n = len(self.part_rows)
+        field = QLineEdit(name)
+        field.setObjectName(f"part_name_{n}")
+        field.setPlaceholderText(tr(N_("Part name")))
+        stepper = Stepper(count, 9999, f"part_count_{n}")
+        remove = button("×", None, f"part_remove_{n}")
+        remove.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        entry = (field, stepper, row)
+        remove.clicked.connect(lambda: (self.part_rows.remove(entry), row.deleteLater()))
+        h.addWidget(field, 3)
+        h.addWidget(stepper, 2)
+        h.addWidget(remove)
+        self.parts_col.addWidget(row)
+        self.part_rows.append(entry)
+
+    def _parts(self) -> list[dict[str, Any]]:
+        return [{"name_ko": f.text().strip(), "name_en": "", "count": s.value()}
+                for f, s, _r in self.part_rows if s.value() or f.text().strip()]
+
+    def _save(self) -> None:
+        k, desk, who = self.ctx.kiosk, self.ctx.desk, self.ctx.staff
+        fields = {"name_ko": self.name_ko.text(), "name_en": self.name_en.text(),
+                  "category": self.category.currentData(), "parts": self._parts(),
+                  "replacement_value": self.value.value()}
+        photo, item, code = self.photo_path, self.item, self.code.text()
+
+        def save() -> ItemView:
+            Staff.require(who, "catalogue")
+            if item is None:
+                view = k.catalogue.add_item(code, fields["name_ko"], name_en=fields["name_en"],
+                                            category=fields["category"], parts=fields["parts"],
+                                            replacement_value=fields["replacement_value"], actor=who.name)
+            else:
+                view = desk.edit_item(item.code, by=who, **fields)
+            if photo and photo != view.photo:
+                view = desk.set_photo(view.code, photo, by=who)
+            return view
+        self.run(save, self._saved)
+
+    def _saved(self, view: ItemView) -> None:
+        self.ok(tr(N_("{code} {name} saved."), code=view.code, name=view.name_ko))
+        self.edit(view)
+        self.enter()
+
+    # -- photo --------------------------------------------------------------------------------
+    def _frame(self, image: QImage) -> None:
+        if self.isVisible():
+            self.last_frame = image
+
+    def _take_photo(self) -> None:
+        if self.last_frame is None or self.last_frame.isNull():
+            self.fail(tr(N_("The camera shows no picture. Check the camera, then try again.")))
+            return
+        code = self.code.text().strip() or "new"
+        folder = photo_dir(self.ctx.kiosk)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{code}-{int(time.time())}.jpg"
+        image = self.last_frame.scaled(800, 800, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+        if not image.save(str(path), "JPG", 85):
+            self.fail(tr(N_("The photo could not be saved.")))
+            return
+        self.photo_path = str(path)
+        self.photo.set_item(code, self.photo_path)
+        self.ok(tr(N_("Photo taken. Save to keep it.")))
+
+    # -- retire ---------------------------------------------------------------------------------
+    def _confirm_retire(self) -> None:
+        if self.item is None:
+            return
+        ask = Confirm(self.ctx.host, "ConfirmRetireItem", tr(N_("Retire {name}?"), name=self.item.name_ko),
+                      tr(N_("It will not be lent again, and its waiting list is cancelled.")),
+                      [(tr(N_("Retire")), "yes", "danger"), (tr(N_("Cancel")), "no", None)])
+        ask.closed.connect(lambda r: self._retire() if r == "yes" else None)
+        ask.open()
+
+    def _retire(self) -> None:
+        desk, who, code = self.ctx.desk, self.ctx.staff, self.item.code
+        self.run(lambda: desk.retire_item(code, by=who), self._saved)

@@ -1,0 +1,240 @@
+"""Members: register with minimal data and consent, print the card, suspend, renew, new card."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+
+from kiosk.i18n import LANGUAGES
+from kiosk.services.members import MEMBER_TYPES
+from kiosk.services.staff import Staff
+from kiosk.services.views import MemberView
+from ui.staffmode.base import RowList, StaffPage
+from ui.text import N_, date_text, tr
+from ui.widgets.common import button, card, label
+
+TYPE_NAMES = {"standard": N_("Standard"), "family": N_("Family"), "senior": N_("Senior"),
+              "organisation": N_("Organisation")}
+LIST_LIMIT = 60
+
+
+def print_card(ctx, member: MemberView, payload: str):
+    """Render the member's card and send it to the printer (background work)."""
+    from hardware.card_pdf import CardSpec, render_card
+    from hardware.documents import print_pdf
+
+    spec = CardSpec(member.display_name, member.number, payload, ctx.site_name,
+                    member.expires_on.isoformat(), lang=member.language)
+    return print_pdf(ctx.printer, lambda path: render_card(spec, path), f"card-{member.number}")
+
+
+class MembersPage(StaffPage):
+    name = "members"
+    permission = "members"
+    title_msgid = N_("Members")
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.members: list[MemberView] = []
+        self.member: MemberView | None = None
+        self.last_card: str | None = None  # the payload just printed (never stored in clear)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("MemberSearch")
+        self.search.setPlaceholderText(tr(N_("Search by name or membership number")))
+        self.search.textChanged.connect(lambda _t: self._fill())
+        self.new = button(tr(N_("Register a member")), "primary", "MemberNew")
+        self.new.clicked.connect(self.show_form)
+        self.list = RowList(N_("No member matches."))
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.new)
+        left.addWidget(self.list, 1)
+
+        # registration: only what lending needs
+        self.form = card()
+        f = QVBoxLayout(self.form)
+        grid = QGridLayout()
+        self.name = QLineEdit()
+        self.name.setObjectName("MemberName")
+        self.contact = QLineEdit()
+        self.contact.setObjectName("MemberContact")
+        self.contact.setPlaceholderText(tr(N_("Optional: a phone number to call about overdue items")))
+        self.type = QComboBox()
+        self.type.setObjectName("MemberType")
+        for t in MEMBER_TYPES:
+            self.type.addItem(tr(TYPE_NAMES.get(t, t)), t)
+        self.language = QComboBox()
+        self.language.setObjectName("MemberLanguage")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        for r, (text, w) in enumerate(((N_("Name"), self.name), (N_("Contact"), self.contact),
+                                       (N_("Membership"), self.type), (N_("Language"), self.language))):
+            grid.addWidget(label(tr(text)), r, 0)
+            grid.addWidget(w, r, 1)
+        f.addLayout(grid)
+        f.addWidget(label(tr(N_("Ask first: the centre keeps the name and contact only for lending, "
+                                "and deletes them a year after the last return."))))
+        self.consent = button(tr(N_("The member agrees")), None, "MemberConsent")
+        self.consent.setCheckable(True)
+        f.addWidget(self.consent)
+        f.addStretch(1)
+        self.register = button(tr(N_("Register and print the card")), "primary", "MemberRegister")
+        self.register.clicked.connect(self._register)
+        f.addWidget(self.register)
+        self.form.hide()
+
+        # one member
+        self.detail = card()
+        d = QVBoxLayout(self.detail)
+        self.who = label("", "title")
+        self.who.setObjectName("MemberWho")
+        self.state = label("")
+        self.state.setObjectName("MemberState")
+        acts = QHBoxLayout()
+        self.suspend = button("", None, "MemberSuspend")
+        self.suspend.clicked.connect(self._toggle_suspend)
+        self.renew = button(tr(N_("Renew for a year")), None, "MemberRenew")
+        self.renew.clicked.connect(self._renew)
+        self.reissue = button(tr(N_("New card")), "primary", "MemberReissue")
+        self.reissue.clicked.connect(self._reissue)
+        for b in (self.suspend, self.renew, self.reissue):
+            acts.addWidget(b)
+        d.addWidget(self.who)
+        d.addWidget(self.state)
+        d.addStretch(1)
+        d.addLayout(acts)
+        self.detail.hide()
+
+        right = QVBoxLayout()
+        right.addWidget(self.form, 1)
+        right.addWidget(self.detail, 1)
+        row = QHBoxLayout()
+        row.addLayout(left, 2)
+        row.addLayout(right, 3)
+        self.col.addLayout(row, 1)
+
+    # -- list ----------------------------------------------------------------------------------
+    def enter(self, **_kw: Any) -> None:
+        members = self.ctx.kiosk.members
+        self.run(members.list, self._listed)
+
+    def _listed(self, members: list[MemberView]) -> None:
+        self.members = members
+        self._fill()
+
+    def _fill(self) -> None:
+        q = self.search.text().strip().lower()
+        shown = [m for m in self.members if not q or q in m.display_name.lower() or q in m.number.lower()]
+        self.list.clear()
+        for m in shown[:LIST_LIMIT]:
+            self.list.add(f"{m.display_name} ({m.number})", self._state_text(m),
+                          [(tr(N_("Open")), f"member_{m.number}", lambda m=m: self.show_member(m))])
+        self.list.finish()
+
+    def _state_text(self, m: MemberView) -> str:
+        bits = [tr(TYPE_NAMES.get(m.member_type, m.member_type)),
+                tr(N_("valid until {date}"), date=date_text(m.expires_on))]
+        if m.status == "suspended":
+            bits.append(tr(N_("suspended")))
+        elif m.expires_on < self.ctx.kiosk.today():
+            bits.append(tr(N_("expired")))
+        return " · ".join(bits)
+
+    # -- registration -----------------------------------------------------------------------------
+    def show_form(self) -> None:
+        self.banner.clear()
+        self.detail.hide()
+        for w in (self.name, self.contact):
+            w.clear()
+        self.consent.setChecked(False)
+        self.form.show()
+
+    def _register(self) -> None:
+        if not self.name.text().strip():
+            self.fail(tr(N_("A member needs a name.")))
+            return
+        if not self.consent.isChecked():
+            self.fail(tr(N_("Please ask for the member's agreement and tick the box first.")))
+            return
+        k, who, ctx = self.ctx.kiosk, self.ctx.staff, self.ctx
+        name, contact = self.name.text(), self.contact.text().strip() or None
+        mtype, lang = self.type.currentData(), self.language.currentData()
+
+        def register():
+            Staff.require(who, "members")
+            member, payload = k.members.add(name, mtype, contact=contact, language=lang, actor=who.name)
+            Staff(k).note(who, "member.consent_recorded", {"member": member.number})
+            try:
+                print_card(ctx, member, payload)
+                printed = None
+            except Exception as exc:  # the member is registered even when printing fails
+                printed = exc
+            return member, payload, printed
+        self.run(register, self._registered)
+
+    def _registered(self, result) -> None:
+        member, payload, failure = result
+        self.last_card = payload
+        self.form.hide()
+        self.enter()
+        self.show_member(member)
+        if failure is None:
+            self.ok(tr(N_("{name} is member {number}. The card is printing."),
+                       name=member.display_name, number=member.number))
+        else:
+            self.fail(tr(N_("{name} is member {number}, but the card did not print. Touch New card to try again."),
+                         name=member.display_name, number=member.number))
+
+    # -- one member -------------------------------------------------------------------------------
+    def show_member(self, m: MemberView) -> None:
+        self.member = m
+        self.form.hide()
+        self.who.setText(f"{m.display_name} ({m.number})")
+        self.state.setText(self._state_text(m))
+        self.suspend.setText(tr(N_("Reactivate")) if m.status == "suspended" else tr(N_("Suspend")))
+        self.detail.show()
+
+    def _changed(self, m: MemberView, message: str) -> None:
+        self.ok(message)
+        self.show_member(m)
+        self.enter()
+
+    def _toggle_suspend(self) -> None:
+        k, who, m = self.ctx.kiosk, self.ctx.staff, self.member
+        status = "active" if m.status == "suspended" else "suspended"
+
+        def change():
+            Staff.require(who, "members")
+            return k.members.set_status(m.number, status, actor=who.name)
+        self.run(change, lambda v: self._changed(v, tr(N_("{name}: membership suspended."), name=v.display_name)
+                                                 if v.status == "suspended" else
+                                                 tr(N_("{name}: membership active again."), name=v.display_name)))
+
+    def _renew(self) -> None:
+        k, who, m = self.ctx.kiosk, self.ctx.staff, self.member
+        start = max(m.expires_on, k.today())
+        until = start.replace(year=start.year + 1) if not (start.month == 2 and start.day == 29) \
+            else start + dt.timedelta(days=365)
+
+        def renew():
+            Staff.require(who, "members")
+            return k.members.renew(m.number, until, actor=who.name)
+        self.run(renew, lambda v: self._changed(v, tr(N_("{name}: valid until {date}."), name=v.display_name,
+                                                      date=date_text(v.expires_on))))
+
+    def _reissue(self) -> None:
+        k, who, m, ctx = self.ctx.kiosk, self.ctx.staff, self.member, self.ctx
+
+        def reissue():
+            Staff.require(who, "members")
+            payload = k.members.reissue_card(m.number, actor=who.name)
+            print_card(ctx, m, payload)
+            return payload
+        self.run(reissue, self._reissued)
+
+    def _reissued(self, payload: str) -> None:
+        self.last_card = payload
+        self.ok(tr(N_("New card printed. The old card no longer works.")))

@@ -1,0 +1,258 @@
+"""Staff mode: a full-window panel over the resident screens.
+
+A column of large buttons on the left (only what the staff member's role
+allows), the chosen page on the right, the staff member's name and a
+"back to residents" button on top. Two minutes without a touch, key or scan
+log the staff member out: the panel closes and the resident home screen is
+back. Every page's actions are events naming the staff member.
+
+The panel is a plain child of the kiosk window (not an overlay), so the
+resident idle reset sees an empty home screen and leaves it alone; staff mode
+keeps its own, longer timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, QSizePolicy,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from kiosk.services.staff import StaffView
+from ui.staff import ROLE_NAMES
+from ui.staffmode.base import StaffContext, StaffPage
+from ui.tasks import run_task
+from ui.text import N_, tr
+from ui.widgets.common import button, label, theme_of
+
+STAFF_IDLE_MS = 2 * 60 * 1000
+
+_INPUT = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
+                    QEvent.Type.Wheel})
+
+
+class StaffIdle(QObject):
+    """Fires :attr:`expired` after ``idle_ms`` without input anywhere in the application."""
+
+    expired = Signal()
+
+    def __init__(self, parent: QObject, idle_ms: int) -> None:
+        super().__init__(parent)
+        self.idle_ms = idle_ms
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.expired.emit)
+        QApplication.instance().installEventFilter(self)
+        self.timer.start(idle_ms)
+
+    def poke(self) -> None:
+        self.timer.start(self.idle_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT:
+            self.poke()
+        return False
+
+    def stop(self) -> None:
+        self.timer.stop()
+        QApplication.instance().removeEventFilter(self)
+
+
+def page_classes() -> list[type[StaffPage]]:
+    """Every staff page, in the order of the menu."""
+    from ui.staffmode.accounts import AccountsPage
+    from ui.staffmode.catalogue import CataloguePage
+    from ui.staffmode.dashboard import DashboardPage
+    from ui.staffmode.import_page import ImportPage
+    from ui.staffmode.inspection import InspectionPage
+    from ui.staffmode.labels_page import LabelsPage
+    from ui.staffmode.members import MembersPage
+    from ui.staffmode.reports_page import ReportsPage
+    from ui.staffmode.settings_page import SettingsPage
+
+    return [DashboardPage, InspectionPage, CataloguePage, MembersPage, LabelsPage, ReportsPage,
+            ImportPage, AccountsPage, SettingsPage]
+
+
+class StaffMode(QWidget):
+    """The staff panel over the kiosk window."""
+
+    #: staff mode ended ("button" or "idle")
+    closed = Signal(str)
+
+    def __init__(self, window: QWidget, staff: StaffView, *, idle_ms: int = STAFF_IDLE_MS,
+                 sync_status: Any = None) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("StaffMode")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        ctx_res = getattr(window, "ctx", None)
+        self.ctx = StaffContext(kiosk=ctx_res.kiosk, staff=staff, host=self,
+                                printer=getattr(ctx_res, "printer", None),
+                                bridge=getattr(window, "bridge", None),
+                                sync_status=sync_status, go=self.go,
+                                apply_settings=self._apply_settings)
+        self.ended = False
+        theme = theme_of(window)
+        p = theme.palette
+        self.setStyleSheet(f"""
+#StaffMode {{ background: {p.bg}; }}
+#StaffMode QSpinBox {{ font-size: {theme.font_px("body")}px; min-height: {theme.touch}px;
+    background: {p.surface}; color: {p.text}; }}
+#StaffMode QLineEdit, #StaffMode QComboBox, #StaffMode QDateEdit,
+#StaffMode QTableWidget, #StaffMode QPlainTextEdit {{
+    font-size: {theme.font_px("body")}px; min-height: {theme.touch}px; background: {p.surface};
+    color: {p.text}; border: 2px solid {p.border}; border-radius: {theme.mm(1.5)}px; }}
+#StaffMode QAbstractSpinBox QLineEdit {{ min-height: 0; padding: 0; border: none;
+    font-size: {theme.font_px("body")}px; background: transparent; }}
+#StaffMode QTableWidget {{ min-height: {theme.mm(40)}px; }}
+#StaffMode QPushButton[role="nav"] {{ text-align: left; padding-left: {theme.mm(4)}px; }}
+#StaffMode QFrame[role="navcol"] {{ background: {p.surface}; border-right: 2px solid {p.border}; }}
+#StaffMode QProgressBar {{ min-height: {theme.mm(8)}px; font-size: {theme.font_px("small")}px; }}
+""")
+
+        # top bar
+        self.heading = label(tr(N_("Staff mode")), "title", wrap=False)
+        self.who = label(tr(N_("{name} · {role}"), name=staff.name,
+                            role=tr(ROLE_NAMES.get(staff.role, staff.role))), "muted", wrap=False)
+        self.who.setObjectName("StaffWho")
+        self.logout_button = button(tr(N_("Back to residents")), "primary", "StaffLogout")
+        self.logout_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.logout_button.clicked.connect(lambda: self.logout("button"))
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addWidget(self.who, 1)
+        top.addWidget(self.logout_button)
+
+        # the menu: only what the role allows
+        nav = QFrame()
+        nav.setProperty("role", "navcol")
+        nav.setFixedWidth(theme.mm(52))
+        nav_col = QVBoxLayout(nav)
+        self.nav: dict[str, QPushButton] = {}
+        self.classes = {cls.name: cls for cls in page_classes() if staff.can(cls.permission)}
+        for name, cls in self.classes.items():
+            b = button(tr(cls.nav_msgid or cls.title_msgid), "nav", f"nav_{name}")
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+            b.clicked.connect(lambda _=False, n=name: self.go(n))
+            nav_col.addWidget(b)
+            self.nav[name] = b
+        nav_col.addStretch(1)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, StaffPage] = {}
+
+        body = QHBoxLayout()
+        body.addWidget(nav, 1)
+        body.addWidget(self.stack, 4)
+        col = QVBoxLayout(self)
+        m = theme.mm(3)
+        col.setContentsMargins(m, m, m, m)
+        col.addLayout(top)
+        col.addLayout(body, 1)
+
+        self.idle = StaffIdle(self, idle_ms)
+        self.idle.expired.connect(lambda: self.logout("idle"))
+        self._resident_scans = False
+        if self.ctx.bridge is not None:
+            # Scans belong to staff mode now: a member card shown for a staff task
+            # must not start a resident's borrowing under this panel.
+            on_code = getattr(window, "on_code", None)
+            if on_code is not None:
+                self._resident_scans = self.ctx.bridge.code.disconnect(on_code)
+            self.ctx.bridge.code.connect(self._scanned)
+        window.installEventFilter(self)
+        self.setGeometry(window.rect())
+        self.go("dashboard")
+
+    # -- pages ---------------------------------------------------------------------------
+    @property
+    def current(self) -> StaffPage | None:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def go(self, name: str, **kwargs: Any) -> StaffPage | None:
+        """Show page ``name`` (created on first use); None when the role does not allow it."""
+        cls = self.classes.get(name)
+        if cls is None:
+            return None
+        page = self.pages.get(name)
+        if page is None:
+            page = self.pages[name] = cls(self.ctx)
+            page.retranslate()
+            self.stack.addWidget(page)
+        self.nav[name].setChecked(True)
+        self.stack.setCurrentWidget(page)
+        page.banner.clear()
+        page.enter(**kwargs)
+        return page
+
+    def _scanned(self, payload: str, _kind: str = "") -> None:
+        self.idle.poke()
+        page = self.current
+        if page is not None and not self.ended:
+            page.handle_scan(payload)
+
+    def _apply_settings(self, changed: dict[str, Any]) -> None:
+        """Saved settings take effect in the running kiosk, not only after a restart."""
+        from ui.config import UiConfig
+
+        w, k = self.window_, self.ctx.kiosk
+        k.forget_cached_settings()
+        config = UiConfig.from_settings(k.setting)
+        if hasattr(w, "config"):
+            w.config = config
+            w.ctx.config = config
+        if "ui_language" in changed and hasattr(w, "session"):
+            w.session.default_language = config.language  # the next resident starts in it
+        if "ui_idle_quiet_s" in changed and hasattr(w, "idle"):
+            w.idle.quiet_ms = config.idle_quiet_ms
+        if "printer" in changed:
+            from hardware.printing import open_printer
+
+            try:
+                printer = open_printer(config.printer)
+            except ValueError:
+                printer = None
+            self.ctx.printer = printer
+            if hasattr(w, "ctx"):
+                w.ctx.printer = printer
+
+    # -- leaving ----------------------------------------------------------------------------
+    def logout(self, reason: str) -> None:
+        """Close staff mode and show the resident home screen again."""
+        if self.ended:
+            return
+        self.ended = True
+        self.ctx.generation += 1  # drop results still on their way
+        self.idle.stop()
+        if self.ctx.bridge is not None:
+            self.ctx.bridge.code.disconnect(self._scanned)
+            if self._resident_scans:
+                self.ctx.bridge.code.connect(self.window_.on_code)
+        self.window_.removeEventFilter(self)
+        accounts, who = self.ctx.accounts, self.ctx.staff
+        run_task(lambda: accounts.logout(who, reason))
+        self.window_.staff_member = None
+        self.hide()
+        if hasattr(self.window_, "end_session"):
+            self.window_.end_session()
+        self.closed.emit(reason)
+        self.deleteLater()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window_ and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.window_.rect())
+        return False
+
+
+def open_staff_mode(window: QWidget, idle_ms: int = STAFF_IDLE_MS) -> StaffMode | None:
+    """``KioskWindow.staff_mode_hook``: open staff mode for ``window.staff_member``."""
+    staff = getattr(window, "staff_member", None)
+    if staff is None:
+        return None
+    mode = StaffMode(window, staff, idle_ms=idle_ms, sync_status=getattr(window, "sync_status", None))
+    window.staff_mode = mode
+    mode.show()
+    mode.raise_()
+    return mode

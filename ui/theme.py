@@ -1,0 +1,197 @@
+"""Colours, sizes and the style sheet of the resident screens.
+
+Sizes are declared in millimetres and converted at the panel's DPI (a setting,
+``ui_panel_dpi``; a 21.5" 1080p panel is about 102 dpi) so the physical rules
+hold on any panel: every touch target at least 9 mm, body text at least
+4.8 mm. Every text colour is listed with the background it is drawn on, so a
+test can check each pair's contrast (WCAG 2 ratio >= 4.5:1) in every theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+DEFAULT_DPI = 102.0
+MIN_TOUCH_MM = 9.0
+MIN_TEXT_MM = 4.8
+LARGE_TEXT_SCALE = 2.0  # "about 200%"
+
+THEMES = ("default", "contrast")
+
+
+@dataclass(frozen=True)
+class Palette:
+    bg: str
+    surface: str
+    text: str
+    muted: str
+    border: str
+    primary: str
+    on_primary: str
+    secondary: str
+    on_secondary: str
+    ok: str
+    on_ok: str
+    refused: str
+    on_refused: str
+    warning: str
+    on_warning: str
+    scrim: str  # the dimming behind an open dialog (rgba)
+    guide: str  # the camera guide frame
+
+
+PALETTES: dict[str, Palette] = {
+    "default": Palette(
+        bg="#F4F2EC", surface="#FFFFFF", text="#1A1A1A", muted="#474747", border="#8A8A8A",
+        primary="#0A58A8", on_primary="#FFFFFF", secondary="#E2E6ED", on_secondary="#111111",
+        ok="#1C6B33", on_ok="#FFFFFF", refused="#B0261D", on_refused="#FFFFFF",
+        warning="#FFF1C2", on_warning="#4A2F00", scrim="rgba(0, 0, 0, 150)", guide="#FFD400"),
+    "contrast": Palette(
+        bg="#000000", surface="#000000", text="#FFFFFF", muted="#F0F0F0", border="#FFFFFF",
+        primary="#FFE000", on_primary="#000000", secondary="#000000", on_secondary="#FFFFFF",
+        ok="#7CFF8A", on_ok="#000000", refused="#FF8C8C", on_refused="#000000",
+        warning="#FFE000", on_warning="#000000", scrim="rgba(0, 0, 0, 210)", guide="#FFE000"),
+}
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in _rgb(hex_colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    a, b = luminance(fg), luminance(bg)
+    hi, lo = max(a, b), min(a, b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One look of the kiosk: a palette, the panel's DPI and a text scale."""
+
+    name: str = "default"
+    dpi: float = DEFAULT_DPI
+    large_text: bool = False
+    palette: Palette = field(default=PALETTES["default"])
+
+    @classmethod
+    def make(cls, name: str = "default", dpi: float = DEFAULT_DPI, large_text: bool = False) -> Theme:
+        return cls(name=name, dpi=dpi, large_text=large_text, palette=PALETTES[name])
+
+    def with_(self, **changes) -> Theme:
+        if "name" in changes:
+            changes["palette"] = PALETTES[changes["name"]]
+        return replace(self, **changes)
+
+    # -- physical sizes --------------------------------------------------------
+    def mm(self, millimetres: float) -> int:
+        """Pixels for a length in millimetres at this panel's DPI."""
+        return max(1, round(millimetres * self.dpi / 25.4))
+
+    @property
+    def text_scale(self) -> float:
+        return LARGE_TEXT_SCALE if self.large_text else 1.0
+
+    def font_px(self, role: str = "body") -> int:
+        """Pixel size of a text role; large text doubles body text."""
+        base_mm = {"body": 6.0, "small": 5.0, "button": 6.5, "title": 9.0, "huge": 12.0,
+                   "keypad": 9.0}[role]
+        # Titles and the feedback line are already big: they grow less, so
+        # a 200% screen still fits a 1280x800 panel.
+        grow = {"title": 1.4, "huge": 1.2, "keypad": 1.4}.get(role, self.text_scale)
+        factor = grow if self.large_text else 1.0
+        return max(self.mm(MIN_TEXT_MM), self.mm(base_mm * factor))
+
+    @property
+    def touch(self) -> int:
+        """The smallest side of any touch target, in pixels (>= 9 mm)."""
+        return self.mm(max(MIN_TOUCH_MM, 14.0 if not self.large_text else 18.0))
+
+    @property
+    def gap(self) -> int:
+        return self.mm(4.0)
+
+    def colour_pairs(self) -> list[tuple[str, str, str]]:
+        """Every (what, text colour, background) drawn by the style sheet."""
+        p = self.palette
+        return [
+            ("body text", p.text, p.bg),
+            ("body text on a panel", p.text, p.surface),
+            ("secondary text", p.muted, p.bg),
+            ("secondary text on a panel", p.muted, p.surface),
+            ("primary button", p.on_primary, p.primary),
+            ("secondary button", p.on_secondary, p.secondary),
+            ("confirmation", p.on_ok, p.ok),
+            ("refusal", p.on_refused, p.refused),
+            ("warning", p.on_warning, p.warning),
+            ("ok text on a panel", p.ok if self.name == "contrast" else p.ok, p.surface),
+            ("refusal text on a panel", p.refused, p.surface),
+            ("input field", p.text, p.surface),
+        ]
+
+    # -- style sheet -------------------------------------------------------------
+    def stylesheet(self, family: str) -> str:
+        p = self.palette
+        body, small, button = self.font_px("body"), self.font_px("small"), self.font_px("button")
+        title, huge, keypad = self.font_px("title"), self.font_px("huge"), self.font_px("keypad")
+        radius = self.mm(2.5)
+        border = max(2, self.mm(0.6))
+        pad = self.mm(3)
+        return f"""
+* {{ font-family: "{family}"; font-size: {body}px; color: {p.text}; }}
+#KioskRoot, QStackedWidget, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.bg}; }}
+QLabel {{ background: transparent; }}
+QLabel[role="title"] {{ font-size: {title}px; font-weight: bold; }}
+QLabel[role="huge"] {{ font-size: {huge}px; font-weight: bold; }}
+QLabel[role="muted"] {{ color: {p.muted}; font-size: {small}px; }}
+QLabel[role="ok"] {{ color: {p.ok}; font-weight: bold; }}
+QLabel[role="refused"] {{ color: {p.refused}; font-weight: bold; }}
+QFrame[role="card"] {{ background: {p.surface}; border: {border}px solid {p.border};
+                        border-radius: {radius}px; }}
+QFrame[role="card"] QLabel[role="muted"] {{ color: {p.muted}; }}
+QFrame[role="banner-ok"] {{ background: {p.ok}; border-radius: {radius}px; }}
+QFrame[role="banner-ok"] QLabel {{ color: {p.on_ok}; }}
+QFrame[role="banner-refused"] {{ background: {p.refused}; border-radius: {radius}px; }}
+QFrame[role="banner-refused"] QLabel {{ color: {p.on_refused}; }}
+QFrame[role="banner-info"] {{ background: {p.warning}; border-radius: {radius}px; }}
+QFrame[role="banner-info"] QLabel {{ color: {p.on_warning}; }}
+QFrame[role="dialog"] {{ background: {p.surface}; border: {border}px solid {p.border};
+                          border-radius: {radius}px; }}
+QWidget[role="scrim"] {{ background: {p.scrim}; }}
+QPushButton {{ font-size: {button}px; font-weight: bold; min-height: {self.touch}px;
+               min-width: {self.touch}px; padding: {pad // 2}px {pad}px; border-radius: {radius}px;
+               background: {p.secondary}; color: {p.on_secondary};
+               border: {border}px solid {p.border}; }}
+QPushButton:pressed {{ background: {p.border}; }}
+QPushButton:checked {{ background: {p.primary}; color: {p.on_primary}; }}
+QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary};
+                               border-color: {p.primary}; }}
+QPushButton[role="danger"] {{ background: {p.refused}; color: {p.on_refused};
+                              border-color: {p.refused}; }}
+QPushButton[role="tile"] {{ font-size: {title}px; min-height: {self.mm(24)}px; }}
+QPushButton[role="answer"] {{ min-height: {self.mm(20)}px; }}
+QPushButton[role="answer"][accent="true"], QPushButton[role="tile"][accent="true"] {{ background: {p.primary}; color: {p.on_primary};
+                                          border-color: {p.primary}; }}
+QPushButton:disabled {{ background: {p.bg}; color: {p.muted}; }}
+QPushButton[role="quiet"] {{ background: {p.bg}; color: {p.muted}; border-color: {p.border};
+                             font-size: {small}px; }}
+QPushButton[role="typekey"] {{ min-height: {self.touch}px; min-width: {self.touch}px; padding: 0; }}
+QPushButton[role="key"] {{ font-size: {keypad}px; min-height: {self.mm(16)}px;
+                           min-width: {self.mm(16)}px; }}
+QLineEdit {{ font-size: {keypad}px; background: {p.surface}; color: {p.text};
+             border: {border}px solid {p.border}; border-radius: {radius}px;
+             min-height: {self.touch}px; padding: 0 {pad}px; }}
+QScrollBar:vertical {{ width: {self.mm(MIN_TOUCH_MM)}px; background: {p.bg}; }}
+QScrollBar::handle:vertical {{ background: {p.border}; min-height: {self.touch}px;
+                               border-radius: {radius}px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
+"""

@@ -1,0 +1,275 @@
+"""Small building blocks: labelled buttons, feedback banners, icons, photos, QR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from ui.theme import Theme
+
+
+def theme_of(widget: QWidget) -> Theme:
+    """The theme of the window a widget sits in."""
+    w: QWidget | None = widget
+    while w is not None:
+        theme = getattr(w, "theme", None)
+        if isinstance(theme, Theme):
+            return theme
+        w = w.parentWidget()
+    return Theme.make()
+
+
+def restyle(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def discard(widget: QWidget) -> None:
+    """Take a widget off the screen now and delete it later (a hidden widget is never painted)."""
+    parent = widget.parentWidget()
+    if parent is not None and parent.layout() is not None:
+        parent.layout().removeWidget(widget)
+    widget.hide()
+    widget.deleteLater()
+
+
+def label(text: str = "", role: str | None = None, wrap: bool = True,
+          align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> QLabel:
+    lab = QLabel(text)
+    if role:
+        lab.setProperty("role", role)
+    lab.setWordWrap(wrap)
+    lab.setAlignment(align)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    return lab
+
+
+def button(text: str = "", role: str | None = None, name: str | None = None) -> QPushButton:
+    b = QPushButton(text)
+    if role:
+        b.setProperty("role", role)
+    if name:
+        b.setObjectName(name)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a touch screen: no focus rectangles
+    b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return b
+
+
+def card(role: str = "card") -> QFrame:
+    f = QFrame()
+    f.setProperty("role", role)
+    return f
+
+
+class Icon(QWidget):
+    """A drawn symbol (no font glyph needed): ok, refused, info, shelf, staff."""
+
+    def __init__(self, kind: str = "ok", size_mm: float = 14.0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.size_mm = size_mm
+        self.colour: str | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_kind(self, kind: str, colour: str | None = None) -> None:
+        self.kind, self.colour = kind, colour
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        side = theme_of(self).mm(self.size_mm)
+        return QSize(side, side)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, _event) -> None:
+        theme = theme_of(self)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height())
+        r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side).adjusted(3, 3, -3, -3)
+        colour = QColor(self.colour or self.palette().windowText().color())
+        pen = QPen(colour, max(3.0, side / 10), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.drawEllipse(r)
+        c, s = r.center(), r.width()
+        path = QPainterPath()
+        if self.kind == "ok":
+            path.moveTo(c + QPointF(-0.25 * s, 0.0))
+            path.lineTo(c + QPointF(-0.07 * s, 0.18 * s))
+            path.lineTo(c + QPointF(0.25 * s, -0.16 * s))
+        elif self.kind == "refused":
+            for a, b in (((-0.2, -0.2), (0.2, 0.2)), ((0.2, -0.2), (-0.2, 0.2))):
+                path.moveTo(c + QPointF(a[0] * s, a[1] * s))
+                path.lineTo(c + QPointF(b[0] * s, b[1] * s))
+        else:  # info / staff / shelf: an exclamation or an arrow
+            if self.kind == "shelf":
+                path.moveTo(c + QPointF(-0.22 * s, 0))
+                path.lineTo(c + QPointF(0.2 * s, 0))
+                path.moveTo(c + QPointF(0.05 * s, -0.15 * s))
+                path.lineTo(c + QPointF(0.22 * s, 0))
+                path.lineTo(c + QPointF(0.05 * s, 0.15 * s))
+            else:
+                path.moveTo(c + QPointF(0, -0.25 * s))
+                path.lineTo(c + QPointF(0, 0.07 * s))
+                path.moveTo(c + QPointF(0, 0.22 * s))
+                path.lineTo(c + QPointF(0, 0.23 * s))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        p.end()
+        del theme
+
+
+class Banner(QFrame):
+    """The large feedback line after each scan: a colour, an icon, a title and what to do."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = "info"
+        self.icon = Icon("info", 12.0)
+        self.title = label("", "huge")
+        self.title.setObjectName("BannerTitle")
+        self.detail = label("")
+        self.detail.setObjectName("BannerDetail")
+        text = QVBoxLayout()
+        text.addWidget(self.title)
+        text.addWidget(self.detail)
+        row = QHBoxLayout(self)
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        self.setProperty("role", "banner-info")
+        self.hide()
+
+    def show_message(self, kind: str, title: str, detail: str = "") -> None:
+        """kind: ok | refused | info."""
+        self.kind = kind
+        self.setProperty("role", f"banner-{kind}")
+        p = theme_of(self).palette
+        colour = {"ok": p.on_ok, "refused": p.on_refused}.get(kind, p.on_warning)
+        self.icon.set_kind(kind, colour)
+        self.title.setText(title)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        restyle(self)
+        for child in (self.title, self.detail):
+            restyle(child)
+        self.show()
+
+    def clear(self) -> None:
+        self.title.setText("")
+        self.detail.setText("")
+        self.hide()
+
+
+class ItemPhoto(QLabel):
+    """An item's photo, or a drawn tile with its code when it has none."""
+
+    def __init__(self, size_mm: float = 24.0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.size_mm = size_mm
+        self.code = ""
+        self.photo: str | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_item(self, code: str, photo: str | None) -> None:
+        self.code, self.photo = code, photo
+        self._render()
+
+    def _render(self) -> None:
+        theme = theme_of(self)
+        side = theme.mm(self.size_mm)
+        self.setFixedSize(side, side)
+        pix = QPixmap(str(self.photo)) if self.photo and Path(self.photo).is_file() else QPixmap()
+        if pix.isNull():
+            pix = QPixmap(side, side)
+            pix.fill(QColor(theme.palette.secondary))
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(QColor(theme.palette.border), max(2, side // 40)))
+            p.drawRoundedRect(QRectF(1, 1, side - 2, side - 2), side / 10, side / 10)
+            p.setPen(QColor(theme.palette.on_secondary))
+            f = self.font()
+            f.setBold(True)
+            px = max(8, side // 5)
+            f.setPixelSize(px)
+            # Long codes (BG-00001) shrink to fit the tile; the code is also printed beside it.
+            width = QFontMetrics(f).horizontalAdvance(self.code or "?")
+            if width > side * 0.86:
+                f.setPixelSize(max(8, int(px * side * 0.86 / width)))
+            p.setFont(f)
+            p.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, self.code or "?")
+            p.end()
+        else:
+            pix = pix.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        self.setPixmap(pix)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.StyleChange and self.code:
+            self._render()
+
+
+def qr_image(payload: str, module_px: int = 8) -> QImage:
+    """A QR code as a QImage (dark on white, 4-module quiet zone)."""
+    import qrcode
+
+    q = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    q.add_data(payload.encode("utf-8"))
+    q.make(fit=True)
+    m = q.get_matrix()
+    n = len(m)
+    img = QImage(n * module_px, n * module_px, QImage.Format.Format_Grayscale8)
+    img.fill(255)
+    p = QPainter(img)
+    for y, row in enumerate(m):
+        for x, dark in enumerate(row):
+            if dark:
+                p.fillRect(x * module_px, y * module_px, module_px, module_px, QColor(0, 0, 0))
+    p.end()
+    return img
+
+
+class Keypad(QWidget):
+    """A large number pad: digits, erase, and a confirm key."""
+
+    digit = Signal(str)
+    erase = Signal()
+    confirm = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QGridLayout
+
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setSpacing(8)
+        self.keys: dict[str, QPushButton] = {}
+        for i, d in enumerate("123456789"):
+            self._key(grid, d, i // 3, i % 3)
+        self.erase_key = self._key(grid, "erase", 3, 0)
+        self._key(grid, "0", 3, 1)
+        self.ok_key = self._key(grid, "ok", 3, 2)
+        self.ok_key.setProperty("role", "primary")
+
+    def _key(self, grid, name: str, row: int, col: int) -> QPushButton:
+        b = button(name if name.isdigit() else "", "key", f"key_{name}")
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        if name.isdigit():
+            b.clicked.connect(lambda _=False, d=name: self.digit.emit(d))
+        elif name == "erase":
+            b.clicked.connect(self.erase.emit)
+        else:
+            b.clicked.connect(self.confirm.emit)
+        grid.addWidget(b, row, col)
+        self.keys[name] = b
+        return b
+
+    def retranslate(self, erase_text: str, ok_text: str) -> None:
+        self.erase_key.setText(erase_text)
+        self.ok_key.setText(ok_text)

@@ -1,0 +1,75 @@
+"""One item in a list: photo, name, code, and a line saying what happened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from ui.widgets.common import Icon, ItemPhoto, button, label, restyle, theme_of
+
+
+class ItemRow(QFrame):
+    """A card in the borrow, return and loans lists."""
+
+    def __init__(self, code: str, name: str, photo: str | None = None) -> None:
+        super().__init__()
+        self.setProperty("role", "card")
+        self.setObjectName(f"row_{code}")
+        self.code = code
+        self.photo = ItemPhoto(20.0)
+        self.photo.set_item(code, photo)
+        self.name = label(name)
+        self.name.setObjectName("RowName")
+        f = self.name.font()
+        f.setBold(True)
+        self.name.setFont(f)
+        self.code_label = label(code, "muted")
+        self.status = label("")
+        self.status.setObjectName("RowStatus")
+        self.icon = Icon("ok", 10.0)
+        self.icon.hide()
+        # In a widget, hidden while empty: an empty layout would cap the text column's width.
+        self.actions_box = QWidget()
+        self.actions = QHBoxLayout(self.actions_box)
+        self.actions.setContentsMargins(0, 0, 0, 0)
+        self.actions_box.hide()
+        text = QVBoxLayout()
+        text.addWidget(self.name)
+        text.addWidget(self.code_label)
+        text.addWidget(self.status)
+        text.addWidget(self.actions_box)
+        row = QHBoxLayout(self)
+        row.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.ok: bool | None = None
+
+    def set_name(self, name: str) -> None:
+        self.name.setText(name)
+
+    def set_status(self, text: str, ok: bool | None) -> None:
+        """ok True: done (green), False: refused (red), None: neutral."""
+        self.ok = ok
+        self.status.setText(text)
+        self.status.setProperty("role", {True: "ok", False: "refused"}.get(ok))
+        restyle(self.status)
+        if ok is None:
+            self.icon.hide()
+        else:
+            p = theme_of(self).palette
+            self.icon.set_kind("ok" if ok else "refused", p.ok if ok else p.refused)
+            self.icon.show()
+
+    def add_action(self, text: str, name: str, role: str | None = None) -> QPushButton:
+        b = button(text, role, name)
+        self.actions.addWidget(b)
+        self.actions_box.show()
+        return b
+
+    def clear_actions(self) -> None:
+        while self.actions.count():
+            w = self.actions.takeAt(0).widget()
+            if w is not None:
+                w.hide()
+                w.deleteLater()
+        self.actions_box.hide()

@@ -1,0 +1,98 @@
+"""Dialogs drawn inside the kiosk window.
+
+A kiosk has one fullscreen window, so a dialog is a panel over a dimmed copy
+of the screen rather than a separate window: it never hides behind the kiosk,
+it is part of every screenshot, and the idle reset can close it like anything
+else. Overlays stack; the newest is on top.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from ui.widgets.common import button, label
+
+
+class Overlay(QWidget):
+    """A modal panel over the window. Subclasses fill :attr:`body` and :attr:`buttons`."""
+
+    #: the result it closed with ("" when closed by the kiosk, e.g. on idle reset)
+    closed = Signal(str)
+
+    def __init__(self, host: QWidget, name: str) -> None:
+        super().__init__(host)
+        self.setObjectName(name)
+        self.setProperty("role", "scrim")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.panel = QFrame(self)
+        self.panel.setProperty("role", "dialog")
+        self.panel.setObjectName(f"{name}Panel")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.panel, 8)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.body = QVBoxLayout(self.panel)
+        self.title = label("", "title")
+        self.message = label("")
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.message)
+        self.buttons = QHBoxLayout()
+        self.body.addLayout(self.buttons)
+        self.result_: str | None = None
+        host.installEventFilter(self)
+        self.hide()
+
+    def add_button(self, text: str, result: str, role: str | None = None) -> None:
+        b = button(text, role, f"{self.objectName()}_{result}")
+        b.clicked.connect(lambda _=False, r=result: self.finish(r))
+        self.buttons.addWidget(b)
+        return b
+
+    def open(self) -> None:
+        """Show above everything else in the window."""
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+
+    def finish(self, result: str = "") -> None:
+        """Close with ``result`` (the kiosk closes with "" on reset)."""
+        if self.result_ is not None:
+            return
+        self.result_ = result
+        self.hide()
+        self.parentWidget().removeEventFilter(self)
+        self.closed.emit(result)
+        self.deleteLater()
+
+    @property
+    def is_open(self) -> bool:
+        return self.result_ is None and self.isVisible()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+
+def open_overlays(host: QWidget) -> list[Overlay]:
+    """The overlays open in ``host``, oldest first."""
+    return [w for w in host.findChildren(Overlay, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if w.is_open]
+
+
+class Confirm(Overlay):
+    """A question with two or three answers."""
+
+    def __init__(self, host: QWidget, name: str, title: str, message: str,
+                 answers: list[tuple[str, str, str | None]]) -> None:
+        super().__init__(host, name)
+        self.title.setText(title)
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        for text, result, role in answers:
+            self.add_button(text, result, role)
