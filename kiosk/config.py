@@ -37,7 +37,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("kiosk", "log_backups", 5, "How many rotated log files to keep."),
     Option("kiosk", "windowed", False, "Run in a window instead of fullscreen (development only)."),
     Option("camera", "device", "auto",
-           "Camera: 'auto' (first camera found, else the virtual camera), an index like 0, "
+           "Camera: 'auto' (the first camera attached; with none, codes are typed), an index like 0, "
            "a device path like /dev/video0, a video or image file, or 'virtual'."),
     Option("camera", "width", 1280, "Capture width in pixels."),
     Option("camera", "height", 720, "Capture height in pixels."),
@@ -105,8 +105,17 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_default_config() -> str:
-    """The documented configuration file with every option at its default."""
+def render_default_config(overrides: dict[tuple[str, str], Any] | None = None) -> str:
+    """The documented configuration file with every option at its default.
+
+    ``overrides`` sets some options for an installation (the Debian package
+    puts data and logs under /var); each such line also names the built-in
+    default, which applies when the line is removed.
+    """
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - {(o.section, o.key) for o in OPTIONS}
+    if unknown:
+        raise ValueError(f"unknown options {sorted(unknown)}")
     lines = ["# Nanum Kiosk configuration. Every option is shown with its default.",
              "# Restart the kiosk after a change: systemctl restart nanum-kiosk", ""]
     section = None
@@ -114,7 +123,12 @@ def render_default_config() -> str:
         if opt.section != section:
             section = opt.section
             lines += ["", f"[{section}]"]
-        lines += [f"# {opt.doc}", f"{opt.key} = {_toml_value(opt.default)}"]
+        lines.append(f"# {opt.doc}")
+        if (opt.section, opt.key) in overrides:
+            lines += [f"# (built-in default: {_toml_value(opt.default)})",
+                      f"{opt.key} = {_toml_value(overrides[(opt.section, opt.key)])}"]
+        else:
+            lines.append(f"{opt.key} = {_toml_value(opt.default)}")
     lines += ["", "# Starting values of settings staff can change on the screen.",
               "[defaults]", "# ui_panel_dpi = 102        # pixel density of the panel (21.5\" 1080p)",
               "# ui_idle_quiet_s = 60      # quiet seconds before the idle warning",

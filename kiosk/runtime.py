@@ -90,6 +90,9 @@ def setup_logging(log_dir: str | Path | None, level: str = "INFO",
         return None
     path = Path(log_dir)
     path.mkdir(parents=True, exist_ok=True)
+    target = os.path.abspath(path / "nanum.log")
+    if any(isinstance(h, logging.FileHandler) and h.baseFilename == target for h in root.handlers):
+        return path / "nanum.log"  # already logging there: one handler, one cap
     handler = logging.handlers.RotatingFileHandler(path / "nanum.log", maxBytes=max_bytes,
                                                    backupCount=backups, encoding="utf-8")
     handler.setFormatter(fmt)
@@ -109,17 +112,37 @@ class CrashReporter:
         self.dir = Path(data_dir) / CRASH_DIR
         self.on_crash = on_crash
         self._fault_file: IO[str] | None = None
+        self._previous: tuple | None = None
 
     def install(self) -> CrashReporter:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._fault_file = open(self.dir / "native-faults.txt", "a", encoding="utf-8")
         faulthandler.enable(self._fault_file)
+        self._previous = (sys.excepthook, threading.excepthook)
         sys.excepthook = self.handle
-        threading.excepthook = lambda a: self.handle(a.exc_type, a.exc_value, a.exc_traceback)
+        threading.excepthook = self._thread_hook
         return self
+
+    def uninstall(self) -> None:
+        """Give the hooks back (tests, and a kiosk that shuts down cleanly)."""
+        if self._previous is not None:
+            sys.excepthook, threading.excepthook = self._previous
+            self._previous = None
+        if self._fault_file is not None:
+            faulthandler.disable()
+            self._fault_file.close()
+            self._fault_file = None
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        self.handle(args.exc_type, args.exc_value, args.exc_traceback)
 
     def handle(self, exc_type: type[BaseException], exc: BaseException | None,
                tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):  # Ctrl+C in development is no crash
+            sys.__excepthook__(exc_type, exc if exc is not None else exc_type(), tb)
+            return
         path = self.write(exc_type, exc, tb)
         log.critical("uncaught %s; crash file %s", exc_type.__name__, path,
                      exc_info=(exc_type, exc, tb))  # type: ignore[arg-type]

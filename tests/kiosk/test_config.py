@@ -51,3 +51,15 @@ def test_default_file_documents_every_option_and_parses_to_the_defaults(tmp_path
     p = tmp_path / "c.toml"
     p.write_text(text)
     assert load_config(p).values == {s: data[s] for s in data if s != "defaults"}
+
+
+def test_installation_overrides_are_set_and_name_the_builtin_default(tmp_path):
+    text = render_default_config({("kiosk", "data_dir"): "/var/lib/nanum-kiosk"})
+    assert '# (built-in default: "")\ndata_dir = "/var/lib/nanum-kiosk"' in text
+    p = tmp_path / "c.toml"
+    p.write_text(text)
+    cfg = load_config(p)
+    assert cfg.get("kiosk", "data_dir") == "/var/lib/nanum-kiosk"
+    assert cfg.get("camera", "device") == "auto"
+    with pytest.raises(ValueError):
+        render_default_config({("kiosk", "colour"): "blue"})

@@ -86,3 +86,51 @@ def test_log_file_is_size_capped(tmp_path):
         if isinstance(h, logging.FileHandler):
             logging.getLogger().removeHandler(h)
             h.close()
+
+
+def test_crash_reporter_gives_the_hooks_back(tmp_path):
+    import threading
+
+    before = (sys.excepthook, threading.excepthook)
+    rep = CrashReporter(tmp_path).install()
+    assert sys.excepthook == rep.handle
+    rep.uninstall()
+    assert (sys.excepthook, threading.excepthook) == before
+
+
+def test_exception_in_a_worker_thread_leaves_a_crash_file(tmp_path):
+    import threading
+
+    rep = CrashReporter(tmp_path).install()
+    try:
+        t = threading.Thread(target=lambda: 1 / 0)
+        t.start()
+        t.join()
+    finally:
+        rep.uninstall()
+    files = rep.crash_files()
+    assert len(files) == 1 and "ZeroDivisionError" in files[0].read_text()
+
+
+def test_ctrl_c_is_not_a_crash(tmp_path, capsys):
+    rep = CrashReporter(tmp_path, on_crash=lambda p: pytest.fail("no crash screen for Ctrl+C"))
+    rep.dir.mkdir(parents=True)
+    rep.handle(KeyboardInterrupt, KeyboardInterrupt(), None)
+    assert rep.crash_files() == []
+
+
+def test_logging_to_the_same_folder_twice_adds_one_handler(tmp_path):
+    import logging
+
+    root = logging.getLogger()
+    try:
+        setup_logging(tmp_path / "logs")
+        setup_logging(tmp_path / "logs")
+        handlers = [h for h in root.handlers if isinstance(h, logging.FileHandler)
+                    and h.baseFilename == str(tmp_path / "logs" / "nanum.log")]
+        assert len(handlers) == 1
+    finally:
+        for h in list(root.handlers):
+            if isinstance(h, logging.FileHandler):
+                root.removeHandler(h)
+                h.close()
