@@ -11,18 +11,26 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
-from kiosk.errors import BadInput, Refused
+from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.policy import LoanPolicy
 from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
+
+class _MemberError(Exception):
+    """The card names no member: the whole checkout fails, not one item."""
+
+    def __init__(self, error: KioskError) -> None:
+        super().__init__(error)
+        self.error = error
+
 
 OVERRIDABLE = frozenset({"member_expired", "overdue", "limit"})
 
@@ -57,18 +65,26 @@ class Circulation:
         Each item is committed on its own, so a refusal of one never undoes
         another. Raises for a card that names no member.
         """
-        with self.k.reading() as s:
-            member = MemberView.of(self.k.members.resolve(s, member_payload))
+        if not item_payloads:
+            with self.k.reading() as s:
+                return CheckoutResult(MemberView.of(self.k.members.resolve(s, member_payload)), [])
+        member: MemberView | None = None
         outcomes = []
         for payload in item_payloads:
             try:
-                outcomes.append(self._checkout_one(member.number, payload, override))
+                member, outcome = self._checkout_one(member_payload, payload, override)
+                outcomes.append(outcome)
+            except _MemberError as exc:
+                raise exc.error from None
             except Refused as exc:
                 outcomes.append(ItemOutcome(item=exc.item_code or payload, ok=False,
                                             error=exc.message, reason=exc.reason))
+                member = member or getattr(exc, "member", None)
             except BadInput as exc:
                 outcomes.append(ItemOutcome(item=payload, ok=False, error=exc.message,
                                             reason=type(exc).__name__.lower()))
+                member = member or getattr(exc, "member", None)
+        assert member is not None
         return CheckoutResult(member, outcomes)
 
     def _calendar(self) -> CentreCalendar:
@@ -87,59 +103,73 @@ class Circulation:
             refusals.append(Refused("member_expired",
                                     "Your membership expired on {date}. Please see staff to renew it.",
                                     date=member.expires_on))
-        if policy.block_on_overdue:
-            overdue = s.execute(select(func.count()).select_from(Loan).where(
-                Loan.member_id == member.id, Loan.returned_at.is_(None),
-                Loan.due_on < today.isoformat())).scalar_one()
-            if overdue:
-                refusals.append(Refused("overdue",
-                                        "You have {count} overdue item(s). Please return them first.",
-                                        count=overdue))
+        # One pass over the member's open loans gives both counts (the scan path is hot).
+        open_count, overdue = s.execute(
+            select(func.count(), func.coalesce(func.sum(case((Loan.due_on < today.isoformat(), 1),
+                                                             else_=0)), 0))
+            .where(Loan.member_id == member.id, Loan.returned_at.is_(None))).one()
+        if policy.block_on_overdue and overdue:
+            refusals.append(Refused("overdue",
+                                    "You have {count} overdue item(s). Please return them first.",
+                                    count=overdue))
         limit = policy.limit_for(member.member_type)
-        open_count = s.execute(select(func.count()).select_from(Loan).where(
-            Loan.member_id == member.id, Loan.returned_at.is_(None))).scalar_one()
         if open_count >= limit:
             refusals.append(Refused("limit", "You can borrow up to {limit} items at a time.",
                                     limit=limit))
         return refusals
 
-    def _checkout_one(self, member_number: str, payload: str,
-                      override: Override | None) -> ItemOutcome:
+    def _checkout_one(self, member_payload: str, payload: str,
+                      override: Override | None) -> tuple[MemberView, ItemOutcome]:
         today = self.k.today()
         policy = self.k.policy
         cal = self._calendar()
+        # One transaction per item: the card is resolved in it too, so a scan
+        # costs one round of statements (the scan path is hot).
         with self.k.transaction() as s:
-            member = self.k.members.resolve(s, member_number)
-            item = self.k.catalogue.resolve(s, payload)
-            reservation = self._item_refusal(s, item, member, today)
-            overridden = []
-            for refusal in self._member_refusals(s, member, today, policy):
-                if override is None or refusal.reason not in OVERRIDABLE:
-                    refusal.item_code = item.code
-                    raise refusal
-                overridden.append(refusal.reason)
-            due = cal.due_date(today, policy.days_for(item.category))
-            loan = Loan(uid=str(uuid.uuid4()), item_id=item.id, member_id=member.id,
-                        member_type=member.member_type, site=self.k.site,
-                        checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
-                        override_by=override.staff if overridden else None)
-            s.add(loan)
-            item.status = ItemStatus.ON_LOAN
-            item.held_for_member_id = None
-            item.hold_until = None
-            if reservation is not None:
-                reservation.status = "fulfilled"
-            if overridden:
-                self.k.record(s, "override.granted", {"rules": overridden, "item": item.code,
-                                                      "member": member.number, "loan": loan.uid,
-                                                      "reason": override.reason}, override.staff)
-            s.flush()
-            self.k.record(s, "loan.checked_out", {
-                "loan": loan.uid, "item": item.code, "member": member.number,
-                "due": loan.due_on, "site": self.k.site,
-                "reservation": reservation.uid if reservation else None},
-                override.staff if overridden else None)
-            return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
+            try:
+                member = self.k.members.resolve(s, member_payload)
+            except KioskError as exc:
+                raise _MemberError(exc) from None
+            view = MemberView.of(member)
+            try:
+                return view, self._lend(s, member, payload, override, today, policy, cal)
+            except KioskError as exc:
+                exc.member = view  # the refusal screen still greets the member
+                raise
+
+    def _lend(self, s: Session, member: Member, payload: str, override: Override | None,
+              today: dt.date, policy: LoanPolicy, cal: CentreCalendar) -> ItemOutcome:
+        item = self.k.catalogue.resolve(s, payload)
+        reservation = self._item_refusal(s, item, member, today)
+        overridden = []
+        for refusal in self._member_refusals(s, member, today, policy):
+            if override is None or refusal.reason not in OVERRIDABLE:
+                refusal.item_code = item.code
+                raise refusal
+            overridden.append(refusal.reason)
+        due = cal.due_date(today, policy.days_for(item.category))
+        loan_uid = str(uuid.uuid4())
+        # A Core insert: the loan object itself is not needed again in this
+        # transaction, and skipping the unit of work keeps the scan path short.
+        s.execute(insert(Loan).values(
+            uid=loan_uid, item_id=item.id, member_id=member.id, member_type=member.member_type,
+            site=self.k.site, checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
+            renewals=0, override_by=override.staff if overridden else None))
+        item.status = ItemStatus.ON_LOAN
+        item.held_for_member_id = None
+        item.hold_until = None
+        if reservation is not None:
+            reservation.status = "fulfilled"
+        if overridden:
+            self.k.record(s, "override.granted", {"rules": overridden, "item": item.code,
+                                                  "member": member.number, "loan": loan_uid,
+                                                  "reason": override.reason}, override.staff)
+        self.k.record(s, "loan.checked_out", {
+            "loan": loan_uid, "item": item.code, "member": member.number,
+            "due": due.isoformat(), "site": self.k.site,
+            "reservation": reservation.uid if reservation else None},
+            override.staff if overridden else None)
+        return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
 
     def _item_refusal(self, s: Session, item: Item, member: Member,
                       today: dt.date) -> Reservation | None:
@@ -185,17 +215,17 @@ class Circulation:
         today = self.k.today()
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, item_payload)
-            loan = s.execute(select(Loan).where(Loan.item_id == item.id,
-                                                Loan.returned_at.is_(None))).scalar_one_or_none()
-            if loan is None:
+            found = s.execute(select(Loan, Member.number).outerjoin(Member, Loan.member_id == Member.id)
+                              .where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
+            if found is None:
                 raise BadInput("{code} is not on loan, so it cannot be returned. Please hand it to staff.",
                                code=item.code)
+            loan, member_number = found
             expected = item.parts_total
             counted = expected if parts_counted is None else parts_counted
             if counted < 0 or counted > expected:
                 raise BadInput("Please enter a number of parts from 0 to {expected}.",
                                expected=expected)
-            member = s.get(Member, loan.member_id) if loan.member_id else None
             if damaged_note:
                 condition = "damaged"
             elif counted < expected:
@@ -223,11 +253,11 @@ class Circulation:
             due = dt.date.fromisoformat(loan.due_on)
             late = max(0, (today - due).days)
             self.k.record(s, "loan.returned", {
-                "loan": loan.uid, "item": item.code, "member": member.number if member else None,
+                "loan": loan.uid, "item": item.code, "member": member_number,
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
                 "note": loan.return_note, "destination": destination, "held_for": held_for,
                 "late_days": late, "site": self.k.site})
-            return ReturnOutcome(item=ItemView.of(item), member_number=member.number if member else None,
+            return ReturnOutcome(item=ItemView.of(item), member_number=member_number,
                                  destination=destination, parts_expected=expected,
                                  parts_counted=counted, late_days=late, condition=condition,
                                  held_for=held_for)
@@ -372,7 +402,10 @@ class Circulation:
               member_payload: str | None = None, limit: int | None = None) -> list[LoanView]:
         today = self.k.today()
         with self.k.reading() as s:
-            q = (select(Loan, Item, Member.number).join(Item, Loan.item_id == Item.id)
+            # Plain columns, not entities: the morning overdue list can be long.
+            q = (select(Loan.uid, Item.code, Item.name_ko, Member.number, Loan.checked_out_at,
+                        Loan.due_on, Loan.renewals, Loan.returned_at)
+                 .join(Item, Loan.item_id == Item.id)
                  .outerjoin(Member, Loan.member_id == Member.id))
             if open_only or overdue_only:
                 q = q.where(Loan.returned_at.is_(None))
@@ -383,4 +416,11 @@ class Circulation:
             q = q.order_by(Loan.due_on if overdue_only else Loan.checked_out_at.desc())
             if limit:
                 q = q.limit(limit)
-            return [LoanView.of(loan, item, number, today) for loan, item, number in s.execute(q)]
+            views = []
+            for uid, code, name, number, out_at, due_on, renewals, returned_at in s.execute(q):
+                due = dt.date.fromisoformat(due_on)
+                views.append(LoanView(uid=uid, item_code=code, item_name=name, member_number=number,
+                                      checked_out_at=out_at, due_on=due, renewals=renewals,
+                                      returned_at=returned_at,
+                                      overdue=returned_at is None and due < today))
+            return views
