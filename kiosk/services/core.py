@@ -38,6 +38,7 @@ class Kiosk:
         self.sessions = make_sessionmaker(engine)
         self.writer = make_sessionmaker(engine, write=True)
         self._settings: dict[str, Any] | None = None
+        self._settings_written = False
         self._calendar: CentreCalendar | None = None
         self.clock = clock
         from kiosk.services.catalogue import Catalogue
@@ -54,8 +55,15 @@ class Kiosk:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction (BEGIN IMMEDIATE); commits on success."""
-        with storage_errors(), self.writer.begin() as session:
-            yield session
+        try:
+            with storage_errors(), self.writer.begin() as session:
+                yield session
+        finally:
+            # A setting written in this transaction may have been read back (and
+            # cached) from a separate session before the commit: read it afresh.
+            if self._settings_written:
+                self._settings_written = False
+                self.forget_cached_settings()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
@@ -86,6 +94,7 @@ class Kiosk:
             session.add(Setting(key=key, value=value))
         else:
             row.value = value
+        self._settings_written = True
         self.forget_cached_settings()
 
     def forget_cached_settings(self) -> None:

@@ -142,3 +142,11 @@ def test_corrupt_database_file(tmp_path):
     with pytest.raises(StorageError) as exc:
         open_kiosk(path)
     assert exc.value.render("en") == "The database file is damaged. Ask staff to restore a backup."
+
+
+def test_a_setting_written_with_an_event_is_read_back_after_commit(make_kiosk):
+    k, _ = make_kiosk()
+    with k.transaction() as s:
+        k.set_setting(s, "demo_cards", ["NKC1-X"])
+        k.record(s, "settings.changed", {"key": "demo_cards"})  # reads kiosk_id from the cache
+    assert k.setting("demo_cards") == ["NKC1-X"]
