@@ -150,3 +150,11 @@ def test_a_setting_written_with_an_event_is_read_back_after_commit(make_kiosk):
         k.set_setting(s, "demo_cards", ["NKC1-X"])
         k.record(s, "settings.changed", {"key": "demo_cards"})  # reads kiosk_id from the cache
     assert k.setting("demo_cards") == ["NKC1-X"]
+
+
+def test_the_newest_revision_file_is_alembics_head(make_kiosk):
+    from kiosk.store import migrate
+
+    k, _ = make_kiosk()
+    assert migrate.newest_revision_file() == migrate.head_revision(k.engine)
+    assert migrate.current_revision(k.engine) == migrate.head_revision(k.engine)
