@@ -1,0 +1,401 @@
+"""The kiosk's side of sync that needs no network: outbox, acknowledgements,
+applying pulled pages, conflict flags and state digests.
+
+Sync state lives in the ``settings`` table: ``sync_acked_seq`` (the highest
+event sequence the platform holds), ``sync_cursor`` (where the next pull
+starts) and ``sync_conflicts`` (the latest flags, for staff). A pulled page
+and its new cursor are applied in ONE transaction, so a crash either applies
+both or neither. Records the platform owns (catalogue, members, online
+reservations, closed days) take the platform's values; loans and returns are
+the kiosk's, and never change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.clock import to_iso
+from kiosk.store.events import HybridClock, append_event
+from kiosk.store.models import (ClosedDay, Event, Item, ItemAlias, ItemStatus, Loan, Member,
+                                Reservation, Setting)
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+
+ACKED = "sync_acked_seq"
+CURSOR = "sync_cursor"
+CONFLICTS = "sync_conflicts"
+LAST_SUCCESS = "sync_last_success"
+MAX_CONFLICTS = 200
+ACTIVE = ("waiting", "held")
+PLATFORM_ACTIVE = ("requested", "waiting", "held")
+# Optional catalogue fields the platform leaves NULL when only the kiosk knows them.
+_OPTIONAL_ITEM_FIELDS = ("safe_use_ko", "safe_use_en", "age_min_months", "age_max_months")
+
+
+def _get(s: Session, key: str, default: Any = None) -> Any:
+    row = s.get(Setting, key)
+    return default if row is None else row.value
+
+
+def acked_seq(k: Kiosk) -> int:
+    with k.reading() as s:
+        return int(_get(s, ACKED, 0))
+
+
+def cursor(k: Kiosk) -> str | None:
+    with k.reading() as s:
+        return _get(s, CURSOR)
+
+
+def outbox_depth(k: Kiosk) -> int:
+    with k.reading() as s:
+        acked = int(_get(s, ACKED, 0))
+        return s.execute(select(func.count()).select_from(Event).where(Event.seq > acked)).scalar_one()
+
+
+def outbox(k: Kiosk, limit: int = 500) -> list[dict[str, Any]]:
+    """The oldest events the platform does not hold yet, as sent on the wire."""
+    with k.reading() as s:
+        acked = int(_get(s, ACKED, 0))
+        rows = s.execute(select(Event).where(Event.seq > acked).order_by(Event.seq).limit(limit)).scalars()
+        return [{"event_id": e.event_id, "kiosk_id": e.kiosk_id, "seq": e.seq, "type": e.type,
+                 "at": e.at, "hlc": e.hlc, "actor": e.actor, "payload": e.payload,
+                 "prev_hash": e.prev_hash, "hash": e.hash} for e in rows]
+
+
+class BadPage(ValueError):
+    """A pulled row the kiosk cannot use; nothing of its page is applied."""
+
+
+class ForkError(Exception):
+    """The platform holds events this kiosk does not have (restored from an old backup?)."""
+
+
+def acknowledge(k: Kiosk, held: int) -> None:
+    """Record that the platform holds every event up to ``held``.
+
+    A smaller number than before means the platform lost events (restored
+    from a backup): they are sent again.
+    """
+    with k.transaction() as s:
+        last = s.execute(select(func.max(Event.seq))).scalar() or 0
+        if held > last:
+            raise ForkError(f"platform holds seq {held}, kiosk only {last}")
+        if int(_get(s, ACKED, 0)) != held:
+            k.set_setting(s, ACKED, held)
+
+
+def mark_success(k: Kiosk, when: str) -> None:
+    """Remember the last good round (written at most once a minute: each write is a disk sync)."""
+    with k.reading() as s:
+        last = _get(s, LAST_SUCCESS)
+    if last is not None and last[:16] == when[:16]:
+        return
+    with k.transaction() as s:
+        k.set_setting(s, LAST_SUCCESS, when)
+
+
+def conflicts(k: Kiosk) -> list[dict[str, Any]]:
+    with k.reading() as s:
+        return list(_get(s, CONFLICTS, []))
+
+
+@dataclass
+class ApplyReport:
+    """What one page (or full download) changed on the kiosk."""
+
+    rows: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        self.changed[kind] = self.changed.get(kind, 0) + 1
+
+    @property
+    def any_change(self) -> bool:
+        return bool(self.changed or self.accepted or self.cancelled or self.conflicts)
+
+
+class _Applier:
+    def __init__(self, k: Kiosk, s: Session, report: ApplyReport) -> None:
+        self.k, self.s, self.r = k, s, report
+        self.now = to_iso(k.clock())
+        self.site = _get(s, "site")
+        self.items: dict[str, Item | None] = {}
+        self.members: dict[str, Member | None] = {}
+        self.aliases: dict[str, int] | None = None
+        self.cards: dict[str, str] | None = None  # card hash -> member number
+
+    def preload(self, rows: list[dict[str, Any]]) -> None:
+        """Read the page's items and members in a few queries, not one per row."""
+        codes, numbers = set(), set()
+        for row in rows:
+            body = row.get("body") or {}
+            if row.get("kind") == "item":
+                codes.add(row.get("key"))
+            elif row.get("kind") == "member":
+                numbers.add(row.get("key"))
+            elif row.get("kind") == "reservation" and isinstance(body, dict):
+                codes.add(body.get("item"))
+                numbers.add(body.get("member"))
+        codes.discard(None)
+        numbers.discard(None)
+        self.items.update(dict.fromkeys(codes))
+        self.members.update(dict.fromkeys(numbers))
+        for chunk in _chunks(sorted(codes)):
+            for item in self.s.execute(select(Item).where(Item.code.in_(chunk))).scalars():
+                self.items[item.code] = item
+        for chunk in _chunks(sorted(numbers)):
+            for m in self.s.execute(select(Member).where(Member.number.in_(chunk))).scalars():
+                self.members[m.number] = m
+
+    def item(self, code: str) -> Item | None:
+        if code not in self.items:
+            self.items[code] = self.s.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
+        return self.items[code]
+
+    def member(self, number: str) -> Member | None:
+        if number not in self.members:
+            self.members[number] = self.s.execute(
+                select(Member).where(Member.number == number)).scalar_one_or_none()
+        return self.members[number]
+
+    def alias_owner(self, alias: str) -> int | None:
+        if self.aliases is None:
+            self.aliases = dict(self.s.execute(select(ItemAlias.alias, ItemAlias.item_id)).all())
+        return self.aliases.get(alias)
+
+    def flag(self, kind: str, subject: str, **detail: Any) -> None:
+        self.r.conflicts.append({"at": self.now, "kind": kind, "subject": subject, "detail": detail})
+
+    def row(self, row: dict[str, Any]) -> None:
+        self.r.rows += 1
+        try:
+            body = None if row.get("deleted") else row.get("body")
+            apply = getattr(self, "_" + row["kind"], None)
+            if apply is None or not isinstance(row["key"], str):
+                raise ValueError("unknown kind of record")
+            apply(row["key"], body)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadPage(f"unusable row {row!r:.200}: {exc}") from exc
+
+    # -- catalogue ------------------------------------------------------------
+    def _item(self, code: str, body: dict[str, Any] | None) -> None:
+        if body is None:
+            return  # the platform retires items, it never deletes them
+        item = self.item(code)
+        fields = {f: body[f] for f in ("name_ko", "category", "home_site")}
+        fields["name_en"] = body.get("name_en") or ""
+        fields["replacement_value"] = int(body.get("replacement_value") or 0)
+        fields["parts"] = body.get("parts") or []
+        for f in _OPTIONAL_ITEM_FIELDS:
+            if body.get(f) is not None:
+                fields[f] = body[f]
+        changed = False
+        if item is None:
+            item = Item(code=code, status=ItemStatus.RETIRED if body.get("retired") else ItemStatus.AVAILABLE,
+                        created_at=self.now, **fields)
+            self.s.add(item)
+            self.items[code] = item
+            changed = True
+        else:
+            for f, v in fields.items():
+                if getattr(item, f) != v:
+                    setattr(item, f, v)
+                    changed = True
+            if body.get("retired") and item.status != ItemStatus.RETIRED:
+                if item.status == ItemStatus.ON_LOAN:
+                    self.flag("retire_on_loan", code)
+                else:
+                    self._retire(item)
+                    changed = True
+            elif not body.get("retired") and item.status == ItemStatus.RETIRED:
+                item.status = ItemStatus.AVAILABLE
+                self.k.circulation.offer_to_waitlist(self.s, item)
+                changed = True
+        for alias in body.get("aliases") or []:
+            owner = self.alias_owner(alias)
+            if item.id is None:
+                self.s.flush()  # a new item needs its id before its aliases
+            if owner is None:
+                self.s.add(ItemAlias(alias=alias, item_id=item.id))
+                self.aliases[alias] = item.id
+                changed = True
+            elif owner != item.id:
+                self.flag("alias_clash", alias, item=code)
+        if changed:
+            self.r.count("item")
+
+    def _retire(self, item: Item) -> None:
+        for res in self.s.execute(select(Reservation).where(
+                Reservation.item_id == item.id, Reservation.status.in_(ACTIVE))).scalars():
+            res.status = "cancelled"
+            self.r.cancelled.append(res.uid)
+        item.status = ItemStatus.RETIRED
+        item.held_for_member_id = None
+        item.hold_until = None
+
+    # -- members --------------------------------------------------------------
+    def _member(self, number: str, body: dict[str, Any] | None) -> None:
+        m = self.member(number)
+        if body is None:
+            if m is None or is_forgotten(m):
+                return
+            used = self.s.execute(select(Loan.id).where(Loan.member_id == m.id).limit(1)).first() or \
+                self.s.execute(select(Reservation.id).where(Reservation.member_id == m.id).limit(1)).first()
+            if used:
+                forget(m)
+            else:
+                self.s.delete(m)
+                self.members[number] = None
+            self.r.count("member")
+            return
+        card = body.get("card_hash")
+        if card is not None:
+            if self.cards is None:
+                self.cards = dict(self.s.execute(select(Member.card_hash, Member.number).where(
+                    Member.card_hash.is_not(None))).all())
+            if self.cards.get(card, number) != number:
+                self.flag("card_clash", number)
+                card = None
+            else:
+                if m is not None and m.card_hash:
+                    self.cards.pop(m.card_hash, None)
+                self.cards[card] = number
+        wanted = {"member_type": body["member_type"], "expires_on": body["expires_on"],
+                  "status": body["status"], "language": body.get("language") or "ko"}
+        if body.get("display_name") is not None:
+            wanted["display_name"] = body["display_name"]
+        if card is not None:
+            wanted["card_hash"] = card
+        if m is None:
+            m = Member(number=number, display_name=wanted.pop("display_name", ""), created_at=self.now,
+                       **wanted)
+            self.s.add(m)
+            self.members[number] = m
+            self.r.count("member")
+            return
+        diff = {f: v for f, v in wanted.items() if getattr(m, f) != v}
+        for f, v in diff.items():
+            setattr(m, f, v)
+        if diff:
+            self.r.count("member")
+
+    # -- reservations ---------------------------------------------------------
+    def _reservation(self, uid: str, body: dict[str, Any] | None) -> None:
+        res = self.s.execute(select(Reservation).where(Reservation.uid == uid)).scalar_one_or_none()
+        status = body["status"] if body else "cancelled"
+        if status not in PLATFORM_ACTIVE:
+            if res is not None and res.status in ACTIVE and status != "fulfilled":
+                self.cancel(res)
+            return
+        item, member = self.item(body["item"]), self.member(body["member"])
+        if item is None or member is None:
+            self.flag("reservation_unknown_record", uid, item=body["item"], member=body["member"])
+            return
+        self.s.flush()  # new items and members need their ids
+        if res is None:
+            res = Reservation(uid=uid, item_id=item.id, member_id=member.id, status="waiting",
+                              source="platform", created_at=body.get("created_at") or self.now)
+            self.s.add(res)
+            self.s.flush()
+        elif res.status in ACTIVE and res.item_id != item.id:
+            old = self.s.get(Item, res.item_id)
+            if res.status == "held":
+                self._release(old)
+            res.item_id = item.id
+            res.status = "waiting"
+            res.hold_until = None
+            self.s.flush()
+        else:
+            return
+        if item.status == ItemStatus.AVAILABLE:
+            self.k.circulation.offer_to_waitlist(self.s, item)
+        self.r.accepted.append({"reservation": uid, "item": item.code, "member": member.number,
+                                "status": res.status, "hold_until": res.hold_until})
+
+    def _release(self, item: Item) -> None:
+        item.status = ItemStatus.AVAILABLE
+        item.held_for_member_id = None
+        item.hold_until = None
+        self.k.circulation.offer_to_waitlist(self.s, item)
+
+    def cancel(self, res: Reservation) -> None:
+        was_held = res.status == "held"
+        res.status = "cancelled"
+        self.s.flush()
+        if was_held:
+            self._release(self.s.get(Item, res.item_id))
+        self.r.cancelled.append(res.uid)
+
+    # -- calendar -------------------------------------------------------------
+    def _closed_day(self, day: str, body: dict[str, Any] | None) -> None:
+        row = self.s.get(ClosedDay, day)
+        if body is None and row is not None:
+            self.s.delete(row)
+            self.r.count("closed_day")
+        elif body is not None and row is None:
+            self.s.add(ClosedDay(day=day, reason=body.get("reason") or ""))
+            self.r.count("closed_day")
+
+
+def _chunks(values: list[str], n: int = 500):
+    for i in range(0, len(values), n):
+        yield values[i:i + n]
+
+
+def is_forgotten(m: Member) -> bool:
+    return m.display_name == "" and m.card_hash is None and m.status == "suspended"
+
+
+def forget(m: Member) -> None:
+    """The platform forgot this member: keep the number for loans, drop the rest."""
+    m.display_name = ""
+    m.contact = None
+    m.card_hash = None
+    m.pin_hash = None
+    m.status = "suspended"
+
+
+def apply_page(k: Kiosk, rows: list[dict[str, Any]], new_cursor: str, server_hlc: str | None = None,
+               *, full: bool = False) -> ApplyReport:
+    """Apply pulled rows and store ``new_cursor``, all in one transaction.
+
+    ``full`` marks a complete download: online reservations the platform no
+    longer lists are cancelled. A page that changes anything records one
+    ``sync.pulled`` event (its HLC is moved past the platform's clock).
+    """
+    report = ApplyReport()
+    with k.transaction() as s:
+        a = _Applier(k, s, report)
+        a.preload(rows)
+        for row in rows:
+            a.row(row)
+        if full:
+            listed = {r["key"] for r in rows if r["kind"] == "reservation"}
+            for res in s.execute(select(Reservation).where(Reservation.source == "platform",
+                                                           Reservation.status.in_(ACTIVE))).scalars():
+                if res.uid not in listed:
+                    a.cancel(res)
+        k.set_setting(s, CURSOR, new_cursor)
+        if report.conflicts:
+            k.set_setting(s, CONFLICTS, (list(_get(s, CONFLICTS, [])) + report.conflicts)[-MAX_CONFLICTS:])
+        if report.any_change:
+            now = k.clock()
+            wall = int(now.timestamp() * 1000)
+            if server_hlc:
+                wall = max(wall, HybridClock.parse(server_hlc)[0] + 1)
+            append_event(s, kiosk_id=_get(s, "kiosk_id"), type_="sync.pulled", at=to_iso(now),
+                         wall_ms=wall, payload={"cursor": new_cursor, "rows": report.rows,
+                                                "changed": report.changed, "accepted": report.accepted,
+                                                "cancelled": report.cancelled,
+                                                "conflicts": [c["kind"] for c in report.conflicts]})
+    k.forget_cached_settings()
+    return report

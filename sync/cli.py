@@ -1,0 +1,263 @@
+"""``nanum hub ...`` (the reference platform) and ``nanum sync ...`` (this kiosk's sync).
+
+:func:`register` adds the sub-commands to the ``nanum`` parser; heavy imports
+(FastAPI, uvicorn, httpx) happen only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import BadInput
+from kiosk.i18n import N_
+
+CREDENTIAL_FILE = "sync-credential"
+NOT_CONFIGURED = N_("Sync is not set up. Run 'nanum sync configure --url URL --kiosk-id ID "
+                    "--credential C' first.")
+
+
+def register(sub: argparse._SubParsersAction, command: Callable) -> None:
+    """Add ``hub`` and ``sync`` to the ``nanum`` sub-commands; ``command`` registers handlers."""
+    db_help = "platform database: postgresql://user@host/db or sqlite:///file (default $NANUM_HUB_DB)"
+    hub = sub.add_parser("hub", help="the reference city platform server").add_subparsers(
+        dest="sub", required=True, metavar="HUB_COMMAND")
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", default=os.environ.get("NANUM_HUB_DB"), help=db_help)
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        return p
+
+    s = with_db(hub.add_parser("serve", help="serve the platform API and resident pages"))
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8700)
+    s.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
+    s.add_argument("--tls-cert", help="certificate file (PEM) to serve HTTPS")
+    s.add_argument("--tls-key", help="private key file (PEM) of the certificate")
+    with_db(hub.add_parser("init", help="create or upgrade the platform database"))
+    s = with_db(hub.add_parser("add-site", help="add a sharing centre"))
+    s.add_argument("code")
+    s.add_argument("name")
+    s = with_db(hub.add_parser("add-kiosk", help="register a kiosk; prints its credential once"))
+    s.add_argument("kiosk_id")
+    s.add_argument("--site", required=True)
+    s.add_argument("--rotate", action="store_true", help="issue a new credential to a known kiosk")
+    s = with_db(hub.add_parser("revoke-kiosk", help="revoke a kiosk's credential"))
+    s.add_argument("kiosk_id")
+    with_db(hub.add_parser("stats", help="city-wide indicators and events per kiosk"))
+    s = with_db(hub.add_parser("compact", help="shrink the change feed"))
+    s.add_argument("--purge-days", type=int,
+                   help="also delete reservations that ended this many days ago (older cursors expire)")
+
+    s = sub.add_parser("sync", help="send this kiosk's events to the platform and fetch its changes")
+    s.add_argument("--url", help="platform address (default: 'nanum sync configure' or the config file)")
+    s.add_argument("--credential", help="this kiosk's credential")
+    s.add_argument("--ca-bundle", help="CA bundle to verify the platform's certificate")
+    s.add_argument("--once", action="store_true", help="one push and pull round (the default)")
+    s.add_argument("--loop", action="store_true", help="keep syncing in the background until stopped")
+    s.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ssub = s.add_subparsers(dest="sub", required=False, metavar="SYNC_COMMAND")
+    c = ssub.add_parser("configure", help="remember the platform address and this kiosk's credential")
+    c.add_argument("--url", required=True)
+    c.add_argument("--kiosk-id", required=True)
+    c.add_argument("--credential", required=True)
+    c.add_argument("--ca-bundle")
+    ssub.add_parser("status", help="outbox depth, last sync, conflicts")
+
+    for name, fn in (("hub serve", hub_serve), ("hub init", hub_init), ("hub add-site", hub_add_site),
+                     ("hub add-kiosk", hub_add_kiosk), ("hub revoke-kiosk", hub_revoke_kiosk),
+                     ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
+                     ("sync configure", sync_configure), ("sync status", sync_status)):
+        command(name)(fn)
+
+
+# -- the platform -----------------------------------------------------------------------
+def _db(args: argparse.Namespace, migrate: bool = False):
+    from sync.hub.db import Database
+
+    if not args.db:
+        raise BadInput("Name the platform database with --db or NANUM_HUB_DB.")
+    return Database.open(args.db, migrate=migrate)
+
+
+def hub_init(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    db = _db(args)
+    epoch = admin.init(db)
+    args.out.emit({"ok": True, "epoch": epoch}, [args.out.t("Platform database ready.")])
+    return 0
+
+
+def hub_add_site(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    admin.add_site(_db(args), args.code, args.name)
+    args.out.emit({"site": args.code, "name": args.name}, [args.out.t("Site {site} added.", site=args.code)])
+    return 0
+
+
+def hub_add_kiosk(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    cred = admin.add_kiosk(_db(args), args.kiosk_id, args.site, rotate=args.rotate)
+    args.out.emit({"kiosk_id": args.kiosk_id, "site": args.site, "credential": cred},
+                  [args.out.t("Kiosk {kiosk} registered for site {site}. Its credential (shown once): "
+                              "{credential}", kiosk=args.kiosk_id, site=args.site, credential=cred)])
+    return 0
+
+
+def hub_revoke_kiosk(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    admin.revoke_kiosk(_db(args), args.kiosk_id)
+    args.out.emit({"kiosk_id": args.kiosk_id, "revoked": True},
+                  [args.out.t("Kiosk {kiosk} can no longer sync.", kiosk=args.kiosk_id)])
+    return 0
+
+
+def hub_stats(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    st = admin.stats(_db(args))
+    lines = [args.out.t("Loans: {loans} ({open} open), members reached: {members}, items lent: {items}.",
+                        loans=st["loans"], open=st["open_loans"], members=st["members_reached"],
+                        items=st["items_lent"])]
+    lines += [f"{k['kiosk_id']}\t{k['site']}\t{k['events']}\t{k['last_push_at'] or '-'}" for k in st["kiosks"]]
+    args.out.emit(st, lines)
+    return 0
+
+
+def hub_compact(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    done = admin.compact(_db(args), args.purge_days)
+    args.out.emit(done, [args.out.t("Feed compacted: {superseded} rows dropped, {purged} old reservations "
+                                    "purged.", superseded=done["superseded"],
+                                    purged=done["purged_reservations"])])
+    return 0
+
+
+def hub_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.hub.app import create_app
+
+    db = _db(args, migrate=True)
+    tls = {}
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise BadInput("HTTPS needs both --tls-cert and --tls-key.")
+        tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
+    scheme = "https" if tls else "http"
+    print(args.out.t("Serving the platform on {url}", url=f"{scheme}://{args.host}:{args.port}/"), flush=True)
+    if args.workers > 1:
+        db.close()
+        os.environ["NANUM_HUB_DB"] = args.db
+        uvicorn.run("sync.hub.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", **tls)
+    else:
+        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning", **tls)
+    return 0
+
+
+# -- this kiosk -------------------------------------------------------------------------
+def _kiosk(args: argparse.Namespace):
+    from kiosk.services import open_kiosk
+
+    k = open_kiosk(args.data_dir, defaults=args.config.defaults)
+    if not k.initialised:
+        raise BadInput("This kiosk is not set up yet. Run 'nanum init' first.")
+    return k
+
+
+def sync_settings(args: argparse.Namespace, k) -> dict[str, Any]:
+    """Where to sync: command line, then 'nanum sync configure', then the config file."""
+    cfg = args.config
+    url = getattr(args, "url", None) or k.setting("sync_url") or cfg.get("sync", "url")
+    ca = getattr(args, "ca_bundle", None) or k.setting("sync_ca_bundle") or cfg.get("sync", "ca_bundle")
+    cred = getattr(args, "credential", None)
+    if not cred:
+        for path in (Path(args.data_dir) / CREDENTIAL_FILE, cfg.get("sync", "credential_file")):
+            if path and Path(path).is_file():
+                cred = Path(path).read_text(encoding="utf-8").strip()
+                break
+    if not url or not cred:
+        raise BadInput(NOT_CONFIGURED)
+    return {"url": url, "credential": cred, "ca_bundle": ca or None,
+            "interval_s": cfg.get("sync", "interval_s")}
+
+
+def sync_configure(args: argparse.Namespace) -> int:
+    k = _kiosk(args)
+    if args.kiosk_id != k.kiosk_id:
+        raise BadInput("This kiosk's id is {kiosk}; register it on the platform under that id.",
+                       kiosk=k.kiosk_id)
+    path = Path(args.data_dir) / CREDENTIAL_FILE
+    path.write_text(args.credential.strip() + "\n", encoding="utf-8")
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    with k.transaction() as s:
+        k.set_setting(s, "sync_url", args.url)
+        k.set_setting(s, "sync_ca_bundle", args.ca_bundle or "")
+        k.record(s, "sync.configured", {"url": args.url})
+    args.out.emit({"url": args.url, "kiosk_id": k.kiosk_id},
+                  [args.out.t("Sync set up with {url}.", url=args.url)])
+    return 0
+
+
+def sync_now(args: argparse.Namespace) -> int:
+    from sync.client import SyncClient, SyncError
+    from sync.round import sync_round
+
+    k = _kiosk(args)
+    conf = sync_settings(args, k)
+
+    def client() -> SyncClient:
+        return SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"])
+
+    if args.loop:
+        return _loop(args, k, client, conf["interval_s"])
+    with client() as c:
+        try:
+            report = sync_round(k, c)
+        except SyncError as exc:
+            args.out.emit({"ok": False, "error": exc.message.render(args.lang), "detail": exc.detail}, [])
+            print(args.out.t("Sync failed: {reason}", reason=exc.message.render(args.lang)))
+            return 1
+    args.out.emit({"ok": True} | report.to_json(),
+                  [args.out.t("Sync done: {pushed} events sent, {pulled} changes received, {outbox} waiting.",
+                              pushed=report.pushed, pulled=report.pulled, outbox=report.outbox)])
+    return 0
+
+
+def _loop(args: argparse.Namespace, k, client, interval: float) -> int:
+    import signal
+    import threading
+
+    from sync.worker import SyncWorker
+
+    worker = SyncWorker(k, client, interval_s=interval)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    worker.start()
+    done.wait()
+    worker.stop()
+    return 0
+
+
+def sync_status(args: argparse.Namespace) -> int:
+    from kiosk.services import syncstate
+
+    k = _kiosk(args)
+    data = {"outbox": syncstate.outbox_depth(k), "acked_seq": syncstate.acked_seq(k),
+            "last_success": k.setting(syncstate.LAST_SUCCESS), "cursor": syncstate.cursor(k),
+            "conflicts": syncstate.conflicts(k)[-20:], "url": k.setting("sync_url")}
+    args.out.emit(data, [args.out.t("Waiting to be sent: {count} events. Last sync: {when}.",
+                                    count=data["outbox"], when=data["last_success"] or "-")]
+                  + [f"{c['at']}\t{c['kind']}\t{c['subject']}" for c in data["conflicts"]])
+    return 0

@@ -1,0 +1,116 @@
+"""The kiosk's HTTP client for the platform (httpx, HTTPS with a CA bundle).
+
+Every failure becomes a :class:`SyncError` carrying a translatable message:
+transient ones (network, timeouts, 5xx, a cut answer) are retried by the
+worker; refusals (credential revoked, forked log) need a person.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from typing import Any
+
+import httpx
+
+from kiosk.i18n import N_, Message
+from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, PROTOCOL_VERSION
+
+USER_AGENT = f"nanum-kiosk-sync/{PROTOCOL_VERSION}"
+
+
+class SyncError(Exception):
+    """A sync step failed; ``transient`` says whether retrying later can help."""
+
+    transient = True
+
+    def __init__(self, msgid: str, detail: str = "", **params: Any) -> None:
+        self.message = Message(msgid, params)
+        self.detail = detail
+        super().__init__(f"{msgid.format(**params) if params else msgid} {detail}".strip())
+
+
+class SyncRefused(SyncError):
+    transient = False
+
+
+class CursorExpired(SyncError):
+    pass
+
+
+class Forked(SyncRefused):
+    pass
+
+
+NETWORK = N_("The city platform cannot be reached. Loans are kept and sent later.")
+SERVER = N_("The city platform had a problem. Sync will try again.")
+REFUSED = N_("The city platform refused this kiosk's credential. Ask the administrator.")
+FORKED = N_("This kiosk's event log differs from the platform's copy. Ask the administrator.")
+INVALID = N_("The city platform refused the data: {reason}")
+CA_BUNDLE = N_("The CA bundle {path} cannot be read. Check the sync settings.")
+
+
+class SyncClient:
+    """Push, pull and heartbeat against one platform, as one kiosk."""
+
+    def __init__(self, base_url: str, credential: str, *, ca_bundle: str | None = None,
+                 timeout: float = 15.0, keepalive: bool = True,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        limits = httpx.Limits(max_keepalive_connections=2 if keepalive else 0)
+        # A CA bundle from the kiosk config (a city CA); otherwise the system's CAs.
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            try:
+                verify = ssl.create_default_context(cafile=ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise SyncRefused(CA_BUNDLE, str(exc), path=ca_bundle) from exc
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + API_PREFIX, timeout=timeout, limits=limits,
+            verify=verify, transport=transport,
+            headers={"Authorization": f"Bearer {credential}", "User-Agent": USER_AGENT})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        try:
+            resp = self._http.request(method, path, **kw)
+            body = resp.json() if resp.content else {}
+        except httpx.HTTPError as exc:  # connect, read, write, timeout, protocol errors
+            raise SyncError(NETWORK, f"{type(exc).__name__}: {exc}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SyncError(SERVER, "unreadable answer") from exc
+        if resp.status_code < 300:
+            if not isinstance(body, dict):
+                raise SyncError(SERVER, "unreadable answer")
+            return body
+        code = body.get("error") if isinstance(body, dict) else None
+        detail = f"HTTP {resp.status_code} {code or ''}".strip()
+        if resp.status_code == 410 and code == CURSOR_EXPIRED:
+            raise CursorExpired(SERVER, detail)
+        if resp.status_code == 409 and code == FORK:
+            raise Forked(FORKED, detail)
+        if resp.status_code in (401, 403):
+            raise SyncRefused(REFUSED, detail)
+        if resp.status_code in (400, 404, 409, 422):
+            raise SyncRefused(INVALID, detail, reason=str(body.get("message", detail))
+                              if isinstance(body, dict) else detail)
+        raise SyncError(SERVER, detail)
+
+    def push(self, kiosk_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", "/push", json={"kiosk_id": kiosk_id, "events": events})
+
+    def pull(self, cursor: str | None, limit: int = 500) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._call("GET", "/changes", params=params)
+
+    def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/heartbeat", json=beat)

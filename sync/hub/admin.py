@@ -1,0 +1,244 @@
+"""Running the platform: sites, kiosks and their credentials, the catalogue and
+members the platform owns, closed days, statistics and housekeeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.clock import to_iso, utcnow
+from kiosk.codes import card_payload, hash_card_token, new_card_token, normalise_item_code
+from kiosk.errors import BadInput, NotFound
+from kiosk.secrets_hash import hash_pin
+from kiosk.store.events import HybridClock
+from sync.hub import feed
+from sync.hub.db import Database
+from sync.hub.feed import Notifier
+from sync.hub.models import (ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member, Reservation,
+                             Site)
+
+CREDENTIAL_PREFIX = "nkc1_"
+PLATFORM_MEMBER_BASE = 900000  # platform numbers M-900001...; kiosks count up from M-000001
+
+
+def hash_credential(credential: str) -> str:
+    return hashlib.sha256(credential.encode("utf-8")).hexdigest()
+
+
+def now_iso() -> str:
+    return to_iso(utcnow())
+
+
+def _stamp(previous: str | None) -> str:
+    """A platform edit's HLC: after the record's last stamp, whatever the clocks say."""
+    return HybridClock.tick(previous or None, int(utcnow().timestamp() * 1000))
+
+
+def init(db: Database) -> str:
+    """Create the schema (if needed) and the feed epoch; returns the epoch."""
+    from sync.hub.db import upgrade
+
+    upgrade(db.engine)
+    with db.transaction() as s:
+        return feed.ensure_epoch(s)
+
+
+def add_site(db: Database, code: str, name: str) -> None:
+    code = (code or "").strip()
+    if not code or len(code) > 32 or not name.strip():
+        raise BadInput("A site needs a code (up to 32 characters) and a name.")
+    with db.transaction() as s:
+        if s.get(Site, code) is not None:
+            raise BadInput("Site {site} exists already.", site=code)
+        s.add(Site(code=code, name=name.strip(), created_at=now_iso()))
+
+
+def add_kiosk(db: Database, kiosk_id: str, site: str, rotate: bool = False) -> str:
+    """Register a kiosk for a site and return its new credential (shown once).
+
+    With ``rotate`` an existing kiosk gets a new credential; the old one stops working.
+    """
+    credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+        k = s.get(Kiosk, kiosk_id)
+        if k is not None and not rotate:
+            raise BadInput("Kiosk {kiosk} is registered already; use --rotate for a new credential.",
+                           kiosk=kiosk_id)
+        if k is None:
+            s.add(Kiosk(kiosk_id=kiosk_id, site=site, credential_hash=hash_credential(credential),
+                        created_at=now_iso(), held_seq=0, head_hash="0" * 64))
+        else:
+            if k.site != site:
+                raise BadInput("Kiosk {kiosk} belongs to site {site}.", kiosk=kiosk_id, site=k.site)
+            k.credential_hash = hash_credential(credential)
+            k.revoked_at = None
+    return credential
+
+
+def revoke_kiosk(db: Database, kiosk_id: str) -> None:
+    with db.transaction() as s:
+        k = s.get(Kiosk, kiosk_id)
+        if k is None:
+            raise NotFound("No kiosk {kiosk} on the platform.", kiosk=kiosk_id)
+        k.revoked_at = now_iso()
+
+
+def authenticate_kiosk(s: Session, credential: str | None, lock: bool = False) -> Kiosk | None:
+    """The kiosk this credential belongs to, or None (unknown or revoked)."""
+    if not credential:
+        return None
+    q = select(Kiosk).where(Kiosk.credential_hash == hash_credential(credential))
+    if lock:
+        q = q.with_for_update()
+    k = s.execute(q).scalar_one_or_none()
+    if k is None or k.revoked_at is not None:
+        return None
+    return k
+
+
+# -- the platform's own records --------------------------------------------------------
+def add_item(db: Database, code: str, name_ko: str, site: str, **fields: Any) -> str:
+    norm = normalise_item_code(code or "")
+    if norm is None:
+        raise BadInput("Not an item code: {code}", code=code)
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+        if s.get(Item, norm) is not None:
+            raise BadInput("Item code {code} is already in the catalogue.", code=norm)
+        item = Item(code=norm, name_ko=name_ko, home_site=site, location=site, status="available",
+                    retired=False, origin="platform", parts=[], aliases=[], updated_hlc=_stamp(None))
+        for key, value in fields.items():
+            setattr(item, key, value)
+        s.add(item)
+        Notifier(s)("item", norm, None)
+    return norm
+
+
+def update_item(db: Database, code: str, **fields: Any) -> None:
+    """Change catalogue fields (name, parts, home_site, retired...)."""
+    with db.transaction() as s:
+        item = s.get(Item, code)
+        if item is None:
+            raise NotFound("No item with code {code}.", code=code)
+        for key, value in fields.items():
+            setattr(item, key, value)
+        item.origin = "platform"  # from now on the platform's record is complete
+        item.updated_hlc = _stamp(item.updated_hlc)
+        Notifier(s)("item", code, None)
+
+
+def add_member(db: Database, site: str, display_name: str, member_type: str = "standard",
+               expires_on: dt.date | None = None, pin: str | None = None,
+               language: str = "ko") -> tuple[str, str]:
+    """Register a resident on the platform; returns (number, card payload shown once)."""
+    token = new_card_token()
+    expires = (expires_on or (dt.date.today() + dt.timedelta(days=365))).isoformat()
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+        top = s.execute(select(func.max(Member.number)).where(Member.number >= "M-900000")).scalar()
+        n = int(top[2:]) + 1 if top else PLATFORM_MEMBER_BASE + 1
+        number = f"M-{n:06d}"
+        s.add(Member(number=number, home_site=site, display_name=display_name,
+                     card_hash=hash_card_token(token), pin_hash=hash_pin(pin) if pin else None,
+                     member_type=member_type, expires_on=expires, status="active", language=language,
+                     origin="platform", deleted=False, updated_hlc=_stamp(None)))
+        Notifier(s)("member", number, site)
+    return number, card_payload(token)
+
+
+def update_member(db: Database, number: str, **fields: Any) -> None:
+    """Change a member (status, expires_on, member_type, home_site...)."""
+    with db.transaction() as s:
+        m = s.get(Member, number)
+        if m is None or m.deleted:
+            raise NotFound("No member with number {number}.", number=number)
+        old_site = m.home_site
+        for key, value in fields.items():
+            setattr(m, key, value)
+        m.updated_hlc = _stamp(m.updated_hlc)
+        notify = Notifier(s)
+        for site in {old_site, m.home_site, *feed.member_sites(s, number)}:
+            notify("member", number, site)
+
+
+def remove_member(db: Database, number: str) -> None:
+    """Forget a resident: kiosks drop or anonymise them on their next pull."""
+    with db.transaction() as s:
+        m = s.get(Member, number)
+        if m is None:
+            raise NotFound("No member with number {number}.", number=number)
+        m.deleted = True
+        m.display_name = None
+        m.card_hash = None
+        m.pin_hash = None
+        m.updated_hlc = _stamp(m.updated_hlc)
+        notify = Notifier(s)
+        for site in {m.home_site, *feed.member_sites(s, number)}:
+            notify("member", number, site)
+
+
+def set_closed_day(db: Database, site: str, day: dt.date, closed: bool = True, reason: str = "") -> None:
+    with db.transaction() as s:
+        row = s.get(ClosedDay, (site, day.isoformat()))
+        if closed and row is None:
+            s.add(ClosedDay(site=site, day=day.isoformat(), reason=reason))
+        elif not closed and row is not None:
+            s.delete(row)
+        Notifier(s)("closed_day", day.isoformat(), site)
+
+
+def compact(db: Database, purge_days: int | None = None) -> dict[str, int]:
+    cutoff = None
+    if purge_days is not None:
+        cutoff = to_iso(utcnow() - dt.timedelta(days=purge_days))
+    with db.transaction() as s:
+        return feed.compact(s, cutoff)
+
+
+# -- statistics ------------------------------------------------------------------------
+def stats(db: Database) -> dict[str, Any]:
+    """City-wide sharing indicators, events per kiosk and conflict counts."""
+    with db.transaction() as s:
+        per_kiosk = dict(s.execute(select(Event.kiosk_id, func.count()).group_by(Event.kiosk_id)).all())
+        kiosks = [{"kiosk_id": k.kiosk_id, "site": k.site, "events": per_kiosk.get(k.kiosk_id, 0),
+                   "held_seq": k.held_seq, "last_push_at": k.last_push_at,
+                   "last_seen_at": k.last_seen_at, "revoked": k.revoked_at is not None,
+                   "heartbeat": k.heartbeat}
+                  for k in s.execute(select(Kiosk).order_by(Kiosk.kiosk_id)).scalars()]
+        lent = Loan.checked_out_at.is_not(None)
+        value = s.execute(select(func.coalesce(func.sum(Item.replacement_value), 0))
+                          .select_from(Loan).join(Item, Item.code == Loan.item_code).where(lent)).scalar_one()
+        return {
+            "sites": s.execute(select(func.count()).select_from(Site)).scalar_one(),
+            "kiosks": kiosks,
+            "events": sum(per_kiosk.values()),
+            "loans": s.execute(select(func.count()).select_from(Loan).where(lent)).scalar_one(),
+            "open_loans": s.execute(select(func.count()).select_from(Loan).where(
+                lent, Loan.returned_at.is_(None))).scalar_one(),
+            "returns": s.execute(select(func.count()).select_from(Loan).where(
+                Loan.returned_at.is_not(None))).scalar_one(),
+            "members_reached": s.execute(select(func.count(distinct(Loan.member_number))).where(
+                lent)).scalar_one(),
+            "items_lent": s.execute(select(func.count(distinct(Loan.item_code))).where(lent)).scalar_one(),
+            "value_shared_krw": int(value),
+            "transfers": s.execute(select(func.count()).select_from(Loan).where(
+                Loan.transfer.is_(True))).scalar_one(),
+            "reservations": dict(s.execute(select(Reservation.status, func.count())
+                                           .group_by(Reservation.status)).all()),
+            "conflicts": dict(s.execute(select(Conflict.kind, func.count()).group_by(Conflict.kind)).all()),
+            "loans_by_site": dict(s.execute(select(Loan.site, func.count()).where(lent)
+                                            .group_by(Loan.site)).all()),
+            "loans_by_category": dict(s.execute(select(Item.category, func.count()).select_from(Loan)
+                                                .join(Item, Item.code == Loan.item_code).where(lent)
+                                                .group_by(Item.category)).all()),
+        }

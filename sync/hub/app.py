@@ -1,0 +1,255 @@
+"""The platform's HTTP API (FastAPI). docs/openapi.json is generated from it.
+
+Kiosks authenticate with ``Authorization: Bearer <credential>``; the
+credential is bound to one kiosk id and one site. Residents authenticate
+reservation calls with their membership number and card code (or PIN).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from kiosk import __version__
+from kiosk.clock import to_iso, utcnow
+from kiosk.errors import KioskError, NotFound, Refused
+from kiosk.i18n import LANGUAGES, N_, translate
+from kiosk.store.events import HybridClock
+from sync.hub import admin, feed
+from sync.hub import reservations as resv
+from sync.hub.db import Database
+from sync.hub.push import PushError, push
+from sync.hub.models import Item, Kiosk, Notice, Reservation, Site
+from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, MAX_PAGE, NOT_FOUND,
+                           PROTOCOL_VERSION, REFUSED, UNAUTHORISED, ErrorBody, Heartbeat,
+                           HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, PullResponse,
+                           PushRequest, PushResponse, ReservationRequest, ReservationView, Stats)
+
+bearer = HTTPBearer(auto_error=False, description="the kiosk's credential")
+ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+_STATUS = {"forbidden": 403, "bad_batch": 422, "fork": 409, "chain_broken": 422}
+UNAUTH_MSG = N_("This kiosk's credential is unknown or revoked.")
+SITE_MSG = N_("A kiosk can only read its own site.")
+EXPIRED_MSG = N_("The cursor has expired: download everything again (pull without a cursor).")
+BUSY_MSG = N_("The platform is busy. Please try again.")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, msgid: str, **params: Any) -> None:
+        self.status, self.code, self.msgid, self.params = status, code, msgid, params
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.headers.get("accept-language", "ko")[:2]
+    return lang if lang in LANGUAGES else "ko"
+
+
+def now_iso() -> str:
+    return to_iso(utcnow())
+
+
+def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
+    """The platform application on database ``db``."""
+    app = FastAPI(title="Nanum city platform", version=__version__,
+                  description="Reference platform for Nanum sharing-centre kiosks "
+                              f"(sync protocol v{PROTOCOL_VERSION}, see docs/sync-protocol.md).")
+    app.state.db = db
+    app.state.started = time.monotonic()
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={
+            "error": exc.code, "message": translate(exc.msgid, _lang(request), **exc.params),
+            "detail": exc.params})
+
+    @app.exception_handler(KioskError)
+    async def _domain_error(request: Request, exc: KioskError) -> JSONResponse:
+        status = 409 if isinstance(exc, Refused) else 404 if isinstance(exc, NotFound) else 400
+        code = REFUSED if status == 409 else NOT_FOUND if status == 404 else "bad_input"
+        return JSONResponse(status_code=status, content={
+            "error": code, "message": exc.render(_lang(request)),
+            "detail": {"reason": getattr(exc, "reason", None)}})
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Deadlocks, serialisation failures, lost connections: the kiosk retries.
+        return JSONResponse(status_code=503, content={
+            "error": BUSY, "message": translate(BUSY_MSG, _lang(request)), "detail": {}})
+
+    def in_tx(fn: Callable[[Session], Any]) -> Any:
+        with db.transaction() as s:
+            return fn(s)
+
+    def kiosk_of(s: Session, creds: HTTPAuthorizationCredentials | None, lock: bool = False) -> Kiosk:
+        k = admin.authenticate_kiosk(s, creds.credentials if creds else None, lock=lock)
+        if k is None:
+            raise ApiError(401, UNAUTHORISED, UNAUTH_MSG)
+        return k
+
+    api = API_PREFIX
+
+    @app.get(api + "/info", tags=["sync"])
+    def info() -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "server_version": __version__, "time": now_iso()}
+
+    @app.post(api + "/push", tags=["sync"], response_model=PushResponse,
+              responses={**ERRORS, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+    def push_events(req: PushRequest, creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Store a batch of events: all or nothing; duplicates are ignored; a gap asks for a resend."""
+        def run(s: Session) -> dict[str, Any]:
+            k = kiosk_of(s, creds, lock=True)
+            return push(s, k, req, now_iso())
+        try:
+            return in_tx(run)
+        except PushError as exc:
+            raise ApiError(_STATUS.get(exc.code, 422), exc.code, exc.message, **exc.detail) from exc
+
+    @app.get(api + "/changes", tags=["sync"], response_model=PullResponse,
+             responses={**ERRORS, 410: {"model": ErrorBody}})
+    def pull_changes(cursor: str | None = None, limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
+                     site: str | None = None,
+                     creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Changes of the catalogue, members, reservations and closed days for the kiosk's site."""
+        def run(s: Session) -> dict[str, Any]:
+            k = kiosk_of(s, creds)
+            if site is not None and site != k.site:
+                raise ApiError(403, FORBIDDEN, SITE_MSG)
+            try:
+                page = feed.pull(s, k.site, cursor, limit, db.postgres)
+            except feed.CursorExpired as exc:
+                raise ApiError(410, CURSOR_EXPIRED, EXPIRED_MSG) from exc
+            wall = int(utcnow().timestamp() * 1000)
+            page["server_hlc"] = HybridClock.tick(page.pop("newest_hlc") or None, wall)
+            return page
+        return in_tx(run)
+
+    @app.post(api + "/heartbeat", tags=["sync"], response_model=HeartbeatAck, responses=ERRORS)
+    def heartbeat(beat: Heartbeat, creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Kiosk health: version, uptime, camera and printer, outbox depth, last sync."""
+        def run(s: Session) -> dict[str, Any]:
+            k = kiosk_of(s, creds)
+            k.heartbeat = beat.model_dump() | {"received_at": now_iso()}
+            k.last_seen_at = now_iso()
+            return {"ok": True, "server_time": now_iso()}
+        return in_tx(run)
+
+    # -- residents' reservations --------------------------------------------------
+    @app.get(api + "/sites", tags=["reservations"])
+    def sites() -> list[dict[str, str]]:
+        return in_tx(lambda s: [{"code": x.code, "name": x.name}
+                                for x in s.execute(select(Site).order_by(Site.code)).scalars()])
+
+    @app.get(api + "/sites/{site}/items", tags=["reservations"], response_model=list[ItemAvailability])
+    def site_items(site: str, q: str = "", available: bool | None = None):
+        """The centre's items with their availability (search by code or name)."""
+        return in_tx(lambda s: list_items(s, site, q, available))
+
+    @app.get(api + "/sites/{site}/reservations", tags=["reservations"],
+             response_model=list[ReservationView], responses=ERRORS)
+    def site_reservations(site: str, status: str | None = None,
+                          creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Reservations to pick up at a centre (for that centre's kiosks and staff)."""
+        def run(s: Session) -> list[dict[str, Any]]:
+            if kiosk_of(s, creds).site != site:
+                raise ApiError(403, FORBIDDEN, SITE_MSG)
+            q = select(Reservation).where(Reservation.site == site)
+            if status:
+                q = q.where(Reservation.status == status)
+            return [view(r) for r in s.execute(q.order_by(Reservation.created_at)).scalars()]
+        return in_tx(run)
+
+    @app.post(api + "/reservations", tags=["reservations"], status_code=201,
+              response_model=ReservationView,
+              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+    def create_reservation(req: ReservationRequest):
+        """Reserve an item for pickup at its centre. It is a request until the centre's kiosk takes it."""
+        def run(s: Session) -> dict[str, Any]:
+            member = resv.authenticate_member(s, req.member, req.secret)
+            item = resv.resolve_item(s, req.item)
+            return view(resv.create(s, member, item, now_iso(), feed.Notifier(s)))
+        return in_tx(run)
+
+    @app.post(api + "/reservations/{uid}/cancel", tags=["reservations"], response_model=ReservationView,
+              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+    def cancel_reservation(uid: str, auth: MemberAuth):
+        def run(s: Session) -> dict[str, Any]:
+            member = resv.authenticate_member(s, auth.member, auth.secret)
+            return view(resv.cancel(s, member, uid, now_iso(), feed.Notifier(s)))
+        return in_tx(run)
+
+    @app.post(api + "/members/reservations", tags=["reservations"], response_model=list[ReservationView],
+              responses={400: {"model": ErrorBody}})
+    def member_reservations(auth: MemberAuth):
+        def run(s: Session) -> list[dict[str, Any]]:
+            member = resv.authenticate_member(s, auth.member, auth.secret)
+            return [view(r) for r in s.execute(select(Reservation).where(
+                Reservation.member_number == member.number).order_by(Reservation.created_at)).scalars()]
+        return in_tx(run)
+
+    @app.post(api + "/members/notices", tags=["reservations"], response_model=list[NoticeView],
+              responses={400: {"model": ErrorBody}})
+    def member_notices(auth: MemberAuth, request: Request):
+        """Messages for the member, e.g. a reservation moved to another copy."""
+        lang = _lang(request)
+
+        def run(s: Session) -> list[dict[str, Any]]:
+            member = resv.authenticate_member(s, auth.member, auth.secret)
+            return [{"created_at": n.created_at, "reservation": n.reservation_uid,
+                     "message": translate(n.msgid, lang, **n.params)}
+                    for n in s.execute(select(Notice).where(Notice.member_number == member.number)
+                                       .order_by(Notice.id)).scalars()]
+        return in_tx(run)
+
+    @app.get(api + "/stats", tags=["statistics"], response_model=Stats)
+    def city_stats():
+        """City-wide sharing indicators: loans, members reached, value shared, per kiosk."""
+        return admin.stats(db)
+
+    from sync.hub.web import register_pages
+
+    register_pages(app, db)
+    return app
+
+
+def view(r: Reservation) -> dict[str, Any]:
+    return {"uid": r.uid, "item": r.item_code, "site": r.site, "member": r.member_number,
+            "status": r.status, "created_at": r.created_at, "hold_until": r.hold_until,
+            "moved_from": r.moved_from}
+
+
+def list_items(s: Session, site: str, q: str = "", available: bool | None = None) -> list[dict[str, Any]]:
+    if s.get(Site, site) is None:
+        raise NotFound("No site {site} on the platform.", site=site)
+    query = select(Item).where(Item.home_site == site, Item.origin != "placeholder").order_by(Item.code)
+    needle = (q or "").strip()
+    if needle:
+        like = f"%{needle}%"
+        query = query.where(Item.code.ilike(like) | Item.name_ko.ilike(like) | Item.name_en.ilike(like))
+    counts: dict[str, int] = {}
+    for code in s.execute(select(Reservation.item_code).where(
+            Reservation.site == site, Reservation.status.in_(feed.ACTIVE_RESERVATION))).scalars():
+        counts[code] = counts.get(code, 0) + 1
+    out = []
+    for item in s.execute(query.limit(500)).scalars():
+        free = item.status == "available" and not item.retired and counts.get(item.code, 0) == 0
+        if available is not None and free != available:
+            continue
+        out.append({"code": item.code, "name_ko": item.name_ko, "name_en": item.name_en,
+                    "category": item.category, "site": site,
+                    "status": "retired" if item.retired else item.status,
+                    "available": free, "waiting": counts.get(item.code, 0)})
+    return out
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several workers): the database from NANUM_HUB_DB."""
+    return create_app(Database.open(os.environ["NANUM_HUB_DB"]))

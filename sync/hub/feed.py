@@ -1,0 +1,254 @@
+"""The change feed kiosks pull: positions, pages, compaction and expired cursors.
+
+A change row says "record (kind, key) changed for this site" (site NULL: the
+whole city). Its position is ``(txid, id)``: the id of the transaction that
+wrote it (PostgreSQL) and a serial number. A page holds only rows whose
+transaction is older than the oldest transaction still running
+(``pg_snapshot_xmin``), so a row that commits late can never land behind a
+cursor that has already moved past it; it is delayed until it commits.
+
+Bodies are read from the records when the page is built, so whichever of two
+writers of one record commits last, the kiosk ends with the newest state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text, tuple_
+from sqlalchemy.orm import Session
+
+from sync.hub.models import Change, ClosedDay, Item, Member, Meta, Reservation
+
+ACTIVE_RESERVATION = ("requested", "waiting", "held")
+FINAL_RESERVATION = ("fulfilled", "cancelled", "expired")
+
+
+class CursorExpired(Exception):
+    """The cursor points before the purge horizon or at another epoch."""
+
+
+@dataclass(frozen=True)
+class Position:
+    txid: int
+    id: int
+
+    def encode(self, epoch: str) -> str:
+        return f"v1.{epoch}.{self.txid}.{self.id}"
+
+
+def decode_cursor(cursor: str, epoch: str, horizon: Position) -> Position:
+    """Check a cursor; raise CursorExpired when it can no longer be followed."""
+    try:
+        version, ep, txid, row = cursor.split(".")
+        pos = Position(int(txid), int(row))
+    except ValueError:
+        raise CursorExpired("unreadable cursor") from None
+    if version != "v1" or ep != epoch:
+        raise CursorExpired("cursor from another epoch")
+    if (pos.txid, pos.id) < (horizon.txid, horizon.id):
+        raise CursorExpired("cursor before the purge horizon")
+    return pos
+
+
+# -- meta -------------------------------------------------------------------------
+def get_meta(s: Session, key: str, default: Any = None) -> Any:
+    row = s.get(Meta, key)
+    return default if row is None else row.value
+
+
+def set_meta(s: Session, key: str, value: Any) -> None:
+    row = s.get(Meta, key)
+    if row is None:
+        s.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def ensure_epoch(s: Session) -> str:
+    epoch = get_meta(s, "epoch")
+    if epoch is None:
+        epoch = secrets.token_hex(4)
+        set_meta(s, "epoch", epoch)
+        set_meta(s, "horizon", [0, 0])
+    return epoch
+
+
+def horizon(s: Session) -> Position:
+    h = get_meta(s, "horizon", [0, 0])
+    return Position(int(h[0]), int(h[1]))
+
+
+# -- writing ----------------------------------------------------------------------
+class Notifier:
+    """Collects "record changed" rows of one transaction (one row per record)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.seen: set[tuple[str, str, str | None]] = set()
+
+    def __call__(self, kind: str, key: str, site: str | None) -> None:
+        k = (kind, key, site)
+        if k not in self.seen:
+            self.seen.add(k)
+            self.s.add(Change(kind=kind, key=key, site=site))
+
+    def flush(self) -> None:
+        self.s.flush()
+
+
+def member_sites(s: Session, number: str) -> list[str]:
+    """Every site whose feed ever named this member."""
+    return list(s.execute(select(Change.site).where(Change.kind == "member", Change.key == number)
+                          .distinct()).scalars())
+
+
+# -- reading ----------------------------------------------------------------------
+def visible_limit(s: Session, postgres: bool) -> int | None:
+    """The oldest transaction still running: rows of older transactions are final.
+
+    Read once per page and used for every query of the page, so a page never
+    mixes two different limits.
+    """
+    if not postgres:
+        return None  # SQLite: one writer, rows commit in id order
+    return int(s.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one())
+
+
+def read_page(s: Session, site: str, after: Position | None, limit: int,
+              postgres: bool) -> tuple[list[Change], bool]:
+    """Up to ``limit`` change rows after ``after`` for ``site`` (and the city)."""
+    start = after or Position(-1, -1)
+    xmin = visible_limit(s, postgres)
+    rows: list[Change] = []
+    for where_site in (Change.site == site, Change.site.is_(None)):
+        q = select(Change).where(where_site,
+                                 tuple_(Change.txid, Change.id) > tuple_(start.txid, start.id))
+        if xmin is not None:
+            q = q.where(Change.txid < xmin)
+        rows += s.execute(q.order_by(Change.txid, Change.id).limit(limit + 1)).scalars().all()
+    rows.sort(key=lambda c: (c.txid, c.id))
+    return rows[:limit], len(rows) > limit
+
+
+def item_body(item: Item) -> dict[str, Any]:
+    body = {"code": item.code, "name_ko": item.name_ko, "name_en": item.name_en,
+            "category": item.category, "home_site": item.home_site, "parts": item.parts or [],
+            "replacement_value": item.replacement_value, "age_min_months": item.age_min_months,
+            "age_max_months": item.age_max_months, "safe_use_ko": item.safe_use_ko,
+            "safe_use_en": item.safe_use_en, "aliases": sorted(item.aliases or []),
+            "retired": bool(item.retired)}
+    if item.origin != "platform":
+        # A kiosk's item.added event does not carry these; that kiosk keeps its own.
+        for f in ("age_min_months", "age_max_months", "safe_use_ko", "safe_use_en"):
+            body[f] = None
+    return body
+
+
+def member_body(m: Member) -> dict[str, Any]:
+    # NULL name/card: only the kiosk that registered the member knows them.
+    return {"number": m.number, "display_name": m.display_name, "card_hash": m.card_hash,
+            "member_type": m.member_type, "expires_on": m.expires_on, "status": m.status,
+            "language": m.language}
+
+
+def reservation_body(r: Reservation) -> dict[str, Any]:
+    return {"uid": r.uid, "item": r.item_code, "member": r.member_number, "status": r.status,
+            "created_at": r.created_at, "hold_until": r.hold_until}
+
+
+def _member_visible(s: Session, m: Member | None, site: str, active_here: set[str]) -> bool:
+    return m is not None and not m.deleted and (m.home_site == site or m.number in active_here)
+
+
+def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str, Any]], str]:
+    """The rows of a page (each record's current state, or a tombstone) and
+    the newest HLC stamp among them."""
+    keys: dict[str, set[str]] = {}
+    for c in changes:
+        keys.setdefault(c.kind, set()).add(c.key)
+    items = {i.code: i for i in s.execute(select(Item).where(
+        Item.code.in_(keys.get("item", ())))).scalars()} if "item" in keys else {}
+    members, active_here = {}, set()
+    if "member" in keys:
+        members = {m.number: m for m in s.execute(select(Member).where(
+            Member.number.in_(keys["member"]))).scalars()}
+        active_here = set(s.execute(select(Reservation.member_number).where(
+            Reservation.site == site, Reservation.member_number.in_(keys["member"]),
+            Reservation.status.in_(ACTIVE_RESERVATION))).scalars())
+    reservations = {r.uid: r for r in s.execute(select(Reservation).where(
+        Reservation.uid.in_(keys.get("reservation", ())))).scalars()} if "reservation" in keys else {}
+    days = {d.day: d for d in s.execute(select(ClosedDay).where(
+        ClosedDay.site == site, ClosedDay.day.in_(keys.get("closed_day", ())))).scalars()} \
+        if "closed_day" in keys else {}
+    out = []
+    newest = ""
+    for c in changes:
+        body: dict[str, Any] | None = None
+        if c.kind == "item" and c.key in items:
+            body = item_body(items[c.key])
+            newest = max(newest, items[c.key].updated_hlc or "")
+        elif c.kind == "member" and _member_visible(s, members.get(c.key), site, active_here):
+            body = member_body(members[c.key])
+            newest = max(newest, members[c.key].updated_hlc or "")
+        elif c.kind == "reservation" and c.key in reservations:
+            body = reservation_body(reservations[c.key])
+        elif c.kind == "closed_day" and c.key in days:
+            body = {"day": c.key, "reason": days[c.key].reason}
+        out.append({"kind": c.kind, "key": c.key, "deleted": body is None, "body": body})
+    return out, newest
+
+
+def pull(s: Session, site: str, cursor: str | None, limit: int, postgres: bool) -> dict[str, Any]:
+    """One page of the feed for ``site``; raises CursorExpired."""
+    epoch = ensure_epoch(s)
+    after = decode_cursor(cursor, epoch, horizon(s)) if cursor else None
+    changes, more = read_page(s, site, after, limit, postgres)
+    last = Position(changes[-1].txid, changes[-1].id) if changes else after or Position(0, 0)
+    rows, newest = bodies(s, site, changes)
+    return {"cursor": last.encode(epoch), "more": more, "reset": after is None, "rows": rows,
+            "newest_hlc": newest}
+
+
+# -- compaction -------------------------------------------------------------------
+def compact(s: Session, purge_before: str | None = None) -> dict[str, int]:
+    """Drop change rows another row of the same record supersedes; with
+    ``purge_before`` (UTC ISO time) also delete reservations that ended before
+    it, with their rows, and move the horizon past them (older cursors expire).
+    """
+    latest = (select(Change.kind, Change.key, Change.site)
+              .group_by(Change.kind, Change.key, Change.site).having(func.count() > 1).subquery())
+    dupes = s.execute(select(Change.id, Change.txid, Change.kind, Change.key, Change.site)
+                      .join(latest, and_(Change.kind == latest.c.kind, Change.key == latest.c.key,
+                                         or_(Change.site == latest.c.site,
+                                             and_(Change.site.is_(None), latest.c.site.is_(None)))))
+                      ).all()
+    # Keep the row with the highest position of each record; any cursor either
+    # passed it (and saw the state at or after it) or will still meet it.
+    best: dict[tuple[str, str, str | None], tuple[int, int]] = {}
+    for row in dupes:
+        k = (row.kind, row.key, row.site)
+        best[k] = max(best.get(k, (-1, -1)), (row.txid, row.id))
+    drop = [row.id for row in dupes if (row.txid, row.id) != best[(row.kind, row.key, row.site)]]
+    for i in range(0, len(drop), 1000):
+        s.execute(delete(Change).where(Change.id.in_(drop[i:i + 1000])))
+    purged = 0
+    if purge_before is not None:
+        old = list(s.execute(select(Reservation.uid).where(
+            Reservation.status.in_(FINAL_RESERVATION),
+            Reservation.updated_at < purge_before)).scalars())
+        for i in range(0, len(old), 1000):
+            chunk = old[i:i + 1000]
+            rows = s.execute(select(Change.txid, Change.id).where(
+                Change.kind == "reservation", Change.key.in_(chunk))).all()
+            if rows:
+                top = max((r.txid, r.id) for r in rows)
+                h = horizon(s)
+                if top > (h.txid, h.id):
+                    set_meta(s, "horizon", [top[0], top[1]])
+            s.execute(delete(Change).where(Change.kind == "reservation", Change.key.in_(chunk)))
+            s.execute(delete(Reservation).where(Reservation.uid.in_(chunk)))
+            purged += len(chunk)
+    return {"superseded": len(drop), "purged_reservations": purged}

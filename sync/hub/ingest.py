@@ -1,0 +1,404 @@
+"""Applying a kiosk's events to the platform's records (called by sync.hub.push).
+
+Physical possession decides: a loan or return that happened is never
+rejected, only flagged in ``conflicts``. One kiosk's events are applied in
+sequence order; records edited from several places (members, retirement)
+keep the edit with the newest hybrid-logical-clock stamp.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync.hub import reservations as resv
+from sync.hub.feed import ACTIVE_RESERVATION, FINAL_RESERVATION, Notifier
+from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation
+from sync.protocol import WireEvent
+
+
+class Applier:
+    """Applies one batch of a kiosk's events to the platform's records."""
+
+    def __init__(self, s: Session, kiosk: Kiosk, now: str) -> None:
+        self.s = s
+        self.kiosk = kiosk
+        self.now = now
+        self.notify = Notifier(s)
+        self.items: dict[str, Item | None] = {}
+        self.loans: dict[str, Loan | None] = {}
+        self.members: dict[str, Member | None] = {}
+        self.open_loans: dict[str, list[Loan]] = defaultdict(list)
+        self.requested: dict[str, list[Reservation]] = {}
+
+    # -- loading --------------------------------------------------------------
+    def _preload(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
+        codes, uids, numbers = set(), set(), set()
+        for _e, p in parsed:
+            if isinstance(p.get("item"), str):
+                codes.add(p["item"])
+            if isinstance(p.get("loan"), str):
+                uids.add(p["loan"])
+            if isinstance(p.get("member"), str):
+                numbers.add(p["member"])
+        # Known-missing records are cached as None too, so a batch of new loans
+        # costs no query per event.
+        self.items.update(dict.fromkeys(codes))
+        self.loans.update(dict.fromkeys(uids))
+        self.members.update(dict.fromkeys(numbers))
+        for chunk in _chunks(sorted(codes)):
+            for i in self.s.execute(select(Item).where(Item.code.in_(chunk))).scalars():
+                self.items[i.code] = i
+            for loan in self.s.execute(select(Loan).where(Loan.item_code.in_(chunk),
+                                                          Loan.returned_at.is_(None))).scalars():
+                self.open_loans[loan.item_code].append(loan)
+                self.loans[loan.uid] = loan
+            for code in chunk:
+                self.requested[code] = []
+            for res in self.s.execute(select(Reservation).where(
+                    Reservation.item_code.in_(chunk), Reservation.status == "requested")
+                    .order_by(Reservation.created_at, Reservation.uid)).scalars():
+                self.requested[res.item_code].append(res)
+        for chunk in _chunks(sorted(uids)):
+            for loan in self.s.execute(select(Loan).where(Loan.uid.in_(chunk))).scalars():
+                self.loans[loan.uid] = loan
+        for chunk in _chunks(sorted(numbers)):
+            for m in self.s.execute(select(Member).where(Member.number.in_(chunk))).scalars():
+                self.members[m.number] = m
+
+    def item(self, code: str) -> Item | None:
+        if code not in self.items:
+            self.items[code] = self.s.get(Item, code)
+        return self.items[code]
+
+    def member(self, number: str | None) -> Member | None:
+        if not number:
+            return None
+        if number not in self.members:
+            self.members[number] = self.s.get(Member, number)
+        return self.members[number]
+
+    def requests(self, code: str) -> list[Reservation]:
+        if code not in self.requested:
+            self.requested[code] = resv.requests_for(self.s, code)
+        return self.requested[code]
+
+    def loan(self, uid: str) -> Loan | None:
+        if uid not in self.loans:
+            self.loans[uid] = self.s.get(Loan, uid)
+        return self.loans[uid]
+
+    def flag(self, ev: WireEvent, kind: str, subject: str, **detail: Any) -> None:
+        self.s.add(Conflict(at=self.now, kiosk_id=self.kiosk.kiosk_id, event_id=ev.event_id,
+                            kind=kind, subject=subject, detail=detail))
+
+    # -- applying -------------------------------------------------------------
+    def apply_all(self, events: list[WireEvent]) -> None:
+        parsed = []
+        for e in events:
+            try:
+                payload = json.loads(e.payload)
+            except ValueError:
+                payload = None
+            parsed.append((e, payload if isinstance(payload, dict) else {}))
+        self._preload(parsed)
+        for ev, payload in parsed:
+            handler = getattr(self, "on_" + ev.type.replace(".", "_"), None)
+            if handler is None:
+                continue  # kept in the log; nothing for the platform to do (staff logins...)
+            try:
+                handler(ev, payload)
+            except (KeyError, TypeError, ValueError) as exc:
+                # An event this platform cannot read (a newer kiosk?) must not block
+                # the kiosk's outbox: keep it, flag it, go on.
+                self.flag(ev, "unreadable_event", ev.type, error=str(exc)[:200])
+        self.s.flush()
+
+    def on_item_added(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        code = p["item"]
+        item = self.item(code)
+        if item is None or item.origin == "placeholder":
+            if item is None:
+                item = Item(code=code, location=p.get("home_site") or self.kiosk.site)
+                self.s.add(item)
+                self.items[code] = item
+            item.name_ko = p.get("name_ko", code)
+            item.name_en = p.get("name_en", "")
+            item.category = p.get("category", "tool")
+            item.home_site = p.get("home_site") or self.kiosk.site
+            item.parts = p.get("parts") or []
+            item.aliases = sorted(set(p.get("aliases") or []))
+            item.replacement_value = int(p.get("replacement_value") or 0)
+            item.safe_use_ko = item.safe_use_ko or ""
+            item.safe_use_en = item.safe_use_en or ""
+            item.retired = False
+            item.status = item.status or "available"
+            item.origin = f"kiosk:{self.kiosk.kiosk_id}"
+            item.updated_hlc = ev.hlc
+            self.notify("item", code, None)
+        elif item.name_ko != p.get("name_ko") or item.home_site != (p.get("home_site") or self.kiosk.site):
+            # The catalogue belongs to the platform: keep its record, report the difference.
+            self.flag(ev, "catalogue_differs", code, kiosk_name=p.get("name_ko"))
+
+    def on_item_alias_added(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        item = self.item(p["item"])
+        if item is None:
+            self.flag(ev, "unknown_item", p["item"])
+            return
+        if p["alias"] not in (item.aliases or []):
+            item.aliases = sorted({*(item.aliases or []), p["alias"]})
+            self.notify("item", item.code, None)
+
+    def on_item_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        item = self.item(p["item"])
+        if item is None:
+            self.flag(ev, "unknown_item", p["item"])
+            return
+        item.status = p["to"]
+        retired = p["to"] == "retired"
+        if retired != bool(item.retired) and ev.hlc > (item.updated_hlc or ""):
+            item.retired = retired
+            item.updated_hlc = ev.hlc
+            self.notify("item", item.code, None)
+
+    def on_member_registered(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        number = p["member"]
+        m = self.member(number)
+        if m is not None:
+            if m.origin != f"kiosk:{self.kiosk.kiosk_id}":
+                self.flag(ev, "member_number_clash", number, home_site=m.home_site)
+            return
+        m = Member(number=number, home_site=self.kiosk.site, display_name=None, card_hash=None,
+                   member_type=p.get("type", "standard"), expires_on=p.get("expires_on", "9999-12-31"),
+                   status="active", language="ko", origin=f"kiosk:{self.kiosk.kiosk_id}",
+                   deleted=False, updated_hlc=ev.hlc)
+        self.s.add(m)
+        self.members[number] = m
+        self.notify("member", number, self.kiosk.site)
+
+    def _member_edit(self, ev: WireEvent, p: dict[str, Any], field: str, value: Any) -> None:
+        m = self.member(p["member"])
+        if m is None:
+            self.flag(ev, "unknown_member", p["member"])
+            return
+        # Order by hybrid logical clock, never by the kiosk's wall clock.
+        if ev.hlc <= (m.updated_hlc or ""):
+            self.flag(ev, "stale_member_edit", m.number, field=field, platform_hlc=m.updated_hlc)
+            return
+        setattr(m, field, value)
+        m.updated_hlc = ev.hlc
+        for site in {m.home_site, self.kiosk.site}:
+            self.notify("member", m.number, site)
+
+    def on_member_renewed(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        self._member_edit(ev, p, "expires_on", p["expires_on"])
+
+    def on_member_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        self._member_edit(ev, p, "status", p["status"])
+
+    def on_member_card_reissued(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        # The new card's token never leaves the kiosk: the platform stops
+        # vouching for the old card instead of sending its hash back out.
+        m = self.member(p["member"])
+        if m is not None and m.card_hash is not None:
+            m.card_hash = None
+            for site in {m.home_site, self.kiosk.site}:
+                self.notify("member", m.number, site)
+
+    def on_loan_checked_out(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        code, uid = p["item"], p["loan"]
+        item = self.item(code)
+        if item is None:
+            self.flag(ev, "unknown_item", code)
+            item = Item(code=code, name_ko=code, home_site=self.kiosk.site, location=self.kiosk.site,
+                        origin="placeholder", parts=[], aliases=[], retired=False, status="available")
+            self.s.add(item)
+            self.items[code] = item
+        elif item.retired:
+            self.flag(ev, "retired_item_lent", code)
+        if self.member(p.get("member")) is None:
+            self.flag(ev, "unknown_member", p.get("member") or "")
+        others = [o for o in self.open_loans[code] if o.uid != uid]
+        for other in others:
+            # The item is in someone's hands here: the older loan's return was never recorded.
+            self.flag(ev, "checkout_while_on_loan", code, open_loan=other.uid)
+            other.returned_at = ev.at
+            other.condition = "unrecorded"
+        loan = self.loan(uid)
+        member = self.member(p.get("member"))
+        if loan is None:
+            loan = Loan(uid=uid, item_code=code, renewals=0, transfer=False)
+            self.s.add(loan)
+            self.loans[uid] = loan
+        loan.member_number = p.get("member")
+        loan.member_type = member.member_type if member else None
+        loan.site = p.get("site") or self.kiosk.site
+        loan.kiosk_id = self.kiosk.kiosk_id
+        loan.checked_out_at = ev.at
+        loan.checkout_hlc = ev.hlc
+        loan.due_on = p.get("due")
+        if loan.returned_at is None:
+            item.status = "on_loan"
+            item.location = loan.site
+            self.open_loans[code] = [loan]
+        fulfilled = p.get("reservation")
+        if fulfilled:
+            res = self.s.get(Reservation, fulfilled)
+            if res is not None:
+                if res.status not in ACTIVE_RESERVATION:
+                    self.flag(ev, "ended_reservation_fulfilled", res.uid, status=res.status)
+                res.status = "fulfilled"
+                res.updated_at = self.now
+                resv.notify_reservation(self.s, res, self.notify)
+        waiting, self.requested[code] = self.requests(code), []
+        for res in waiting:
+            if res.member_number == p.get("member"):
+                res.status = "fulfilled"  # the member picked it up before the request arrived
+                res.updated_at = self.now
+                resv.notify_reservation(self.s, res, self.notify)
+            else:
+                self.flag(ev, "reservation_displaced", res.uid, item=code)
+                resv.displace(self.s, res, item, loan, self.now, self.notify)
+                if res.item_code != code:
+                    self.requests(res.item_code).append(res)
+                else:
+                    self.requested[code].append(res)  # still wants this item, later
+
+    def on_loan_renewed(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        loan = self.loan(p["loan"])
+        if loan is None:
+            self.flag(ev, "unknown_loan", p["loan"])
+            return
+        loan.due_on = p.get("due", loan.due_on)
+        loan.renewals = int(p.get("renewals", loan.renewals + 1))
+
+    def on_loan_returned(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        code, uid = p["item"], p["loan"]
+        site = p.get("site") or self.kiosk.site
+        loan = self.loan(uid)
+        if loan is None:
+            # The return arrived before its checkout: keep it; the checkout fills in the rest.
+            self.flag(ev, "unknown_loan", uid, item=code)
+            loan = Loan(uid=uid, item_code=code, member_number=p.get("member"), renewals=0,
+                        transfer=False)
+            self.s.add(loan)
+            self.loans[uid] = loan
+        loan.returned_at = ev.at
+        self.open_loans[code] = [o for o in self.open_loans[code] if o.uid != uid]
+        loan.return_site = site
+        loan.condition = p.get("condition")
+        item = self.item(code)
+        if item is None:
+            self.flag(ev, "unknown_item", code)
+            return
+        item.location = site
+        destination = p.get("destination")
+        if site != item.home_site:
+            loan.transfer = True
+            item.status = "in_transit"
+            self.flag(ev, "transfer", code, from_site=site, to_site=item.home_site)
+        elif destination == "reservation_shelf":
+            item.status = "held"
+            self._hold_for(code, p.get("held_for"))
+        elif destination == "shelf":
+            item.status = "available"
+        else:
+            item.status = "inspection"
+
+    def _hold_for(self, code: str, member: str | None) -> None:
+        if not member:
+            return
+        res = self.s.execute(select(Reservation).where(
+            Reservation.item_code == code, Reservation.member_number == member,
+            Reservation.status.in_(("waiting", "requested")))).scalars().first()
+        if res is not None:
+            res.status = "held"
+            res.updated_at = self.now
+            item = self.item(code)
+            if item is not None:
+                item.status = "held"
+            if res.source == "platform":
+                resv.tell(self.s, member, res, resv.READY, self.now, item=code,
+                          until=res.hold_until or "")
+                resv.notify_reservation(self.s, res, self.notify)
+
+    def on_reservation_created(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        uid = p["reservation"]
+        res = self.s.get(Reservation, uid)
+        item = self.item(p["item"])
+        if p.get("status") == "held" and item is not None:
+            item.status = "held"
+        if res is None:
+            self.s.add(Reservation(uid=uid, item_code=p["item"], member_number=p["member"],
+                                   site=item.home_site if item else self.kiosk.site,
+                                   status=p.get("status", "waiting"), source=p.get("source", "kiosk"),
+                                   created_at=ev.at, hold_until=p.get("hold_until"),
+                                   accepted_at=self.now, updated_at=self.now))
+        elif res.status == "requested":
+            self._accept(res, p.get("status", "waiting"), p.get("hold_until"))
+
+    def _accept(self, res: Reservation, status: str, hold_until: str | None) -> None:
+        res.status = status
+        res.hold_until = hold_until
+        res.accepted_at = self.now
+        res.updated_at = self.now
+        if status == "held":
+            item = self.item(res.item_code)
+            if item is not None:
+                item.status = "held"
+            resv.tell(self.s, res.member_number, res, resv.READY, self.now, item=res.item_code,
+                      until=hold_until or "")
+        resv.notify_reservation(self.s, res, self.notify)
+
+    def _end_reservation(self, ev: WireEvent, uid: str | None, status: str, msgid: str) -> None:
+        res = self.s.get(Reservation, uid) if uid else None
+        if res is None or res.status not in ACTIVE_RESERVATION:
+            return
+        item = self.item(res.item_code)
+        if res.status == "held" and item is not None and item.status == "held":
+            item.status = "available"
+        res.status = status
+        res.updated_at = self.now
+        if res.source == "platform":
+            resv.tell(self.s, res.member_number, res, msgid, self.now, item=res.item_code)
+        resv.notify_reservation(self.s, res, self.notify)
+
+    def on_reservation_cancelled(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        self._end_reservation(ev, p.get("reservation"), "cancelled", resv.CANCELLED_AT_CENTRE)
+
+    def on_reservation_expired(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        self._end_reservation(ev, p.get("reservation"), "expired", resv.EXPIRED)
+        if p.get("next"):
+            self._hold_for(p["item"], p["next"])
+
+    def on_sync_pulled(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """The kiosk applied a page: platform requests it took became real reservations."""
+        for r in p.get("accepted", []):
+            res = self.s.get(Reservation, r["reservation"])
+            if res is None:
+                continue
+            if res.status == "requested":
+                self._accept(res, r.get("status", "waiting"), r.get("hold_until"))
+            elif res.status in FINAL_RESERVATION and r.get("status") in ACTIVE_RESERVATION:
+                self.flag(ev, "ended_reservation_accepted", res.uid, status=res.status)
+
+    def on_calendar_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        site = self.kiosk.site
+        want = set(p.get("closed_days") or [])
+        have = {d.day: d for d in self.s.execute(select(ClosedDay).where(ClosedDay.site == site)).scalars()}
+        for day in want - set(have):
+            self.s.add(ClosedDay(site=site, day=day, reason=""))
+            self.notify("closed_day", day, site)
+        for day in set(have) - want:
+            self.s.delete(have[day])
+            self.notify("closed_day", day, site)
+
+
+
+def _chunks(seq: list[str], n: int = 500):
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]

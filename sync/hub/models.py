@@ -1,0 +1,209 @@
+"""Tables of the reference platform server (PostgreSQL in production, SQLite on a laptop).
+
+The platform keeps its own copy of every kiosk's event log (``events``), the
+state those events and the platform's own edits build (items, members, loans,
+reservations, closed days), and the change feed kiosks pull (``changes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Server-wide values: feed epoch and purge horizon."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Kiosk(Base):
+    """A kiosk, bound to one site by its credential (stored hashed)."""
+
+    __tablename__ = "kiosks"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    credential_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    held_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # highest contiguous seq held
+    head_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    last_push_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_seen_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    heartbeat: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Event(Base):
+    """A kiosk's event, exactly as the kiosk wrote it (its hash chain verifies)."""
+
+    __tablename__ = "events"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.kiosk_id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[str] = mapped_column(String(32))
+    hlc: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("kiosk_id", "seq", name="uq_events_kiosk_seq"),)
+
+
+class Item(Base):
+    """The city catalogue (the platform owns it) plus where each item is."""
+
+    __tablename__ = "items"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(40), default="tool")
+    home_site: Mapped[str] = mapped_column(String(32), index=True)
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    replacement_value: Mapped[int] = mapped_column(Integer, default=0)
+    age_min_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    age_max_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    safe_use_ko: Mapped[str] = mapped_column(Text, default="")
+    safe_use_en: Mapped[str] = mapped_column(Text, default="")
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the platform last learnt from the kiosks: available, on_loan, held,
+    # inspection, repair, retired, in_transit.
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    location: Mapped[str] = mapped_column(String(32))  # site where the item physically is
+    origin: Mapped[str] = mapped_column(String(80), default="platform")
+    updated_hlc: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Member(Base):
+    """A resident. ``display_name``/``card_hash`` are NULL when only a kiosk knows them."""
+
+    __tablename__ = "members"
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    home_site: Mapped[str] = mapped_column(String(32), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    card_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    member_type: Mapped[str] = mapped_column(String(20), default="standard")
+    expires_on: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    language: Mapped[str] = mapped_column(String(8), default="ko")
+    origin: Mapped[str] = mapped_column(String(80), default="platform")
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_hlc: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    member_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    member_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    site: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    kiosk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checked_out_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    checkout_hlc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    renewals: Mapped[int] = mapped_column(Integer, default=0)
+    returned_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    return_site: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    condition: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    transfer: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reservation(Base):
+    """A resident's reservation.
+
+    status: requested (made online, no kiosk has it yet) -> waiting | held
+    (the item's kiosk pulled it) -> fulfilled; or cancelled / expired.
+    """
+
+    __tablename__ = "reservations"
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    member_number: Mapped[str] = mapped_column(String(16), index=True)
+    site: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="platform")  # platform|kiosk
+    created_at: Mapped[str] = mapped_column(String(32))
+    hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    accepted_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    updated_at: Mapped[str] = mapped_column(String(32))
+    moved_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class ClosedDay(Base):
+    __tablename__ = "closed_days"
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Change(Base):
+    """One row of the change feed kiosks pull: "this record changed".
+
+    The row names the record (``kind``, ``key``); the puller reads the
+    record's current state when it pulls, so two writers of one record can
+    never leave a kiosk with the older state.
+
+    ``txid`` is the id of the writing transaction on PostgreSQL (0 on SQLite,
+    whose single writer commits in id order). A puller only reads rows whose
+    transaction is older than every transaction still running, so a row that
+    commits late is delayed, never skipped. ``site`` NULL means city-wide.
+    """
+
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    site: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_changes_position", "site", "txid", "id"),
+                      Index("ix_changes_key", "kind", "key", "site"))
+
+
+class Conflict(Base):
+    """Something a kiosk reported that disagreed with the platform: flagged, never rejected."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(32))
+    kiosk_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Notice(Base):
+    """A message for a resident (e.g. their reservation moved to another copy)."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    member_number: Mapped[str] = mapped_column(String(16), index=True)
+    reservation_uid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    msgid: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[str] = mapped_column(String(32))

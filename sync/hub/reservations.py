@@ -1,0 +1,170 @@
+"""Residents' reservations on the platform.
+
+A reservation made online is a *request* until the item's kiosk has pulled
+it: only the kiosk knows whether the item is on the shelf. When a loan made
+offline at the kiosk takes the item first, the request moves to another copy
+of the same item at the centre, or waits for the item's return, and the
+member gets a notice saying which.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.codes import hash_card_token, normalise_item_code, parse_payload
+from kiosk.codes import CardRef, ItemRef
+from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
+from kiosk.i18n import N_
+from kiosk.secrets_hash import check_pin
+from sync.hub.feed import ACTIVE_RESERVATION
+from sync.hub.models import Item, Loan, Member, Notice, Reservation
+
+MAX_ACTIVE_PER_MEMBER = 5
+Notify = Callable[[str, str, "str | None"], None]
+
+MOVED_TO_COPY = N_("Your reservation of {item} moved to another copy, {copy}: the first one was lent "
+                   "at the centre before your request arrived.")
+MOVED_LATER = N_("{item} was lent at the centre before your request arrived. Your reservation "
+                 "stays on the list; it is due back on {due}.")
+CANCELLED_AT_CENTRE = N_("Your reservation of {item} was cancelled at the centre.")
+EXPIRED = N_("Your reservation of {item} expired: it was not picked up in time.")
+READY = N_("{item} is ready for pickup until {until}.")
+
+
+def norm_number(text: str) -> str:
+    digits = (text or "").strip().upper().removeprefix("M-")
+    if not digits.isdigit():
+        raise BadInput("Not a membership number: {number}", number=text)
+    return f"M-{int(digits):06d}"
+
+
+def authenticate_member(s: Session, number: str, secret: str) -> Member:
+    """The member whose number and card code (or PIN) these are."""
+    member = s.get(Member, norm_number(number))
+    ok = False
+    if member is not None and not member.deleted and secret:
+        secret = secret.strip()
+        if secret.isdigit():
+            ok = check_pin(secret, member.pin_hash)
+        else:
+            try:
+                ref = parse_payload(secret)
+            except (BadInput, ForeignCode):
+                ref = None
+            ok = isinstance(ref, CardRef) and member.card_hash == hash_card_token(ref.token)
+    if not ok:
+        raise BadInput("The membership number or card code is not right.")
+    return member
+
+
+def resolve_item(s: Session, text: str) -> Item:
+    code = normalise_item_code(text or "")
+    if code is None:
+        try:
+            ref = parse_payload(text)
+        except (BadInput, ForeignCode):
+            ref = None
+        code = ref.code if isinstance(ref, ItemRef) else None
+    item = s.get(Item, code) if code else None
+    if item is None:
+        raise NotFound("No item with code {code}.", code=text)
+    return item
+
+
+def active_count(s: Session, item_code: str) -> int:
+    return s.execute(select(func.count()).select_from(Reservation).where(
+        Reservation.item_code == item_code, Reservation.status.in_(ACTIVE_RESERVATION))).scalar_one()
+
+
+def is_available(s: Session, item: Item) -> bool:
+    return item.status == "available" and not item.retired and active_count(s, item.code) == 0
+
+
+def notify_reservation(s: Session, res: Reservation, notify: Notify) -> None:
+    """Feed rows for the reservation, and for its member where they are not at home."""
+    member = s.get(Member, res.member_number)
+    if member is not None and member.home_site != res.site:
+        notify("member", member.number, res.site)
+    notify("reservation", res.uid, res.site)
+
+
+def tell(s: Session, member: str, res: Reservation | None, msgid: str, now: str, **params) -> None:
+    s.add(Notice(member_number=member, reservation_uid=res.uid if res else None, msgid=msgid,
+                 params=params, created_at=now))
+
+
+def create(s: Session, member: Member, item: Item, now: str, notify: Notify) -> Reservation:
+    """A resident's request to pick ``item`` up at its home centre."""
+    if member.status != "active":
+        raise Refused("member_suspended", "Your membership is suspended. Please see staff.")
+    if member.expires_on < now[:10]:
+        raise Refused("member_expired",
+                      "Your membership expired on {date}. Please see staff to renew it.",
+                      date=member.expires_on)
+    if item.retired:
+        raise Refused("retired", "This item is no longer lent.")
+    mine = s.execute(select(Reservation.status).where(
+        Reservation.member_number == member.number,
+        Reservation.status.in_(ACTIVE_RESERVATION))).scalars().all()
+    if len(mine) >= MAX_ACTIVE_PER_MEMBER:
+        raise Refused("too_many", "You can hold up to {count} reservations at a time.",
+                      count=MAX_ACTIVE_PER_MEMBER)
+    same = s.execute(select(Reservation.uid).where(
+        Reservation.member_number == member.number, Reservation.item_code == item.code,
+        Reservation.status.in_(ACTIVE_RESERVATION))).first()
+    if same:
+        raise Refused("already_reserved", "You are already on the list for this item.")
+    res = Reservation(uid=str(uuid.uuid4()), item_code=item.code, member_number=member.number,
+                      site=item.home_site, status="requested", source="platform",
+                      created_at=now, updated_at=now)
+    s.add(res)
+    s.flush()
+    notify_reservation(s, res, notify)
+    return res
+
+
+def cancel(s: Session, member: Member, uid: str, now: str, notify: Notify) -> Reservation:
+    res = s.get(Reservation, uid)
+    if res is None or res.member_number != member.number:
+        raise NotFound("No such reservation.")
+    if res.status not in ACTIVE_RESERVATION:
+        raise Refused("not_active", "This reservation has already ended.")
+    res.status = "cancelled"
+    res.updated_at = now
+    notify_reservation(s, res, notify)
+    return res
+
+
+def find_copy(s: Session, item: Item) -> Item | None:
+    """Another copy of the same thing at the same centre, free now."""
+    candidates = s.execute(select(Item).where(
+        Item.home_site == item.home_site, Item.name_ko == item.name_ko,
+        Item.category == item.category, Item.code != item.code,
+        Item.status == "available", Item.retired.is_(False)).order_by(Item.code)).scalars().all()
+    for c in candidates:
+        if active_count(s, c.code) == 0:
+            return c
+    return None
+
+
+def displace(s: Session, res: Reservation, item: Item, loan: Loan, now: str, notify: Notify) -> None:
+    """A loan the kiosk made offline took the item this request wanted."""
+    copy = find_copy(s, item)
+    if copy is not None:
+        res.moved_from = res.item_code
+        res.item_code = copy.code
+        tell(s, res.member_number, res, MOVED_TO_COPY, now, item=item.code, copy=copy.code)
+    else:
+        tell(s, res.member_number, res, MOVED_LATER, now, item=item.code, due=loan.due_on or "")
+    res.updated_at = now
+    notify_reservation(s, res, notify)
+
+
+def requests_for(s: Session, item_code: str) -> list[Reservation]:
+    return list(s.execute(select(Reservation).where(
+        Reservation.item_code == item_code, Reservation.status == "requested")
+        .order_by(Reservation.created_at, Reservation.uid)).scalars())

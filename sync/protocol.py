@@ -1,0 +1,164 @@
+"""The sync protocol, version 1: the JSON documents kiosks and the platform exchange.
+
+Both ends import these models, and the server's OpenAPI document is generated
+from them (docs/openapi.json). docs/sync-protocol.md explains the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/api/v1"
+MAX_BATCH = 1000  # events in one push
+MAX_PAGE = 2000  # rows in one pull page
+
+# Error codes in the ``error`` field of an error answer.
+CURSOR_EXPIRED = "cursor_expired"
+UNAUTHORISED = "unauthorised"
+FORBIDDEN = "forbidden"
+FORK = "fork"
+CHAIN_BROKEN = "chain_broken"
+BAD_BATCH = "bad_batch"
+NOT_FOUND = "not_found"
+REFUSED = "refused"
+BUSY = "busy"
+
+
+class WireEvent(BaseModel):
+    """One kiosk event exactly as stored in the kiosk's log."""
+
+    event_id: str = Field(max_length=36)
+    kiosk_id: str = Field(max_length=64)
+    seq: int = Field(ge=1)
+    type: str = Field(max_length=40)
+    at: str = Field(max_length=32, description="UTC time on the kiosk's clock (informative only)")
+    hlc: str = Field(max_length=32, description="hybrid logical clock stamp; orders across kiosks")
+    actor: str | None = Field(default=None, max_length=100)
+    payload: str = Field(description="canonical JSON of the event's payload")
+    prev_hash: str = Field(min_length=64, max_length=64)
+    hash: str = Field(min_length=64, max_length=64)
+
+
+class PushRequest(BaseModel):
+    kiosk_id: str = Field(max_length=64)
+    events: list[WireEvent] = Field(max_length=MAX_BATCH)
+
+
+class PushResponse(BaseModel):
+    """``held`` is the highest sequence the platform holds with no gap below it."""
+
+    status: Literal["ok", "gap"]
+    held: int
+    resend_from: int | None = Field(default=None, description="set when status is 'gap'")
+    accepted: int = 0
+    duplicates: int = 0
+    server_hlc: str
+
+
+class ChangeRow(BaseModel):
+    kind: Literal["item", "member", "reservation", "closed_day"]
+    key: str
+    deleted: bool = False
+    body: dict[str, Any] | None = None
+
+
+class PullResponse(BaseModel):
+    cursor: str = Field(description="opaque; send it back to get the next page")
+    more: bool = Field(description="another page is waiting")
+    reset: bool = Field(description="this is a full download (no cursor or an expired one)")
+    rows: list[ChangeRow]
+    server_hlc: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Heartbeat(BaseModel):
+    version: str = Field(max_length=40)
+    uptime_s: float = Field(ge=0)
+    camera: str = Field(default="unknown", max_length=40)
+    printer: str = Field(default="unknown", max_length=40)
+    outbox_depth: int = Field(ge=0)
+    last_sync: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=300)
+
+
+class HeartbeatAck(BaseModel):
+    ok: bool
+    server_time: str
+    protocol: int = PROTOCOL_VERSION
+
+
+class ReservationRequest(BaseModel):
+    member: str = Field(max_length=16, description="membership number, e.g. M-900001")
+    secret: str = Field(max_length=64, description="the member's card code or PIN")
+    item: str = Field(max_length=200, description="item code or label URL")
+
+
+class MemberAuth(BaseModel):
+    member: str = Field(max_length=16)
+    secret: str = Field(max_length=64)
+
+
+class ReservationView(BaseModel):
+    uid: str
+    item: str
+    site: str
+    member: str
+    status: str
+    created_at: str
+    hold_until: str | None = None
+    moved_from: str | None = None
+
+
+class ItemAvailability(BaseModel):
+    code: str
+    name_ko: str
+    name_en: str
+    category: str
+    site: str
+    status: str
+    available: bool
+    waiting: int = Field(description="active reservations for the item")
+
+
+class NoticeView(BaseModel):
+    created_at: str
+    reservation: str | None
+    message: str
+
+
+class KioskStats(BaseModel):
+    kiosk_id: str
+    site: str
+    events: int
+    held_seq: int
+    last_push_at: str | None
+    last_seen_at: str | None
+    revoked: bool
+    heartbeat: dict[str, Any] | None
+
+
+class Stats(BaseModel):
+    """City-wide sharing indicators (no personal data)."""
+
+    sites: int
+    kiosks: list[KioskStats]
+    events: int
+    loans: int
+    open_loans: int
+    returns: int
+    members_reached: int = Field(description="distinct members who borrowed at least once")
+    items_lent: int = Field(description="distinct items lent at least once")
+    value_shared_krw: int = Field(description="sum of the replacement value of every loan")
+    transfers: int
+    reservations: dict[str, int]
+    conflicts: dict[str, int]
+    loans_by_site: dict[str, int]
+    loans_by_category: dict[str, int]

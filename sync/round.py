@@ -1,0 +1,145 @@
+"""One sync round: push the outbox, then pull the platform's changes.
+
+Push comes first so the platform has judged every loan the kiosk made before
+the kiosk takes anything from it (an online request displaced by an offline
+loan reaches the kiosk already moved). A failure anywhere ends the round;
+everything done so far is committed and the next round carries on from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kiosk import __version__
+from kiosk.clock import to_iso
+from kiosk.services import syncstate
+from sync.client import (FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError,
+                         SyncRefused)
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+
+BATCH = 500
+PAGE = 500
+_STARTED = time.monotonic()
+
+
+@dataclass
+class RoundReport:
+    pushed: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    pulled: int = 0
+    pages: int = 0
+    full_download: bool = False
+    changed: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    outbox: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def push_outbox(k: Kiosk, client: SyncClient, report: RoundReport, batch: int = BATCH) -> None:
+    """Send events until the platform holds them all."""
+    stalls = 0
+    while True:
+        events = syncstate.outbox(k, batch)
+        if not events:
+            return
+        answer = client.push(k.kiosk_id, events)
+        before = syncstate.acked_seq(k)
+        try:
+            syncstate.acknowledge(k, int(answer["held"]))
+        except syncstate.ForkError as exc:
+            raise Forked(FORKED, str(exc)) from exc
+        report.pushed += int(answer.get("accepted", 0))
+        report.duplicates += int(answer.get("duplicates", 0))
+        if answer.get("status") == "gap":
+            report.gaps += 1
+        if int(answer["held"]) <= before:
+            stalls += 1
+            if stalls > 3:  # the platform keeps answering without taking anything
+                raise SyncError(SERVER, f"no progress past seq {before}")
+        else:
+            stalls = 0
+
+
+OnApplied = Callable[[syncstate.ApplyReport], None]
+
+
+def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = PAGE,
+                 on_applied: OnApplied | None = None) -> None:
+    """Apply pages until the platform has nothing newer; re-download all on an
+    expired cursor. ``on_applied`` hears of every page that changed something."""
+    cursor = syncstate.cursor(k)
+    if cursor is not None:
+        try:
+            while True:
+                answer = client.pull(cursor, page)
+                _apply(k, report, answer["rows"], answer["cursor"], answer.get("server_hlc"),
+                       on_applied=on_applied)
+                cursor = answer["cursor"]
+                if not answer["more"]:
+                    return
+        except CursorExpired:
+            pass
+    # First sync or an expired cursor: the whole site, applied in one transaction.
+    report.full_download = True
+    rows: list[dict[str, Any]] = []
+    cursor, hlc = None, None
+    while True:
+        answer = client.pull(cursor, page)
+        rows += answer["rows"]
+        cursor, hlc = answer["cursor"], answer.get("server_hlc")
+        report.pages += 1
+        if not answer["more"]:
+            break
+    _apply(k, report, rows, cursor, hlc, full=True, count_page=False, on_applied=on_applied)
+
+
+def _apply(k: Kiosk, report: RoundReport, rows: list[dict[str, Any]], cursor: str,
+           server_hlc: str | None, full: bool = False, count_page: bool = True,
+           on_applied: OnApplied | None = None) -> None:
+    if count_page:
+        report.pages += 1
+    if not rows and not full and cursor == syncstate.cursor(k):
+        return
+    try:
+        applied = syncstate.apply_page(k, rows, cursor, server_hlc, full=full)
+    except syncstate.BadPage as exc:
+        raise SyncRefused(INVALID, str(exc), reason=str(exc)[:200]) from exc
+    if applied.any_change and on_applied is not None:
+        on_applied(applied)
+    report.pulled += applied.rows
+    report.conflicts += len(applied.conflicts)
+    for kind, n in applied.changed.items():
+        report.changed[kind] = report.changed.get(kind, 0) + n
+
+
+def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, Any]] | None = None,
+               heartbeat: bool = True, on_applied: OnApplied | None = None,
+               batch: int = BATCH, page: int = PAGE) -> RoundReport:
+    """Push, pull and (with ``heartbeat``) report health. Raises SyncError;
+    what was done stays done."""
+    report = RoundReport()
+    push_outbox(k, client, report, batch)
+    pull_changes(k, client, report, page, on_applied)
+    if report.changed or report.pulled:
+        # Applying pages records events (reservations taken on): send them now so
+        # the platform stops treating those reservations as mere requests.
+        push_outbox(k, client, report, batch)
+    now = to_iso(k.clock())
+    syncstate.mark_success(k, now)
+    report.outbox = syncstate.outbox_depth(k)
+    if heartbeat:
+        beat = {"version": __version__, "uptime_s": round(time.monotonic() - _STARTED, 1),
+                "camera": "unknown", "printer": "unknown", "outbox_depth": report.outbox,
+                "last_sync": now}
+        if health is not None:
+            beat.update({key: str(v) for key, v in health().items() if key in ("camera", "printer")})
+        client.heartbeat(beat)
+    return report

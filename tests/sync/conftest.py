@@ -1,0 +1,71 @@
+"""Fixtures for the sync tests: a real PostgreSQL, the platform server on loopback,
+and kiosks registered on it (building blocks in platformkit.py).
+
+``pg``        the PostgreSQL cluster of the session (pg.py): a private throwaway
+              cluster, or the server named by NANUM_TEST_PG_URL
+``platform``  a fresh platform database on PostgreSQL, served by uvicorn in a
+              thread on a free port; ``platform.url``, ``platform.db``,
+              ``platform.kiosk(site, ...)`` registers a kiosk and returns it set up
+``any_platform``  the same, once on PostgreSQL and once on SQLite
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pg import Cluster, start_cluster
+from platformkit import Platform
+
+
+@pytest.fixture(scope="session")
+def pg():
+    cluster = start_cluster()
+    from sync.hub.db import Database
+
+    template = cluster.create_database()
+    db = Database.open(cluster.url(template), migrate=True)
+    db.close()
+    cluster.template = template
+    yield cluster
+    cluster.stop()
+
+
+def _pg_db(pg: Cluster):
+    from sync.hub.db import Database
+
+    name = pg.create_database(template=pg.template)
+    return Database.open(pg.url(name)), name
+
+
+def _make(kind: str, pg: Cluster | None, tmp: Path):
+    from sync.hub import admin
+    from sync.hub.db import Database
+
+    if kind == "postgresql":
+        db, name = _pg_db(pg)
+    else:
+        db, name = Database.open(f"sqlite:///{tmp / 'platform.sqlite3'}", migrate=True), None
+    admin.init(db)
+    p = Platform(db, tmp)
+    return p, name
+
+
+@pytest.fixture
+def platform(request, tmp_path):
+    p, name = _make("postgresql", request.getfixturevalue("pg"), tmp_path)
+    yield p
+    p.close()
+    request.getfixturevalue("pg").drop_database(name)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_platform(request, tmp_path):
+    pg = request.getfixturevalue("pg") if request.param == "postgresql" else None
+    p, name = _make(request.param, pg, tmp_path)
+    p.kind = request.param
+    yield p
+    p.close()
+    if name:
+        pg.drop_database(name)
