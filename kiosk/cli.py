@@ -8,6 +8,7 @@ stderr in the chosen language; ``--json`` prints machine-readable results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -252,6 +253,15 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("config")
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print the configuration file with every option, its default and its meaning."""
+    from kiosk.config import render_default_config
+
+    sys.stdout.write(render_default_config())
+    return 0
+
+
 # -- hardware -------------------------------------------------------------------
 @command("scan")
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -263,7 +273,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         kiosk = _open(args, need_init=False)
         base = kiosk.base_url
     found = scan_files(args.files, base)
-    args.out.emit(found, [f"{f['file']}\t{f['kind']}\t{f['format']}\t{f['text']}" for f in found])
+    args.out.emit(found, [f"{f['file']}\t{f['kind']}\t{f['format']}\t"
+                          f"{'{:.0f},{:.0f}'.format(*f['centre'])}\t{f['text']}" for f in found])
     return 0 if found else 1
 
 
@@ -275,6 +286,105 @@ def cmd_cameras(args: argparse.Namespace) -> int:
     args.out.emit(cams, [f"{c['device']}\t{c['width']}x{c['height']}\t{c['fps']:.1f} fps\t"
                          f"{c['decode_ms']:.1f} ms" for c in cams] or [args.out.t("No camera found.")])
     return 0
+
+
+# -- staff documents and accounts -------------------------------------------------
+def _date_arg(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput("Not a date: {value}. Write it like 2026-12-31.", value=text) from None
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """A file that cannot be written is bad input, not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        raise BadInput("Cannot write {path}: {reason}", path=str(path),
+                       reason=exc.strerror or str(exc)) from exc
+
+
+@command("labels")
+def cmd_labels(args: argparse.Namespace) -> int:
+    from hardware.labels import LabelSpec, render_labels
+    from kiosk.codes import item_label_payload
+    from kiosk.services.reports import site_name
+
+    kiosk = _open(args)
+    items = ([kiosk.catalogue.get(code) for code in args.codes] if args.codes
+             else [i for i in kiosk.catalogue.list() if i.status != "retired"])
+    specs = [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url)) for i in items]
+    with _writing(args.out_file):
+        pages = render_labels(specs, args.out_file, args.layout, skip=args.skip,
+                              site_name=site_name(kiosk), outlines=args.outlines)
+    args.out_.emit({"file": str(args.out_file), "labels": len(specs), "pages": pages, "layout": args.layout},
+                   [args.out_.t("{count} labels on {pages} page(s) written to {path}.",
+                                count=len(specs), pages=pages, path=str(args.out_file))])
+    return 0
+
+
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    from hardware.report_pdf import render_report_pdf, write_report_csv
+    from kiosk.services.reports import Reports, site_name
+
+    kiosk = _open(args)
+    report = Reports(kiosk).build(_date_arg(args.start), _date_arg(args.end))
+    with _writing(args.out_file):
+        render_report_pdf(report, args.out_file, args.lang, site_name(kiosk))
+    if args.csv:
+        with _writing(args.csv):
+            write_report_csv(report, args.csv)
+    sh = report.sharing
+    args.out_.emit({"file": str(args.out_file), "csv": str(args.csv) if args.csv else None,
+                    "loans": report.total_loans, "returns": report.returns,
+                    "members_served": report.members_served, "overdue": len(report.overdue),
+                    "lost": len(report.lost), "parts_lost": report.parts_lost,
+                    "resources_shared": sh.resources_shared, "resources_value": sh.resources_value,
+                    "participants": sh.participants, "repeat_participants": sh.repeat_participants},
+                   [args.out_.t("Report written to {path}.", path=str(args.out_file))])
+    return 0
+
+
+@command("staff add")
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from kiosk.services.staff import MANAGER, Staff
+
+    kiosk = _open(args)
+    pin = args.pin
+    if pin is None:
+        import getpass
+
+        pin = getpass.getpass(args.out_.t("PIN (4 to 8 digits): "))
+        if getpass.getpass(args.out_.t("The same PIN again: ")) != pin:
+            raise BadInput(N_("The two PINs are not the same."))
+    staff = Staff(kiosk)
+    if staff.needs_first_manager():
+        if args.role != MANAGER:
+            raise BadInput(N_("The first staff account must be a manager."))
+        who = staff.create_first_manager(args.name, pin)
+    else:
+        who = staff.add(args.name, args.role, pin, by=None)
+    args.out_.emit(who.to_json(), [args.out_.t("Staff member {name} added as {role}.",
+                                               name=who.name, role=args.out_.t(ROLE_NAMES[who.role]))])
+    return 0
+
+
+@command("staff list")
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    from kiosk.services.staff import Staff
+
+    people = Staff(_open(args)).list(include_inactive=True)
+    args.out_.emit([p.to_json() for p in people],
+                   [f"{p.name}\t{p.role}\t{'active' if p.active else 'off'}" for p in people])
+    return 0
+
+
+ROLE_NAMES = {"manager": N_("manager"), "volunteer": N_("volunteer")}
 
 
 # -- the kiosk itself -----------------------------------------------------------
@@ -291,22 +401,104 @@ def _demo_kiosk(args: argparse.Namespace):
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    kiosk = _demo_kiosk(args) if args.demo else _open(args)
-    from ui.app import run_kiosk
+    from kiosk.runtime import InstanceLock
 
-    return run_kiosk(kiosk, windowed=args.windowed, camera_spec=args.camera,
-                     demo_panel=args.demo or args.camera in (None, "virtual"))
+    with InstanceLock(args.data_dir):  # a second kiosk on the same data folder refuses to start
+        kiosk = _demo_kiosk(args) if args.demo else _open(args)
+        from ui.app import run_kiosk
+        from ui.crashscreen import guard_kiosk
+
+        # capped log file, crash files + the "please ask staff" screen, systemd watchdog
+        guard_kiosk(args.data_dir, args.config)
+        camera = args.camera
+        if camera is None and args.config.path is not None:  # an installed kiosk: its configured camera
+            camera = _configured_camera(args.config.get("camera", "device"))
+        worker = None if args.demo else _start_sync(args, kiosk)
+        try:
+            return run_kiosk(kiosk, windowed=args.windowed or args.config.get("kiosk", "windowed"),
+                             camera_spec=camera, demo_panel=args.demo or camera in (None, "virtual"),
+                             sync_status=(lambda: worker.status().to_json(args.lang)) if worker else None)
+        finally:
+            if worker is not None:
+                worker.stop()
+
+
+def _start_sync(args: argparse.Namespace, kiosk):
+    """The background sync worker when sync is set up (else None: the kiosk works offline)."""
+    from kiosk.health import heartbeat
+    from kiosk.services import open_kiosk
+    from sync.cli import sync_settings
+    from sync.client import SyncClient
+    from sync.worker import SyncWorker
+
+    own = open_kiosk(args.data_dir, defaults=args.config.defaults)  # its own sessions and caches
+    try:
+        conf = sync_settings(args, own)
+    except BadInput:
+        own.close()
+        return None
+    worker = SyncWorker(own, lambda: SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"]),
+                        interval_s=conf["interval_s"], health=lambda: heartbeat(own, data_dir=args.data_dir),
+                        on_change=lambda _report: kiosk.forget_cached_settings())
+    worker.start()
+    return worker
+
+
+def _configured_camera(device: str) -> str:
+    """The config's camera; 'auto' is the first camera attached (none: codes are typed)."""
+    if device != "auto":
+        return device
+    from hardware.frames import list_cameras
+
+    cams = list_cameras()
+    return cams[0]["device"] if cams else "/dev/video0"
 
 
 @command("screenshots")
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    kiosk = _demo_kiosk(args)
+    # The flows run on throwaway demo centres: this kiosk's own data is never touched.
     from ui.screenshots import render_all
 
-    w, h = (int(v) for v in args.size.lower().split("x"))
-    paths = render_all(kiosk, Path(args.out), args.lang, args.theme, (w, h))
+    size = args.size.lower()
+    if size != "all" and not (size.count("x") == 1 and all(v.isdigit() for v in size.split("x"))):
+        raise BadInput("Not a screen size: {size}. Write it like 1920x1080.", size=args.size)
+    paths = render_all(None, args.out_dir, args.shot_lang or args.lang, args.theme, size)
     args.out_.emit([str(p) for p in paths], [str(p) for p in paths])
     return 0
+
+
+@command("migrate")
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring an existing database to this version's schema (the Debian package runs it on upgrade)."""
+    from kiosk.store import migrate
+    from kiosk.store.db import DB_FILENAME, make_engine, storage_errors
+
+    path = Path(args.data_dir) / DB_FILENAME
+    if not path.exists():
+        args.out_.emit({"database": None}, [args.out_.t("No database in {path}: nothing to migrate.",
+                                                        path=str(args.data_dir))])
+        return 0
+    engine = make_engine(path)
+    try:
+        with storage_errors():
+            old = migrate.current_revision(engine)
+            migrate.upgrade(engine)
+            new = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    args.out_.emit({"database": str(path), "from": old, "to": new},
+                   [args.out_.t("Database schema {old} -> {new}.", old=old or "-", new=new or "-")])
+    return 0
+
+
+@command("self-test")
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from ui.selftest import run_self_test
+
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    report = run_self_test(hardware=args.hardware, config=args.config, only=only)
+    args.out_.emit(report.to_json(args.lang), report.lines(args.lang))
+    return 0 if report.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", type=Path)
     s = sub.add_parser("restore", help="restore the database from a backup")
     s.add_argument("file", type=Path)
+    sub.add_parser("config", help="print the default configuration file, every option explained")
     s = sub.add_parser("retention", help="pseudonymise old returned loans")
     s.add_argument("--days", type=int)
 
@@ -386,14 +579,41 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="+")
     sub.add_parser("cameras", help="list cameras with their frame rate and decode time")
 
+    s = sub.add_parser("labels", help="QR label sheets for items as PDF")
+    s.add_argument("--out", dest="out_file", type=Path, required=True, help="PDF file to write")
+    s.add_argument("--codes", nargs="+", metavar="CODE", help="item codes (default: every item not retired)")
+    s.add_argument("--layout", default="a4-24", choices=["a4-24", "a4-65", "62mm"])
+    s.add_argument("--skip", type=int, default=0, help="label positions already used on the first sheet")
+    s.add_argument("--outlines", action="store_true", help="draw each label's edge (plain paper)")
+    s = sub.add_parser("report", help="lending report with the city's sharing indicators as PDF")
+    s.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    s.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD")
+    s.add_argument("--out", dest="out_file", type=Path, required=True, help="PDF file to write")
+    s.add_argument("--csv", type=Path, help="also write every figure as CSV")
+    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="sub", required=True)
+    s = staff.add_parser("add", help="add a staff member (the first one must be a manager)")
+    s.add_argument("name")
+    s.add_argument("--role", choices=["manager", "volunteer"], required=True)
+    s.add_argument("--pin", help="4 to 8 digits (asked for when left out)")
+    staff.add_parser("list", help="list staff accounts")
+
     s = sub.add_parser("run", help="start the kiosk")
     s.add_argument("--windowed", action="store_true", help="a window instead of fullscreen (development)")
     s.add_argument("--camera", help="camera: index, device path, video/image file, or 'virtual'")
     s.add_argument("--demo", action="store_true", help="set up a demo centre on first start")
     s = sub.add_parser("screenshots", help="render every resident screen to PNG")
-    s.add_argument("--out", required=True)
-    s.add_argument("--theme", choices=["default", "contrast", "large"], default="default")
-    s.add_argument("--size", default="1920x1080")
+    s.add_argument("--out", dest="out_dir", type=Path, required=True, help="folder for the PNG files")
+    s.add_argument("--lang", dest="shot_lang", choices=[*sorted(LANGUAGES), "all"],
+                   help="language of the screens (default: --lang)")
+    s.add_argument("--theme", choices=["default", "contrast", "large", "all"], default="default")
+    s.add_argument("--size", default="1920x1080", help="WxH, or all (1920x1080, 1280x800, 1080x1920)")
+    sub.add_parser("migrate", help="bring the database to this version's schema")
+    s = sub.add_parser("self-test", help="check this installation end to end (exit 0 when all pass)")
+    s.add_argument("--hardware", action="store_true", help="also test the configured camera and printer")
+    s.add_argument("--only", metavar="CHECK[,CHECK]", help="run only these checks (e.g. startup)")
+    s.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    from sync.cli import register as register_sync  # nanum hub ..., nanum sync
+    register_sync(sub, command)
     return p
 
 

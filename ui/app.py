@@ -316,7 +316,8 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
 
 
 def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = None,
-              demo_panel: bool = False, size: tuple[int, int] | None = None) -> int:
+              demo_panel: bool = False, size: tuple[int, int] | None = None,
+              sync_status: Callable[[], dict[str, Any]] | None = None) -> int:
     """Start the kiosk; returns the exit status when staff close it."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nanum Kiosk")
@@ -324,6 +325,7 @@ def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = N
 
     window = build_window(kiosk, camera_spec=camera_spec, demo_panel=demo_panel,
                           locked=not windowed, sound=system_sound())
+    window.sync_status = sync_status  # the staff dashboard shows it (None: sync not set up)
     if windowed:
         window.resize(*(size or (1280, 800)))
         window.show()

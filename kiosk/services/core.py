@@ -80,11 +80,13 @@ class Kiosk:
     # -- settings -------------------------------------------------------------
     # Settings are read once and cached: the scan path must not re-read them.
     def setting(self, key: str, default: Any = None) -> Any:
-        if self._settings is None:
+        settings = self._settings  # one read: another thread may drop the cache meanwhile
+        if settings is None:
             with self.reading() as s:
-                self._settings = {row.key: row.value for row in s.execute(select(Setting)).scalars()}
-        if key in self._settings:
-            return self._settings[key]
+                settings = {row.key: row.value for row in s.execute(select(Setting)).scalars()}
+            self._settings = settings
+        if key in settings:
+            return settings[key]
         return self.defaults.get(key, default)
 
     def set_setting(self, session: Session, key: str, value: Any) -> None:

@@ -103,3 +103,17 @@ def test_backup_restore_and_retention_commands(nanum, tmp_path):
     assert _json(nanum, "retention")["pseudonymised"] == 0
     code, _, err = nanum("restore", str(tmp_path / "missing.db"))
     assert code == 2 and "No backup file" in err
+
+
+def test_config_prints_a_file_the_kiosk_reads_back(nanum, tmp_path):
+    import tomllib
+
+    from kiosk.config import OPTIONS, load_config
+
+    code, out, _ = nanum("config")
+    assert code == 0
+    parsed = tomllib.loads(out)
+    assert sum(len(v) for v in parsed.values()) == len(OPTIONS)  # every option, once
+    path = tmp_path / "config.toml"
+    path.write_text(out, encoding="utf-8")
+    assert load_config(str(path)) is not None
