@@ -457,12 +457,14 @@ def _configured_camera(device: str) -> str:
 @command("screenshots")
 def cmd_screenshots(args: argparse.Namespace) -> int:
     # The flows run on throwaway demo centres: this kiosk's own data is never touched.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # pictures, not a window
     from ui.screenshots import render_all
 
     size = args.size.lower()
     if size != "all" and not (size.count("x") == 1 and all(v.isdigit() for v in size.split("x"))):
         raise BadInput("Not a screen size: {size}. Write it like 1920x1080.", size=args.size)
-    paths = render_all(None, args.out_dir, args.shot_lang or args.lang, args.theme, size)
+    paths = render_all(None, args.out_dir, args.shot_lang or args.lang, args.theme, size,
+                       staff=not args.resident_only)
     args.out_.emit([str(p) for p in paths], [str(p) for p in paths])
     return 0
 
@@ -607,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language of the screens (default: --lang)")
     s.add_argument("--theme", choices=["default", "contrast", "large", "all"], default="default")
     s.add_argument("--size", default="1920x1080", help="WxH, or all (1920x1080, 1280x800, 1080x1920)")
+    s.add_argument("--resident-only", action="store_true", help="leave out the staff-mode screens")
     sub.add_parser("migrate", help="bring the database to this version's schema")
     s = sub.add_parser("self-test", help="check this installation end to end (exit 0 when all pass)")
     s.add_argument("--hardware", action="store_true", help="also test the configured camera and printer")

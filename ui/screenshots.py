@@ -9,6 +9,7 @@ through its widgets: the same taps a resident makes. Files are named
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -157,8 +158,10 @@ def demo_copy(folder: Path, now: dt.datetime = FIXED_NOW):
 
 
 def render_all(kiosk: Any, out_dir: Path, lang: Any = "ko", theme: Any = "default",
-               size: Any = (1920, 1080)) -> list[Path]:
+               size: Any = (1920, 1080), staff: bool = False) -> list[Path]:
     """Render every state for each size, language and theme ("all" or a list for several).
+
+    With ``staff`` the staff-mode screens follow the resident ones.
 
     ``kiosk`` is not changed: the flows run on throwaway demo centres (a real
     centre's data has no demo cards to sign in with).
@@ -187,7 +190,12 @@ def render_all(kiosk: Any, out_dir: Path, lang: Any = "ko", theme: Any = "defaul
                         window.resize(w, h)
                         window.show()
                         d = Driver(window)
-                        for i, (state, act) in enumerate(_states(d), 1):
+                        states = _states(d)
+                        if staff:
+                            from ui.staffmode.shots import staff_states
+
+                            states = itertools.chain(states, staff_states(d))
+                        for i, (state, act) in enumerate(states, 1):
                             act()
                             d.settle()
                             window.session.set_language(lang_)
