@@ -104,7 +104,7 @@ class Circulation:
                                     "Your membership expired on {date}. Please see staff to renew it.",
                                     date=member.expires_on))
         # One pass over the member's open loans gives both counts (the scan path is hot).
-        open_count, overdue = s.execute(
+        open_count, overdue = s.connection().execute(
             select(func.count(), func.coalesce(func.sum(case((Loan.due_on < today.isoformat(), 1),
                                                              else_=0)), 0))
             .where(Loan.member_id == member.id, Loan.returned_at.is_(None))).one()
@@ -151,7 +151,7 @@ class Circulation:
         loan_uid = str(uuid.uuid4())
         # A Core insert: the loan object itself is not needed again in this
         # transaction, and skipping the unit of work keeps the scan path short.
-        s.execute(insert(Loan).values(
+        s.connection().execute(insert(Loan).values(
             uid=loan_uid, item_id=item.id, member_id=member.id, member_type=member.member_type,
             site=self.k.site, checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
             renewals=0, override_by=override.staff if overridden else None))

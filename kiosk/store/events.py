@@ -73,8 +73,8 @@ def append_event(session: Session, *, kiosk_id: str, type_: str, payload: dict[s
     The caller's transaction began with ``BEGIN IMMEDIATE``, so reading the
     last sequence here cannot race another writer.
     """
-    last = session.execute(select(Event.seq, Event.hash, Event.hlc)
-                           .order_by(Event.seq.desc()).limit(1)).first()
+    session.flush()  # the state change this event records goes first
+    last = session.connection().execute(_LAST_EVENT).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     hlc = HybridClock.tick(last.hlc if last else None, wall_ms)
@@ -83,13 +83,14 @@ def append_event(session: Session, *, kiosk_id: str, type_: str, payload: dict[s
     row = dict(seq=seq, event_id=event_id, kiosk_id=kiosk_id, type=type_, at=at, hlc=hlc,
                actor=actor, payload=body, prev_hash=prev,
                hash=event_hash(prev, seq, event_id, kiosk_id, type_, at, hlc, actor, body))
-    # A Core insert: events are never updated, so the ORM's unit of work buys
-    # nothing here and costs a flush on every scan.
-    session.execute(_INSERT_EVENT, row)
+    # Core statements on the session's connection: events are never updated,
+    # so the ORM's unit of work and statement handling buy nothing here.
+    session.connection().execute(_INSERT_EVENT, row)
     return Event(**row)
 
 
 _INSERT_EVENT = insert(Event)
+_LAST_EVENT = select(Event.seq, Event.hash, Event.hlc).order_by(Event.seq.desc()).limit(1)
 
 
 @dataclass(frozen=True)
