@@ -71,10 +71,16 @@ def test_uncaught_exception_shows_crash_screen_writes_crash_file_and_restarts(qt
         raise RuntimeError("scan handler exploded")
 
     QTimer.singleShot(0, boom)
-    QTimer.singleShot(5000, lambda: app.exit(-1))  # a safety net, never the expected way out
+    # A safety net, never the expected way out. Stopped afterwards: left pending,
+    # it would end some later test's event loop.
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(lambda: app.exit(-1))
+    safety.start(5000)
     try:
         code = app.exec()
     finally:
+        safety.stop()
         guard.uninstall()
     assert code == EXIT_CODE
     files = guard.reporter.crash_files()
