@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.calendar import CentreCalendar
@@ -215,12 +215,15 @@ class Circulation:
         today = self.k.today()
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, item_payload)
-            found = s.execute(select(Loan, Member.number).outerjoin(Member, Loan.member_id == Member.id)
-                              .where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
+            # Plain columns and a Core update: the loan row is only read and closed.
+            found = s.connection().execute(
+                select(Loan.id, Loan.uid, Loan.due_on, Member.number)
+                .outerjoin(Member, Loan.member_id == Member.id)
+                .where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
             if found is None:
                 raise BadInput("{code} is not on loan, so it cannot be returned. Please hand it to staff.",
                                code=item.code)
-            loan, member_number = found
+            loan_id, loan_uid, due_on, member_number = found
             expected = item.parts_total
             counted = expected if parts_counted is None else parts_counted
             if counted < 0 or counted > expected:
@@ -232,12 +235,11 @@ class Circulation:
                 condition = "missing_parts"
             else:
                 condition = "ok"
-            loan.returned_at = to_iso(self.k.clock())
-            loan.return_site = self.k.site
-            loan.parts_expected = expected
-            loan.parts_counted = counted
-            loan.condition = condition
-            loan.return_note = damaged_note.strip() if damaged_note else None
+            note = damaged_note.strip() if damaged_note else None
+            s.connection().execute(update(Loan).where(Loan.id == loan_id).values(
+                returned_at=to_iso(self.k.clock()), return_site=self.k.site,
+                parts_expected=expected, parts_counted=counted, condition=condition,
+                return_note=note))
             held_for = None
             if condition != "ok":
                 item.status = ItemStatus.INSPECTION
@@ -250,12 +252,12 @@ class Circulation:
                 item.status = ItemStatus.AVAILABLE
                 held_for = self._offer(s, item, today)
                 destination = "reservation_shelf" if held_for else "shelf"
-            due = dt.date.fromisoformat(loan.due_on)
+            due = dt.date.fromisoformat(due_on)
             late = max(0, (today - due).days)
             self.k.record(s, "loan.returned", {
-                "loan": loan.uid, "item": item.code, "member": member_number,
+                "loan": loan_uid, "item": item.code, "member": member_number,
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
-                "note": loan.return_note, "destination": destination, "held_for": held_for,
+                "note": note, "destination": destination, "held_for": held_for,
                 "late_days": late, "site": self.k.site})
             return ReturnOutcome(item=ItemView.of(item), member_number=member_number,
                                  destination=destination, parts_expected=expected,
