@@ -11,7 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from kiosk.calendar import CentreCalendar
@@ -31,6 +32,9 @@ class _MemberError(Exception):
         super().__init__(error)
         self.error = error
 
+
+_LEND_ITEM = (update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
+              .values(status=ItemStatus.ON_LOAN, held_for_member_id=None, hold_until=None))
 
 OVERRIDABLE = frozenset({"member_expired", "overdue", "limit"})
 
@@ -155,9 +159,12 @@ class Circulation:
             uid=loan_uid, item_id=item.id, member_id=member.id, member_type=member.member_type,
             site=self.k.site, checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
             renewals=0, override_by=override.staff if overridden else None))
-        item.status = ItemStatus.ON_LOAN
-        item.held_for_member_id = None
-        item.hold_until = None
+        # A Core update on the connection, and the loaded item told it is stored:
+        # no unit of work on the scan path.
+        s.connection().execute(_LEND_ITEM, {"item_id": item.id})
+        for attr, value in (("status", ItemStatus.ON_LOAN), ("held_for_member_id", None),
+                            ("hold_until", None)):
+            set_committed_value(item, attr, value)
         if reservation is not None:
             reservation.status = "fulfilled"
         if overridden:
