@@ -78,8 +78,11 @@ class StaffPin(Overlay):
         self.pin_page = pin_page
 
         # -- first run: the first manager -------------------------------------------
+        # Labels beside their fields (three rows, not six) so the form fits a
+        # 1280x800 panel in large text.
         first = QWidget()
-        form = QVBoxLayout(first)
+        form = QGridLayout(first)
+        form.setContentsMargins(0, 0, 0, 0)
         self.first_name_label, self.first_pin_label, self.first_again_label = label(""), label(""), label("")
         self.first_name = QLineEdit()
         self.first_name.setObjectName("FirstManagerName")
@@ -90,12 +93,18 @@ class StaffPin(Overlay):
         for f in (self.first_pin, self.first_again):
             f.setEchoMode(QLineEdit.EchoMode.Password)
             f.setMaxLength(8)
-        for w in (self.first_name_label, self.first_name, self.first_pin_label, self.first_pin,
-                  self.first_again_label, self.first_again):
-            form.addWidget(w)
+        for row, (lab, field) in enumerate(((self.first_name_label, self.first_name),
+                                            (self.first_pin_label, self.first_pin),
+                                            (self.first_again_label, self.first_again))):
+            form.addWidget(lab, row, 0)
+            form.addWidget(field, row, 1)
+            lab.setBuddy(field)
+        form.setColumnStretch(0, 1)
+        form.setColumnStretch(1, 1)
         self.create = button("", "primary", "CreateFirstManager")
         self.create.clicked.connect(self._create_first)
-        form.addWidget(self.create)
+        form.addWidget(self.create, 3, 0, 1, 2)
+        form.setRowStretch(4, 1)
         self.pages.addWidget(first)
         self.first_page = first
 
