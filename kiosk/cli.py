@@ -469,6 +469,40 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("a11y-audit")
+def cmd_a11y_audit(args: argparse.Namespace) -> int:
+    # Every resident screen in every language, theme and layout, rendered on a throwaway demo
+    # centre and checked at this kiosk's panel (its DPI and mounting height, when it is set up).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from dataclasses import replace
+
+    from kiosk.store.db import DB_FILENAME
+    from ui.a11y_audit import run_audit
+    from ui.config import UiConfig
+
+    size = args.size.lower()
+    if not (size.count("x") == 1 and all(v.isdigit() for v in size.split("x"))):
+        raise BadInput("Not a screen size: {size}. Write it like 1920x1080.", size=args.size)
+    config = UiConfig()
+    if (Path(args.data_dir) / DB_FILENAME).exists():
+        kiosk = _open(args, need_init=False)
+        try:
+            config = UiConfig.from_settings(kiosk.setting)
+        finally:
+            kiosk.close()
+    changes = {k: v for k, v in (("dpi", args.dpi), ("panel_mount_cm", args.mount_cm),
+                                 ("panel_height_cm", args.panel_height_cm)) if v is not None}
+    from ui.a11y_audit import LANGS, LAYOUTS, THEMES
+
+    def pick(value, every):
+        return every if value in (None, "all") else (value,)
+    report = run_audit(replace(config, **changes), tuple(int(v) for v in size.split("x")),
+                       langs=pick(args.audit_lang, LANGS), themes=pick(args.theme, THEMES),
+                       layouts=pick(args.layout, LAYOUTS), shots_dir=args.shots)
+    args.out_.emit(report.to_json(), report.table())
+    return 0 if report.passed else 1
+
+
 @command("migrate")
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring an existing database to this version's schema (the Debian package runs it on upgrade)."""
@@ -610,6 +644,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--theme", choices=["default", "contrast", "large", "all"], default="default")
     s.add_argument("--size", default="1920x1080", help="WxH, or all (1920x1080, 1280x800, 1080x1920)")
     s.add_argument("--resident-only", action="store_true", help="leave out the staff-mode screens")
+    s = sub.add_parser("a11y-audit", help="check every resident screen in every language, theme and layout")
+    s.add_argument("--size", default="1920x1080", help="the panel in pixels, WxH (default 1920x1080)")
+    s.add_argument("--dpi", type=float, help="the panel's DPI (default: this kiosk's ui_panel_dpi)")
+    s.add_argument("--mount-cm", type=float, help="height of the screen's bottom edge above the floor")
+    s.add_argument("--panel-height-cm", type=float, help="height of the screen's picture in cm")
+    s.add_argument("--shots", type=Path, help="also save the screenshots (Chinese, Vietnamese, failures)")
+    s.add_argument("--lang", dest="audit_lang", choices=[*sorted(LANGUAGES), "all"], help="only this language")
+    s.add_argument("--theme", choices=["default", "large", "contrast", "all"], help="only this theme")
+    s.add_argument("--layout", choices=["standard", "low-reach", "all"], help="only this layout")
+    s.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     sub.add_parser("migrate", help="bring the database to this version's schema")
     s = sub.add_parser("self-test", help="check this installation end to end (exit 0 when all pass)")
     s.add_argument("--hardware", action="store_true", help="also test the configured camera and printer")

@@ -4,6 +4,11 @@ Messages are written in English in the code (the msgid) and translated from
 gettext ``.po`` files under ``kiosk/locale``. Korean is the default language.
 Domain errors carry a msgid and parameters; they are translated only where they
 are shown, in the language of whoever is looking.
+
+Korean and English cover everything. Chinese (Simplified) and Vietnamese, the
+languages of Seoul's largest migrant communities, cover everything a resident
+can see (:data:`RESIDENT_SOURCES`): staff screens and the command line stay in
+Korean or English and fall back to the English msgid in those languages.
 """
 
 from __future__ import annotations
@@ -15,11 +20,29 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_LANGUAGE = "ko"
-LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English"}
+#: each language's own name, as its speakers look for it on the home screen
+LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English", "zh": "中文", "vi": "Tiếng Việt"}
+#: languages complete for every msgid (the others: for residents' msgids)
+FULL_LANGUAGES = ("ko", "en")
+#: where the msgids a resident can meet come from: the resident screens and
+#: dialogs, receipts, the refusals and errors of the services they use, and the
+#: platform's public item pages a label's QR opens on a phone
+RESIDENT_SOURCES = (
+    "ui/app.py", "ui/chrome.py", "ui/guide.py", "ui/idle.py", "ui/receipt.py", "ui/text.py", "ui/voice.py",
+    "ui/crashscreen.py", "ui/staff.py", "ui/screens/", "ui/widgets/",
+    "kiosk/codes.py", "kiosk/services/circulation.py", "kiosk/services/members.py",
+    "kiosk/services/catalogue.py", "kiosk/services/staff.py", "kiosk/store/db.py",
+    "hardware/printing.py", "sync/hub/web.py", "sync/hub/reservations.py",
+)
 DOMAIN = "nanum"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 _state = threading.local()
+
+
+def is_resident_source(path: str) -> bool:
+    """Whether a source file (relative to the repository) shows text to residents."""
+    return path.startswith(RESIDENT_SOURCES)
 
 
 def N_(msgid: str) -> str:

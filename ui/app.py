@@ -15,13 +15,14 @@ from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QSizePolicy, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
-from ui.assets import register_fonts
+from ui.assets import font_families, register_fonts
+from ui.chrome import Chrome
 from ui.config import UiConfig
+from ui.earphones import EarphoneWatcher
 from ui.idle import IdleWatcher
 from ui.scanbridge import ScanBridge, camera_ok, install_wedge
 from ui.screens.base import Context, Screen
@@ -34,13 +35,14 @@ from ui.screens.receipt import ReceiptScreen
 from ui.screens.thanks import ThanksScreen
 from ui.session import Session
 from ui.sound import RecordingSound, Sound
+from ui.speech import Speech
 from ui.staff import StaffMenu, StaffPin
-from ui.text import N_, tr
 from ui.theme import Theme
-from ui.widgets.common import button, label
+from ui.guide import SpokenWindow
+from ui.voice import VoiceBar, VoiceGuide
 from ui.widgets.demo_strip import DemoEntry, DemoStrip
 from ui.widgets.keyboard import CodeKeyboard
-from ui.widgets.overlay import Overlay, open_overlays
+from ui.widgets.overlay import open_overlays
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,19 @@ SCREENS: tuple[type[Screen], ...] = (HomeScreen, IdentifyScreen, BorrowScreen, R
                                      LoansScreen, ReceiptScreen, ThanksScreen)
 
 
-class KioskWindow(QWidget):
+class ScreenStack(QStackedWidget):
+    """The screens, one shown at a time; it needs only the room the shown one needs."""
+
+    def minimumSizeHint(self):
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+
+    def sizeHint(self):
+        current = self.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+
+class KioskWindow(SpokenWindow, QWidget):
     """The one window of the resident kiosk."""
 
     #: staff mode plugs in here: called with the window after the staff PIN was accepted
@@ -57,7 +71,8 @@ class KioskWindow(QWidget):
     def __init__(self, kiosk: Any, config: UiConfig, *, sound: Sound | None = None,
                  printer: Any = None, bridge: ScanBridge | None = None,
                  demo: list[DemoEntry] | None = None, locked: bool = False,
-                 staff_mode_hook: Callable[[KioskWindow], None] | None = None) -> None:
+                 staff_mode_hook: Callable[[KioskWindow], None] | None = None,
+                 speech: Speech | None = None, earphones: EarphoneWatcher | None = None) -> None:
         super().__init__()
         self.setObjectName("KioskRoot")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -71,62 +86,63 @@ class KioskWindow(QWidget):
         self.theme = Theme.make(dpi=config.dpi)
         self.session = Session(config.language)
         self.sound = sound or RecordingSound()
+        self.voice = VoiceGuide(self.session, speech, self)
+        self.setup_speech()
         self.bridge = bridge or ScanBridge(self)
         self.ctx = Context(kiosk=kiosk, session=self.session, sound=self.sound, config=config,
-                           printer=printer, camera=self.bridge, go=self.go, host=self)
+                           printer=printer, camera=self.bridge, go=self.go, host=self,
+                           announce=self.announce, say=self.voice.speak)
 
-        # top bar: where am I, camera state, type a code, back to start, staff door
-        self.top = QFrame()
-        self.top.setObjectName("TopBar")
-        self.heading = label("", "title", wrap=False)
-        self.heading.setObjectName("Heading")
-        self.camera_state = label("", "muted")
-        self.camera_state.setObjectName("CameraState")
-        self.camera_state.hide()
-        self.type_code = button("", None, "TypeCode")
-        self.type_code.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        self.type_code.clicked.connect(self.open_keyboard)
-        self.home_button = button("", None, "StartOver")
-        self.home_button.setSizePolicy(self.type_code.sizePolicy())
-        self.home_button.clicked.connect(lambda: self.go("home"))
-        self.staff_door = button("", "quiet", "StaffDoor")
-        self.staff_door.setSizePolicy(self.type_code.sizePolicy())
-        self.staff_door.clicked.connect(self.open_staff_door)
-        bar = QHBoxLayout(self.top)
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.heading, 1)
-        bar.addWidget(self.camera_state)
-        bar.addWidget(self.type_code)
-        bar.addWidget(self.home_button)
-        bar.addWidget(self.staff_door)
+        # the bar: where am I, camera state, type a code, back to start, staff door
+        self.chrome = Chrome(self, self.open_keyboard, lambda: self.go("home"), self.open_staff_door)
+        self.top = self.chrome.top
+        self.heading = self.chrome.heading
+        self.camera_state = self.chrome.camera_state
+        self.type_code = self.chrome.type_code
+        self.home_button = self.chrome.home_button
+        self.staff_door = self.chrome.staff_door
 
-        self.stack = QStackedWidget()
+        self.stack = ScreenStack()
+        self.stack.installEventFilter(self)
+        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
         self.screens: dict[str, Screen] = {}
         for cls in SCREENS:
             screen = cls(self.ctx)
             self.screens[cls.name] = screen
             self.stack.addWidget(screen)
 
+        self.voice_bar = VoiceBar(self.voice, self.repeat)
+        self.voice_bar.hide()
         col = QVBoxLayout(self)
         col.addWidget(self.top)
         col.addWidget(self.stack, 1)
+        col.addWidget(self.chrome.bottom)
+        col.addWidget(self.voice_bar)
         self.demo = DemoStrip(demo, self.bridge.present) if demo else None
         if self.demo is not None:
             col.addWidget(self.demo)
 
         self.idle = IdleWatcher(self, config.idle_quiet_ms, config.idle_warning_ms,
-                                self.is_pristine, self.sound)
+                                self.is_pristine, self.sound, self.voice)
         self.idle.expired.connect(self.end_session)
         self.session.language_changed.connect(lambda _lang: self.retranslate())
         self.session.display_changed.connect(self.apply_theme)
+        self.session.voice_changed.connect(self._voice_changed)
         self.bridge.code.connect(self.on_code)
         self.bridge.frame.connect(self.on_frame)
         self.bridge.status_changed.connect(self.on_camera_status)
+        self.earphones = earphones
+        if earphones is not None:
+            earphones.setParent(self)
+            earphones.changed.connect(self.session.earphones)
         self._portrait: bool | None = None
+        self._families: tuple[str, ...] | None = None
         self.apply_theme()
         self.retranslate()
         self.go("home")
         self.idle.start()
+        if earphones is not None:
+            earphones.start()
 
     # -- navigation ------------------------------------------------------------------
     @property
@@ -148,6 +164,7 @@ class KioskWindow(QWidget):
         self.stack.setCurrentWidget(screen)
         screen.enter(**kwargs)
         self._update_bar()
+        self.announce()
 
     def end_session(self) -> None:
         """Close every dialog, forget the member, back to home in the default language."""
@@ -157,12 +174,14 @@ class KioskWindow(QWidget):
         if modal is not None and modal is not self:
             modal.close()
         self.current.leave()
+        self.voice.reset()
         self.session.end()
         for screen in self.screens.values():
             screen.reset()
         self.stack.setCurrentWidget(self.screens["home"])
         self.screens["home"].enter()
         self._update_bar()
+        self.announce()
 
     def is_pristine(self) -> bool:
         """Nothing to reset: the idle warning is not needed."""
@@ -174,6 +193,7 @@ class KioskWindow(QWidget):
         self.heading.setText(screen.title())
         self.home_button.setVisible(screen.name not in ("home", "thanks"))
         self.type_code.setVisible(screen.wants_camera and screen.accepts_typed)
+        self.chrome.set_caption(screen.instruction())
 
     # -- scans -------------------------------------------------------------------------
     def handle_scan(self, payload: str) -> bool:
@@ -196,7 +216,7 @@ class KioskWindow(QWidget):
 
     def on_camera_status(self, status: str) -> None:
         self.camera_state.setVisible(not camera_ok(status))
-        self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
+        self.chrome.retranslate()
 
     def open_keyboard(self) -> CodeKeyboard:
         kb = CodeKeyboard(self)
@@ -234,10 +254,10 @@ class KioskWindow(QWidget):
 
     # -- language, display, layout -------------------------------------------------------
     def retranslate(self) -> None:
-        self.type_code.setText(tr(N_("Type the code")))
-        self.home_button.setText(tr(N_("Home")))
-        self.staff_door.setText(tr(N_("Staff")))
-        self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
+        if font_families(self.session.lang) != self._families:
+            self.apply_theme()  # Chinese and Vietnamese draw with their own font first
+        self.chrome.retranslate()
+        self.voice_bar.retranslate()
         for screen in self.screens.values():
             screen.retranslate()
         if self.demo is not None:
@@ -247,27 +267,45 @@ class KioskWindow(QWidget):
                 overlay.retranslate()
         self.idle.retranslate()
         self._update_bar()
+        self.announce()
 
     def apply_theme(self) -> None:
         s = self.session
         self.theme = Theme.make("contrast" if s.high_contrast else "default", self.config.dpi, s.large_text)
-        self.setStyleSheet(self.theme.stylesheet(self.family))
+        self._families = font_families(s.lang)
+        self.setStyleSheet(self.theme.stylesheet(self._families))
         m = self.theme.mm(3)
         self.layout().setContentsMargins(m, m, m, m)
         self.layout().setSpacing(self.theme.mm(2))
+        self.apply_layout()
         if self.demo is not None:
             self.demo.fit_height()
         # Drawn colours (icons, rows) follow the palette: render the screens again.
         for screen in self.screens.values():
             screen.retranslate()
 
+    def reach_top(self) -> int:
+        """Pixels at the top of the window out of reach in the low-reach layout (0 otherwise)."""
+        return self.config.reach_line(self.height()) if self.session.low_reach else 0
+
+    def apply_layout(self) -> None:
+        """Standard or low-reach: where the bar's buttons go, how much room stays above."""
+        self.chrome.set_low_reach(self.session.low_reach, self.reach_top(), self.theme.mm(2))
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        portrait = self.height() > self.width()
-        if portrait != self._portrait:
-            self._portrait = portrait
-            for screen in self.screens.values():
-                screen.set_portrait(portrait)
+        self.apply_layout()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Screens arrange for the room they get: in low reach a tall panel leaves a wide area.
+        if watched is self.stack and event.type() == QEvent.Type.Resize:
+            size = event.size()
+            portrait = size.height() > size.width() * 1.1
+            if portrait != self._portrait:
+                self._portrait = portrait
+                for screen in self.screens.values():
+                    screen.set_portrait(portrait)
+        return False
 
 
 def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
@@ -281,7 +319,8 @@ def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
 
 def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool = False,
                  locked: bool = False, sound: Sound | None = None, printer: Any = None,
-                 open_camera: bool = True) -> KioskWindow:
+                 open_camera: bool = True, speech: Speech | None = None,
+                 earphones: EarphoneWatcher | None = None) -> KioskWindow:
     """Everything read from the database happens here, before the first paint."""
     from hardware.printing import open_printer
 
@@ -309,7 +348,8 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
 
         entries = demo_entries(kiosk)
     window = KioskWindow(kiosk, config, sound=sound, printer=printer, bridge=bridge, demo=entries,
-                         locked=locked, staff_mode_hook=_staff_mode_hook())
+                         locked=locked, staff_mode_hook=_staff_mode_hook(), speech=speech,
+                         earphones=earphones)
     bridge.setParent(window)
     install_wedge(window, bridge)
     return window
@@ -321,10 +361,15 @@ def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = N
     """Start the kiosk; returns the exit status when staff close it."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nanum Kiosk")
+    from ui.earphones import linux_jack_probe
     from ui.sound import system_sound
+    from ui.speech import system_speech
 
+    kiosk.forget_cached_settings()
+    probe = linux_jack_probe() if UiConfig.from_settings(kiosk.setting).earphone_voice else None
     window = build_window(kiosk, camera_spec=camera_spec, demo_panel=demo_panel,
-                          locked=not windowed, sound=system_sound())
+                          locked=not windowed, sound=system_sound(), speech=system_speech(),
+                          earphones=EarphoneWatcher(probe) if probe is not None else None)
     window.sync_status = sync_status  # the staff dashboard shows it (None: sync not set up)
     if windowed:
         window.resize(*(size or (1280, 800)))

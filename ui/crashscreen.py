@@ -51,11 +51,11 @@ class CrashScreen(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.lang = lang or current_language()
         other = "en" if self.lang != "en" else "ko"
-        family = _font_family()
+        family = _font_family(self.lang)
         self.setStyleSheet(
             f"#CrashScreen {{ background: {_BG}; }}"
             f"#CrashPanel {{ background: {_SURFACE}; border: 3px solid {_ACCENT}; border-radius: 24px; }}"
-            f"QLabel {{ color: {_TEXT}; font-family: '{family}'; }}"
+            f"QLabel {{ color: {_TEXT}; font-family: {family}; }}"
             f"#CrashOther, #CrashReference {{ color: {_MUTED}; }}")
         panel = QFrame()
         panel.setObjectName("CrashPanel")
@@ -108,11 +108,13 @@ class CrashScreen(QWidget):
         event.ignore()  # nothing to do here but wait for the restart
 
 
-def _font_family() -> str:
+def _font_family(lang: str = "ko") -> str:
+    """The style sheet's font families for ``lang`` (Chinese and Vietnamese have their own first)."""
     try:
-        from ui.assets import register_fonts
+        from ui.assets import font_families, register_fonts
 
-        return register_fonts()
+        register_fonts()
+        return ", ".join(f"'{f}'" for f in font_families(lang))
     except Exception:  # a missing font must not stop the crash screen itself
         log.exception("bundled font unavailable for the crash screen")
         return "sans-serif"

@@ -1,8 +1,9 @@
 """Idle reset: nobody touched the kiosk for a while, so end the session.
 
 After ``quiet_ms`` without a touch, key or scan, a warning counts down
-``warning_ms`` (20 s by default) with a "more time" button; when it reaches
-zero the window ends the session. The timers run in the GUI event loop, so
+``warning_ms`` (20 s by default, never less) with a "more time" button that
+can be used as often as needed; the warning is shown and spoken. When it
+reaches zero the window ends the session. The timers run in the GUI event loop, so
 they fire whatever is open, dialogs included.
 """
 
@@ -43,9 +44,13 @@ class IdleWatcher(QObject):
     #: the countdown reached zero (or the resident chose to finish)
     expired = Signal()
 
-    def __init__(self, host: QWidget, quiet_ms: int, warning_ms: int, is_pristine, sound=None) -> None:
+    def __init__(self, host: QWidget, quiet_ms: int, warning_ms: int, is_pristine, sound=None,
+                 voice=None) -> None:
         super().__init__(host)
         self.host = host
+        self.voice = voice
+        #: how many times "more time" was asked for in this session (no limit)
+        self.extensions = 0
         self.quiet_ms, self.warning_ms = quiet_ms, warning_ms
         self.is_pristine = is_pristine
         self.sound = sound
@@ -93,6 +98,11 @@ class IdleWatcher(QObject):
         self.tick.start()
         if self.sound is not None:
             self.sound.play("warning")
+        if self.voice is not None and not self.voice.on:
+            # Spoken even with voice guidance off (with it on, opening the warning said it):
+            # whoever cannot see the warning hears it.
+            guide = getattr(self.host, "guide_text", None)
+            self.voice.speak(guide() if guide is not None else " ".join(self.warning.prompt()), force=True)
         self.warned.emit()
 
     def _tick(self) -> None:
@@ -109,10 +119,13 @@ class IdleWatcher(QObject):
         self.warning = None
         self.tick.stop()
         if result == "more":
+            self.extensions += 1
             self.quiet.start(self.quiet_ms)
         elif result in ("timeout", "end"):
+            self.extensions = 0
             self.expired.emit()
         else:  # closed by the window during a reset
+            self.extensions = 0
             self.quiet.start(self.quiet_ms)
 
     def retranslate(self) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SIZES = {"1920x1080": (1920, 1080), "1280x800": (1280, 800), "1080x1920": (1080, 1920)}
-LANGS = ("ko", "en")
+LANGS = ("ko", "en", "zh", "vi")
 THEMES = ("default", "contrast", "large")
 #: a fixed moment (Tuesday 10:00 in Seoul) so due dates in the pictures never change
 FIXED_NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)

@@ -2,7 +2,8 @@
 
 A session starts when someone touches the home screen and ends on "done",
 "cancel" or the idle reset. Ending it forgets the member and everything shown
-about them, and puts language and display back to the kiosk's defaults.
+about them, and puts language, display, layout and voice back to the kiosk's
+defaults (voice stays on while earphones are plugged in).
 Background results that arrive after the session they belong to has ended are
 dropped (:meth:`Session.guard`), so a slow query can never paint one
 resident's data on the next resident's screen.
@@ -36,8 +37,10 @@ class Visit:
 class Session(QObject):
     #: the language changed (retranslate every screen)
     language_changed = Signal(str)
-    #: large text or contrast changed (restyle)
+    #: large text, contrast or the low-reach layout changed (restyle)
     display_changed = Signal()
+    #: voice guidance was turned on or off
+    voice_changed = Signal(bool)
     #: the member was identified or forgotten
     member_changed = Signal()
     #: the session ended (idle reset, thank-you, cancel)
@@ -50,6 +53,10 @@ class Session(QObject):
         self.lang = default_language
         self.large_text = False
         self.high_contrast = False
+        self.low_reach = False
+        self.voice = False
+        #: what voice is between sessions: on while earphones are plugged in
+        self.voice_default = False
         self.member: MemberView | None = None
         #: what the services take to name the member: the card payload, or the
         #: membership number when they identified with number and PIN
@@ -68,20 +75,35 @@ class Session(QObject):
             set_language(lang)
             self.language_changed.emit(lang)
 
-    def set_display(self, *, large_text: bool | None = None, high_contrast: bool | None = None) -> None:
+    def set_display(self, *, large_text: bool | None = None, high_contrast: bool | None = None,
+                    low_reach: bool | None = None) -> None:
         changed = False
         if large_text is not None and large_text != self.large_text:
             self.large_text, changed = large_text, True
         if high_contrast is not None and high_contrast != self.high_contrast:
             self.high_contrast, changed = high_contrast, True
+        if low_reach is not None and low_reach != self.low_reach:
+            self.low_reach, changed = low_reach, True
         if changed:
             self.display_changed.emit()
+
+    def set_voice(self, on: bool) -> None:
+        if on != self.voice:
+            self.voice = on
+            self.voice_changed.emit(on)
+
+    def earphones(self, plugged: bool) -> None:
+        """Earphones plugged in turn voice on (and keep it on between sessions until unplugged)."""
+        self.voice_default = plugged
+        if plugged:
+            self.set_voice(True)
 
     @property
     def pristine(self) -> bool:
         """Nothing to reset: no member, defaults everywhere, nothing done."""
         return (self.member is None and self.lang == self.default_language
-                and not self.large_text and not self.high_contrast and self.visit.empty)
+                and not self.large_text and not self.high_contrast and not self.low_reach
+                and self.voice == self.voice_default and self.visit.empty)
 
     # -- the member -------------------------------------------------------------
     def identify(self, member: MemberView, ref: str) -> None:
@@ -102,7 +124,8 @@ class Session(QObject):
         self.visit = Visit()
         self._lang_chosen = False
         self.set_language(self.default_language, chosen=False)
-        self.set_display(large_text=False, high_contrast=False)
+        self.set_display(large_text=False, high_contrast=False, low_reach=False)
+        self.set_voice(self.voice_default)
         self.member_changed.emit()
         self.ended.emit()
 

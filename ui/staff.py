@@ -79,7 +79,7 @@ class StaffPin(Overlay):
 
         # -- first run: the first manager -------------------------------------------
         # Labels beside their fields (three rows, not six) so the form fits a
-        # 1280x800 panel in large text.
+        # 1280x800 panel in large text; the labels wrap when the panel is narrow.
         first = QWidget()
         form = QGridLayout(first)
         form.setContentsMargins(0, 0, 0, 0)
@@ -101,14 +101,16 @@ class StaffPin(Overlay):
             lab.setBuddy(field)
         form.setColumnStretch(0, 1)
         form.setColumnStretch(1, 1)
-        self.create = button("", "primary", "CreateFirstManager")
-        self.create.clicked.connect(self._create_first)
-        form.addWidget(self.create, 3, 0, 1, 2)
-        form.setRowStretch(4, 1)
+        form.setRowStretch(3, 1)
         self.pages.addWidget(first)
         self.first_page = first
 
         self.body.insertWidget(2, self.pages, 1)
+        # The form's own button sits in the dialog's button row: one row less to fit.
+        self.create = button("", "primary", "CreateFirstManager")
+        self.create.clicked.connect(self._create_first)
+        self.create.hide()
+        self.buttons.addWidget(self.create)
         self.cancel = self.add_button("", "cancel")
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
@@ -149,6 +151,7 @@ class StaffPin(Overlay):
         else:
             text = ""
         self.message.setText(text)
+        self.create.setVisible(self.mode == "first")
         self.keypad.setEnabled(not self.lock_left and not self.checking)
 
     # -- loading and choosing -----------------------------------------------------------
@@ -167,6 +170,12 @@ class StaffPin(Overlay):
             self._fill_names()
             self._show_names()
         self._update_message()
+        self._announce()
+
+    def _announce(self) -> None:
+        announce = getattr(self.parentWidget(), "announce", None)
+        if announce is not None:
+            announce()
 
     def _fill_names(self) -> None:
         for i, person in enumerate(self.people[:MAX_NAMES]):

@@ -15,7 +15,8 @@ from kiosk.i18n import N_, current_language, translate
 
 __all__ = ["N_", "tr", "date_text", "error_text"]
 
-_DATE_FORMATS = {"ko": "M월 d일 (E)", "en": "EEE d MMM"}
+# Short enough for a list line, whole enough to be read aloud by the voice guide.
+_DATE_FORMATS = {"ko": "M월 d일 (E)", "en": "EEE d MMM", "zh": "M月d日（E）", "vi": "EEEE, 'ngày' d 'tháng' M"}
 
 
 def tr(msgid: str, /, **params) -> str:
@@ -24,7 +25,7 @@ def tr(msgid: str, /, **params) -> str:
 
 
 def date_text(day: dt.date, lang: str | None = None) -> str:
-    """A due date as a resident reads it: "11월 29일 (토)" / "Sat 29 Nov"."""
+    """A due date as a resident reads it: "11월 29일 (토)", "Sat 29 Nov", "11月29日（周六）"."""
     lang = lang or current_language()
     return format_date(day, _DATE_FORMATS.get(lang, "yyyy-MM-dd"), locale=lang)
 

@@ -139,15 +139,17 @@ class Theme:
         ]
 
     # -- style sheet -------------------------------------------------------------
-    def stylesheet(self, family: str) -> str:
+    def stylesheet(self, family: str | tuple[str, ...]) -> str:
+        """The window's style sheet; ``family`` is one font family or several, first choice first."""
         p = self.palette
+        families = ", ".join(f'"{f}"' for f in ((family,) if isinstance(family, str) else family))
         body, small, button = self.font_px("body"), self.font_px("small"), self.font_px("button")
         title, huge, keypad = self.font_px("title"), self.font_px("huge"), self.font_px("keypad")
         radius = self.mm(2.5)
         border = max(2, self.mm(0.6))
         pad = self.mm(3)
         return f"""
-* {{ font-family: "{family}"; font-size: {body}px; color: {p.text}; }}
+* {{ font-family: {families}; font-size: {body}px; color: {p.text}; }}
 #KioskRoot, QStackedWidget, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.bg}; }}
 QLabel {{ background: transparent; }}
 QLabel[role="title"] {{ font-size: {title}px; font-weight: bold; }}
@@ -177,7 +179,7 @@ QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary};
                                border-color: {p.primary}; }}
 QPushButton[role="danger"] {{ background: {p.refused}; color: {p.on_refused};
                               border-color: {p.refused}; }}
-QPushButton[role="tile"] {{ font-size: {title}px; min-height: {self.mm(24)}px; }}
+QPushButton[role="tile"] {{ font-size: {title}px; min-height: {self.mm(18 if self.large_text else 24)}px; }}
 QPushButton[role="answer"] {{ min-height: {self.mm(20)}px; }}
 QPushButton[role="answer"][accent="true"], QPushButton[role="tile"][accent="true"] {{ background: {p.primary}; color: {p.on_primary};
                                           border-color: {p.primary}; }}
@@ -190,6 +192,8 @@ QPushButton[role="key"] {{ font-size: {keypad}px; min-height: {self.mm(16)}px;
 QLineEdit {{ font-size: {keypad}px; background: {p.surface}; color: {p.text};
              border: {border}px solid {p.border}; border-radius: {radius}px;
              min-height: {self.touch}px; padding: 0 {pad}px; }}
+#VoiceBar {{ background: {p.surface}; border: {border}px solid {p.border}; border-radius: {radius}px; }}
+#TopBar QLabel#Caption {{ color: {p.text}; }}
 QScrollBar:vertical {{ width: {self.mm(MIN_TOUCH_MM)}px; background: {p.bg}; }}
 QScrollBar::handle:vertical {{ background: {p.border}; min-height: {self.touch}px;
                                border-radius: {radius}px; }}

@@ -7,7 +7,8 @@
     The demo members' card payloads by display name.
 ``window``
     A :class:`ui.app.KioskWindow` on that kiosk, 1280x800, with a silent
-    sound that records its cues and a PDF-file printer. No camera is opened:
+    sound that records its cues, a speech engine that records what it would
+    say (``window.voice.speech``) and a PDF-file printer. No camera is opened:
     scans enter through ``window.handle_scan`` (the path the scan bridge uses).
 ``ui``
     Helpers to tap, scan and wait for the background work.
@@ -66,6 +67,7 @@ class UiDriver:
 
         assert runner().wait(10), "background work did not finish"
         QCoreApplication.processEvents()
+        QCoreApplication.processEvents()  # what the first turn queued: new widgets shown, speech
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     def button(self, name: str):
@@ -108,7 +110,7 @@ class UiDriver:
         return out
 
 
-def make_window(qtbot, kiosk, tmp_path, size=(1280, 800), **config_changes):
+def make_window(qtbot, kiosk, tmp_path, size=(1280, 800), earphones=None, **config_changes):
     from hardware.printing import PdfFilePrinter
     from ui.app import KioskWindow
     from ui.config import UiConfig
@@ -120,7 +122,7 @@ def make_window(qtbot, kiosk, tmp_path, size=(1280, 800), **config_changes):
         config = UiConfig(**{**config.__dict__, **config_changes})
     bridge = ScanBridge()
     w = KioskWindow(kiosk, config, sound=RecordingSound(), bridge=bridge,
-                    printer=PdfFilePrinter(tmp_path / "receipts"))
+                    printer=PdfFilePrinter(tmp_path / "receipts"), earphones=earphones)
     bridge.setParent(w)
     qtbot.addWidget(w)
     w.resize(*size)
@@ -141,8 +143,8 @@ def make_ui(qtbot, demo, tmp_path):
     """Factory: (window, driver) on the demo centre with other options or another size."""
     made = []
 
-    def make(size=(1280, 800), **config_changes):
-        w = make_window(qtbot, demo, tmp_path, size, **config_changes)
+    def make(size=(1280, 800), earphones=None, **config_changes):
+        w = make_window(qtbot, demo, tmp_path, size, earphones, **config_changes)
         made.append(w)
         return w, UiDriver(qtbot, w)
     yield make

@@ -78,3 +78,20 @@ def test_the_warning_is_at_least_twenty_seconds():
     config = UiConfig.from_settings(lambda key, default=None: settings.get(key, default))
     assert config.idle_warning_ms == 20_000 and config.idle_quiet_ms == 45_000
     assert UiConfig.from_settings(lambda key, default=None: default).idle_quiet_ms == 60_000
+
+
+def test_more_time_can_be_asked_for_again_and_again(qtbot, quick, cards):
+    window, ui = quick
+    ui.sign_in(cards["윤지우"])
+    for n in range(1, 12):
+        qtbot.waitUntil(lambda: window.idle.warning is not None, timeout=3000)
+        assert window.idle.warning.more.isEnabled()
+        ui.tap("IdleWarning_more")
+        assert window.idle.extensions == n and window.session.member is not None
+    assert window.current.name == "borrow"
+
+
+def test_the_configured_warning_is_never_shorter_than_twenty_seconds(make_ui, cards):
+    window, _ui = make_ui(idle_warning_ms=UiConfig.from_settings(
+        lambda key, default=None: 3 if key == "ui_idle_warning_s" else default).idle_warning_ms)
+    assert window.idle.warning_ms >= 20_000

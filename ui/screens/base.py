@@ -25,6 +25,10 @@ class Context:
     camera: Any = None  # ui.camera.CameraBridge | None
     go: Callable[..., None] = field(default=lambda name, **kw: None)
     host: QWidget | None = None  # where dialogs open
+    #: speak the guide of what is on screen now (voice guidance; does nothing while voice is off)
+    announce: Callable[[], None] = field(default=lambda: None)
+    #: speak one short sentence now (a counter's new value, a typed key)
+    say: Callable[[str], None] = field(default=lambda text: None)
 
     def run(self, func: Callable[[], Any], on_done: Callable[[Any], None],
             on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -60,6 +64,19 @@ class Screen(QWidget):
 
     def retranslate(self) -> None:
         """Set every text in the current language."""
+
+    def instruction(self) -> str:
+        """What to do now, in one or two short sentences (translated)."""
+        return ""
+
+    def prompt(self) -> list[str]:
+        """What the voice says about this screen now: what just happened, then what to do.
+
+        Short sentences from the catalogue; the window adds the buttons there are.
+        """
+        banner = getattr(self, "banner", None)
+        said = banner.spoken() if banner is not None else []
+        return [*said, self.instruction()]
 
     def enter(self, **kwargs: Any) -> None:
         """The screen is shown (kwargs come from the navigation)."""

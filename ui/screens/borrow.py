@@ -36,9 +36,11 @@ class BorrowScreen(Screen):
         super().__init__(ctx)
         self.entries: list[tuple[ItemOutcome, ItemView | None, ItemRow]] = []
         self.pending: set[str] = set()
+        self.last_row: ItemRow | None = None
 
         self.camera = CameraView()
         self.hint = label("", "title")
+        self.hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.hint.setObjectName("ScanHint")
         cam_col = QVBoxLayout()
         cam_col.addWidget(self.hint)
@@ -75,8 +77,18 @@ class BorrowScreen(Screen):
     def title(self) -> str:
         return tr(N_("Borrow"))
 
+    def instruction(self) -> str:
+        return tr(N_("Hold each item's label inside the frame."))
+
+    def prompt(self) -> list[str]:
+        said = self.banner.spoken()
+        if self.last_row is not None and not self.banner.isHidden():
+            # The banner is about the last item: add its line, the due date or why not and what to do.
+            said.append(self.last_row.status.text())
+        return [*said, self.instruction()]
+
     def retranslate(self) -> None:
-        self.hint.setText(tr(N_("Hold each item's label inside the frame.")))
+        self.hint.setText(self.instruction())
         self.list_title.setText(tr(N_("Your items")))
         self.empty.setText(tr(N_("Nothing scanned yet.")))
         self.done.setText(tr(N_("Done")))
@@ -87,12 +99,14 @@ class BorrowScreen(Screen):
 
     def enter(self, **_kw) -> None:
         self.banner.clear()
+        self.last_row = None
 
     def reset(self) -> None:
         for _o, _v, row in self.entries:
             discard(row)
         self.entries.clear()
         self.pending.clear()
+        self.last_row = None
         self.banner.clear()
         self.empty.show()
 
@@ -140,6 +154,8 @@ class BorrowScreen(Screen):
         if outcome.ok:
             self.session.visit.borrowed.append(outcome)
         self._announce(outcome, view)
+        self.last_row = row
+        self.ctx.announce()
         # After the list has laid the new row out:
         QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(row))
 
@@ -148,8 +164,10 @@ class BorrowScreen(Screen):
         self._refuse_message(error_text(exc))
 
     def _refuse_message(self, text: str) -> None:
+        self.last_row = None
         self.banner.show_message("refused", text)
         self.ctx.sound.play("refused")
+        self.ctx.announce()
 
     def _render(self, row: ItemRow, outcome: ItemOutcome, view: ItemView | None) -> None:
         if view is not None:
@@ -184,11 +202,13 @@ class BorrowScreen(Screen):
             row.set_status(tr(N_("You are on the waiting list. We will keep it for you when it comes back.")),
                            None)
             self.ctx.sound.play("ok")
+            self.ctx.say(row.status.text())
 
         def failed(exc: BaseException) -> None:
             row.clear_actions()
             row.set_status(error_text(exc), False)
             self.ctx.sound.play("refused")
+            self.ctx.say(row.status.text())
         self.ctx.run(lambda: self.ctx.kiosk.circulation.reserve(member_ref, code), done, failed)
 
     def _done(self) -> None:

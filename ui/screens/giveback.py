@@ -35,8 +35,9 @@ SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
 class PartCounter(QWidget):
     """One line of the parts list: name, expected count, and - / + to say how many are here."""
 
-    def __init__(self, index: int, name: str, expected: int) -> None:
+    def __init__(self, index: int, name: str, expected: int, say=lambda text: None) -> None:
         super().__init__()
+        self.say = say
         self.expected = expected
         self.count = expected
         self.name = label(name)
@@ -44,20 +45,34 @@ class PartCounter(QWidget):
         self.value.setObjectName(f"part_{index}_value")
         self.minus = button("-", None, f"part_{index}_minus")
         self.plus = button("+", None, f"part_{index}_plus")
-        self.minus.clicked.connect(lambda: self.set_count(self.count - 1))
-        self.plus.clicked.connect(lambda: self.set_count(self.count + 1))
+        self.minus.clicked.connect(lambda: self.set_count(self.count - 1, speak=True))
+        self.plus.clicked.connect(lambda: self.set_count(self.count + 1, speak=True))
         row = QHBoxLayout(self)
         row.addWidget(self.name, 2)
         row.addWidget(self.minus, 1)
         row.addWidget(self.value, 2)
         row.addWidget(self.plus, 1)
+        self.set_name(name)
         self.set_count(expected)
 
-    def set_count(self, n: int) -> None:
+    def set_name(self, name: str) -> None:
+        self.name.setText(name)
+        # "-" and "+" are what the eye reads; these are what a screen reader and the voice say.
+        self.minus.setAccessibleName(tr(N_("One less: {part}"), part=name))
+        self.plus.setAccessibleName(tr(N_("One more: {part}"), part=name))
+
+    def spoken(self) -> str:
+        return tr(N_("{part}: {count} of {expected}"), part=self.name.text(), count=self.count,
+                  expected=self.expected)
+
+    def set_count(self, n: int, speak: bool = False) -> None:
         self.count = max(0, min(self.expected, n))
         self.value.setText(f"{self.count} / {self.expected}")
+        self.value.setAccessibleName(self.spoken())
         self.minus.setEnabled(self.count > 0)
         self.plus.setEnabled(self.count < self.expected)
+        if speak:
+            self.say(self.spoken())
 
 
 class ReturnScreen(Screen):
@@ -88,6 +103,7 @@ class ReturnScreen(Screen):
         self.scan_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, page)
         self.camera = CameraView()
         self.scan_hint = label("", "title")
+        self.scan_hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.scan_hint.setObjectName("ScanHint")
         self.scan_layout.addWidget(self.camera, 3)
         self.scan_layout.addWidget(self.scan_hint, 2)
@@ -139,7 +155,7 @@ class ReturnScreen(Screen):
         self.fine = button("", "primary", "ConditionFine")
         self.damaged = button("", None, "ConditionDamaged")
         self.fine.clicked.connect(lambda: self._submit(None))
-        self.damaged.clicked.connect(lambda: self.stack.setCurrentIndex(DAMAGE))
+        self.damaged.clicked.connect(lambda: self._step(DAMAGE))
         col.addWidget(self.condition_question)
         col.addStretch(1)
         row = QHBoxLayout()
@@ -202,6 +218,33 @@ class ReturnScreen(Screen):
     @property
     def step(self) -> int:
         return self.stack.currentIndex()
+
+    def _step(self, step: int) -> None:
+        self.stack.setCurrentIndex(step)
+        self.ctx.announce()
+
+    def instruction(self) -> str:
+        step = self.step
+        if step == SCAN:
+            return tr(N_("Hold the label of the item you are bringing back inside the frame."))
+        page = {PARTS: self.parts_question, COUNT: self.count_question, CONDITION: self.condition_question,
+                DAMAGE: self.damage_question, RESULT: self.where}[step]
+        return page.text()
+
+    def prompt(self) -> list[str]:
+        step = self.step
+        said = self.banner.spoken()
+        if step == PARTS:
+            said += [self.item_name.text(), self.instruction(), *self.parts_list.text().splitlines()]
+        elif step == COUNT:
+            said += [self.instruction(), *(c.spoken() for c in self.counters)]
+        elif step == RESULT:
+            said += [self.where.text(), *self.where_detail.text().splitlines()]
+        elif step in (CONDITION, DAMAGE):
+            said += [self.item_name.text(), self.instruction()]
+        else:
+            said.append(self.instruction())
+        return said
 
     def set_portrait(self, portrait: bool) -> None:
         self.scan_layout.setDirection(QBoxLayout.Direction.TopToBottom if portrait
@@ -268,16 +311,17 @@ class ReturnScreen(Screen):
             else:
                 why = tr(N_("{name} is not on loan. Please hand it to staff."), name=item.name(self.session.lang))
             self.banner.show_message("refused", why)
+            self.ctx.announce()
             return
         self.item = item
         self.banner.clear()
         self._show_item()
         self.ctx.sound.play("ok")
         if item.parts_total > 1 or len(item.parts) > 1:
-            self.stack.setCurrentIndex(PARTS)
+            self._step(PARTS)
         else:
             self.counted = None
-            self.stack.setCurrentIndex(CONDITION)
+            self._step(CONDITION)
 
     def _show_item(self) -> None:
         item = self.item
@@ -292,28 +336,30 @@ class ReturnScreen(Screen):
         lines = [tr(N_("{part}: {count}"), part=self._part_name(p), count=p.count) for p in item.parts]
         self.parts_list.setText("\n".join(lines))
         for counter, part in zip(self.counters, item.parts):
-            counter.name.setText(self._part_name(part))
+            counter.set_name(self._part_name(part))
+            counter.set_count(counter.count)
 
     def _part_name(self, part) -> str:
-        return (part.name_en or part.name_ko) if self.session.lang == "en" else (part.name_ko or part.name_en)
+        # Residents reading Chinese or Vietnamese get the English name, like the item's name.
+        return (part.name_ko or part.name_en) if self.session.lang == "ko" else (part.name_en or part.name_ko)
 
     def _all_here(self) -> None:
         self.counted = self.item.parts_total
-        self.stack.setCurrentIndex(CONDITION)
+        self._step(CONDITION)
 
     def _some_missing(self) -> None:
         for c in self.counters:
             discard(c)
         self.counters = []
         for i, part in enumerate(self.item.parts):
-            c = PartCounter(i, self._part_name(part), part.count)
+            c = PartCounter(i, self._part_name(part), part.count, self.ctx.say)
             self.counters.append(c)
             self.counters_box.insertWidget(i, c)
-        self.stack.setCurrentIndex(COUNT)
+        self._step(COUNT)
 
     def _count_confirmed(self) -> None:
         self.counted = sum(c.count for c in self.counters)
-        self.stack.setCurrentIndex(CONDITION)
+        self._step(CONDITION)
 
     def _submit(self, damage: str | None) -> None:
         if self.busy or self.item is None:
@@ -335,7 +381,7 @@ class ReturnScreen(Screen):
         self.session.visit.returned.append(outcome)
         self.ctx.sound.play("ok")
         self._show_result(outcome)
-        self.stack.setCurrentIndex(RESULT)
+        self._step(RESULT)
 
     def _show_result(self, outcome: ReturnOutcome) -> None:
         title, detail, icon = DESTINATIONS.get(outcome.destination, DESTINATIONS["staff"])
@@ -356,4 +402,4 @@ class ReturnScreen(Screen):
         self.banner.show_message("refused", error_text(exc))
         self.item = None
         self.head.hide()
-        self.stack.setCurrentIndex(SCAN)
+        self._step(SCAN)

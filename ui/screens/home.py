@@ -1,9 +1,9 @@
-"""Home: borrow, return, my loans, language and display, each one touch away."""
+"""Home: borrow, return, my loans, language, display, voice and low reach, each one touch away."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, parse_payload
 from kiosk.errors import KioskError
@@ -11,6 +11,7 @@ from kiosk.i18n import LANGUAGES
 from ui.screens.base import Screen
 from ui.text import N_, tr
 from ui.widgets.common import Banner, button, label
+from ui.widgets.flow import flow_box
 
 
 class HomeScreen(Screen):
@@ -21,6 +22,7 @@ class HomeScreen(Screen):
         super().__init__(ctx)
         self.welcome = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
         self.hint = label("", align=Qt.AlignmentFlag.AlignCenter)
+        self.hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.banner = Banner()
         self.member_line = label("", align=Qt.AlignmentFlag.AlignCenter)
         self.member_line.setObjectName("MemberLine")
@@ -42,25 +44,18 @@ class HomeScreen(Screen):
         self.tiles.setSpacing(16)
 
         self.lang_buttons = {}
-        lang_row = QHBoxLayout()
         for code, native in LANGUAGES.items():
             b = button(native, None, f"lang_{code}")
             b.setCheckable(True)
             b.clicked.connect(lambda _=False, c=code: self.session.set_language(c))
             self.lang_buttons[code] = b
-            lang_row.addWidget(b)
-        self.large = button("", None, "LargeText")
-        self.large.setCheckable(True)
-        self.large.clicked.connect(lambda on: self.session.set_display(large_text=on))
-        self.contrast = button("", None, "HighContrast")
-        self.contrast.setCheckable(True)
-        self.contrast.clicked.connect(lambda on: self.session.set_display(high_contrast=on))
-        self.options = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.options.addLayout(lang_row, 1)
-        access_row = QHBoxLayout()
-        access_row.addWidget(self.large)
-        access_row.addWidget(self.contrast)
-        self.options.addLayout(access_row, 1)
+        self.large = self._toggle("LargeText", lambda on: self.session.set_display(large_text=on))
+        self.contrast = self._toggle("HighContrast", lambda on: self.session.set_display(high_contrast=on))
+        self.voice = self._toggle("VoiceGuide", self.session.set_voice)
+        self.low_reach = self._toggle("LowReach", lambda on: self.session.set_display(low_reach=on))
+        # Rows that wrap rather than cut a word: four languages and four aids, in any text size.
+        self.lang_box = flow_box(list(self.lang_buttons.values()))
+        self.access_box = flow_box([self.large, self.contrast, self.voice, self.low_reach])
 
         col = QVBoxLayout(self)
         col.addWidget(self.welcome)
@@ -75,37 +70,56 @@ class HomeScreen(Screen):
         col.addStretch(1)
         col.addLayout(self.tiles, 4)
         col.addStretch(1)
-        col.addLayout(self.options)
+        col.addWidget(self.lang_box)
+        col.addWidget(self.access_box)
+        self._portrait = False
         self.set_portrait(False)
         self.session.member_changed.connect(self._show_member)
         self.session.display_changed.connect(self._sync_toggles)
+        self.session.display_changed.connect(self._arrange_tiles)
+        self.session.voice_changed.connect(lambda _on: self._sync_toggles())
         self.session.language_changed.connect(lambda _l: self._sync_toggles())
 
+    @staticmethod
+    def _toggle(name: str, action) -> QWidget:
+        b = button("", None, name)
+        b.setCheckable(True)
+        b.clicked.connect(action)
+        return b
+
     def set_portrait(self, portrait: bool) -> None:
+        self._portrait = portrait
+        self._arrange_tiles()
+
+    def _arrange_tiles(self) -> None:
         for b in (self.borrow, self.give_back, self.loans):
             self.tiles.removeWidget(b)
-        if portrait:
+        if self._portrait:
             self.tiles.addWidget(self.borrow, 0, 0)
             self.tiles.addWidget(self.give_back, 1, 0)
             self.tiles.addWidget(self.loans, 2, 0)
-            self.options.setDirection(QBoxLayout.Direction.TopToBottom)
+        elif self.session.large_text:  # one row: large text needs the height for the choices below
+            self.tiles.addWidget(self.borrow, 0, 0)
+            self.tiles.addWidget(self.give_back, 0, 1)
+            self.tiles.addWidget(self.loans, 0, 2)
         else:
             self.tiles.addWidget(self.borrow, 0, 0)
             self.tiles.addWidget(self.give_back, 0, 1)
             self.tiles.addWidget(self.loans, 1, 0, 1, 2)
-            self.options.setDirection(QBoxLayout.Direction.LeftToRight)
 
     def title(self) -> str:
         return tr(N_("Sharing centre"))
 
     def retranslate(self) -> None:
         self.welcome.setText(tr(N_("Welcome")))
-        self.hint.setText(tr(N_("Show your member card to the camera, or choose what you would like to do.")))
+        self.hint.setText(self.instruction())
         self.borrow.setText(tr(N_("Borrow")))
         self.give_back.setText(tr(N_("Return")))
         self.loans.setText(tr(N_("My loans")))
         self.large.setText(tr(N_("Large text")))
         self.contrast.setText(tr(N_("High contrast")))
+        self.voice.setText(tr(N_("Voice guide")))
+        self.low_reach.setText(tr(N_("Low reach")))
         self.finish.setText(tr(N_("Finish")))
         self._show_member()
         self._sync_toggles()
@@ -115,10 +129,25 @@ class HomeScreen(Screen):
             b.setChecked(code == self.session.lang)
         self.large.setChecked(self.session.large_text)
         self.contrast.setChecked(self.session.high_contrast)
+        self.voice.setChecked(self.session.voice)
+        self.low_reach.setChecked(self.session.low_reach)
+
+    def instruction(self) -> str:
+        return tr(N_("Show your member card to the camera, or choose what you would like to do."))
+
+    def prompt(self) -> list[str]:
+        m = self.session.member
+        said = self.banner.spoken()
+        if m is not None:
+            said.append(self.member_line.text())
+        else:
+            said.append(tr(N_("Welcome to the sharing centre.")))
+        return [*said, self.instruction()]
 
     def _show_member(self) -> None:
         m = self.session.member
         self.member_box.setVisible(m is not None)
+        self.welcome.setVisible(m is None)  # the greeting by name takes its place
         if m is not None:
             self.member_line.setText(tr(N_("Signed in as {name}."), name=m.display_name))
 
@@ -140,6 +169,7 @@ class HomeScreen(Screen):
         except KioskError as exc:
             self.banner.show_message("refused", exc.render(self.session.lang))
             self.ctx.sound.play("refused")
+            self.ctx.announce()
             return True
         if isinstance(ref, CardRef):
             # Showing the card is the quickest start: identify, then borrow.

@@ -30,6 +30,7 @@ class IdentifyScreen(Screen):
         self.card_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.camera = CameraView()
         self.card_hint = label("", "title")
+        self.card_hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.card_hint.setObjectName("CardHint")
         self.card_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # The way without a card is a full-width button: its text stays whole in large text.
@@ -55,6 +56,7 @@ class IdentifyScreen(Screen):
         self.pin.setReadOnly(True)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_hint = label("", "muted")
+        self.pin_hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.back_to_card = button("", None, "UseCard")
         self.back_to_card.clicked.connect(self.show_card)
         for w in (self.number_label, self.number, self.pin_label, self.pin, self.pin_hint):
@@ -86,9 +88,19 @@ class IdentifyScreen(Screen):
         self.use_pin.setText(tr(N_("No card? Use your number and PIN")))
         self.number_label.setText(tr(N_("Membership number")))
         self.pin_label.setText(tr(N_("PIN")))
-        self.pin_hint.setText(tr(N_("Type the digits, then touch OK.")))
+        self.pin_hint.setText(self._pin_step())
         self.back_to_card.setText(tr(N_("Use my card instead")))
         self.keypad.retranslate(tr(N_("Erase")), tr(N_("OK")))
+
+    def _pin_step(self) -> str:
+        if self.number.property("done"):
+            return tr(N_("Now type your PIN, then touch OK."))
+        return tr(N_("Type your membership number, then touch OK."))
+
+    def instruction(self) -> str:
+        if self.pin_mode:
+            return self._pin_step()
+        return tr(N_("Show your member card to the camera."))
 
     @property
     def pin_mode(self) -> bool:
@@ -96,11 +108,15 @@ class IdentifyScreen(Screen):
 
     def show_card(self) -> None:
         self.stack.setCurrentIndex(0)
+        self.ctx.announce()
 
     def show_pin(self) -> None:
         self.number.clear()
         self.pin.clear()
+        self.number.setProperty("done", False)
+        self.pin_hint.setText(self._pin_step())
         self.stack.setCurrentIndex(1)
+        self.ctx.announce()
 
     def _field(self) -> QLineEdit:
         return self.pin if self.number.property("done") else self.number
@@ -109,11 +125,15 @@ class IdentifyScreen(Screen):
         f = self._field()
         if len(f.text()) < 8:
             f.setText(f.text() + d)
+            # The number is read back; a PIN never is (someone may be standing close by).
+            self.ctx.say(d if f is self.number else tr(N_("{count} digits"), count=len(f.text())))
 
     def _erase(self) -> None:
         f = self._field()
         if not f.text() and f is self.pin:
             self.number.setProperty("done", False)
+            self.pin_hint.setText(self._pin_step())
+            self.ctx.announce()
             return
         f.setText(f.text()[:-1])
 
@@ -121,7 +141,8 @@ class IdentifyScreen(Screen):
         if not self.number.property("done"):
             if self.number.text():
                 self.number.setProperty("done", True)
-                self.pin_hint.setText(tr(N_("Now type your PIN, then touch OK.")))
+                self.pin_hint.setText(self._pin_step())
+                self.ctx.announce()
             return
         if not self.pin.text() or self.busy:
             return
@@ -134,7 +155,7 @@ class IdentifyScreen(Screen):
         self.next = next
         self.busy = False
         self.banner.clear()
-        self.show_card()
+        self.stack.setCurrentIndex(0)
         self.number.setProperty("done", False)
         if payload:
             self.handle_scan(payload)
@@ -144,7 +165,7 @@ class IdentifyScreen(Screen):
         self.number.clear()
         self.pin.clear()
         self.number.setProperty("done", False)
-        self.show_card()
+        self.stack.setCurrentIndex(0)
 
     def handle_scan(self, payload: str) -> bool:
         if self.busy:
@@ -166,3 +187,4 @@ class IdentifyScreen(Screen):
         self.banner.show_message("refused", error_text(exc))
         if self.pin_mode:
             self.pin.clear()
+        self.ctx.announce()

@@ -39,6 +39,7 @@ class LoansScreen(Screen):
         self.banner = Banner()
         self.summary = label("")
         self.summary.setObjectName("LoansSummary")
+        self.summary.setProperty("instruction", True)  # the low-reach caption says it instead
         self.box = QVBoxLayout()
         self.box.addStretch(1)
         inner = QWidget()
@@ -62,6 +63,18 @@ class LoansScreen(Screen):
         self.done.setText(tr(N_("Done")))
         self._render()
 
+    def instruction(self) -> str:
+        return self.summary.text()
+
+    def prompt(self) -> list[str]:
+        said = [*self.banner.spoken(), self.summary.text()]
+        # Each loan: its name and its line (due date, overdue, renewed or why not).
+        said += [tr(N_("{name}: {status}"), name=row.name.text(), status=row.status.text())
+                 for row in self.rows.values()]
+        if any(row.actions_box.isVisibleTo(self) for row in self.rows.values()):
+            said.append(tr(N_("To renew an item, touch Renew under it.")))
+        return said
+
     def enter(self, **_kw) -> None:
         self.banner.clear()
         self.summary.setText(tr(N_("Looking up your loans...")))
@@ -77,9 +90,11 @@ class LoansScreen(Screen):
         self.loans, self.max_renewals = result
         self.renewed = {}
         self._render()
+        self.ctx.announce()
 
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message("refused", error_text(exc))
+        self.ctx.announce()
 
     def _render(self) -> None:
         for row in self.rows.values():
@@ -118,4 +133,7 @@ class LoansScreen(Screen):
                 self.session.visit.renewed.append(outcome)
             self.ctx.sound.play("ok" if outcome.ok else "refused")
             self._render()
+            row = self.rows.get(code)
+            self.ctx.say(tr(N_("{name}: {status}"), name=row.name.text(), status=row.status.text())
+                         if row is not None else "")
         self.ctx.run(lambda: self.ctx.kiosk.circulation.renew(code, ref), done, self._failed)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ui.receipt import build_receipt, receipt_text
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
-from ui.widgets.common import Banner, button, label, qr_image, theme_of
+from ui.widgets.common import Banner, QrView, button, label, qr_image, theme_of
 
 
 class ReceiptScreen(Screen):
@@ -21,6 +20,7 @@ class ReceiptScreen(Screen):
         self.printing = False
         self.banner = Banner()
         self.question = label("", "title")
+        self.question.setProperty("instruction", True)  # the low-reach caption says it instead
         self.summary = label("")
         self.summary.setObjectName("ReceiptSummary")
         self.print_ = button("", "primary", "ReceiptPrint")
@@ -29,10 +29,10 @@ class ReceiptScreen(Screen):
         self.print_.clicked.connect(self._print)
         self.qr.clicked.connect(self._show_qr)
         self.none.clicked.connect(lambda: self.ctx.go("thanks"))
-        self.qr_view = QLabel()
+        self.qr_view = QrView()
         self.qr_view.setObjectName("ReceiptQrCode")
-        self.qr_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr_hint = label("", align=Qt.AlignmentFlag.AlignCenter)
+        self.qr_hint.setProperty("instruction", True)
         self.qr_done = button("", "primary", "ReceiptQrDone")
         self.qr_done.clicked.connect(lambda: self.ctx.go("thanks"))
         self.qr_box = QWidget()
@@ -80,6 +80,21 @@ class ReceiptScreen(Screen):
         self.qr_done.setText(tr(N_("Done")))
         self._build()
 
+    def instruction(self) -> str:
+        if self.qr_box.isVisibleTo(self):
+            return self.qr_hint.text()
+        return self.question.text()
+
+    def prompt(self) -> list[str]:
+        said = self.banner.spoken()
+        if self.qr_box.isVisibleTo(self):
+            return [*said, self.instruction()]
+        # The receipt itself, read out: what was borrowed and when it is due, what came back.
+        for title, entries in self.receipt.sections if self.receipt else ():
+            said += [tr(N_("{section}: {item}, {detail}"), section=title, item=e.title, detail=e.detail)
+                     for e in entries]
+        return [*said, self.instruction()]
+
     def enter(self, **_kw) -> None:
         self.banner.clear()
         self.qr_box.hide()
@@ -110,8 +125,11 @@ class ReceiptScreen(Screen):
     def _show_qr(self) -> None:
         theme = theme_of(self)
         img = qr_image(receipt_text(self.receipt), module_px=max(4, theme.mm(1.2)))
-        self.qr_view.setPixmap(QPixmap.fromImage(img))
+        self.qr_view.set_image(img)
+        shown = self.qr_box.isVisibleTo(self)
         self.qr_box.show()
+        if not shown:
+            self.ctx.announce()
 
     def _print(self) -> None:
         if self.printing or self.ctx.printer is None:
@@ -125,4 +143,5 @@ class ReceiptScreen(Screen):
             self.ctx.sound.play("refused")
             self.banner.show_message("refused", tr(N_("The receipt could not be printed.")),
                                      error_text(exc) + "\n" + tr(N_("You can use the QR code instead.")))
+            self.ctx.announce()
         self.ctx.run(lambda: printer.print_receipt(receipt), lambda _r: self.ctx.go("thanks"), failed)

@@ -36,8 +36,14 @@ class ThanksScreen(Screen):
 
     def retranslate(self) -> None:
         self.big.setText(tr(N_("Thank you!")))
-        self.small.setText(tr(N_("Please take your items with you. See you again soon.")))
+        self.small.setText(self.instruction())
         self.home.setText(tr(N_("Back to the start")))
+
+    def instruction(self) -> str:
+        return tr(N_("Please take your items with you. See you again soon."))
+
+    def prompt(self) -> list[str]:
+        return [self.big.text(), self.instruction()]
 
     def enter(self, **_kw) -> None:
         self.icon.set_kind("ok", theme_of(self).palette.ok)

@@ -38,9 +38,27 @@ def discard(widget: QWidget) -> None:
     widget.deleteLater()
 
 
+class WrapLabel(QLabel):
+    """A word-wrapped label whose minimum is one line; layouts ask its height for their width.
+
+    QLabel's own minimum for wrapped text is the height at the narrowest
+    width, a word a line: summed over a screen that asks for a window far
+    taller than the panel. The box and grid layouts give a wrapped label the
+    height its text needs at the width it gets (height-for-width) anyway, and
+    the display tests and the accessibility audit catch any text cut short.
+    """
+
+    def minimumSizeHint(self) -> QSize:
+        base = super().minimumSizeHint()
+        if not self.text():
+            return base
+        m = self.contentsMargins()
+        return QSize(base.width(), self.fontMetrics().lineSpacing() + m.top() + m.bottom())
+
+
 def label(text: str = "", role: str | None = None, wrap: bool = True,
           align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> QLabel:
-    lab = QLabel(text)
+    lab = WrapLabel(text) if wrap else QLabel(text)
     if role:
         lab.setProperty("role", role)
     lab.setWordWrap(wrap)
@@ -166,6 +184,12 @@ class Banner(QFrame):
         self.detail.setText("")
         self.hide()
 
+    def spoken(self) -> list[str]:
+        """The message, for the voice (nothing while hidden)."""
+        if self.isHidden():
+            return []
+        return [t for t in (self.title.text(), self.detail.text()) if t]
+
 
 class ItemPhoto(QLabel):
     """An item's photo, or a drawn tile with its code when it has none."""
@@ -216,6 +240,40 @@ class ItemPhoto(QLabel):
             self._render()
 
 
+class QrView(QWidget):
+    """A QR code drawn as large as the room allows (whole modules, crisp edges), at least 45 mm."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        self.update()
+
+    def clear(self) -> None:
+        self.set_image(None)
+
+    def minimumSizeHint(self) -> QSize:
+        side = theme_of(self).mm(45)  # a phone reads it from arm's length
+        return QSize(side, side)
+
+    def sizeHint(self) -> QSize:
+        side = theme_of(self).mm(70)
+        return QSize(side, side)
+
+    def paintEvent(self, _event) -> None:
+        if self.image is None or self.image.isNull():
+            return
+        side = min(self.width(), self.height())
+        img = self.image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                Qt.TransformationMode.FastTransformation)
+        p = QPainter(self)
+        p.drawImage((self.width() - img.width()) // 2, (self.height() - img.height()) // 2, img)
+        p.end()
+
+
 def qr_image(payload: str, module_px: int = 8) -> QImage:
     """A QR code as a QImage (dark on white, 4-module quiet zone)."""
     import qrcode
@@ -259,6 +317,7 @@ class Keypad(QWidget):
 
     def _key(self, grid, name: str, row: int, col: int) -> QPushButton:
         b = button(name if name.isdigit() else "", "key", f"key_{name}")
+        b.setProperty("a11yGroup", "keypad")  # the voice names the keypad, not each key
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         if name.isdigit():
             b.clicked.connect(lambda _=False, d=name: self.digit.emit(d))

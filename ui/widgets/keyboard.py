@@ -33,12 +33,14 @@ class CodeKeyboard(Overlay):
             for c, ch in enumerate(row):
                 b = button(ch, "key", f"type_{ch}")
                 b.setProperty("role", "typekey")
+                b.setProperty("a11yGroup", "typekeys")
                 b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
                 b.clicked.connect(lambda _=False, k=ch: self.type_text(k))
                 grid.addWidget(b, r, c)
                 self.keys[ch] = b
         self.erase = button("", "typekey", "type_erase")
         self.erase.setProperty("role", "typekey")
+        self.erase.setProperty("a11yGroup", "typekeys")
         self.erase.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.erase.clicked.connect(lambda: self.field.setText(self.field.text()[:-1]))
         grid.addWidget(self.erase, 3, 7, 1, 3)
@@ -53,6 +55,15 @@ class CodeKeyboard(Overlay):
 
     def type_text(self, chars: str) -> None:
         self.field.setText((self.field.text() + chars)[:MAX_LENGTH])
+        say = getattr(self.parentWidget(), "voice", None)
+        if say is not None:
+            say.speak(chars)  # each key read back while voice guidance is on
+
+    def prompt(self) -> list[str]:
+        said = super().prompt()
+        if self.field.text():
+            said.append(tr(N_("Typed so far: {code}"), code=" ".join(self.field.text())))
+        return said
 
     def finish(self, result: str = "") -> None:
         if result == "ok" and not self.field.text():
@@ -63,5 +74,6 @@ class CodeKeyboard(Overlay):
         self.title.setText(tr(N_("Type the code")))
         self.message.setText(tr(N_("Type the code printed under the QR label, for example T-00042.")))
         self.erase.setText(tr(N_("Erase")))
+        self.keys["-"].setAccessibleName(tr(N_("Dash")))
         self.ok.setText(tr(N_("OK")))
         self.cancel.setText(tr(N_("Cancel")))

@@ -9,7 +9,7 @@ else. Overlays stack; the newest is on top.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.common import button, label
 
@@ -29,6 +29,7 @@ class Overlay(QWidget):
         self.panel.setProperty("role", "dialog")
         self.panel.setObjectName(f"{name}Panel")
         outer = QVBoxLayout(self)
+        self.outer = outer
         outer.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -41,10 +42,11 @@ class Overlay(QWidget):
         self.message = label("")
         self.body.addWidget(self.title)
         self.body.addWidget(self.message)
-        self.buttons = QHBoxLayout()
+        self.buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.addLayout(self.buttons)
         self.result_: str | None = None
         host.installEventFilter(self)
+        self.panel.installEventFilter(self)
         self.hide()
 
     def add_button(self, text: str, result: str, role: str | None = None) -> None:
@@ -54,10 +56,26 @@ class Overlay(QWidget):
         return b
 
     def open(self) -> None:
-        """Show above everything else in the window."""
-        self.setGeometry(self.parentWidget().rect())
+        """Show above everything else in the window (and say so, when voice is on)."""
+        self._fit_host()
         self.show()
         self.raise_()
+        announce = getattr(self.parentWidget(), "announce", None)
+        if announce is not None:
+            announce()
+
+    def _fit_host(self) -> None:
+        host = self.parentWidget()
+        self.setGeometry(host.rect())
+        # In the low-reach layout the dialog stays below the reach line like every control.
+        reach_top = getattr(host, "reach_top", None)
+        top = reach_top() if reach_top is not None else 0
+        m = self.outer.contentsMargins()
+        self.outer.setContentsMargins(m.left(), max(top, m.bottom()), m.right(), m.bottom())
+
+    def prompt(self) -> list[str]:
+        """What the voice says about this dialog: its title and message."""
+        return [t.text() for t in (self.title, self.message) if t.text() and not t.isHidden()]
 
     def finish(self, result: str = "") -> None:
         """Close with ``result`` (the kiosk closes with "" on reset)."""
@@ -73,9 +91,27 @@ class Overlay(QWidget):
     def is_open(self) -> bool:
         return self.result_ is None and self.isVisible()
 
+    def fit_buttons(self) -> None:
+        """Answers side by side when they fit the panel, else one under the other.
+
+        Long answers (large text, a narrow portrait panel, a wordy language)
+        stack rather than being cut.
+        """
+        buttons = [self.buttons.itemAt(i).widget() for i in range(self.buttons.count())]
+        shown = [b for b in buttons if b is not None and not b.isHidden()]
+        room = self.panel.contentsRect().width() - self.body.contentsMargins().left() \
+            - self.body.contentsMargins().right()
+        need = sum(b.sizeHint().width() for b in shown) + self.buttons.spacing() * max(0, len(shown) - 1)
+        direction = (QBoxLayout.Direction.TopToBottom if shown and need > room
+                     else QBoxLayout.Direction.LeftToRight)
+        if self.buttons.direction() != direction:
+            self.buttons.setDirection(direction)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+            self._fit_host()
+        elif watched is self.panel and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.fit_buttons()
         return False
 
 
