@@ -11,7 +11,6 @@ background task, never from the GUI thread.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import tempfile
@@ -19,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from hardware.pdf_fonts import hangul_font
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
 
-ASSETS = Path(os.environ.get("NANUM_ASSETS") or Path(__file__).resolve().parent.parent / "assets")
-FONT_FILES = {"regular": "NanumGothic.ttf", "bold": "NanumGothicBold.ttf"}
-FONT_NAMES = {"regular": "NanumGothic", "bold": "NanumGothic-Bold"}
 ROLL_WIDTH_MM = 80.0
 
 
@@ -61,21 +58,6 @@ class Printer(Protocol):
         """Print (or file) the receipt; raise :class:`PrinterError` when it cannot."""
 
 
-_fonts_registered = False
-
-
-def _register_fonts() -> None:
-    global _fonts_registered
-    if _fonts_registered:
-        return
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for key, file in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(FONT_NAMES[key], str(ASSETS / "fonts" / file)))
-    _fonts_registered = True
-
-
 def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
                        width_mm: float = ROLL_WIDTH_MM) -> None:
     """Draw the receipt on a roll ``width_mm`` wide, as tall as its content."""
@@ -83,8 +65,7 @@ def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
-    _register_fonts()
-    regular, bold = FONT_NAMES["regular"], FONT_NAMES["bold"]
+    regular, bold = hangul_font(), hangul_font(bold=True)
     margin = 5 * mm
     width = width_mm * mm
     text_w = width - 2 * margin
