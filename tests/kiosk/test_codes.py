@@ -90,3 +90,21 @@ def test_any_text_either_parses_or_raises_a_kiosk_error(text):
 def test_every_item_code_survives_a_label(code):
     assert normalise_item_code(code) == code
     assert parse_payload(item_label_payload(code, BASE), BASE) == ItemRef(code)
+
+
+def test_every_single_misread_or_swap_in_a_card_is_caught():
+    tok = new_card_token()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    for i, ch in enumerate(tok):
+        for other in alphabet:
+            if other != ch:
+                broken = tok[:i] + other + tok[i + 1:]
+                with pytest.raises(BadInput):
+                    parse_payload(card_payload(broken), BASE)
+    # Luhn mod N's one blind spot is swapping the first and last symbols
+    # of the alphabet ("A7" <-> "7A"), like 09 <-> 90 in the decimal Luhn.
+    for i in range(len(tok) - 1):
+        if tok[i] != tok[i + 1] and {tok[i], tok[i + 1]} != {"A", "7"}:
+            swapped = tok[:i] + tok[i + 1] + tok[i] + tok[i + 2:]
+            with pytest.raises(BadInput):
+                parse_payload(card_payload(swapped), BASE)
