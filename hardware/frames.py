@@ -388,3 +388,13 @@ def list_cameras(sysfs: str = "/sys/class/video4linux") -> list[dict]:
             cams.append({"device": str(i), "index": i, "name": f"camera {i}"})
         cap.release()
     return cams
+
+
+def to_bgrx(frame: np.ndarray) -> np.ndarray:
+    """A BGR (or grey) frame as 4-byte BGRX pixels, the screen's native layout.
+
+    Qt paints 32-bit ``RGB32`` images without converting them first; a 24-bit
+    frame would be converted on every paint of the live preview.
+    """
+    code = cv2.COLOR_GRAY2BGRA if frame.ndim == 2 else cv2.COLOR_BGR2BGRA
+    return cv2.cvtColor(frame, code)

@@ -28,13 +28,16 @@ PRESENT_MS = 1500
 
 
 def bgr_to_qimage(bgr: Any) -> QImage:
-    """A BGR ``uint8`` array (h, w, 3) as a QImage that owns its pixels."""
-    h, w = bgr.shape[:2]
-    if not bgr.flags["C_CONTIGUOUS"]:
-        import numpy as np
+    """A camera frame (BGR ``uint8``, h x w x 3) as a 32-bit QImage that owns its pixels.
 
-        bgr = np.ascontiguousarray(bgr)
-    return QImage(bgr.data, w, h, bgr.strides[0], QImage.Format.Format_BGR888).copy()
+    32-bit pixels are what the raster paint engine draws without conversion,
+    so each preview paint is a plain scaled blit on the GUI thread.
+    """
+    from hardware.frames import to_bgrx
+
+    bgrx = to_bgrx(bgr)
+    h, w = bgrx.shape[:2]
+    return QImage(bgrx.data, w, h, bgrx.strides[0], QImage.Format.Format_RGB32).copy()
 
 
 class ScanBridge(QObject):
@@ -56,6 +59,9 @@ class ScanBridge(QObject):
         self.source: Any = None
         self.status = "off"
         self._last_n: int | None = None
+        self._started = False
+        self._pending: tuple[str | None, str] | None = None
+        self._first_paint: _FirstPaint | None = None
         # Explicitly queued: these are emitted on the scanner's worker thread.
         self._raw_code.connect(self._deliver_code, Qt.ConnectionType.QueuedConnection)
         self._raw_status.connect(self._deliver_status, Qt.ConnectionType.QueuedConnection)
@@ -87,13 +93,36 @@ class ScanBridge(QObject):
             return False
         return True
 
+    def open_after_first_paint(self, window: QObject, camera_spec: str | None, base_url: str) -> None:
+        """Open the camera once ``window`` has painted its first screen.
+
+        Loading OpenCV and the decoder and starting the device take longer than
+        drawing the home screen; the resident sees the kiosk first, and the
+        camera joins a moment later (a code typed or scanned meanwhile still works).
+        """
+        self._pending = (camera_spec, base_url)
+        self._first_paint = _FirstPaint(window, lambda: QTimer.singleShot(0, self._open_pending))
+
+    def _open_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        if self.open(*pending) and self._started:
+            self._start_service()
+
     def start(self) -> None:
+        self._started = True
+        self._start_service()
+        self.preview.start()
+
+    def _start_service(self) -> None:
         if self.service is not None:
             self.service.start()
             self._set_status(str(getattr(self.service, "status", "running")))
-        self.preview.start()
 
     def stop(self) -> None:
+        self._started = False
+        self._pending = None
         self.preview.stop()
         if self.service is not None:
             self.service.stop()
@@ -155,6 +184,22 @@ class ScanBridge(QObject):
             return
         self._last_n = n
         self.frame.emit(bgr_to_qimage(bgr))
+
+
+class _FirstPaint(QObject):
+    """Calls ``then()`` once, after the first paint of ``window``."""
+
+    def __init__(self, window: QObject, then: Any) -> None:
+        super().__init__(window)
+        self.then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.then is not None:
+            then, self.then = self.then, None
+            watched.removeEventFilter(self)
+            then()
+        return False
 
 
 def camera_ok(status: str) -> bool:

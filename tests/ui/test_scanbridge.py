@@ -101,3 +101,23 @@ def test_virtual_camera_end_to_end_card_then_item(qtbot, camera_window, cards):
     ui.settle()
     outcome = window.screens["borrow"].entries[0][0]
     assert outcome.item == "T-00002" and outcome.ok
+
+
+def test_the_camera_opens_after_the_first_screen_is_painted(qtbot, demo, tmp_path):
+    pytest.importorskip("hardware.scanning")
+    from hardware.printing import PdfFilePrinter
+    from ui.app import build_window
+    from ui.sound import RecordingSound
+
+    window = build_window(demo, camera_spec="virtual:640x480", sound=RecordingSound(),
+                          printer=PdfFilePrinter(tmp_path / "receipts"))
+    qtbot.addWidget(window)
+    window.bridge.start()
+    assert window.bridge.service is None  # nothing slow before the resident sees the kiosk
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitUntil(lambda: window.bridge.service is not None, timeout=5000)
+    assert window.bridge.virtual
+    qtbot.waitUntil(lambda: window.bridge.status == "ok", timeout=5000)
+    window.bridge.stop()
+    assert not window.bridge.service.running

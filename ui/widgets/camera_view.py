@@ -44,9 +44,12 @@ class CameraView(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#202020"))
         if self.frame is not None and not self.frame.isNull():
-            img = self.frame.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                    Qt.TransformationMode.FastTransformation)
-            p.drawImage((self.width() - img.width()) // 2, (self.height() - img.height()) // 2, img)
+            # Fill the view, aspect kept (the overflow is clipped): the painter scales
+            # while it draws, with no intermediate image on the GUI thread.
+            fw, fh = self.frame.width(), self.frame.height()
+            scale = max(self.width() / fw, self.height() / fh)
+            w, h = fw * scale, fh * scale
+            p.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self.frame)
             self.frames_painted += 1
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = self.guide_rect()
