@@ -334,8 +334,6 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
         else:
             config = replace(config, site_name=site_name(kiosk))
     bridge = ScanBridge()
-    if open_camera:
-        bridge.open(camera_spec, kiosk.base_url)
     if printer is None:
         try:
             printer = open_printer(config.printer)
@@ -351,6 +349,8 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
                          locked=locked, staff_mode_hook=_staff_mode_hook(), speech=speech,
                          earphones=earphones)
     bridge.setParent(window)
+    if open_camera:
+        bridge.open_after_first_paint(window, camera_spec, kiosk.base_url)
     install_wedge(window, bridge)
     return window
 
