@@ -13,9 +13,6 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 # The same folder and override the resident UI reads its fonts from.
 ASSETS = Path(os.environ.get("NANUM_ASSETS") or Path(__file__).resolve().parent.parent / "assets")
 FONT_FILES = {"NanumGothic": "NanumGothic.ttf", "NanumGothic-Bold": "NanumGothicBold.ttf"}
@@ -30,6 +27,10 @@ def hangul_font(bold: bool = False) -> str:
     when the font file is missing: a PDF with Korean drawn as boxes must not
     be produced silently.
     """
+    # Imported here: the kiosk loads reportlab on its first print, not at start.
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     for name, filename in FONT_FILES.items():
         if name in pdfmetrics.getRegisteredFontNames():
             continue
