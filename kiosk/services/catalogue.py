@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
 
 CATEGORIES = ("tool", "garden", "camping", "household", "toy", "game", "book")
+# Built once: every item scan runs it.
+_BY_CODE = select(Item).where(Item.code == bindparam("code"))
+
 _CATEGORY_ALIASES = {"공구": "tool", "원예": "garden", "캠핑": "camping", "생활": "household",
                      "장난감": "toy", "보드게임": "game", "게임": "game", "도서": "book", "책": "book"}
 
@@ -60,7 +63,7 @@ class Catalogue:
         if isinstance(ref, CardRef):
             raise BadInput("That is a member card. Please scan an item's label.")
         if isinstance(ref, ItemRef):
-            item = session.execute(select(Item).where(Item.code == ref.code)).scalar_one_or_none()
+            item = session.execute(_BY_CODE, {"code": ref.code}).scalar_one_or_none()
             if item is None:
                 raise NotFound("No item with code {code} at this centre.", code=ref.code)
             return item

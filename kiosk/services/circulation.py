@@ -36,6 +36,17 @@ class _MemberError(Exception):
 _LEND_ITEM = (update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
               .values(status=ItemStatus.ON_LOAN, held_for_member_id=None, hold_until=None))
 
+# Statements of the scan path, built once: building a statement per scan
+# (coercing every column and value) cost more than SQLite's own work.
+_OPEN_COUNTS = (select(func.count(), func.coalesce(func.sum(case((Loan.due_on < bindparam("today"), 1),
+                                                                 else_=0)), 0))
+                .where(Loan.member_id == bindparam("member_id"), Loan.returned_at.is_(None)))
+_INSERT_LOAN = insert(Loan.__table__)
+_OPEN_LOAN_OF_ITEM = (select(Loan.id, Loan.uid, Loan.due_on, Member.number)
+                      .outerjoin(Member, Loan.member_id == Member.id)
+                      .where(Loan.item_id == bindparam("item_id"), Loan.returned_at.is_(None)))
+_CLOSE_LOAN = update(Loan.__table__).where(Loan.__table__.c.id == bindparam("loan_id"))
+
 OVERRIDABLE = frozenset({"member_expired", "overdue", "limit"})
 
 
@@ -109,9 +120,7 @@ class Circulation:
                                     date=member.expires_on))
         # One pass over the member's open loans gives both counts (the scan path is hot).
         open_count, overdue = s.connection().execute(
-            select(func.count(), func.coalesce(func.sum(case((Loan.due_on < today.isoformat(), 1),
-                                                             else_=0)), 0))
-            .where(Loan.member_id == member.id, Loan.returned_at.is_(None))).one()
+            _OPEN_COUNTS, {"today": today.isoformat(), "member_id": member.id}).one()
         if policy.block_on_overdue and overdue:
             refusals.append(Refused("overdue",
                                     "You have {count} overdue item(s). Please return them first.",
@@ -155,10 +164,11 @@ class Circulation:
         loan_uid = str(uuid.uuid4())
         # A Core insert: the loan object itself is not needed again in this
         # transaction, and skipping the unit of work keeps the scan path short.
-        s.connection().execute(insert(Loan).values(
-            uid=loan_uid, item_id=item.id, member_id=member.id, member_type=member.member_type,
-            site=self.k.site, checked_out_at=to_iso(self.k.clock()), due_on=due.isoformat(),
-            renewals=0, override_by=override.staff if overridden else None))
+        s.connection().execute(_INSERT_LOAN, {
+            "uid": loan_uid, "item_id": item.id, "member_id": member.id,
+            "member_type": member.member_type, "site": self.k.site,
+            "checked_out_at": to_iso(self.k.clock()), "due_on": due.isoformat(), "renewals": 0,
+            "override_by": override.staff if overridden else None})
         # A Core update on the connection, and the loaded item told it is stored:
         # no unit of work on the scan path.
         s.connection().execute(_LEND_ITEM, {"item_id": item.id})
@@ -223,10 +233,7 @@ class Circulation:
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, item_payload)
             # Plain columns and a Core update: the loan row is only read and closed.
-            found = s.connection().execute(
-                select(Loan.id, Loan.uid, Loan.due_on, Member.number)
-                .outerjoin(Member, Loan.member_id == Member.id)
-                .where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
+            found = s.connection().execute(_OPEN_LOAN_OF_ITEM, {"item_id": item.id}).first()
             if found is None:
                 raise BadInput("{code} is not on loan, so it cannot be returned. Please hand it to staff.",
                                code=item.code)
@@ -243,10 +250,10 @@ class Circulation:
             else:
                 condition = "ok"
             note = damaged_note.strip() if damaged_note else None
-            s.connection().execute(update(Loan).where(Loan.id == loan_id).values(
-                returned_at=to_iso(self.k.clock()), return_site=self.k.site,
-                parts_expected=expected, parts_counted=counted, condition=condition,
-                return_note=note))
+            s.connection().execute(_CLOSE_LOAN, {
+                "loan_id": loan_id, "returned_at": to_iso(self.k.clock()), "return_site": self.k.site,
+                "parts_expected": expected, "parts_counted": counted, "condition": condition,
+                "return_note": note})
             held_for = None
             if condition != "ok":
                 item.status = ItemStatus.INSPECTION

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
 
 MEMBER_TYPES = ("standard", "family", "senior", "organisation")
+# Built once: every card scan runs it.
+_BY_CARD = select(Member).where(Member.card_hash == bindparam("card_hash"))
+
 _TYPE_ALIASES = {"일반": "standard", "가족": "family", "어르신": "senior", "경로": "senior",
                  "단체": "organisation", "organization": "organisation"}
 
@@ -51,8 +54,7 @@ class Members:
             ref = None
         if not isinstance(ref, CardRef):
             raise ForeignCode("This is not a member card. Please show your member card.")
-        member = session.execute(select(Member).where(Member.card_hash == hash_card_token(ref.token))
-                                 ).scalar_one_or_none()
+        member = session.execute(_BY_CARD, {"card_hash": hash_card_token(ref.token)}).scalar_one_or_none()
         if member is None:
             raise NotFound("This card is no longer valid. Please ask staff for a new card.")
         return member
