@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,6 +111,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="a tenth of the data and operations")
     ap.add_argument("--ops", type=int, default=1000, help="checkouts (and as many returns) to time")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--reuse", metavar="DIR", type=Path,
+                    help="keep the built database in DIR and start from a copy of it next time "
+                         "(building 1M loans takes minutes)")
     args = ap.parse_args()
     scale = 10 if args.quick else 1
     n_items, n_members, n_loans = 100_000 // scale, 50_000 // scale, 1_000_000 // scale
@@ -117,14 +121,26 @@ def main() -> int:
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory(prefix="nanum-bench-") as tmp:
-        k = open_kiosk(tmp)
-        k.initialise(SITE, "벤치마크 센터", kiosk_id=KIOSK_ID)
-        t0 = time.perf_counter()
-        cards = build(k, n_items, n_members, n_loans, rng)
-        built = time.perf_counter() - t0
-        size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir() if p.is_file()) / 1e6
-        print(f"built {n_items:,} items, {n_members:,} members, {n_loans:,} loans with events "
-              f"in {built:.1f} s ({size_mb:.0f} MB)")
+        kept = args.reuse / f"{n_items}-{n_loans}-{args.seed}" if args.reuse else None
+        if kept is not None and (kept / "cards.json").is_file():
+            shutil.copytree(kept, tmp, dirs_exist_ok=True)
+            cards = json.loads((Path(tmp) / "cards.json").read_text())
+            k = open_kiosk(tmp)
+            print(f"reused the database built in {kept}")
+        else:
+            k = open_kiosk(tmp)
+            k.initialise(SITE, "벤치마크 센터", kiosk_id=KIOSK_ID)
+            t0 = time.perf_counter()
+            cards = build(k, n_items, n_members, n_loans, rng)
+            built = time.perf_counter() - t0
+            size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir() if p.is_file()) / 1e6
+            print(f"built {n_items:,} items, {n_members:,} members, {n_loans:,} loans with events "
+                  f"in {built:.1f} s ({size_mb:.0f} MB)")
+            if kept is not None:
+                k.close()
+                (Path(tmp) / "cards.json").write_text(json.dumps(cards))
+                shutil.copytree(tmp, kept, dirs_exist_ok=True)
+                k = open_kiosk(tmp)
 
         with k.reading() as s:
             from kiosk.store.models import Item
