@@ -121,7 +121,7 @@ def scan_latency(k, scans: int) -> tuple[list[float], list[float], float]:
 
     def read_and_note():
         frame = source_read()
-        shown = bridge.source.presented
+        shown = bridge.source.shown  # what this frame shows, not what was presented meanwhile
         if frame is not None and shown and shown not in captured:
             captured[shown] = time.perf_counter()
         return frame

@@ -235,6 +235,9 @@ class VirtualCamera(FrameSource):
         self._connected = True
         self._open = False
         self._pacer = _Pacer(fps)
+        #: the payload the last rendered frame shows (None: none); a frame
+        #: rendered just before ``present()`` does not show the new label yet
+        self.shown: str | None = None
         # A bank of sensor noise, sliced at a random offset per frame: fresh
         # noise per pixel and frame would cost more than the decoder.
         pad = 32
@@ -312,6 +315,7 @@ class VirtualCamera(FrameSource):
                                     p.tilt_y + k * (base.tilt_y - p.tilt_y))
                 self._place = p
             y, x = (int(v) for v in self._rng.integers(0, self._pad, 2))
+        self.shown = scene[0] if scene is not None else None
         if scene is not None:
             frame, _ = synth.compose(self._bg, payload, p, invert=invert, card=card)
             frame = cv2.GaussianBlur(frame, (0, 0), 0.6)

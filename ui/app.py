@@ -308,6 +308,9 @@ class KioskWindow(SpokenWindow, QWidget):
         return False
 
 
+SWITCH_INTERVAL_S = 0.001
+
+
 def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
     """Staff mode, when it is installed: ``ui.staffmode.shell.open_staff_mode(window)``."""
     try:
@@ -325,6 +328,11 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
     from hardware.printing import open_printer
 
     kiosk.forget_cached_settings()  # read them fresh once, here, off the scan path
+    # Camera capture, decoding and the database helper run Python in threads; by
+    # default a thread holds the interpreter for 5 ms before handing it over, so
+    # the GUI thread could wait that long several times between a scan and its
+    # row on screen. A 1 ms turn keeps the screen responsive.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
     config = UiConfig.from_settings(kiosk.setting)
     if not config.site_name:
         try:
