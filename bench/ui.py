@@ -97,14 +97,16 @@ def cold_starts(folder: Path, runs: int) -> list[float]:
 
 
 def scan_latency(k, scans: int) -> tuple[list[float], list[float], float]:
+    # The ui wing first, as ``nanum run`` loads it (it sets up Qt's import hook).
+    from ui.app import build_window
+    from ui.widgets.item_row import ItemRow
+
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
     from hardware.frames import VirtualCamera
     from hardware.scanning import ScanService
     from kiosk.codes import item_label_payload
-    from ui.app import build_window
-    from ui.widgets.item_row import ItemRow
 
     app = QApplication.instance() or QApplication([])
     w = build_window(k, open_camera=False)

@@ -8,6 +8,7 @@ day.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -17,9 +18,33 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 @lru_cache(maxsize=32)
 def korean_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(_south_korea()(years=year).keys())
+
+
+@lru_cache(maxsize=1)
+def _south_korea() -> type:
+    """The ``holidays`` package's South Korea calendar, loaded on its own.
+
+    ``holidays.KR`` goes through the package of all countries, which imports
+    about 300 modules and holds some 15 MB for the rest of the kiosk's run,
+    the first time a due date is computed (a resident's first scan). Only
+    the Korean module and the calendars it imports are loaded here.
+    """
+    import importlib.util
+    import sys
+
     import holidays
 
-    return frozenset(holidays.KR(years=year).keys())
+    name = "holidays.countries.south_korea"
+    if name in sys.modules:
+        return sys.modules[name].SouthKorea
+    path = Path(holidays.__file__).parent / "countries" / "south_korea.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return holidays.KR  # a packaging we do not know: the ordinary way
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SouthKorea
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,19 @@ def test_extra_closed_days_and_open_days_unchanged():
 def test_holidays_can_be_ignored_by_a_centre_open_on_them():
     cal = CentreCalendar(closed_weekdays=frozenset(), public_holidays=False)
     assert cal.due_date(D(2026, 9, 18), 7) == D(2026, 9, 25)
+
+
+def test_korean_holidays_are_the_holidays_packages_without_loading_every_country():
+    import subprocess
+    import sys
+
+    import holidays
+
+    from kiosk.calendar import korean_holidays
+
+    for year in range(2024, 2031):
+        assert korean_holidays(year) == frozenset(holidays.KR(years=year).keys())
+    code = ("import sys; from kiosk.calendar import korean_holidays; korean_holidays(2026); "
+            "print(sum(m.startswith('holidays.countries.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout) == 0
