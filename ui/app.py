@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.runtime import limit_heap_growth
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
 from ui.config import UiConfig
@@ -333,6 +334,7 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
     # the GUI thread could wait that long several times between a scan and its
     # row on screen. A 1 ms turn keeps the screen responsive.
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+    limit_heap_growth()  # camera frames must not leave the heap fragmented for months
     config = UiConfig.from_settings(kiosk.setting)
     if not config.site_name:
         try:
