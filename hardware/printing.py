@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from hardware.pdf_fonts import hangul_font
+from hardware.pdf_fonts import MixedFont, hangul_font
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
 
@@ -62,20 +62,20 @@ def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
                        width_mm: float = ROLL_WIDTH_MM) -> None:
     """Draw the receipt on a roll ``width_mm`` wide, as tall as its content."""
     from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
-    regular, bold = hangul_font(), hangul_font(bold=True)
+    # Hangul in NanumGothic; Chinese and Vietnamese letters in Noto Sans SC.
+    regular, bold = MixedFont(receipt.lang), MixedFont(receipt.lang, bold=True)
     margin = 5 * mm
     width = width_mm * mm
     text_w = width - 2 * margin
     sections = receipt.sections or (("", receipt.lines),)
 
     # Lay out first, then size the page to the content (a roll has no fixed length).
-    ops: list[tuple[str, str, float, float]] = []  # (font, text, size, gap after)
+    ops: list[tuple[MixedFont, str, float, float]] = []  # (font, text, size, gap after)
 
-    def para(text: str, font: str, size: float, gap: float = 1.5) -> None:
-        for line in simpleSplit(text, font, size, text_w) or [""]:
+    def para(text: str, font: MixedFont, size: float, gap: float = 1.5) -> None:
+        for line in font.wrap(text, size, text_w) or [""]:
             ops.append((font, line, size, 0.0))
         ops[-1] = (*ops[-1][:3], gap)
 
@@ -96,14 +96,13 @@ def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
     height = margin * 2 + sum(size * 1.35 + gap * mm / 2 for _f, _t, size, gap in ops) + qr_side
 
     c = canvas.Canvas(str(target) if isinstance(target, (str, Path)) else target,
-                      pagesize=(width, height), initialFontName=regular,
+                      pagesize=(width, height), initialFontName=hangul_font(),
                       initialFontSize=9)
     c.setTitle(receipt.heading)
     y = height - margin
     for font, text, size, gap in ops:
         y -= size * 1.1
-        c.setFont(font, size)
-        c.drawString(margin, y, text)
+        font.draw(c, margin, y, text, size)
         y -= size * 0.25 + gap * mm / 2
     if receipt.qr_payload:
         from reportlab.graphics import renderPDF
