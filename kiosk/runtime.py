@@ -205,30 +205,43 @@ class Watchdog:
         return self.notify(f"STATUS={text}")
 
 
-# glibc's mallopt parameters (malloc.h)
-_M_MMAP_THRESHOLD = -3
+# glibc's mallopt parameter (malloc.h)
 _M_ARENA_MAX = -8
 
 
-def limit_heap_growth(mmap_threshold: int = 1 << 20, arenas: int = 2) -> bool:
-    """Keep a months-long kiosk's memory from creeping up (glibc only; False elsewhere).
-
-    Every camera frame is a few megabytes. glibc serves blocks that size with
-    their own mappings, but after the first is freed it raises that threshold
-    to 32 MB, so later frames come from the heap, which fragments and stays
-    resident; each thread that allocates also gets its own heap. A fixed
-    threshold hands frame buffers back to the system as soon as they are
-    freed, and two heaps are plenty for the kiosk's few threads (measured:
-    resident memory after the UI benchmark 236 -> 197 MB).
-    """
+def _glibc():
+    """The C library when it is glibc (None elsewhere: musl, macOS, Windows)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     import ctypes
 
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return mallopt(_M_MMAP_THRESHOLD, mmap_threshold) == 1 and mallopt(_M_ARENA_MAX, arenas) == 1
+        libc = ctypes.CDLL(None)
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def limit_heap_growth(arenas: int = 2) -> bool:
+    """Two malloc heaps for the whole process instead of one per busy thread (glibc).
+
+    The camera's capture and decoder threads and the database helper each
+    allocate frame-sized buffers; with a heap per thread, each keeps its own
+    high-water mark resident. Two heaps are plenty for the kiosk's few threads.
+    """
+    libc = _glibc()
+    return libc is not None and libc.mallopt(_M_ARENA_MAX, arenas) == 1
+
+
+def release_free_memory() -> bool:
+    """Hand freed heap pages back to the system (glibc's ``malloc_trim``).
+
+    Camera frames are a few megabytes each; once freed they stay in the heap,
+    resident, until something returns them. The kiosk calls this when a
+    resident's session ends, a quiet moment, so months of frames never add up.
+    Returns whether anything was released.
+    """
+    libc = _glibc()
+    return libc is not None and libc.malloc_trim(0) == 1

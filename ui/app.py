@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.runtime import limit_heap_growth
+from kiosk.runtime import limit_heap_growth, release_free_memory
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
 from ui.config import UiConfig
@@ -183,6 +183,7 @@ class KioskWindow(SpokenWindow, QWidget):
         self.screens["home"].enter()
         self._update_bar()
         self.announce()
+        release_free_memory()  # a quiet moment: freed camera frames go back to the system
 
     def is_pristine(self) -> bool:
         """Nothing to reset: the idle warning is not needed."""
@@ -334,7 +335,7 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
     # the GUI thread could wait that long several times between a scan and its
     # row on screen. A 1 ms turn keeps the screen responsive.
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
-    limit_heap_growth()  # camera frames must not leave the heap fragmented for months
+    limit_heap_growth()  # frame buffers from several threads: two heaps, not one per thread
     config = UiConfig.from_settings(kiosk.setting)
     if not config.site_name:
         try:
