@@ -21,6 +21,23 @@ from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Rese
 from sync.protocol import WireEvent
 
 
+def handler_name(event_type: str) -> str:
+    """The Applier method for an event type ("loan.returned" -> "on_loan_returned")."""
+    return "on_" + event_type.replace(".", "_")
+
+
+def parse_payloads(events: list[WireEvent]) -> list[tuple[WireEvent, dict[str, Any]]]:
+    """Each event with its payload as a dict ({} when it is not a JSON object)."""
+    parsed = []
+    for e in events:
+        try:
+            payload = json.loads(e.payload)
+        except ValueError:
+            payload = None
+        parsed.append((e, payload if isinstance(payload, dict) else {}))
+    return parsed
+
+
 class Applier:
     """Applies one batch of a kiosk's events to the platform's records."""
 
@@ -98,25 +115,24 @@ class Applier:
 
     # -- applying -------------------------------------------------------------
     def apply_all(self, events: list[WireEvent]) -> None:
-        parsed = []
-        for e in events:
-            try:
-                payload = json.loads(e.payload)
-            except ValueError:
-                payload = None
-            parsed.append((e, payload if isinstance(payload, dict) else {}))
+        """Apply ``events`` one by one with ORM objects (sync.hub.fastapply does
+        the common loan events set-based and falls back to this for the rest)."""
+        parsed = parse_payloads(events)
         self._preload(parsed)
         for ev, payload in parsed:
-            handler = getattr(self, "on_" + ev.type.replace(".", "_"), None)
-            if handler is None:
-                continue  # kept in the log; nothing for the platform to do (staff logins...)
-            try:
-                handler(ev, payload)
-            except (KeyError, TypeError, ValueError) as exc:
-                # An event this platform cannot read (a newer kiosk?) must not block
-                # the kiosk's outbox: keep it, flag it, go on.
-                self.flag(ev, "unreadable_event", ev.type, error=str(exc)[:200])
+            self.apply_one(ev, payload)
         self.s.flush()
+
+    def apply_one(self, ev: WireEvent, payload: dict[str, Any]) -> None:
+        handler = getattr(self, handler_name(ev.type), None)
+        if handler is None:
+            return  # kept in the log; nothing for the platform to do (staff logins...)
+        try:
+            handler(ev, payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            # An event this platform cannot read (a newer kiosk?) must not block
+            # the kiosk's outbox: keep it, flag it, go on.
+            self.flag(ev, "unreadable_event", ev.type, error=str(exc)[:200])
 
     def on_item_added(self, ev: WireEvent, p: dict[str, Any]) -> None:
         code = p["item"]
