@@ -34,21 +34,16 @@ def hangul_font(bold: bool = False) -> str:
     """
     # Imported here: the kiosk loads reportlab on its first print, not at start.
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     for name, filename in FONT_FILES.items():
-        if name in pdfmetrics.getRegisteredFontNames():
-            continue
-        path = ASSETS / "fonts" / filename
-        if not path.is_file():
-            raise RuntimeError(f"the bundled Hangul font is missing: {path}")
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        _register(name, filename)
     pdfmetrics.registerFontFamily("NanumGothic", normal="NanumGothic", bold="NanumGothic-Bold",
                                   italic="NanumGothic", boldItalic="NanumGothic-Bold")
     return "NanumGothic-Bold" if bold else "NanumGothic"
 
 
 def _register(name: str, filename: str) -> None:
+    """Register a bundled TTF with reportlab once; a missing file is an error, never boxes."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -56,7 +51,7 @@ def _register(name: str, filename: str) -> None:
         return
     path = ASSETS / "fonts" / filename
     if not path.is_file():
-        raise RuntimeError(f"a bundled font is missing: {path}")
+        raise RuntimeError(f"the bundled font is missing: {path}")
     pdfmetrics.registerFont(TTFont(name, str(path)))
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from sync.hub.bulk import insert_rows, update_rows
-from sync.hub.ingest import Applier, handler_name, parse_payloads
+from sync.hub.ingest import Applier, batch_keys, handler_name, parse_payloads
 from sync.hub.models import Conflict, Item, Kiosk, Loan, Member, Reservation
 from sync.protocol import WireEvent
 
@@ -103,19 +103,7 @@ class BatchApplier:
 
     # -- loading -----------------------------------------------------------------
     def _preload(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
-        codes, uids, numbers = set(), set(), set()
-        for _e, p in parsed:
-            if isinstance(p.get("item"), str):
-                codes.add(p["item"])
-            if isinstance(p.get("loan"), str):
-                uids.add(p["loan"])
-            if isinstance(p.get("member"), str):
-                numbers.add(p["member"])
-        # Known-missing records are cached as None too, so a batch of new loans
-        # costs no query per event.
-        self.items.update(dict.fromkeys(codes))
-        self.loans.update(dict.fromkeys(uids))
-        self.members.update(dict.fromkeys(numbers))
+        codes, uids, numbers = batch_keys(self, parsed)
         # One query per table. A batch holds at most MAX_BATCH events, so the
         # lists stay far below any database's limit on parameters.
         conn = self.s.connection()

@@ -54,19 +54,7 @@ class Applier:
 
     # -- loading --------------------------------------------------------------
     def _preload(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
-        codes, uids, numbers = set(), set(), set()
-        for _e, p in parsed:
-            if isinstance(p.get("item"), str):
-                codes.add(p["item"])
-            if isinstance(p.get("loan"), str):
-                uids.add(p["loan"])
-            if isinstance(p.get("member"), str):
-                numbers.add(p["member"])
-        # Known-missing records are cached as None too, so a batch of new loans
-        # costs no query per event.
-        self.items.update(dict.fromkeys(codes))
-        self.loans.update(dict.fromkeys(uids))
-        self.members.update(dict.fromkeys(numbers))
+        codes, uids, numbers = batch_keys(self, parsed)
         for chunk in _chunks(sorted(codes)):
             for i in self.s.execute(select(Item).where(Item.code.in_(chunk))).scalars():
                 self.items[i.code] = i
@@ -413,6 +401,27 @@ class Applier:
             self.s.delete(have[day])
             self.notify("closed_day", day, site)
 
+
+
+def batch_keys(applier: Any, parsed: list[tuple[WireEvent, dict[str, Any]]]
+               ) -> tuple[set[str], set[str], set[str]]:
+    """The item codes, loan ids and member numbers a batch names.
+
+    They are entered in the applier's caches as missing (None) until loaded,
+    so a batch of new loans costs no query per event.
+    """
+    codes, uids, numbers = set(), set(), set()
+    for _e, p in parsed:
+        if isinstance(p.get("item"), str):
+            codes.add(p["item"])
+        if isinstance(p.get("loan"), str):
+            uids.add(p["loan"])
+        if isinstance(p.get("member"), str):
+            numbers.add(p["member"])
+    applier.items.update(dict.fromkeys(codes))
+    applier.loans.update(dict.fromkeys(uids))
+    applier.members.update(dict.fromkeys(numbers))
+    return codes, uids, numbers
 
 
 def _chunks(seq: list[str], n: int = 500):
