@@ -102,6 +102,18 @@ class Circulation:
         assert member is not None
         return CheckoutResult(member, outcomes)
 
+    def member_refusals(self, member_payload: str) -> tuple[MemberView, int, list[Refused]]:
+        """The member a card names, their open loans, and the member rules a checkout would refuse now.
+
+        Staff see why before they lend with an override; the checkout itself still decides.
+        """
+        today, policy = self.k.today(), self.k.policy
+        with self.k.reading() as s:
+            member = self.k.members.resolve(s, member_payload)
+            open_count = s.connection().execute(
+                _OPEN_COUNTS, {"today": today.isoformat(), "member_id": member.id}).one()[0]
+            return MemberView.of(member), open_count, self._member_refusals(s, member, today, policy)
+
     def _calendar(self) -> CentreCalendar:
         # The kiosk caches its calendar (dropped when staff change closed days);
         # building it from the transaction's session would re-read closed days

@@ -61,13 +61,13 @@ def _type(window, name, text):
 
 def test_a_volunteer_sees_only_what_the_role_allows(window, ui, enter, demo):
     mode = enter("이봉사", "7391")
-    assert set(mode.nav) == {"dashboard", "inspection", "labels"}
+    assert set(mode.nav) == {"dashboard", "inspection", "lending", "labels"}
     assert mode.go("catalogue") is None and mode.go("reports") is None
     assert mode.current.name == "dashboard"
     ui.tap("StaffLogout")
     mode = enter()
-    assert set(mode.nav) == {"dashboard", "inspection", "catalogue", "members", "labels", "reports",
-                             "import", "accounts", "settings"}
+    assert set(mode.nav) == {"dashboard", "inspection", "lending", "catalogue", "members", "labels",
+                             "reports", "import", "accounts", "settings"}
 
 
 def test_two_minutes_untouched_log_the_staff_member_out(window, ui, enter, demo, qtbot):

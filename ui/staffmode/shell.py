@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, QScrollArea,
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from kiosk.services.staff import StaffView
 from ui.staff import ROLE_NAMES
@@ -67,12 +67,13 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.import_page import ImportPage
     from ui.staffmode.inspection import InspectionPage
     from ui.staffmode.labels_page import LabelsPage
+    from ui.staffmode.lending import LendingPage
     from ui.staffmode.members import MembersPage
     from ui.staffmode.reports_page import ReportsPage
     from ui.staffmode.settings_page import SettingsPage
 
-    return [DashboardPage, InspectionPage, CataloguePage, MembersPage, LabelsPage, ReportsPage,
-            ImportPage, AccountsPage, SettingsPage]
+    return [DashboardPage, InspectionPage, LendingPage, CataloguePage, MembersPage, LabelsPage,
+            ReportsPage, ImportPage, AccountsPage, SettingsPage]
 
 
 class StaffMode(QWidget):
@@ -143,8 +144,16 @@ class StaffMode(QWidget):
         self.stack = QStackedWidget()
         self.pages: dict[str, StaffPage] = {}
 
+        # Ten pages are taller than an 800 px screen: the menu scrolls rather than squeeze.
+        nav_area = QScrollArea()
+        nav_area.setObjectName("StaffNav")
+        nav_area.setWidgetResizable(True)
+        nav_area.setFrameShape(QFrame.Shape.NoFrame)
+        nav_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        nav_area.setWidget(nav)
+        nav_area.setFixedWidth(theme.mm(52) + nav_area.verticalScrollBar().sizeHint().width())
         body = QHBoxLayout()
-        body.addWidget(nav, 1)
+        body.addWidget(nav_area, 1)
         body.addWidget(self.stack, 4)
         col = QVBoxLayout(self)
         m = theme.mm(3)

@@ -57,6 +57,18 @@ def staff_states(d) -> Iterable[tuple[str, Callable[[], None]]]:
         d.tap("StaffMenu_staff_mode")
     yield "staff-dashboard", into_staff_mode
     yield "staff-inspection", lambda: (d.tap("nav_inspection"), d.tap("case_0"))
+
+    def lending():
+        d.tap("nav_lending")
+        cards = w.ctx.kiosk.setting("demo_cards") or ()
+        overdue = [c["card"] for c in cards if c.get("situation") == "overdue"]
+        if overdue:  # a demo member the kiosk refuses, an item, a reason
+            w.staff_mode._scanned(overdue[0])
+            d.settle()
+            w.staff_mode._scanned(d.label("T-00017"))
+            d.settle()
+            d.tap("LendReason_returned")
+    yield "staff-lending", lending
     yield "staff-catalogue", lambda: (d.tap("nav_catalogue"), d.tap("edit_T-00001"))
     yield "staff-members-register", lambda: (d.tap("nav_members"), d.tap("MemberNew"),
                                              _type(d, "MemberName", "한가람"),
