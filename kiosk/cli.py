@@ -410,9 +410,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # capped log file, crash files + the "please ask staff" screen, systemd watchdog
         guard_kiosk(args.data_dir, args.config)
-        camera = args.camera
-        if camera is None and args.config.path is not None:  # an installed kiosk: its configured camera
-            camera = _configured_camera(args.config.get("camera", "device"))
+        camera = _camera_spec(args, kiosk)
         worker = None if args.demo else _start_sync(args, kiosk)
         try:
             return run_kiosk(kiosk, windowed=args.windowed or args.config.get("kiosk", "windowed"),
@@ -437,11 +435,29 @@ def _start_sync(args: argparse.Namespace, kiosk):
     except BadInput:
         own.close()
         return None
-    worker = SyncWorker(own, lambda: SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"]),
+
+    def client() -> SyncClient:
+        # Each round reads the address again: staff may change it in the settings.
+        own.forget_cached_settings()
+        try:
+            url = sync_settings(args, own)["url"]
+        except BadInput:  # emptied on the screen and none in the config: the address it started with
+            url = conf["url"]
+        return SyncClient(url, conf["credential"], ca_bundle=conf["ca_bundle"])
+    worker = SyncWorker(own, client,
                         interval_s=conf["interval_s"], health=lambda: heartbeat(own, data_dir=args.data_dir),
                         on_change=lambda _report: kiosk.forget_cached_settings())
     worker.start()
     return worker
+
+
+def _camera_spec(args: argparse.Namespace, kiosk) -> str | None:
+    """The camera to scan from: the command line, then the one staff chose on the screen,
+    then an installed kiosk's config file; None is the virtual camera of the demo."""
+    camera = args.camera or kiosk.setting("camera_device")
+    if camera is None and args.config.path is not None:
+        camera = args.config.get("camera", "device")
+    return None if camera is None else _configured_camera(camera)
 
 
 def _configured_camera(device: str) -> str:

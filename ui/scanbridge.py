@@ -58,6 +58,8 @@ class ScanBridge(QObject):
         self.service: Any = None
         self.source: Any = None
         self.status = "off"
+        self.spec: str | None = None  # the camera being used (an open_source spec)
+        self._base_url = ""
         self._last_n: int | None = None
         self._started = False
         self._pending: tuple[str | None, str] | None = None
@@ -82,8 +84,9 @@ class ScanBridge(QObject):
             log.warning("scanning is not available (%s): codes can be typed", exc)
             self._set_status("unavailable")
             return False
+        self.spec, self._base_url = camera_spec or "virtual", base_url
         try:
-            self.source = open_source(camera_spec or "virtual")
+            self.source = open_source(self.spec)
             self.service = ScanService(self.source, on_code=self._on_code, on_status=self._on_status,
                                        base_url=base_url)
         except Exception as exc:  # a missing camera must not stop the kiosk: typing still works
@@ -92,6 +95,31 @@ class ScanBridge(QObject):
             self._set_status("unavailable")
             return False
         return True
+
+    def switch(self, camera_spec: str) -> bool:
+        """Scan from another camera from now on (staff settings); the old one is closed first.
+
+        False when the new camera cannot be opened: codes can still be typed,
+        and the status says the camera is unavailable.
+        """
+        if self.service is not None:
+            self.service.stop()
+        self.service = self.source = None
+        self._last_n = None
+        if not self.open(camera_spec, self._base_url):
+            return False
+        if self._started:
+            self._start_service()
+        return True
+
+    def frames_captured(self) -> int:
+        """Frames the camera has delivered since it was opened (to measure its frame rate)."""
+        return self.service.stats.frames if self.service is not None else 0
+
+    def decode_ms(self) -> float | None:
+        """Median time the scanner spent on one of the recent frames, in ms (None: none yet)."""
+        times = sorted(self.service.stats.analyse_times) if self.service is not None else []
+        return 1e3 * times[len(times) // 2] if times else None
 
     def open_after_first_paint(self, window: QObject, camera_spec: str | None, base_url: str) -> None:
         """Open the camera once ``window`` has painted its first screen.

@@ -10,9 +10,11 @@ actor is the staff member.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -64,9 +66,30 @@ def _printer(value: Any) -> str:
     raise BadInput(N_("Unknown printer {name}: use none, lp, lp:QUEUE or pdf:FOLDER."), name=text)
 
 
+def _camera(value: Any) -> str:
+    """A camera spec as ``hardware.frames.open_source`` reads it (checked there when opened)."""
+    text = str(value or "").strip()
+    if text in ("auto", "virtual") or text.isdigit() or (text.startswith(("/dev/", "file:", "folder:", "video:"))
+                                                          and 0 < len(text) <= 300):
+        return text
+    raise BadInput(N_("Unknown camera {name}: use auto, virtual, a number or /dev/videoN."), name=text)
+
+
+def _sync_url(value: Any) -> str:
+    """The city platform's address; empty means this kiosk works offline only."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 300 \
+            or any(c.isspace() for c in text):
+        raise BadInput(N_("Not a web address: {url}. Write it like https://platform.example/."), url=text)
+    return text
+
+
 #: the settings staff mode may change, each with its check
 SETTINGS = {"ui_language": _language, "ui_idle_quiet_s": _seconds, "site_name": _site_name,
-            "printer": _printer}
+            "printer": _printer, "camera_device": _camera, "sync_url": _sync_url}
 
 
 @dataclass(frozen=True)
@@ -236,6 +259,54 @@ class Desk:
                     self.k.set_setting(s, key, value)
                 self.k.record(s, "settings.changed", {"changes": changed}, by.name)
         return changed
+
+    # -- backup and restore -------------------------------------------------------------
+    def backup(self, folder: Path, *, by: StaffView, prefix: str = "nanum-backup") -> Path:
+        """A dated copy of the database in ``folder``, as an event naming the staff member."""
+        Staff.require(by, "backup")
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = folder / f"{prefix}-{stamp}.sqlite3"
+        n = 1
+        while dest.exists():  # two backups in one second
+            n += 1
+            dest = folder / f"{prefix}-{stamp}-{n}.sqlite3"
+        path = self.k.maintenance.backup(dest)
+        Staff(self.k).note(by, "backup.made", {"file": path.name})
+        return path
+
+    @staticmethod
+    def backups(folders: list[Path], limit: int = 6) -> list[tuple[Path, dt.datetime]]:
+        """Backup files in ``folders`` and one level below (USB sticks) with their time, newest first."""
+        found: set[Path] = set()
+        for folder in folders:
+            for pattern in ("nanum-*.sqlite3", "*/nanum-*.sqlite3"):
+                try:
+                    found.update(p for p in folder.glob(pattern) if p.is_file())
+                except OSError:
+                    continue
+
+        def age(p: Path) -> float:
+            try:
+                return p.stat().st_mtime
+            except OSError:
+                return 0.0
+        newest = sorted(found, key=lambda p: (age(p), p.name), reverse=True)[:limit]
+        return [(p, dt.datetime.fromtimestamp(age(p))) for p in newest]
+
+    def restore(self, src: Path, *, by: StaffView, safety_dir: Path) -> Path:
+        """Put a backup in place of the live data; returns the copy of what was there before.
+
+        The live data is copied first, so a restore from the wrong file can be
+        undone with a second restore. The restored database records who
+        restored it and from which file.
+        """
+        Staff.require(by, "backup")
+        saved: list[Path] = []
+        self.k.maintenance.restore(
+            src, before=lambda: saved.append(self.backup(safety_dir, by=by, prefix="nanum-before-restore")))
+        Staff(self.k).note(by, "backup.restored", {"file": Path(src).name, "saved_before": saved[0].name})
+        return saved[0]
 
     # -- item records ------------------------------------------------------------------
     def edit_item(self, code: str, *, by: StaffView, **changes: Any) -> ItemView:

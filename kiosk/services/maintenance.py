@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,8 +95,12 @@ class Maintenance:
             raw.close()
         return dest
 
-    def restore(self, src: str | Path) -> None:
-        """Replace the live database with a backup, after checking the backup."""
+    def restore(self, src: str | Path, before: Callable[[], object] | None = None) -> None:
+        """Replace the live database with a backup, after checking the backup.
+
+        ``before`` runs once the backup has passed its checks, just before the
+        live data is replaced (staff mode saves a copy of the live data there).
+        """
         src = Path(src)
         if not src.is_file():
             raise BadInput("No backup file at {path}.", path=str(src))
@@ -107,6 +112,8 @@ class Maintenance:
                 tables = {r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if not {"events", "loans", "items", "members"} <= tables:
                     raise BadInput("{path} is not a Nanum Kiosk backup.", path=str(src))
+                if before is not None:
+                    before()
                 self.k.engine.dispose()
                 raw = self.k.engine.raw_connection()
                 try:

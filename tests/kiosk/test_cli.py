@@ -117,3 +117,23 @@ def test_config_prints_a_file_the_kiosk_reads_back(nanum, tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(out, encoding="utf-8")
     assert load_config(str(path)) is not None
+
+
+def test_the_camera_staff_chose_wins_over_the_config_file(tmp_path, make_kiosk):
+    from argparse import Namespace
+
+    from kiosk.cli import _camera_spec
+    from kiosk.config import load_config
+
+    conf = tmp_path / "config.toml"
+    conf.write_text('[camera]\ndevice = "video:/srv/desk.mp4"\n', encoding="utf-8")
+    k, _clock = make_kiosk()
+    installed = Namespace(camera=None, config=load_config(conf))
+    assert _camera_spec(installed, k) == "video:/srv/desk.mp4"
+    no_file = Namespace(path=None)  # no config file: the demo, on its virtual camera
+    assert _camera_spec(Namespace(camera=None, config=no_file), k) is None
+    with k.transaction() as s:
+        k.set_setting(s, "camera_device", "/dev/video2")
+    k.forget_cached_settings()
+    assert _camera_spec(installed, k) == "/dev/video2"
+    assert _camera_spec(Namespace(camera="virtual", config=installed.config), k) == "virtual"

@@ -318,3 +318,31 @@ def test_staff_and_labels_commands(kiosk, tmp_path, capsys):
     assert (got["labels"], got["pages"]) == (2, 2) and out.read_bytes().startswith(b"%PDF")
     assert main([*args, "labels", "--out", str(out), "--codes", "T-00002", "T-00404"]) == 2
     assert main([*args, "labels", "--out", str(tmp_path / "no" / "dir.pdf"), "--codes", "T-00001"]) == 2
+
+
+@pytest.mark.parametrize("key, bad", [("camera_device", "rm -rf /"), ("camera_device", ""),
+                                      ("sync_url", "ftp://platform.example/"), ("sync_url", "https://"),
+                                      ("sync_url", "https://platform example/")])
+def test_camera_and_platform_settings_refuse_what_they_could_not_use(kiosk, boss, key, bad):
+    from kiosk.errors import BadInput
+    from kiosk.services.desk import Desk
+
+    with pytest.raises(BadInput):
+        Desk(kiosk).save_settings({key: bad}, by=boss)
+    kiosk.forget_cached_settings()
+    assert kiosk.setting(key) is None and _events(kiosk, "settings.changed") == []
+
+
+def test_a_volunteer_can_neither_back_up_nor_restore(kiosk, tmp_path, staff, boss):
+    from kiosk.errors import Refused
+    from kiosk.services.desk import Desk
+
+    volunteer = staff.add("이봉사", "volunteer", "1357", by=boss)
+    desk = Desk(kiosk)
+    good = desk.backup(tmp_path / "b", by=boss)
+    with pytest.raises(Refused):
+        desk.backup(tmp_path / "v", by=volunteer)
+    with pytest.raises(Refused):
+        desk.restore(good, by=volunteer, safety_dir=tmp_path / "s")
+    assert not (tmp_path / "v").exists() and not (tmp_path / "s").exists()
+    assert [p for p, _when in desk.backups([tmp_path / "b"])] == [good]

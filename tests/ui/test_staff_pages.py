@@ -197,3 +197,111 @@ def test_settings_are_saved_and_applied(window, ui, mode, demo, tmp_path):
     assert _events(demo, "calendar.changed")[-1][0] == "김관리"
     ui.tap("StaffLogout")
     assert window.session.lang == "en"  # the resident screen starts in the new language
+
+
+def test_the_platform_address_is_checked_and_saved(window, ui, mode, demo):
+    ui.tap("nav_settings")
+    page = mode.current
+    _type(window, "SettingsSyncUrl", "platform example")
+    ui.tap("SettingsSave")
+    assert page.banner.kind == "refused" and "platform example" in page.banner.title.text()
+    demo.forget_cached_settings()
+    assert not demo.setting("sync_url")
+    _type(window, "SettingsSyncUrl", " https://platform.example/ ")
+    ui.tap("SettingsSave")
+    assert page.banner.kind == "ok"
+    demo.forget_cached_settings()
+    assert demo.setting("sync_url") == "https://platform.example/"
+    [(actor, payload)] = _events(demo, "settings.changed")
+    assert actor == "김관리" and payload["changes"]["sync_url"] == "https://platform.example/"
+
+
+def test_a_backup_is_restored_from_the_screen_and_the_data_before_is_kept(window, ui, mode, demo):
+    ui.tap("nav_settings")
+    page = mode.current
+    ui.tap("SettingsBackup")
+    backup = page.last_backup
+    assert backup.is_file()
+    _type(window, "SettingsSiteName", "복원 전 이름")  # a change made after the backup
+    ui.tap("SettingsSave")
+    ui.tap("SettingsRestore")
+    ui.tap("RestoreFile_0")
+    assert window.findChild(type(ui.button("SettingsSave")), "ConfirmRestore_no").isVisible()
+    ui.tap("ConfirmRestore_no")  # cancelled: nothing happens
+    demo.forget_cached_settings()
+    assert demo.setting("site_name") == "복원 전 이름" and page.restored_before is None
+    ui.tap("SettingsRestore")
+    ui.tap("RestoreFile_0")
+    ui.tap("ConfirmRestore_yes")
+    assert page.banner.kind == "ok", page.banner.title.text()
+    demo.forget_cached_settings()
+    assert demo.setting("site_name") != "복원 전 이름"  # back to the backup
+    assert window.findChild(QLineEdit, "SettingsSiteName").text() == mode.ctx.site_name != "복원 전 이름"
+    # The data from before the restore was saved first, change included.
+    before = page.restored_before
+    db = sqlite3.connect(before)
+    try:
+        [(value,)] = db.execute("SELECT value FROM settings WHERE key = 'site_name'").fetchall()
+        assert json.loads(value) == "복원 전 이름"
+    finally:
+        db.close()
+    [(actor, payload)] = _events(demo, "backup.restored")
+    assert actor == "김관리" and payload["file"] == backup.name and payload["saved_before"] == before.name
+    assert demo.maintenance.verify_log().ok  # the event chain goes on unbroken from the backup
+
+
+def test_a_restore_refuses_a_file_that_is_not_a_backup(window, ui, mode, demo):
+    ui.tap("nav_settings")
+    page = mode.current
+    docs = mode.ctx.documents_dir
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "nanum-backup-broken.sqlite3").write_bytes(b"not a database at all" * 100)
+    events_before = _count(demo, "events")
+    ui.tap("SettingsRestore")
+    ui.tap("RestoreFile_0")
+    ui.tap("ConfirmRestore_yes")
+    assert page.banner.kind == "refused" and "nanum-backup-broken" in page.banner.title.text()
+    # Nothing changed: no restore, not even the copy made before one.
+    assert _count(demo, "events") == events_before
+    assert [p.name for p in docs.iterdir()] == ["nanum-backup-broken.sqlite3"]
+
+
+def _count(kiosk, table):
+    db = sqlite3.connect(kiosk.engine.url.database)
+    try:
+        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_choosing_a_camera_shows_its_picture_and_frame_rate(window, ui, mode, demo, qtbot):
+    bridge = window.bridge
+    bridge.start()
+    try:
+        assert bridge.switch("virtual")  # the camera the kiosk started with
+        ui.tap("nav_settings")
+        ui.tap("nav_camera")
+        page = mode.current
+        assert page.saved == "virtual" and ui.button("Camera_virtual").isChecked()
+        qtbot.waitUntil(lambda: page.fps is not None and page.view.frame is not None, timeout=5000)
+        assert 5 <= page.fps <= 40  # the virtual camera delivers 15 a second
+        assert "초당" in page.rate.text()
+        # Trying a camera that is not there: it says so, and codes can still be typed.
+        ui.tap("Camera_auto")
+        assert bridge.spec == "auto"
+        qtbot.waitUntil(lambda: page.fps == 0.0, timeout=6000)
+        assert "연결" in page.rate.text()
+        ui.tap("nav_dashboard")  # left without saving: back to the saved camera
+        assert bridge.spec == "virtual" and bridge.service is not None
+        ui.tap("nav_camera")
+        ui.tap("Camera_auto")
+        ui.tap("CameraSave")
+        assert page.banner.kind == "ok"
+        demo.forget_cached_settings()
+        assert demo.setting("camera_device") == "auto"
+        [(actor, payload)] = _events(demo, "settings.changed")
+        assert actor == "김관리" and payload["changes"] == {"camera_device": "auto"}
+        ui.tap("nav_dashboard")
+        assert bridge.spec == "auto"  # kept
+    finally:
+        bridge.stop()

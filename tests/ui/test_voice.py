@@ -157,6 +157,8 @@ def test_earphones_plugged_in_turn_voice_on_and_keep_it_between_sessions(qtbot, 
     assert not window.session.voice
     jack["plugged"] = True
     qtbot.waitUntil(lambda: window.session.voice, timeout=2000)
+    # Spoken once the screen has settled, a moment after the switch.
+    qtbot.waitUntil(lambda: window.voice.speech.last is not None, timeout=2000)
     assert _last(window).startswith(translate("Voice guidance is on.", "ko"))
     ui.sign_in(cards["윤지우"])
     window.end_session()

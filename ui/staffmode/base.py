@@ -93,6 +93,9 @@ class StaffPage(QWidget):
     def enter(self, **kwargs: Any) -> None:
         """The page is shown: refresh what it lists."""
 
+    def leave(self) -> None:
+        """Another page is shown, or staff mode closes: stop what only this page needs."""
+
     def retranslate(self) -> None:
         self.heading.setText(self.title())
 

@@ -1,4 +1,4 @@
-"""Settings: language, idle time, the centre's name and closed days, printer, backup.
+"""Settings: language, idle time, the centre's name and closed days, printer, platform, backup.
 
 Saved settings take effect at once in the running kiosk (the window's
 language, idle time and printer); each save is one event naming the manager.
@@ -7,17 +7,21 @@ language, idle time and printer); each save is one event naming the manager.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from babel.dates import get_day_names
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit
 
 from kiosk.errors import BadInput
 from kiosk.i18n import LANGUAGES, current_language
+from kiosk.services.desk import SETTINGS
 from kiosk.services.staff import Staff
 from ui.staffmode.base import StaffPage, Stepper, checked, choice_row, scroll
+from ui.staffmode.import_page import SEARCH_ROOTS
 from ui.text import N_, tr
 from ui.widgets.common import button, card, label
+from ui.widgets.overlay import Confirm
 
 
 def parse_days(text: str) -> list[dt.date]:
@@ -64,10 +68,14 @@ class SettingsPage(StaffPage):
         self.printer_arg = QLineEdit()
         self.printer_arg.setObjectName("SettingsPrinterArg")
         self.printer_arg.setPlaceholderText(tr(N_("Printer queue, or the folder for PDF files")))
+        self.sync_url = QLineEdit()
+        self.sync_url.setObjectName("SettingsSyncUrl")
+        self.sync_url.setPlaceholderText(tr(N_("Empty: the address set at installation, if any")))
         rows = ((N_("Start screen language"), lang_row),
                 (N_("Seconds without a touch before a resident's screen resets"), self.idle),
                 (N_("Centre name"), self.site), (N_("Closed every week"), days_row),
-                (N_("Closed days"), self.extra), (N_("Printer"), printer_row), ("", self.printer_arg))
+                (N_("Closed days"), self.extra), (N_("Printer"), printer_row), ("", self.printer_arg),
+                (N_("City platform address"), self.sync_url))
         for r, (text, w) in enumerate(rows):
             grid.addWidget(label(tr(text) if text else ""), r, 0)
             if isinstance(w, QHBoxLayout):
@@ -81,12 +89,15 @@ class SettingsPage(StaffPage):
         self.test_page.clicked.connect(self._test_page)
         self.backup = button(tr(N_("Back up now")), None, "SettingsBackup")
         self.backup.clicked.connect(self._backup)
+        self.restore = button(tr(N_("Restore a backup")), None, "SettingsRestore")
+        self.restore.clicked.connect(self._list_backups)
         acts = QHBoxLayout()
-        for b in (self.backup, self.test_page, self.save):
+        for b in (self.backup, self.restore, self.test_page, self.save):
             acts.addWidget(b)
         self.col.addWidget(scroll(form), 1)
         self.col.addLayout(acts)
         self.last_backup = None
+        self.restored_before: Path | None = None
 
     def enter(self, **_kw: Any) -> None:
         k = self.ctx.kiosk
@@ -101,6 +112,8 @@ class SettingsPage(StaffPage):
         for d, b in self.weekdays.items():
             b.setChecked(d in cal.closed_weekdays)
         self.extra.setText(", ".join(d.isoformat() for d in sorted(cal.extra_closed)))
+        self.sync_url.setText(str(k.setting("sync_url", "") or ""))
+        self.site.setText(self.ctx.site_name)
 
     def _printer_spec(self) -> str:
         kind, arg = checked(self.printer), self.printer_arg.text().strip()
@@ -109,7 +122,8 @@ class SettingsPage(StaffPage):
     def _save(self) -> None:
         k, desk, who = self.ctx.kiosk, self.ctx.desk, self.ctx.staff
         changes = {"ui_language": checked(self.language), "ui_idle_quiet_s": self.idle.value(),
-                   "site_name": self.site.text(), "printer": self._printer_spec()}
+                   "site_name": self.site.text(), "printer": self._printer_spec(),
+                   "sync_url": self.sync_url.text()}
         weekdays = [d for d, b in self.weekdays.items() if b.isChecked()]
         extra_text = self.extra.text()
 
@@ -140,16 +154,47 @@ class SettingsPage(StaffPage):
                                       tr(N_("Saved to {path}."), path=str(path)) if path else ""))
 
     def _backup(self) -> None:
-        k, ctx, accounts, who = self.ctx.kiosk, self.ctx, self.ctx.accounts, self.ctx.staff
-
-        def backup():
-            Staff.require(who, "backup")
-            ctx.documents_dir.mkdir(parents=True, exist_ok=True)
-            path = k.maintenance.backup(ctx.documents_dir / f"nanum-backup-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite3")
-            accounts.note(who, "backup.made", {"file": path.name})
-            return path
-        self.run(backup, self._backed_up)
+        desk, folder, who = self.ctx.desk, self.ctx.documents_dir, self.ctx.staff
+        self.run(lambda: desk.backup(folder, by=who), self._backed_up)
 
     def _backed_up(self, path) -> None:
         self.last_backup = path
-        self.ok(tr(N_("Backup written to {path}."), path=str(path)))
+        self.ok(tr(N_("Backup written to {path}."), path=path.name), str(path.parent))
+
+    # -- restore --------------------------------------------------------------------------------
+    def _list_backups(self) -> None:
+        """Ask which backup to go back to: the newest ones here and on USB sticks."""
+        self.banner.clear()
+        folders = [self.ctx.documents_dir, *map(Path, SEARCH_ROOTS)]
+        found = self.ctx.desk.backups(folders)
+        if not found:
+            self.fail(tr(N_("No backup found here or on a USB stick.")))
+            return
+        answers = []
+        for n, (path, when) in enumerate(found):
+            answers.append((f"{when:%Y-%m-%d %H:%M} · {path.name}", str(n), None))
+        answers.append((tr(N_("Cancel")), "no", None))
+        ask = Confirm(self.ctx.host, "RestoreFile", tr(N_("Tap the backup to go back to:")), "", answers)
+        ask.closed.connect(lambda r: self._confirm_restore(*found[int(r)]) if r.isdigit() else None)
+        ask.open()
+
+    def _confirm_restore(self, path: Path, when: dt.datetime) -> None:
+        when = f"{when:%Y-%m-%d %H:%M}"
+        ask = Confirm(self.ctx.host, "ConfirmRestore", tr(N_("Go back to the data of {when}?"), when=when),
+                      tr(N_("Loans and changes made since then are replaced. A copy of today's data "
+                            "is saved first, so this can be undone.")),
+                      [(tr(N_("Restore")), "yes", "danger"), (tr(N_("Cancel")), "no", None)])
+        ask.closed.connect(lambda r: self._restore(path) if r == "yes" else None)
+        ask.open()
+
+    def _restore(self, path: Path) -> None:
+        desk, folder, who = self.ctx.desk, self.ctx.documents_dir, self.ctx.staff
+        self.run(lambda: desk.restore(path, by=who, safety_dir=folder), lambda before: self._restored(path, before))
+
+    def _restored(self, path: Path, before: Path) -> None:
+        self.restored_before = before
+        self.ctx.apply_settings({key: True for key in SETTINGS})  # the backup's settings, in effect now
+        self.ctx._site_name = None
+        self.enter()
+        self.ok(tr(N_("Restored from {file}."), file=path.name),
+                tr(N_("The data from before was saved to {path}."), path=str(before)))

@@ -62,6 +62,7 @@ class StaffIdle(QObject):
 def page_classes() -> list[type[StaffPage]]:
     """Every staff page, in the order of the menu."""
     from ui.staffmode.accounts import AccountsPage
+    from ui.staffmode.camera_page import CameraPage
     from ui.staffmode.catalogue import CataloguePage
     from ui.staffmode.dashboard import DashboardPage
     from ui.staffmode.import_page import ImportPage
@@ -73,7 +74,7 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.settings_page import SettingsPage
 
     return [DashboardPage, InspectionPage, LendingPage, CataloguePage, MembersPage, LabelsPage,
-            ReportsPage, ImportPage, AccountsPage, SettingsPage]
+            ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
 
 
 class StaffMode(QWidget):
@@ -144,7 +145,7 @@ class StaffMode(QWidget):
         self.stack = QStackedWidget()
         self.pages: dict[str, StaffPage] = {}
 
-        # Ten pages are taller than an 800 px screen: the menu scrolls rather than squeeze.
+        # Eleven pages are taller than an 800 px screen: the menu scrolls rather than squeeze.
         nav_area = QScrollArea()
         nav_area.setObjectName("StaffNav")
         nav_area.setWidgetResizable(True)
@@ -191,6 +192,9 @@ class StaffMode(QWidget):
             page.retranslate()
             self.stack.addWidget(page)
         self.nav[name].setChecked(True)
+        shown = self.current
+        if shown is not None and shown is not page:
+            shown.leave()
         self.stack.setCurrentWidget(page)
         page.banner.clear()
         page.enter(**kwargs)
@@ -235,6 +239,8 @@ class StaffMode(QWidget):
         self.ended = True
         self.ctx.generation += 1  # drop results still on their way
         self.idle.stop()
+        if self.current is not None:
+            self.current.leave()
         if self.ctx.bridge is not None:
             self.ctx.bridge.code.disconnect(self._scanned)
             if self._resident_scans:

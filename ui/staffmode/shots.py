@@ -97,6 +97,20 @@ def staff_states(d) -> Iterable[tuple[str, Callable[[], None]]]:
     yield "staff-import-bad-rows", import_errors
     yield "staff-accounts", lambda: d.tap("nav_accounts")
     yield "staff-settings", lambda: d.tap("nav_settings")
+    yield "staff-restore", lambda: (d.tap("SettingsBackup"), d.tap("SettingsRestore"))
+
+    def camera():
+        from hardware import synth
+        from ui.scanbridge import bgr_to_qimage
+
+        d.tap("RestoreFile_no")  # the question the previous state left open
+        d.tap("nav_camera")
+        frame, _quad = synth.compose(synth.background(640, 480, seed=3), d.label("T-00001"),
+                                     synth.Placement(330, 235, 4.0, 8.0, 6.0, -9.0))
+        if getattr(w, "bridge", None) is not None:
+            w.bridge.frame.emit(bgr_to_qimage(frame))  # what the page would show from a camera
+        d.settle()
+    yield "staff-camera", camera
 
     def locked():
         d.tap("StaffLogout")
