@@ -41,6 +41,7 @@ from ui.staff import StaffMenu, StaffPin
 from ui.theme import Theme
 from ui.guide import SpokenWindow
 from ui.voice import VoiceBar, VoiceGuide
+from ui.widgets.common import Banner
 from ui.widgets.demo_strip import DemoEntry, DemoStrip
 from ui.widgets.keyboard import CodeKeyboard
 from ui.widgets.overlay import open_overlays
@@ -262,6 +263,8 @@ class KioskWindow(SpokenWindow, QWidget):
         self.voice_bar.retranslate()
         for screen in self.screens.values():
             screen.retranslate()
+        for banner in self.findChildren(Banner):
+            banner.retranslate()  # a message on screen follows the language
         if self.demo is not None:
             self.demo.retranslate()
         for overlay in open_overlays(self):
@@ -285,6 +288,8 @@ class KioskWindow(SpokenWindow, QWidget):
         # Drawn colours (icons, rows) follow the palette: render the screens again.
         for screen in self.screens.values():
             screen.retranslate()
+        for banner in self.findChildren(Banner):
+            banner.retranslate()  # a message on screen follows the language
 
     def reach_top(self) -> int:
         """Pixels at the top of the window out of reach in the low-reach layout (0 otherwise)."""

@@ -166,6 +166,31 @@ def test_pin_fallback_identifies_and_refuses_a_wrong_pin(window, ui):
     assert window.current.name == "borrow"
 
 
+def test_a_message_on_screen_follows_a_language_switch(window, ui, cards, demo):
+    from kiosk.i18n import translate
+
+    window.go("borrow")
+    ui.tap("UsePin")
+    for key in ("key_1", "key_ok", "key_9", "key_9", "key_9", "key_9", "key_ok"):
+        ui.tap(key)
+    banner = window.screens["identify"].banner
+    korean = banner.title.text()
+    assert banner.kind == "refused" and korean
+    for lang in ("en", "vi"):
+        window.session.set_language(lang)
+        ui.settle()
+        assert banner.title.text() != korean and banner.title.text() == \
+            translate("The number or PIN is not right.", lang), lang
+    ui.sign_in(cards["윤지우"])
+    ui.scan(ui.label("T-00002"))
+    borrowed = window.screens["borrow"].banner
+    drill = demo.catalogue.get("T-00002")
+    for lang in ("en", "zh", "ko"):  # the item's name too
+        window.session.set_language(lang)
+        ui.settle()
+        assert borrowed.title.text() == translate("{name}: borrowed", lang).format(name=drill.name(lang)), lang
+
+
 def test_typed_code_goes_the_way_of_a_scan(window, ui, cards):
     ui.sign_in(cards["윤지우"])
     ui.tap("TypeCode")

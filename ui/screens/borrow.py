@@ -11,7 +11,7 @@ from kiosk.services.views import ItemOutcome, ItemView
 from ui.screens.base import Screen
 from ui.text import N_, date_text, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, button, discard, label
+from ui.widgets.common import Banner, Text, button, discard, label
 from ui.widgets.item_row import ItemRow
 
 
@@ -161,9 +161,9 @@ class BorrowScreen(Screen):
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
-        self._refuse_message(error_text(exc))
+        self._refuse_message(lambda: error_text(exc))
 
-    def _refuse_message(self, text: str) -> None:
+    def _refuse_message(self, text: Text) -> None:
         self.last_row = None
         self.banner.show_message("refused", text)
         self.ctx.sound.play("refused")
@@ -183,14 +183,16 @@ class BorrowScreen(Screen):
                 b = row.add_action(tr(N_("Join the waiting list")), f"wait_{outcome.item}")
                 b.clicked.connect(lambda _=False, r=row, c=outcome.item: self._join_waitlist(r, c))
 
+    def _name(self, outcome: ItemOutcome, view: ItemView | None) -> str:
+        return view.name(self.session.lang) if view else outcome.item
+
     def _announce(self, outcome: ItemOutcome, view: ItemView | None, play: bool = True) -> None:
-        name = view.name(self.session.lang) if view else outcome.item
         # The big line says what happened; the item's row just below says the due date or
         # the reason and what to do, so the list keeps its room in large text.
         if outcome.ok:
-            self.banner.show_message("ok", tr(N_("{name}: borrowed"), name=name))
+            self.banner.show_message("ok", lambda: tr(N_("{name}: borrowed"), name=self._name(outcome, view)))
         else:
-            self.banner.show_message("refused", tr(N_("{name}: not lent"), name=name))
+            self.banner.show_message("refused", lambda: tr(N_("{name}: not lent"), name=self._name(outcome, view)))
         if play:
             self.ctx.sound.play("ok" if outcome.ok else "refused")
 

@@ -305,12 +305,9 @@ class ReturnScreen(Screen):
         if item.status != "on_loan":
             self.payload = None
             self.ctx.sound.play("refused")
-            if item.status in ("available", "held"):
-                why = tr(N_("{name} is not on loan. To borrow it, go back and touch Borrow."),
-                         name=item.name(self.session.lang))
-            else:
-                why = tr(N_("{name} is not on loan. Please hand it to staff."), name=item.name(self.session.lang))
-            self.banner.show_message("refused", why)
+            why = (N_("{name} is not on loan. To borrow it, go back and touch Borrow.")
+                   if item.status in ("available", "held") else N_("{name} is not on loan. Please hand it to staff."))
+            self.banner.show_message("refused", lambda: tr(why, name=item.name(self.session.lang)))
             self.ctx.announce()
             return
         self.item = item
@@ -399,7 +396,7 @@ class ReturnScreen(Screen):
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.ctx.sound.play("refused")
-        self.banner.show_message("refused", error_text(exc))
+        self.banner.show_message("refused", lambda: error_text(exc))
         self.item = None
         self.head.hide()
         self._step(SCAN)

@@ -167,7 +167,7 @@ class HomeScreen(Screen):
         try:
             ref = parse_payload(payload, self.ctx.kiosk.base_url)
         except KioskError as exc:
-            self.banner.show_message("refused", exc.render(self.session.lang))
+            self.banner.show_message("refused", lambda: exc.render(self.session.lang))
             self.ctx.sound.play("refused")
             self.ctx.announce()
             return True

@@ -184,7 +184,7 @@ class IdentifyScreen(Screen):
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.ctx.sound.play("refused")
-        self.banner.show_message("refused", error_text(exc))
+        self.banner.show_message("refused", lambda: error_text(exc))
         if self.pin_mode:
             self.pin.clear()
         self.ctx.announce()

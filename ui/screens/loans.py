@@ -93,7 +93,7 @@ class LoansScreen(Screen):
         self.ctx.announce()
 
     def _failed(self, exc: BaseException) -> None:
-        self.banner.show_message("refused", error_text(exc))
+        self.banner.show_message("refused", lambda: error_text(exc))
         self.ctx.announce()
 
     def _render(self) -> None:

@@ -136,12 +136,12 @@ class ReceiptScreen(Screen):
             return
         self.printing = True
         printer, receipt = self.ctx.printer, self.receipt
-        self.banner.show_message("info", tr(N_("Printing...")))
+        self.banner.show_message("info", lambda: tr(N_("Printing...")))
 
         def failed(exc: BaseException) -> None:
             self.printing = False
             self.ctx.sound.play("refused")
-            self.banner.show_message("refused", tr(N_("The receipt could not be printed.")),
-                                     error_text(exc) + "\n" + tr(N_("You can use the QR code instead.")))
+            self.banner.show_message("refused", lambda: tr(N_("The receipt could not be printed.")),
+                                     lambda: error_text(exc) + "\n" + tr(N_("You can use the QR code instead.")))
             self.ctx.announce()
         self.ctx.run(lambda: printer.print_receipt(receipt), lambda _r: self.ctx.go("thanks"), failed)

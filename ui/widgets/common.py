@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -10,6 +11,9 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePo
                                QVBoxLayout, QWidget)
 
 from ui.theme import Theme
+
+#: a text, or a function that renders it in the current language
+Text = str | Callable[[], str]
 
 
 def theme_of(widget: QWidget) -> Theme:
@@ -162,24 +166,40 @@ class Banner(QFrame):
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(text, 1)
         self.setProperty("role", "banner-info")
+        self._texts: tuple[Text, Text] = ("", "")
         self.hide()
 
-    def show_message(self, kind: str, title: str, detail: str = "") -> None:
-        """kind: ok | refused | info."""
+    def show_message(self, kind: str, title: Text, detail: Text = "") -> None:
+        """kind: ok | refused | info.
+
+        A text may be a function that renders it in the current language: the
+        banner then follows a language switch while it is shown.
+        """
         self.kind = kind
+        self._texts = (title, detail)
         self.setProperty("role", f"banner-{kind}")
         p = theme_of(self).palette
         colour = {"ok": p.on_ok, "refused": p.on_refused}.get(kind, p.on_warning)
         self.icon.set_kind(kind, colour)
-        self.title.setText(title)
-        self.detail.setText(detail)
-        self.detail.setVisible(bool(detail))
+        self._set_texts()
         restyle(self)
         for child in (self.title, self.detail):
             restyle(child)
         self.show()
 
+    def _set_texts(self) -> None:
+        title, detail = (t() if callable(t) else t for t in self._texts)
+        self.title.setText(title)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+
+    def retranslate(self) -> None:
+        """Render the shown message again in the current language."""
+        if not self.isHidden():
+            self._set_texts()
+
     def clear(self) -> None:
+        self._texts = ("", "")
         self.title.setText("")
         self.detail.setText("")
         self.hide()
