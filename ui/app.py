@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.runtime import limit_heap_growth, release_free_memory
 from ui.assets import font_families, register_fonts
@@ -115,9 +115,17 @@ class KioskWindow(SpokenWindow, QWidget):
 
         self.voice_bar = VoiceBar(self.voice, self.repeat)
         self.voice_bar.hide()
+        # On a small panel with large text a screen can need more height than
+        # there is: it scrolls then, instead of squeezing its text until it is cut.
+        self.body = QScrollArea()
+        self.body.setObjectName("ScreenBody")
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body.setWidgetResizable(True)
+        self.body.setWidget(self.stack)
         col = QVBoxLayout(self)
         col.addWidget(self.top)
-        col.addWidget(self.stack, 1)
+        col.addWidget(self.body, 1)
         col.addWidget(self.chrome.bottom)
         col.addWidget(self.voice_bar)
         self.demo = DemoStrip(demo, self.bridge.present) if demo else None
@@ -163,6 +171,7 @@ class KioskWindow(SpokenWindow, QWidget):
         old = self.current
         if old is not screen:
             old.leave()
+            self.body.verticalScrollBar().setValue(0)  # a new screen starts at its top
         self.stack.setCurrentWidget(screen)
         screen.enter(**kwargs)
         self._update_bar()
@@ -181,6 +190,7 @@ class KioskWindow(SpokenWindow, QWidget):
         for screen in self.screens.values():
             screen.reset()
         self.stack.setCurrentWidget(self.screens["home"])
+        self.body.verticalScrollBar().setValue(0)
         self.screens["home"].enter()
         self._update_bar()
         self.announce()

@@ -93,6 +93,28 @@ def test_a_control_above_the_reach_line_is_caught_in_the_low_reach_layout(shown)
     assert _of(_findings(window, ui, low_reach=True), "reach") == []
 
 
+def test_a_screen_taller_than_a_small_panel_scrolls_instead_of_cutting_its_text(make_ui):
+    window, ui = make_ui((1280, 800))
+    window.session.set_voice(True)
+    ui.tap("LargeText")
+    window.go("borrow")
+    ui.tap("UsePin")
+    for key in ("key_1", "key_ok", "key_9", "key_9", "key_9", "key_9", "key_ok"):  # a refusal on top
+        ui.tap(key)
+    bar = window.body.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.isVisible()  # more than fits: it scrolls
+    assert _findings(window, ui) == []  # and nothing is cut or overlaps
+    screen = window.screens["identify"]
+    lowest = max((b for b in screen.findChildren(QPushButton) if b.isVisible()),
+                 key=lambda b: b.mapTo(screen, b.rect().bottomLeft()).y())
+    assert lowest.visibleRegion().boundingRect().size() != lowest.size()  # below the fold
+    window.body.ensureWidgetVisible(lowest)  # the resident scrolls down to it
+    ui.settle()
+    assert bar.value() > 0 and lowest.visibleRegion().boundingRect().size() == lowest.size()
+    window.go("home")
+    assert bar.value() == 0  # each screen starts at its top
+
+
 @pytest.mark.slow
 def test_nanum_a11y_audit_passes_for_every_screen_language_theme_and_layout(tmp_path, capsys):
     shots = tmp_path / "shots"
