@@ -15,7 +15,7 @@ from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
@@ -57,7 +57,14 @@ class ScreenStack(QStackedWidget):
 
     def minimumSizeHint(self):
         current = self.currentWidget()
-        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+        if current is None:
+            return super().minimumSizeHint()
+        need = current.minimumSizeHint()
+        if current.hasHeightForWidth() and self.width() > 0:
+            # Wrapped text needs more lines when narrow: at least that much height,
+            # so the scroll area around the screens scrolls instead of cutting it.
+            need.setHeight(max(need.height(), current.heightForWidth(self.width())))
+        return need
 
     def sizeHint(self):
         current = self.currentWidget()
@@ -106,7 +113,8 @@ class KioskWindow(SpokenWindow, QWidget):
 
         self.stack = ScreenStack()
         self.stack.installEventFilter(self)
-        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
+        self.stack.currentChanged.connect(lambda _i: (self.stack.updateGeometry(),
+                                                      QTimer.singleShot(0, self._fit_body)))
         self.screens: dict[str, Screen] = {}
         for cls in SCREENS:
             screen = cls(self.ctx)
@@ -282,6 +290,7 @@ class KioskWindow(SpokenWindow, QWidget):
                 overlay.retranslate()
         self.idle.retranslate()
         self._update_bar()
+        QTimer.singleShot(0, self._fit_body)
         self.announce()
 
     def apply_theme(self) -> None:
@@ -298,8 +307,16 @@ class KioskWindow(SpokenWindow, QWidget):
         # Drawn colours (icons, rows) follow the palette: render the screens again.
         for screen in self.screens.values():
             screen.retranslate()
-        for banner in self.findChildren(Banner):
-            banner.retranslate()  # a message on screen follows the language
+        QTimer.singleShot(0, self._fit_body)
+
+    def _fit_body(self) -> None:
+        """Wrapped text in another language or size needs another height: the screen
+        area measures the shown screen again once its layout has settled."""
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        view = self.body.viewport()
+        height = max(view.height(), self.stack.minimumSizeHint().height())
+        if self.stack.height() != height:
+            self.stack.resize(view.width(), height)
 
     def reach_top(self) -> int:
         """Pixels at the top of the window out of reach in the low-reach layout (0 otherwise)."""
@@ -308,6 +325,8 @@ class KioskWindow(SpokenWindow, QWidget):
     def apply_layout(self) -> None:
         """Standard or low-reach: where the bar's buttons go, how much room stays above."""
         self.chrome.set_low_reach(self.session.low_reach, self.reach_top(), self.theme.mm(2))
+        for overlay in open_overlays(self):
+            overlay.refit()  # an open dialog moves below the reach line too
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -315,6 +334,8 @@ class KioskWindow(SpokenWindow, QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Screens arrange for the room they get: in low reach a tall panel leaves a wide area.
+        if watched is self.stack and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._fit_body)  # a message or a row came or went
         if watched is self.stack and event.type() == QEvent.Type.Resize:
             size = event.size()
             portrait = size.height() > size.width() * 1.1

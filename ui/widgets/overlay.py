@@ -64,6 +64,10 @@ class Overlay(QWidget):
         if announce is not None:
             announce()
 
+    def refit(self) -> None:
+        """Fit the host again (its size or the layout changed)."""
+        self._fit_host()
+
     def _fit_host(self) -> None:
         host = self.parentWidget()
         self.setGeometry(host.rect())
