@@ -71,6 +71,7 @@ class PullResponse(BaseModel):
     reset: bool = Field(description="this is a full download (no cursor or an expired one)")
     rows: list[ChangeRow]
     server_hlc: str
+    member_block: int | None = Field(None, description="this kiosk numbers its members M-<block><5 digits>")
 
 
 class ErrorBody(BaseModel):

@@ -8,6 +8,7 @@ everything done so far is committed and the next round carries on from there.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 BATCH = 500
 PAGE = 500
 _STARTED = time.monotonic()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,6 +82,7 @@ def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = 
         try:
             while True:
                 answer = client.pull(cursor, page)
+                _keep_member_block(k, answer)
                 _apply(k, report, answer["rows"], answer["cursor"], answer.get("server_hlc"),
                        on_applied=on_applied)
                 cursor = answer["cursor"]
@@ -93,12 +96,19 @@ def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = 
     cursor, hlc = None, None
     while True:
         answer = client.pull(cursor, page)
+        _keep_member_block(k, answer)
         rows += answer["rows"]
         cursor, hlc = answer["cursor"], answer.get("server_hlc")
         report.pages += 1
         if not answer["more"]:
             break
     _apply(k, report, rows, cursor, hlc, full=True, count_page=False, on_applied=on_applied)
+
+
+def _keep_member_block(k: Kiosk, answer: dict[str, Any]) -> None:
+    block = answer.get("member_block")
+    if isinstance(block, int) and block > 0 and syncstate.set_member_block(k, block):
+        log.info("membership numbers from now on in block %d", block)
 
 
 def _apply(k: Kiosk, report: RoundReport, rows: list[dict[str, Any]], cursor: str,

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
-from kiosk.errors import BadInput, ForeignCode, NotFound
+from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
 from kiosk.i18n import LANGUAGES
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.services.views import MemberView
-from kiosk.store.models import Member
+from kiosk.store.models import Member, Setting
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -33,6 +33,10 @@ def normalise_member_type(text: str) -> str:
     if t not in MEMBER_TYPES:
         raise BadInput("Unknown membership type: {type}", type=text)
     return t
+
+
+#: setting: the block of membership numbers the platform gave this kiosk
+MEMBER_BLOCK = "member_block"
 
 
 class Members:
@@ -66,6 +70,27 @@ class Members:
             raise BadInput("Not a membership number: {number}", number=text)
         return f"M-{int(digits):06d}"
 
+    @staticmethod
+    def _next_number(s: Session) -> str:
+        """The next membership number: in this kiosk's block once the platform gave it one.
+
+        Kiosks register members offline; a block per kiosk (``M-<block><5 digits>``)
+        keeps two kiosks from giving out the same number. Before the first sync
+        (or without a platform) numbers are the kiosk's own count, ``M-000001``.
+        """
+        row = s.get(Setting, MEMBER_BLOCK)
+        block = row.value if row is not None else None
+        if not block:
+            return f"M-{(s.execute(select(func.max(Member.id))).scalar() or 0) + 1:06d}"
+        prefix = f"M-{int(block)}"
+        top = s.execute(select(func.max(Member.number)).where(
+            Member.number.like(prefix + "_____"), func.length(Member.number) == len(prefix) + 5)).scalar()
+        seq = int(top[len(prefix):]) + 1 if top else 1
+        if seq > 99_999:
+            raise Refused("numbers", "This kiosk has given out every membership number of its block. "
+                          "Ask the platform's administrator for a new block.")
+        return f"{prefix}{seq:05d}"
+
     def add(self, display_name: str, member_type: str = "standard", *,
             expires_on: dt.date | None = None, contact: str | None = None,
             language: str = "ko", pin: str | None = None,
@@ -84,8 +109,7 @@ class Members:
         expires_on = expires_on or self.k.today().replace(year=self.k.today().year + 1)
         token = new_card_token()
         with self.k.transaction() as s:
-            next_no = (s.execute(select(func.max(Member.id))).scalar() or 0) + 1
-            member = Member(number=f"M-{next_no:06d}", display_name=name,
+            member = Member(number=self._next_number(s), display_name=name,
                             contact=(contact or None), card_hash=hash_card_token(token),
                             pin_hash=hash_pin(pin) if pin else None, member_type=member_type,
                             expires_on=expires_on.isoformat(), status="active", language=language,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
+from kiosk.services.members import MEMBER_BLOCK
 from kiosk.store.events import HybridClock, append_event
 from kiosk.store.models import (ClosedDay, Event, Item, ItemAlias, ItemStatus, Loan, Member,
                                 Reservation, Setting)
@@ -45,6 +46,15 @@ def _get(s: Session, key: str, default: Any = None) -> Any:
 def acked_seq(k: Kiosk) -> int:
     with k.reading() as s:
         return int(_get(s, ACKED, 0))
+
+
+def set_member_block(k: Kiosk, block: int) -> bool:
+    """Keep the block of membership numbers the platform gave this kiosk; True when it changed."""
+    with k.transaction() as s:
+        if _get(s, MEMBER_BLOCK) == block:
+            return False
+        k.set_setting(s, MEMBER_BLOCK, block)
+    return True
 
 
 def cursor(k: Kiosk) -> str | None:

@@ -24,7 +24,22 @@ from sync.hub.models import (ClosedDay, Conflict, Event, Item, Kiosk, Loan, Memb
                              Site)
 
 CREDENTIAL_PREFIX = "nkc1_"
-PLATFORM_MEMBER_BASE = 900000  # platform numbers M-900001...; kiosks count up from M-000001
+PLATFORM_MEMBER_BASE = 900000  # platform numbers M-900001... (six digits)
+#: kiosks number their members M-<block><5 digits>: block 10 gives M-1000001, block 123
+#: M-12300001. Blocks starting with 9 are skipped, so a kiosk's numbers never sort
+#: among the platform's; 800 blocks before the first eight-digit block past 899.
+FIRST_MEMBER_BLOCK, LAST_MEMBER_BLOCK = 10, 899
+
+
+def next_member_block(s: Session) -> int:
+    """The lowest block no kiosk has yet."""
+    used = set(s.execute(select(Kiosk.member_block).where(Kiosk.member_block.is_not(None))).scalars())
+    n = FIRST_MEMBER_BLOCK
+    while n in used or str(n).startswith("9"):
+        n += 1
+    if n > LAST_MEMBER_BLOCK:
+        raise BadInput("Every block of membership numbers is taken.")
+    return n
 
 
 def hash_credential(credential: str) -> str:
@@ -74,7 +89,8 @@ def add_kiosk(db: Database, kiosk_id: str, site: str, rotate: bool = False) -> s
                            kiosk=kiosk_id)
         if k is None:
             s.add(Kiosk(kiosk_id=kiosk_id, site=site, credential_hash=hash_credential(credential),
-                        created_at=now_iso(), held_seq=0, head_hash="0" * 64))
+                        created_at=now_iso(), held_seq=0, head_hash="0" * 64,
+                        member_block=next_member_block(s)))
         else:
             if k.site != site:
                 raise BadInput("Kiosk {kiosk} belongs to site {site}.", kiosk=kiosk_id, site=k.site)
@@ -145,7 +161,8 @@ def add_member(db: Database, site: str, display_name: str, member_type: str = "s
     with db.transaction() as s:
         if s.get(Site, site) is None:
             raise NotFound("No site {site} on the platform.", site=site)
-        top = s.execute(select(func.max(Member.number)).where(Member.number >= "M-900000")).scalar()
+        top = s.execute(select(func.max(Member.number)).where(
+            Member.number >= "M-900000", func.length(Member.number) == 8)).scalar()
         n = int(top[2:]) + 1 if top else PLATFORM_MEMBER_BASE + 1
         number = f"M-{n:06d}"
         s.add(Member(number=number, home_site=site, display_name=display_name,

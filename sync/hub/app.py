@@ -129,6 +129,7 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
                 raise ApiError(410, CURSOR_EXPIRED, EXPIRED_MSG) from exc
             wall = int(utcnow().timestamp() * 1000)
             page["server_hlc"] = HybridClock.tick(page.pop("newest_hlc") or None, wall)
+            page["member_block"] = k.member_block
             return page
         return in_tx(run)
 

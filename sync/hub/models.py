@@ -50,6 +50,9 @@ class Kiosk(Base):
     last_push_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_seen_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     heartbeat: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: members this kiosk registers are numbered M-<block><5 digits>, so no two kiosks
+    #: can give out the same number while offline (see admin.next_member_block)
+    member_block: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
 
 
 class Event(Base):

@@ -240,3 +240,49 @@ def test_order_is_by_sequence_and_hybrid_clock_never_by_wall_clock(platform):
         loan = s.execute(select(Loan).where(Loan.item_code == codes[0])).scalar_one()
         assert loan.returned_at < loan.checked_out_at  # the wall clock went backwards
         assert s.get(HubItem, codes[0]).status == "available"
+
+
+def test_two_kiosks_of_one_centre_registering_members_offline_never_share_a_number(platform):
+    # Before its first sync a kiosk numbers members on its own (M-000001...): two kiosks
+    # of one centre would give out the same numbers. The platform gives each a block.
+    first, c1, _ = platform.kiosk("GN01", "GN01-front")
+    second, c2, _ = platform.kiosk("GN01", "GN01-back")
+    drain(first, c1)
+    drain(second, c2)
+    blocks = (first.setting("member_block"), second.setting("member_block"))
+    assert blocks[0] != blocks[1] and all(10 <= b <= 899 and not str(b).startswith("9") for b in blocks)
+    numbers = {k: [k.members.add(f"오프라인{i}")[0].number for i in range(3)] for k in (first, second)}
+    for k, block in zip((first, second), blocks):
+        assert numbers[k] == [f"M-{block}{i:05d}" for i in (1, 2, 3)]
+    drain(first, c1)
+    drain(second, c2)
+    assert flags(platform, "member_number_clash") == []
+    with platform.session() as s:
+        held = set(s.execute(select(HubMember.number).where(HubMember.origin.like("kiosk:%"))).scalars())
+    assert set(numbers[first]) | set(numbers[second]) <= held
+    # A member types the number on the PIN screen as digits: it finds them.
+    with first.reading() as s:
+        assert first.members.resolve(s, numbers[first][1].removeprefix("M-")).number == numbers[first][1]
+    # Platform numbers stay six digits and are not confused with a kiosk's block.
+    assert admin.add_member(platform.db, "GN01", "온라인")[0] == "M-900001"
+
+
+def test_kiosks_registered_before_blocks_existed_get_one_each_on_upgrade(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from sync.hub.db import alembic_config, upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO sites (code, name, created_at) VALUES ('GN01', '강남', '2026-11-01T00:00:00Z')"))
+        for n, kiosk_id in enumerate(("GN01-b", "GN01-a")):
+            c.execute(text("INSERT INTO kiosks (kiosk_id, site, credential_hash, created_at, held_seq, head_hash) "
+                           "VALUES (:k, 'GN01', :h, :t, 0, :z)"),
+                      {"k": kiosk_id, "h": f"{n:064d}", "t": f"2026-11-0{n + 1}T00:00:00Z", "z": "0" * 64})
+    upgrade(engine)
+    with engine.connect() as c:
+        got = dict(c.execute(text("SELECT kiosk_id, member_block FROM kiosks")).all())
+    engine.dispose()
+    assert got == {"GN01-b": 10, "GN01-a": 11}  # in the order they were registered
