@@ -425,7 +425,7 @@ def _start_sync(args: argparse.Namespace, kiosk):
     """The background sync worker when sync is set up (else None: the kiosk works offline)."""
     from kiosk.health import heartbeat
     from kiosk.services import open_kiosk
-    from sync.cli import sync_settings
+    from sync.cli import sync_settings, sync_url
     from sync.client import SyncClient
     from sync.worker import SyncWorker
 
@@ -439,11 +439,8 @@ def _start_sync(args: argparse.Namespace, kiosk):
     def client() -> SyncClient:
         # Each round reads the address again: staff may change it in the settings.
         own.forget_cached_settings()
-        try:
-            url = sync_settings(args, own)["url"]
-        except BadInput:  # emptied on the screen and none in the config: the address it started with
-            url = conf["url"]
-        return SyncClient(url, conf["credential"], ca_bundle=conf["ca_bundle"])
+        # emptied on the screen and none in the config: the address it started with
+        return SyncClient(sync_url(args, own) or conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"])
     worker = SyncWorker(own, client,
                         interval_s=conf["interval_s"], health=lambda: heartbeat(own, data_dir=args.data_dir),
                         on_change=lambda _report: kiosk.forget_cached_settings())

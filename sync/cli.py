@@ -175,10 +175,16 @@ def _kiosk(args: argparse.Namespace):
     return k
 
 
+def sync_url(args: argparse.Namespace, k) -> str:
+    """The platform's address: command line, then 'nanum sync configure' or staff mode's
+    settings, then the config file ("" when none says)."""
+    return getattr(args, "url", None) or k.setting("sync_url") or args.config.get("sync", "url")
+
+
 def sync_settings(args: argparse.Namespace, k) -> dict[str, Any]:
     """Where to sync: command line, then 'nanum sync configure', then the config file."""
     cfg = args.config
-    url = getattr(args, "url", None) or k.setting("sync_url") or cfg.get("sync", "url")
+    url = sync_url(args, k)
     ca = getattr(args, "ca_bundle", None) or k.setting("sync_ca_bundle") or cfg.get("sync", "ca_bundle")
     cred = getattr(args, "credential", None)
     if not cred:

@@ -111,10 +111,10 @@ class KioskWindow(SpokenWindow, QWidget):
         self.home_button = self.chrome.home_button
         self.staff_door = self.chrome.staff_door
 
+        self._fit_pending = False  # a fit of the screen area is on its way (see _fit_body_soon)
         self.stack = ScreenStack()
         self.stack.installEventFilter(self)
-        self.stack.currentChanged.connect(lambda _i: (self.stack.updateGeometry(),
-                                                      QTimer.singleShot(0, self._fit_body)))
+        self.stack.currentChanged.connect(lambda _i: (self.stack.updateGeometry(), self._fit_body_soon()))
         self.screens: dict[str, Screen] = {}
         for cls in SCREENS:
             screen = cls(self.ctx)
@@ -290,7 +290,7 @@ class KioskWindow(SpokenWindow, QWidget):
                 overlay.retranslate()
         self.idle.retranslate()
         self._update_bar()
-        QTimer.singleShot(0, self._fit_body)
+        self._fit_body_soon()
         self.announce()
 
     def apply_theme(self) -> None:
@@ -307,11 +307,18 @@ class KioskWindow(SpokenWindow, QWidget):
         # Drawn colours (icons, rows) follow the palette: render the screens again.
         for screen in self.screens.values():
             screen.retranslate()
-        QTimer.singleShot(0, self._fit_body)
+        self._fit_body_soon()
+
+    def _fit_body_soon(self) -> None:
+        """Wrapped text in another language or size needs another height: the screen
+        area measures the shown screen again once its layout has settled (once for
+        a burst of changes)."""
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self._fit_body)
 
     def _fit_body(self) -> None:
-        """Wrapped text in another language or size needs another height: the screen
-        area measures the shown screen again once its layout has settled."""
+        self._fit_pending = False
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         view = self.body.viewport()
         height = max(view.height(), self.stack.minimumSizeHint().height())
@@ -326,7 +333,7 @@ class KioskWindow(SpokenWindow, QWidget):
         """Standard or low-reach: where the bar's buttons go, how much room stays above."""
         self.chrome.set_low_reach(self.session.low_reach, self.reach_top(), self.theme.mm(2))
         for overlay in open_overlays(self):
-            overlay.refit()  # an open dialog moves below the reach line too
+            overlay.fit_host()  # an open dialog moves below the reach line too
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -335,7 +342,7 @@ class KioskWindow(SpokenWindow, QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Screens arrange for the room they get: in low reach a tall panel leaves a wide area.
         if watched is self.stack and event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self._fit_body)  # a message or a row came or went
+            self._fit_body_soon()  # a message or a row came or went
         if watched is self.stack and event.type() == QEvent.Type.Resize:
             size = event.size()
             portrait = size.height() > size.width() * 1.1

@@ -291,8 +291,8 @@ class Desk:
                 return p.stat().st_mtime
             except OSError:
                 return 0.0
-        newest = sorted(found, key=lambda p: (age(p), p.name), reverse=True)[:limit]
-        return [(p, dt.datetime.fromtimestamp(age(p))) for p in newest]
+        newest = sorted(((age(p), p.name, p) for p in found), reverse=True)[:limit]
+        return [(p, dt.datetime.fromtimestamp(t)) for t, _name, p in newest]
 
     def restore(self, src: Path, *, by: StaffView, safety_dir: Path) -> Path:
         """Put a backup in place of the live data; returns the copy of what was there before.

@@ -49,10 +49,13 @@ def acked_seq(k: Kiosk) -> int:
 
 
 def set_member_block(k: Kiosk, block: int) -> bool:
-    """Keep the block of membership numbers the platform gave this kiosk; True when it changed."""
+    """Keep the block of membership numbers the platform gave this kiosk; True when it changed.
+
+    Every pulled page names the block: only a change costs a write.
+    """
+    if k.setting(MEMBER_BLOCK) == block:
+        return False
     with k.transaction() as s:
-        if _get(s, MEMBER_BLOCK) == block:
-            return False
         k.set_setting(s, MEMBER_BLOCK, block)
     return True
 

@@ -19,7 +19,7 @@ from ui.scanbridge import camera_ok
 from ui.staffmode.base import StaffPage, checked, choice_row
 from ui.text import N_, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import button, label
+from ui.widgets.common import button, discard, label
 
 #: how often the frame rate is sampled, and over how long it is averaged
 SAMPLE_MS = 250
@@ -48,17 +48,14 @@ class CameraPage(StaffPage):
         self.view = CameraView()
         self.rate = label(tr(N_("No picture yet.")))
         self.rate.setObjectName("CameraRate")
-        self.choices_box = QWidget()
-        self.choices_col = QVBoxLayout(self.choices_box)
-        self.choices_col.setContentsMargins(0, 0, 0, 0)
+        self.choices_box: QWidget | None = None
         self.choice: dict[str, Any] = {}
         self.refresh = button(tr(N_("Look for cameras again")), None, "CameraRefresh")
         self.refresh.clicked.connect(self._list)
         self.save = button(tr(N_("Use this camera")), "primary", "CameraSave")
         self.save.clicked.connect(self._save)
-        left = QVBoxLayout()
+        self.left = left = QVBoxLayout()
         left.addWidget(label(tr(N_("Tap a camera to see its picture."))))
-        left.addWidget(self.choices_box)
         left.addStretch(1)
         left.addWidget(self.refresh)
         right = QVBoxLayout()
@@ -99,10 +96,8 @@ class CameraPage(StaffPage):
             bridge.switch(self.saved)  # tried but not kept
 
     def _list(self) -> None:
-        while self.choices_col.count():
-            w = self.choices_col.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        if self.choices_box is not None:
+            discard(self.choices_box)
         options = camera_choices()
         current = self.ctx.bridge.spec if self.ctx.bridge is not None else None
         if current and current not in dict(options):
@@ -112,7 +107,8 @@ class CameraPage(StaffPage):
             self.choice[current].setChecked(True)
         for spec, b in self.choice.items():
             b.clicked.connect(lambda _=False, s=spec: self._try(s))
-        self.choices_col.addWidget(box)
+        self.choices_box = box
+        self.left.insertWidget(1, box)
 
     def _try(self, spec: str) -> None:
         bridge = self.ctx.bridge

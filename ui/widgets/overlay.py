@@ -57,18 +57,15 @@ class Overlay(QWidget):
 
     def open(self) -> None:
         """Show above everything else in the window (and say so, when voice is on)."""
-        self._fit_host()
+        self.fit_host()
         self.show()
         self.raise_()
         announce = getattr(self.parentWidget(), "announce", None)
         if announce is not None:
             announce()
 
-    def refit(self) -> None:
-        """Fit the host again (its size or the layout changed)."""
-        self._fit_host()
-
-    def _fit_host(self) -> None:
+    def fit_host(self) -> None:
+        """Cover the host again (its size or its layout changed)."""
         host = self.parentWidget()
         self.setGeometry(host.rect())
         # In the low-reach layout the dialog stays below the reach line like every control.
@@ -113,7 +110,7 @@ class Overlay(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self._fit_host()
+            self.fit_host()
         elif watched is self.panel and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
             self.fit_buttons()
         return False
