@@ -231,4 +231,7 @@ def make_decoder(name: str = "zxing") -> Decoder:
         cls = DECODERS[(name or "zxing").strip().lower()]
     except KeyError:
         raise BadInput("Unknown decoder: {name}. Choose zxing, pyzbar or opencv.", name=name) from None
+    if cls is OpenCvDecoder and not hasattr(cv2, "QRCodeDetector"):
+        # The packaged kiosk carries an OpenCV without its object detection module.
+        raise BadInput("This build of the kiosk has no OpenCV QR decoder. Choose zxing or pyzbar.")
     return cls()

@@ -127,6 +127,17 @@ def test_make_decoder_names():
     assert err.value.msgid.startswith("Unknown decoder")
 
 
+def test_an_opencv_without_its_qr_detector_is_refused_by_name(monkeypatch):
+    import cv2
+
+    monkeypatch.delattr(cv2, "QRCodeDetector")  # as in the bundle's lean OpenCV build
+    monkeypatch.delattr(cv2, "QRCodeDetectorAruco", raising=False)
+    with pytest.raises(BadInput) as err:
+        make_decoder("opencv")
+    assert err.value.msgid.startswith("This build of the kiosk has no OpenCV QR decoder")
+    assert isinstance(make_decoder("zxing"), ZxingDecoder)
+
+
 def test_text_from_bytes():
     assert text_from_bytes("나눔".encode()) == "나눔"
     assert text_from_bytes(b"caf\xe9") == "café"  # ISO-8859-1, QR's default charset
