@@ -186,7 +186,8 @@ def write_video(path: Path, seconds: float, with_codes: bool, fps: int = 30) -> 
     """A 1280x720 MJPEG video of the desk; with codes, a label comes and goes every 1.2 s."""
     w, h = 1280, 720
     rng = np.random.default_rng(11)
-    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    # OpenCV's own MJPEG AVI writer: there in every build, with or without FFmpeg.
+    vw = cv2.VideoWriter(str(path), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
     bg = synth.background(w, h, seed=5)
     pay = payloads(rng, 16)
     n = int(seconds * fps)

@@ -103,7 +103,7 @@ def test_missing_or_empty_folder(tmp_path):
 
 
 def _write_video(path, n=12, size=(320, 240)):
-    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, size)
+    vw = cv2.VideoWriter(str(path), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter_fourcc(*"MJPG"), 25, size)
     for i in range(n):
         vw.write(np.full((size[1], size[0], 3), i * 20, np.uint8))
     vw.release()
