@@ -135,8 +135,6 @@ def test_make_decoder_names():
 
 
 def test_an_opencv_without_its_qr_detector_is_refused_by_name(monkeypatch):
-    import cv2
-
     monkeypatch.delattr(cv2, "QRCodeDetector", raising=False)  # the bundle's lean OpenCV has none
     monkeypatch.delattr(cv2, "QRCodeDetectorAruco", raising=False)
     with pytest.raises(BadInput) as err:
