@@ -169,6 +169,7 @@ def test_settings_are_saved_and_applied(window, ui, mode, demo, tmp_path):
     ui.tap("SettingsLanguage_en")
     for _ in range(3):
         ui.tap("SettingsIdle_plus")  # 60 -> 90 s
+    old_name = page.ctx.site_name  # read (and kept) before the change
     _type(window, "SettingsSiteName", "  역삼 나눔센터 ")
     ui.tap("closed_0")  # Mondays too
     _type(window, "SettingsClosedDays", "2026-12-24, 2026-13-01")
@@ -185,7 +186,8 @@ def test_settings_are_saved_and_applied(window, ui, mode, demo, tmp_path):
         ("en", 90, "역삼 나눔센터")
     cal = demo.calendar()
     assert cal.closed_weekdays == {0, 6} and [d.isoformat() for d in cal.extra_closed] == ["2026-12-24"]
-    # Applied in the running kiosk.
+    # Applied in the running kiosk, and staff pages (report headers, labels) use the new name.
+    assert page.ctx.site_name == "역삼 나눔센터" != old_name
     assert window.idle.quiet_ms == 90_000 and window.session.default_language == "en"
     assert isinstance(window.ctx.printer, PdfFilePrinter) and window.ctx.printer.out_dir == tmp_path / "printed"
     ui.tap("SettingsTestPage")

@@ -53,6 +53,10 @@ class StaffContext:
             self._site_name = site_name(self.kiosk)
         return self._site_name
 
+    def forget_site_name(self) -> None:
+        """The centre's name changed (saved or restored): read it again when next asked."""
+        self._site_name = None
+
     @property
     def documents_dir(self) -> Path:
         """Where saved PDFs go when nothing else is chosen: next to the database."""

@@ -141,7 +141,7 @@ class SettingsPage(StaffPage):
     def _saved(self, changed: dict[str, Any]) -> None:
         self.ctx.apply_settings(changed)
         if "site_name" in changed:
-            self.ctx._site_name = None
+            self.ctx.forget_site_name()
         self.ok(tr(N_("Settings saved.")) if changed else tr(N_("Nothing changed.")))
 
     def _test_page(self) -> None:
@@ -194,7 +194,7 @@ class SettingsPage(StaffPage):
     def _restored(self, path: Path, before: Path) -> None:
         self.restored_before = before
         self.ctx.apply_settings({key: True for key in SETTINGS})  # the backup's settings, in effect now
-        self.ctx._site_name = None
+        self.ctx.forget_site_name()
         self.enter()
         self.ok(tr(N_("Restored from {file}."), file=path.name),
                 tr(N_("The data from before was saved to {path}."), path=str(before)))
