@@ -276,6 +276,28 @@ def _count(kiosk, table):
         db.close()
 
 
+def test_a_restore_puts_the_backups_camera_back_at_once(window, ui, mode, demo):
+    bridge = window.bridge
+    bridge.start()
+    try:
+        mode.ctx.desk.save_settings({"camera_device": "virtual"}, by=mode.ctx.staff)
+        assert bridge.switch("virtual")
+        ui.tap("nav_settings")
+        page = mode.current
+        ui.tap("SettingsBackup")
+        # After the backup, another camera was chosen (one that is not attached).
+        mode.ctx.desk.save_settings({"camera_device": "/dev/video97"}, by=mode.ctx.staff)
+        bridge.switch("/dev/video97")
+        assert bridge.spec == "/dev/video97"
+        ui.tap("SettingsRestore")
+        ui.tap("RestoreFile_0")
+        ui.tap("ConfirmRestore_yes")
+        assert page.banner.kind == "ok", page.banner.title.text()
+        assert bridge.spec == "virtual" and bridge.service is not None
+    finally:
+        bridge.stop()
+
+
 def test_choosing_a_camera_shows_its_picture_and_frame_rate(window, ui, mode, demo, qtbot):
     bridge = window.bridge
     bridge.start()

@@ -230,6 +230,11 @@ class StaffMode(QWidget):
             self.ctx.printer = printer
             if hasattr(w, "ctx"):
                 w.ctx.printer = printer
+        bridge = self.ctx.bridge
+        if "camera_device" in changed and bridge is not None:
+            spec = k.setting("camera_device")
+            if spec and spec != bridge.spec:
+                bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
 
     # -- leaving ----------------------------------------------------------------------------
     def logout(self, reason: str) -> None:
