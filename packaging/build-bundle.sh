@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup
 wheel=$(bash packaging/opencv/build-opencv.sh)
 venv=build/bundle-venv
-stamp=$(cat pyproject.toml packaging/requirements-build.txt <(echo "$wheel") | sha256sum | cut -c1-16)
+# The wheel's content, not its name: a rebuild with other flags keeps the same file name.
+stamp=$(cat pyproject.toml packaging/requirements-build.txt "$wheel" | sha256sum | cut -c1-16)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$venv"
   # The base interpreter of .venv, so the bundle's Python is the one the tests ran on.

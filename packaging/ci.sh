@@ -23,7 +23,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || bash scripts/setup
-.venv/bin/python -m pip install -q -r packaging/requirements-build.txt
 
 log "lean OpenCV for the bundle"
 bash packaging/opencv/build-opencv.sh

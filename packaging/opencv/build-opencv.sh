@@ -47,8 +47,8 @@ flags=(
   # Intel's IPP would be downloaded from GitHub at configure time; OpenCV's own SIMD code
   # does the blur, threshold and resize of the scan pipeline (bench/scan.py measures it).
   -DWITH_IPP=OFF
-  # Code paths chosen at run time up to AVX2; the kiosk PCs' processors (Celeron, Core
-  # i3/i5) have no AVX-512, and leaving it out shortens the build.
+  # Code paths chosen at run time up to AVX2: few kiosk PCs' processors (Celeron, recent
+  # Core i3/i5) have AVX-512, and leaving it out shortens the build.
   -DCPU_BASELINE=SSE3 -DCPU_DISPATCH=SSE4_1,SSE4_2,AVX,FP16,AVX2
   -DENABLE_PRECOMPILED_HEADERS=OFF
 )
