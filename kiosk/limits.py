@@ -1,0 +1,119 @@
+"""Limits on what the kiosk and the platform accept, declared once.
+
+Every entry point checks against these: the CLI, the importer, the staff
+screens, the sync client and the platform's wire schema (sync.protocol builds
+its models from them). A value that fits here fits every column it is stored
+in, on SQLite and on PostgreSQL alike, so one kiosk can never send what the
+platform cannot store.
+
+:func:`clean_text` is the one rule for free text typed or imported by people:
+it refuses control characters, escape sequences and bidirectional overrides,
+which would otherwise reach a terminal, a PDF, a label or a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kiosk.errors import BadInput
+from kiosk.i18n import N_
+
+# -- text fields (characters) --------------------------------------------------
+ITEM_CODE_MAX = 16
+ITEM_NAME_MAX = 200
+CATEGORY_MAX = 40
+SITE_CODE_MAX = 32
+SITE_NAME_MAX = 200
+ALIAS_MAX = 48
+SAFE_USE_MAX = 2000
+NOTE_MAX = 1000
+PART_NAME_MAX = 100
+MEMBER_NUMBER_MAX = 16
+MEMBER_NAME_MAX = 100
+CONTACT_MAX = 100
+MEMBER_TYPE_MAX = 20
+LANGUAGE_MAX = 8
+STATUS_MAX = 16
+REASON_MAX = 200
+PIN_MIN = 4
+PIN_MAX = 8
+UUID_MAX = 36
+KIOSK_ID_MAX = 64
+ACTOR_MAX = 100
+EVENT_TYPE_MAX = 40
+STAMP_MAX = 32  # ISO times and hybrid-clock stamps
+PAYLOAD_MAX = 16_000  # one event's canonical JSON, in characters
+
+# -- numbers -------------------------------------------------------------------
+#: KRW; fits a 32-bit column with room to spare (100 million won)
+REPLACEMENT_VALUE_MAX = 100_000_000
+PARTS_ENTRIES_MAX = 100
+PART_COUNT_MAX = 10_000
+AGE_MONTHS_MAX = 240
+ALIASES_MAX = 20
+RENEWALS_MAX = 100
+
+# -- clocks --------------------------------------------------------------------
+#: how far ahead of the platform's clock a kiosk's hybrid-clock stamp may be
+CLOCK_AHEAD_MAX_MS = 24 * 3600 * 1000
+#: the earliest physical time a stamp may carry (2020-01-01 UTC)
+CLOCK_MIN_MS = 1_577_836_800_000
+
+# -- files and requests (bytes unless named otherwise) -------------------------
+IMPORT_FILE_MAX = 5 * 1024 * 1024
+IMPORT_ROWS_MAX = 10_000
+IMPORT_COLUMNS_MAX = 40
+IMPORT_CELL_MAX = 2000
+#: an XLSX part (sheet XML, shared strings) once uncompressed
+IMPORT_XML_MAX = 50 * 1024 * 1024
+PUSH_BODY_MAX = 4 * 1024 * 1024
+REQUEST_BODY_MAX = 64 * 1024
+#: the first characters of a refused value echoed back in an error answer
+ECHO_MAX = 80
+
+# Characters that change how text is shown rather than what it says:
+# C0/C1 controls (ESC starts terminal escape sequences), DEL, and the
+# bidirectional embeddings, overrides and isolates (the "Trojan source" marks).
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
+_FORBIDDEN_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f" + _BIDI + "]")
+
+
+def has_forbidden_chars(text: str, *, multiline: bool = False) -> bool:
+    """True when ``text`` holds a control character or a bidirectional mark."""
+    pattern = _FORBIDDEN if multiline else _FORBIDDEN_ONE_LINE
+    return pattern.search(text) is not None
+
+
+def clean_text(value: str, limit: int, field: str, *, multiline: bool = False,
+               required: bool = False) -> str:
+    """``value`` stripped and NFC-normalised, or :class:`BadInput` naming ``field``.
+
+    Refused: control characters (tab and newline only where ``multiline``),
+    bidirectional overrides, and more than ``limit`` characters.
+    """
+    text = unicodedata.normalize("NFC", value).strip()
+    if has_forbidden_chars(text, multiline=multiline):
+        raise BadInput(N_("{field} contains control characters or hidden direction marks."),
+                       field=field)
+    if len(text) > limit:
+        raise BadInput(N_("{field} is too long: at most {limit} characters."),
+                       field=field, limit=limit)
+    if required and not text:
+        raise BadInput(N_("{field} cannot be empty."), field=field)
+    return text
+
+
+def check_int(value: int, low: int, high: int, field: str) -> int:
+    """``value`` when ``low <= value <= high``, else :class:`BadInput` naming ``field``."""
+    if not low <= value <= high:
+        raise BadInput(N_("{field} must be between {low} and {high}."),
+                       field=field, low=low, high=high)
+    return value
+
+
+def echo(value: object) -> str:
+    """A short, printable excerpt of a refused value, safe to put in a message."""
+    text = _FORBIDDEN_ONE_LINE.sub("?", str(value))
+    return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
