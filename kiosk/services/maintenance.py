@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,18 +14,24 @@ from sqlalchemy import func, select, text
 
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput, StorageError
-from kiosk.store.db import DB_FILENAME, storage_errors
-from kiosk.store.events import ChainReport, event_count, verify_chain
+from kiosk.services import integrity as tamper
+from kiosk.services import restore as restore_mod
+from kiosk.services.integrity import LogReport
+from kiosk.services.restore import RestoreResult
+from kiosk.store.db import DB_FILENAME
+from kiosk.store.events import event_count
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Setting
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
 
+_CHAIN_BROKEN = "Event log broken at event {seq}: {reason}"
+
 
 @dataclass
 class CheckReport:
     problems: list[str] = field(default_factory=list)
-    chain: ChainReport | None = None
+    chain: LogReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -37,10 +42,11 @@ class Maintenance:
     def __init__(self, kiosk: Kiosk) -> None:
         self.k = kiosk
 
-    def verify_log(self) -> ChainReport:
-        """Check the event log's sequence and hash chain."""
+    def verify_log(self) -> LogReport:
+        """Check the event log: sequence and hash chain, its seal under the kiosk key,
+        and the head the platform acknowledged (kiosk.services.integrity)."""
         with self.k.reading() as s:
-            return verify_chain(s)
+            return tamper.verify_log(s, self.k.log_key)
 
     def check(self) -> CheckReport:
         """SQLite integrity plus the lending invariants (DESIGN.md section 2)."""
@@ -69,65 +75,27 @@ class Maintenance:
                 Item.status == ItemStatus.HELD, Item.held_for_member_id.is_(None))).scalar_one()
             if held:
                 report.problems.append(f"{held} held item(s) with nobody to hold them for")
-            report.chain = verify_chain(s)
-            if not report.chain.ok:
-                report.problems.append(f"event log broken at event {report.chain.first_bad_seq}: "
-                                       f"{report.chain.reason}")
+            report.chain = tamper.verify_log(s, self.k.log_key)
+            report.problems += [str(m) for m in report.chain.problems]
+            if report.chain.first_bad_seq is None or report.chain.problems[0].msgid != _CHAIN_BROKEN:
+                # The replay trusts the events, so only once the chain itself holds.
+                report.problems += [str(m) for m in tamper.replay_problems(s)]
         return report
 
     def backup(self, dest: str | Path) -> Path:
-        """A consistent copy of the live database (SQLite online backup API)."""
-        dest = Path(dest)
-        if dest.exists():
-            raise BadInput("{path} exists already; choose a new file name.", path=str(dest))
-        raw = self.k.engine.raw_connection()
-        try:
-            with storage_errors():
-                target = sqlite3.connect(dest)
-                try:
-                    raw.driver_connection.backup(target)
-                finally:
-                    target.close()
-        except OSError as exc:
-            raise BadInput("Cannot write {path}: {reason}", path=str(dest),
-                           reason=exc.strerror or str(exc)) from exc
-        finally:
-            raw.close()
-        return dest
+        """A consistent copy of the live database at the new file ``dest``.
 
-    def restore(self, src: str | Path, before: Callable[[], object] | None = None) -> None:
-        """Replace the live database with a backup, after checking the backup.
-
-        ``before`` runs once the backup has passed its checks, just before the
-        live data is replaced (staff mode saves a copy of the live data there).
+        Written under a temporary name and synced before it takes its name, so
+        a failure (disk full, stick pulled) leaves no empty or partial file.
         """
-        src = Path(src)
-        if not src.is_file():
-            raise BadInput("No backup file at {path}.", path=str(src))
-        try:
-            source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-            try:
-                if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                    raise BadInput("{path} is damaged and was not restored.", path=str(src))
-                tables = {r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if not {"events", "loans", "items", "members"} <= tables:
-                    raise BadInput("{path} is not a Nanum Kiosk backup.", path=str(src))
-                if before is not None:
-                    before()
-                self.k.engine.dispose()
-                raw = self.k.engine.raw_connection()
-                try:
-                    source.backup(raw.driver_connection)
-                finally:
-                    raw.close()
-            finally:
-                source.close()
-        except sqlite3.DatabaseError as exc:
-            raise BadInput("{path} is not a Nanum Kiosk backup.", path=str(src)) from exc
-        self.k.engine.dispose()
-        self.k.forget_cached_settings()
-        from kiosk.store import migrate
-        migrate.upgrade(self.k.engine)
+        return restore_mod.backup(self.k, dest)
+
+    def restore(self, src: str | Path, before: Callable[[], object] | None = None, *,
+                reseal: bool = False) -> RestoreResult:
+        """Replace the live data with a backup, checked whole first; the live data is
+        kept aside next to the database. The one restore of the CLI and staff mode
+        (see kiosk.services.restore)."""
+        return restore_mod.restore(self.k, src, before=before, reseal=reseal)
 
     def retention(self, days: int | None = None) -> int:
         """Pseudonymise returned loans older than ``days`` (policy default 365).

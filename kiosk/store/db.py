@@ -10,8 +10,11 @@ clear message; anything else is a bug and propagates.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,8 +42,25 @@ _ENV_ERRORS = (
 )
 
 
+_OS_ERRORS = {
+    errno.ENOSPC: N_("The disk is full. Ask staff to free space; nothing was lost."),
+    errno.EDQUOT: N_("The disk is full. Ask staff to free space; nothing was lost."),
+    errno.EFBIG: N_("The disk is full. Ask staff to free space; nothing was lost."),
+    errno.EROFS: N_("The database is read-only. Ask staff to check the data folder."),
+    errno.EIO: N_("The disk could not be written. Ask staff; nothing was lost."),
+}
+
+
+def os_storage_error(exc: OSError) -> StorageError | None:
+    """Map an OSError from the disk itself (full, read-only, failing) to a known error."""
+    msgid = _OS_ERRORS.get(exc.errno) if exc.errno is not None else None
+    return StorageError(msgid) if msgid else None
+
+
 def environment_error(exc: BaseException) -> StorageError | None:
     """Map a storage exception caused by the environment to a known error."""
+    if isinstance(exc, OSError):
+        return os_storage_error(exc)
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if not isinstance(orig, (sqlite3.OperationalError, sqlite3.DatabaseError)):
         return None
@@ -64,16 +84,44 @@ def storage_errors() -> Iterator[None]:
         raise known from exc
 
 
-def make_engine(path: str | Path) -> Engine:
-    """An engine on the SQLite file at ``path`` with the kiosk's pragmas."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+def read_only_uri(path: str | Path) -> str:
+    """A SQLite URI opening ``path`` read-only.
+
+    Opening a WAL database needs its -shm file: when the folder cannot take
+    one (read-only folder or file system) and none is there, the file is
+    opened as immutable, which needs no lock files at all.
+    """
+    path = Path(path).absolute()
+    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    shm = path.with_name(path.name + "-shm")
+    if not os.access(path.parent, os.W_OK) and not shm.exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
+    """An engine on the SQLite file at ``path`` with the kiosk's pragmas.
+
+    ``read_only`` opens the file for reading only (listings on a read-only
+    folder or disk): no migration, no journal mode change, no writes.
+    """
+    timeout = BUSY_TIMEOUT_MS / 1000
+    if read_only:
+        uri = read_only_uri(path)
+        engine = create_engine(f"sqlite:///{path}", creator=lambda: sqlite3.connect(
+            uri, uri=True, timeout=timeout, check_same_thread=False))
+    else:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no branch
         # Let SQLAlchemy's begin event below issue BEGIN itself.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if read_only:
+            cur.execute("PRAGMA query_only=ON")
+        else:
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -90,7 +138,11 @@ def make_engine(path: str | Path) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
-    """Sessions for reading, or (``write=True``) for BEGIN IMMEDIATE transactions."""
+def make_sessionmaker(engine: Engine, *, write: bool = False,
+                      info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions for reading, or (``write=True``) for BEGIN IMMEDIATE transactions.
+
+    ``info`` is given to every session (the log key rides there).
+    """
     bind = engine.execution_options(immediate=True) if write else engine
-    return sessionmaker(bind, expire_on_commit=False)
+    return sessionmaker(bind, expire_on_commit=False, info=dict(info or {}))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.i18n import N_
 from kiosk.store.models import Event
+from kiosk.store.seal import reseal
 
 GENESIS = "0" * 64
 
@@ -86,6 +87,11 @@ def append_event(session: Session, *, kiosk_id: str, type_: str, payload: dict[s
     # Core statements on the session's connection: events are never updated,
     # so the ORM's unit of work and statement handling buy nothing here.
     session.connection().execute(_INSERT_EVENT, row)
+    log_key = session.info.get("log_key")
+    key = log_key.key if log_key is not None else None
+    if key is not None:
+        # The seal moves with the head in the same transaction (kiosk.store.seal).
+        reseal(session.connection(), key, kiosk_id, seq, row["hash"])
     return Event(**row)
 
 
