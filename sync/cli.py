@@ -262,8 +262,13 @@ def sync_status(args: argparse.Namespace) -> int:
     k = _kiosk(args)
     data = {"outbox": syncstate.outbox_depth(k), "acked_seq": syncstate.acked_seq(k),
             "last_success": k.setting(syncstate.LAST_SUCCESS), "cursor": syncstate.cursor(k),
-            "conflicts": syncstate.conflicts(k)[-20:], "url": k.setting("sync_url")}
+            "conflicts": syncstate.conflicts(k)[-20:], "url": k.setting("sync_url"),
+            "refused": syncstate.refused(k)}
+    refused = [syncstate.refusal_message(e).render(args.out.lang) for e in data["refused"]]
     args.out.emit(data, [args.out.t("Waiting to be sent: {count} events. Last sync: {when}.",
                                     count=data["outbox"], when=data["last_success"] or "-")]
-                  + [f"{c['at']}\t{c['kind']}\t{c['subject']}" for c in data["conflicts"]])
+                  + [f"{c['at']}\t{c['kind']}\t{c['subject']}" for c in data["conflicts"]]
+                  + ([args.out.t("Events refused by the city platform: {count}", count=len(refused))]
+                     if refused else [])
+                  + refused)
     return 0

@@ -42,6 +42,10 @@ class Forked(SyncRefused):
     pass
 
 
+class TooLarge(SyncRefused):
+    """The request was larger than the platform takes (HTTP 413): send less at a time."""
+
+
 NETWORK = N_("The city platform cannot be reached. Loans are kept and sent later.")
 SERVER = N_("The city platform had a problem. Sync will try again.")
 REFUSED = N_("The city platform refused this kiosk's credential. Ask the administrator.")
@@ -98,6 +102,8 @@ class SyncClient:
             raise Forked(FORKED, detail)
         if resp.status_code in (401, 403):
             raise SyncRefused(REFUSED, detail)
+        if resp.status_code == 413:
+            raise TooLarge(INVALID, detail, reason=detail)
         if resp.status_code in (400, 404, 409, 422):
             raise SyncRefused(INVALID, detail, reason=str(body.get("message", detail))
                               if isinstance(body, dict) else detail)

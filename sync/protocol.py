@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from kiosk import limits as L
+from sync.events import WireEvent as WireEvent  # the strict form of an event, checked per event
+
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 MAX_BATCH = 1000  # events in one push
@@ -25,26 +28,51 @@ BAD_BATCH = "bad_batch"
 NOT_FOUND = "not_found"
 REFUSED = "refused"
 BUSY = "busy"
+INVALID = "invalid"  # the request does not match the protocol's schema (422)
+TOO_LARGE = "too_large"  # the body is over the limit (413)
+TIMEOUT = "timeout"  # the body came too slowly (408)
+RATE_LIMITED = "rate_limited"  # too many requests; see Retry-After (429)
 
 
-class WireEvent(BaseModel):
-    """One kiosk event exactly as stored in the kiosk's log."""
+class PushedEvent(BaseModel):
+    """One event as a push carries it.
 
-    event_id: str = Field(max_length=36)
-    kiosk_id: str = Field(max_length=64)
-    seq: int = Field(ge=1)
-    type: str = Field(max_length=40)
-    at: str = Field(max_length=32, description="UTC time on the kiosk's clock (informative only)")
-    hlc: str = Field(max_length=32, description="hybrid logical clock stamp; orders across kiosks")
-    actor: str | None = Field(default=None, max_length=100)
-    payload: str = Field(description="canonical JSON of the event's payload")
+    Only what the hash chain needs is checked for the whole batch (types,
+    ``seq``, the two hashes). Every other field is checked per event against
+    :class:`WireEvent` and the payload model of its type (sync.events): an
+    event that does not fit is quarantined with its reason, and its sequence
+    number still counts as received, so one bad event never blocks the rest.
+    """
+
+    event_id: str = Field(description="a UUID")
+    kiosk_id: str = Field(max_length=L.KIOSK_ID_MAX)
+    seq: int = Field(ge=1, le=2**62)
+    type: str = Field(description="e.g. loan.checked_out; an unknown well-formed type is stored, not applied")
+    at: str = Field(description="UTC time on the kiosk's clock (informative only)")
+    hlc: str = Field(description="hybrid logical clock stamp 000000000000000.00000; orders across "
+                                 "kiosks; at most a day ahead of the platform's clock")
+    actor: str | None = None
+    payload: str = Field(description=f"canonical JSON of the event's payload (at most "
+                                     f"{L.PAYLOAD_MAX} characters)")
     prev_hash: str = Field(min_length=64, max_length=64)
     hash: str = Field(min_length=64, max_length=64)
 
 
 class PushRequest(BaseModel):
-    kiosk_id: str = Field(max_length=64)
-    events: list[WireEvent] = Field(max_length=MAX_BATCH)
+    kiosk_id: str = Field(max_length=L.KIOSK_ID_MAX)
+    events: list[PushedEvent] = Field(max_length=MAX_BATCH)
+
+
+class QuarantinedEvent(BaseModel):
+    """An event the platform refused on its own: kept aside, not applied."""
+
+    seq: int
+    event_id: str
+    type: str
+    reason: str = Field(
+        description="invalid: does not fit the schema; forbidden: changes another site's records; "
+                    "clock: hybrid-clock stamp out of range")
+    detail: str = Field(description="what did not fit (English, for logs)")
 
 
 class PushResponse(BaseModel):
@@ -56,6 +84,9 @@ class PushResponse(BaseModel):
     accepted: int = 0
     duplicates: int = 0
     server_hlc: str
+    quarantined: list[QuarantinedEvent] = Field(
+        default_factory=list,
+        description="events of this batch refused one by one (their seqs count as received)")
 
 
 class ChangeRow(BaseModel):

@@ -18,7 +18,7 @@ from kiosk import __version__
 from kiosk.clock import to_iso
 from kiosk.services import syncstate
 from sync.client import (FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError,
-                         SyncRefused)
+                         SyncRefused, TooLarge)
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class RoundReport:
     pushed: int = 0
     duplicates: int = 0
+    quarantined: int = 0
     gaps: int = 0
     pulled: int = 0
     pages: int = 0
@@ -46,13 +47,28 @@ class RoundReport:
 
 
 def push_outbox(k: Kiosk, client: SyncClient, report: RoundReport, batch: int = BATCH) -> None:
-    """Send events until the platform holds them all."""
+    """Send events until the platform holds them all.
+
+    Events the platform refused one by one (quarantined, named in its answer)
+    are recorded for staff; their sequence numbers count as received, so the
+    events after them still go. A batch too large for the platform is sent
+    in smaller ones.
+    """
     stalls = 0
     while True:
         events = syncstate.outbox(k, batch)
         if not events:
             return
-        answer = client.push(k.kiosk_id, events)
+        try:
+            answer = client.push(k.kiosk_id, events)
+        except TooLarge:
+            if batch == 1:
+                raise
+            batch = max(1, batch // 2)
+            continue
+        refused = answer.get("quarantined") or []
+        if refused:
+            report.quarantined += syncstate.record_refused(k, refused, to_iso(k.clock()))
         before = syncstate.acked_seq(k)
         try:
             syncstate.acknowledge(k, int(answer["held"]))

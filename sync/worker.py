@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 UNEXPECTED = N_("Sync failed unexpectedly; the details are in the log.")
 
 
+SHOWN_REFUSALS = 5
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     state: str = "idle"  # idle | syncing | retrying | stopped
@@ -47,6 +50,9 @@ class SyncStatus:
     queue_depth: int = 0
     next_attempt_s: float | None = None
     last_report: RoundReport | None = None
+    #: events the platform quarantined (the latest few), each naming the event and why
+    refused: tuple[Message, ...] = ()
+    refused_count: int = 0
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
         return {"state": self.state, "last_success": self.last_success,
@@ -54,7 +60,8 @@ class SyncStatus:
                 "last_error": self.last_error.render(lang) if self.last_error else None,
                 "failures": self.failures, "queue_depth": self.queue_depth,
                 "next_attempt_s": self.next_attempt_s,
-                "last_report": self.last_report.to_json() if self.last_report else None}
+                "last_report": self.last_report.to_json() if self.last_report else None,
+                "refused": [m.render(lang) for m in self.refused], "refused_count": self.refused_count}
 
 
 def backoff_delay(failures: int, base: float, cap: float, rng: random.Random) -> float:
@@ -118,6 +125,7 @@ class SyncWorker(threading.Thread):
                                 on_applied=self.on_change)
         finally:
             client.close()
+            self._show_refused()
         if beat:
             self._last_beat = time.monotonic()
         return report
@@ -146,6 +154,16 @@ class SyncWorker(threading.Thread):
             self.rounds += 1
             self._wake.wait(delay)
             self._wake.clear()
+
+    def _show_refused(self) -> None:
+        """Put the events the platform quarantined in the status staff see."""
+        try:
+            refused = syncstate.refused(self.kiosk)
+        except Exception:  # storage trouble must not kill the worker
+            log.exception("cannot read the refused events")
+            return
+        self._set(refused=tuple(syncstate.refusal_message(e) for e in refused[-SHOWN_REFUSALS:]),
+                  refused_count=len(refused))
 
     def _depth(self) -> int:
         try:

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
+from kiosk.i18n import N_, Message
+from kiosk.limits import echo
 from kiosk.services.members import MEMBER_BLOCK
 from kiosk.store.events import HybridClock, append_event
 from kiosk.store.models import (ClosedDay, Event, Item, ItemAlias, ItemStatus, Loan, Member,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 ACKED = "sync_acked_seq"
 CURSOR = "sync_cursor"
 CONFLICTS = "sync_conflicts"
+REFUSED = "sync_refused"  # events the platform quarantined, for staff
 LAST_SUCCESS = "sync_last_success"
 MAX_CONFLICTS = 200
 ACTIVE = ("waiting", "held")
@@ -116,6 +119,53 @@ def mark_success(k: Kiosk, when: str) -> None:
 def conflicts(k: Kiosk) -> list[dict[str, Any]]:
     with k.reading() as s:
         return list(_get(s, CONFLICTS, []))
+
+
+#: why the platform refused one event (the ``reason`` of its answer) -> what staff read
+REFUSAL_MESSAGES = {
+    "invalid": N_("Event {seq} ({type}) was refused by the city platform and kept aside: "
+                  "its data do not fit the protocol ({detail})."),
+    "forbidden": N_("Event {seq} ({type}) was refused by the city platform and kept aside: "
+                    "it changes another centre's records ({detail})."),
+    "clock": N_("Event {seq} ({type}) was refused by the city platform and kept aside: "
+                "its clock stamp is out of range. Check this kiosk's date and time."),
+}
+OTHER_REFUSAL = N_("Event {seq} ({type}) was refused by the city platform and kept aside "
+                   "({detail}).")
+
+
+def record_refused(k: Kiosk, answer: list[Any], when: str) -> int:
+    """Keep the events the platform quarantined (from a push answer) for staff;
+    returns how many were new. The answer's text is shortened and made printable."""
+    entries = []
+    for q in answer:
+        if not isinstance(q, dict) or not isinstance(q.get("seq"), int):
+            continue
+        entries.append({"seq": q["seq"], "event_id": echo(q.get("event_id", ""))[:40],
+                        "type": echo(q.get("type", ""))[:40], "reason": echo(q.get("reason", ""))[:16],
+                        "detail": echo(q.get("detail", "")), "at": when})
+    if not entries:
+        return 0
+    with k.transaction() as s:
+        kept = {e["seq"]: e for e in _get(s, REFUSED, [])}
+        new = [e for e in entries if e["seq"] not in kept]
+        if new:
+            kept.update((e["seq"], e) for e in new)
+            k.set_setting(s, REFUSED, [kept[seq] for seq in sorted(kept)][-MAX_CONFLICTS:])
+    return len(new)
+
+
+def refused(k: Kiosk) -> list[dict[str, Any]]:
+    """Events the platform quarantined, oldest first (seq, event_id, type, reason, detail, at)."""
+    with k.reading() as s:
+        return list(_get(s, REFUSED, []))
+
+
+def refusal_message(entry: dict[str, Any]) -> Message:
+    """What staff read about one refused event: which event, and why."""
+    msgid = REFUSAL_MESSAGES.get(entry.get("reason"), OTHER_REFUSAL)
+    return Message(msgid, {"seq": entry.get("seq"), "type": entry.get("type", ""),
+                           "detail": entry.get("detail", "")})
 
 
 @dataclass

@@ -17,6 +17,7 @@ from kiosk.codes import card_payload, hash_card_token, new_card_token, normalise
 from kiosk.errors import BadInput, NotFound
 from kiosk.secrets_hash import hash_pin
 from kiosk.store.events import HybridClock
+from sync.events import sane_hlc
 from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
@@ -51,8 +52,13 @@ def now_iso() -> str:
 
 
 def _stamp(previous: str | None) -> str:
-    """A platform edit's HLC: after the record's last stamp, whatever the clocks say."""
-    return HybridClock.tick(previous or None, int(utcnow().timestamp() * 1000))
+    """A platform edit's HLC: after the record's last stamp, whatever the clocks say.
+
+    A stored stamp that is malformed or far ahead counts as none: the edit
+    then carries the platform's clock instead of raising or freezing the record.
+    """
+    now_ms = int(utcnow().timestamp() * 1000)
+    return HybridClock.tick(sane_hlc(previous, now_ms) or None, now_ms)
 
 
 def init(db: Database) -> str:
@@ -230,7 +236,7 @@ def stats(db: Database) -> dict[str, Any]:
         kiosks = [{"kiosk_id": k.kiosk_id, "site": k.site, "events": per_kiosk.get(k.kiosk_id, 0),
                    "held_seq": k.held_seq, "last_push_at": k.last_push_at,
                    "last_seen_at": k.last_seen_at, "revoked": k.revoked_at is not None,
-                   "heartbeat": k.heartbeat}
+                   "heartbeat": k.heartbeat if isinstance(k.heartbeat, dict) else None}
                   for k in s.execute(select(Kiosk).order_by(Kiosk.kiosk_id)).scalars()]
         lent = Loan.checked_out_at.is_not(None)
         value = s.execute(select(func.coalesce(func.sum(Item.replacement_value), 0))
@@ -253,8 +259,8 @@ def stats(db: Database) -> dict[str, Any]:
             "reservations": dict(s.execute(select(Reservation.status, func.count())
                                            .group_by(Reservation.status)).all()),
             "conflicts": dict(s.execute(select(Conflict.kind, func.count()).group_by(Conflict.kind)).all()),
-            "loans_by_site": dict(s.execute(select(Loan.site, func.count()).where(lent)
-                                            .group_by(Loan.site)).all()),
+            "loans_by_site": dict(s.execute(select(Loan.site, func.count()).where(
+                lent, Loan.site.is_not(None)).group_by(Loan.site)).all()),
             "loans_by_category": dict(s.execute(select(Item.category, func.count()).select_from(Loan)
                                                 .join(Item, Item.code == Loan.item_code).where(lent)
                                                 .group_by(Item.category)).all()),

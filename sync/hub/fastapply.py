@@ -139,7 +139,10 @@ class BatchApplier:
 
     # -- applying ----------------------------------------------------------------
     def apply_all(self, events: list[WireEvent]) -> None:
-        parsed = parse_payloads(events)
+        self.apply_parsed(parse_payloads(events))
+
+    def apply_parsed(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
+        """Apply events with their payloads (as sync.hub.push validated them)."""
         self._preload(parsed)
         for ev, p in parsed:
             name = handler_name(ev.type)

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from kiosk.clock import utcnow
+from sync.events import sane_hlc
 from sync.hub.models import Change, ClosedDay, Item, Member, Meta, Reservation
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
@@ -133,12 +135,18 @@ def read_page(s: Session, site: str, after: Position | None, limit: int,
     return rows[:limit], len(rows) > limit
 
 
+def _list(value: Any) -> list[Any]:
+    # JSON columns written outside the platform's code may hold anything.
+    return value if isinstance(value, list) else []
+
+
 def item_body(item: Item) -> dict[str, Any]:
     body = {"code": item.code, "name_ko": item.name_ko, "name_en": item.name_en,
-            "category": item.category, "home_site": item.home_site, "parts": item.parts or [],
+            "category": item.category, "home_site": item.home_site, "parts": _list(item.parts),
             "replacement_value": item.replacement_value, "age_min_months": item.age_min_months,
             "age_max_months": item.age_max_months, "safe_use_ko": item.safe_use_ko,
-            "safe_use_en": item.safe_use_en, "aliases": sorted(item.aliases or []),
+            "safe_use_en": item.safe_use_en,
+            "aliases": sorted(a for a in _list(item.aliases) if isinstance(a, str)),
             "retired": bool(item.retired)}
     if item.origin != "platform":
         # A kiosk's item.added event does not carry these; that kiosk keeps its own.
@@ -185,14 +193,17 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
         if "closed_day" in keys else {}
     out = []
     newest = ""
+    # A malformed or far-future stamp (stored before stamps were checked) must
+    # neither break the page nor push every kiosk's clock ahead.
+    now_ms = int(utcnow().timestamp() * 1000)
     for c in changes:
         body: dict[str, Any] | None = None
         if c.kind == "item" and c.key in items:
             body = item_body(items[c.key])
-            newest = max(newest, items[c.key].updated_hlc or "")
+            newest = max(newest, sane_hlc(items[c.key].updated_hlc, now_ms))
         elif c.kind == "member" and _member_visible(s, members.get(c.key), site, active_here):
             body = member_body(members[c.key])
-            newest = max(newest, members[c.key].updated_hlc or "")
+            newest = max(newest, sane_hlc(members[c.key].updated_hlc, now_ms))
         elif c.kind == "reservation" and c.key in reservations:
             body = reservation_body(reservations[c.key])
         elif c.kind == "closed_day" and c.key in days:

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk.clock import from_iso
+from sync.events import sane_hlc
 from sync.hub import reservations as resv
 from sync.hub.feed import ACTIVE_RESERVATION, FINAL_RESERVATION, Notifier
 from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation
@@ -45,6 +47,7 @@ class Applier:
         self.s = s
         self.kiosk = kiosk
         self.now = now
+        self.now_ms = int(from_iso(now).timestamp() * 1000)
         self.notify = Notifier(s)
         self.items: dict[str, Item | None] = {}
         self.loans: dict[str, Loan | None] = {}
@@ -105,7 +108,10 @@ class Applier:
     def apply_all(self, events: list[WireEvent]) -> None:
         """Apply ``events`` one by one with ORM objects (sync.hub.fastapply does
         the common loan events set-based and falls back to this for the rest)."""
-        parsed = parse_payloads(events)
+        self.apply_parsed(parse_payloads(events))
+
+    def apply_parsed(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
+        """Apply events with their payloads (as sync.hub.push validated them)."""
         self._preload(parsed)
         for ev, payload in parsed:
             self.apply_one(ev, payload)
@@ -164,7 +170,7 @@ class Applier:
             return
         item.status = p["to"]
         retired = p["to"] == "retired"
-        if retired != bool(item.retired) and ev.hlc > (item.updated_hlc or ""):
+        if retired != bool(item.retired) and ev.hlc > sane_hlc(item.updated_hlc, self.now_ms):
             item.retired = retired
             item.updated_hlc = ev.hlc
             self.notify("item", item.code, None)
@@ -189,8 +195,10 @@ class Applier:
         if m is None:
             self.flag(ev, "unknown_member", p["member"])
             return
-        # Order by hybrid logical clock, never by the kiosk's wall clock.
-        if ev.hlc <= (m.updated_hlc or ""):
+        # Order by hybrid logical clock, never by the kiosk's wall clock. A stored
+        # stamp that is malformed or far ahead (kept from before stamps were
+        # checked) counts as none, so it cannot freeze the member.
+        if ev.hlc <= sane_hlc(m.updated_hlc, self.now_ms):
             self.flag(ev, "stale_member_edit", m.number, field=field, platform_hlc=m.updated_hlc)
             return
         setattr(m, field, value)
@@ -384,6 +392,10 @@ class Applier:
         for r in p.get("accepted", []):
             res = self.s.get(Reservation, r["reservation"])
             if res is None:
+                continue
+            if res.site != self.kiosk.site:
+                # Only the item's home centre takes on its requests.
+                self.flag(ev, "foreign_site_refused", res.uid, site=res.site)
                 continue
             if res.status == "requested":
                 self._accept(res, r.get("status", "waiting"), r.get("hold_until"))

@@ -210,3 +210,26 @@ class Notice(Base):
     msgid: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Quarantined(Base):
+    """A kiosk's event the platform refused on its own, kept aside with the reason.
+
+    The event is kept here as sent (``raw``, JSON text with every character
+    escaped) rather than in ``events``: ``events`` and every record built
+    from it hold only what fits the protocol's schema. Its sequence number
+    counts as received, and ``events`` plus this table continue the kiosk's
+    hash chain without a gap.
+    """
+
+    __tablename__ = "quarantined_events"
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.kiosk_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(80))  # as sent, shortened for display
+    type: Mapped[str] = mapped_column(String(80))  # as sent, shortened for display
+    reason: Mapped[str] = mapped_column(String(16))  # invalid | forbidden | clock
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(String(32))

@@ -21,7 +21,7 @@ from sync.hub.ingest import Applier
 from sync.hub.models import (Change, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member, Notice,
                              Reservation)
 from sync.hub.push import chain_hash, push
-from sync.protocol import PushRequest, WireEvent
+from sync.protocol import PushedEvent, PushRequest, WireEvent
 
 NOW = "2026-03-10T01:00:00.000000Z"
 KIOSK = "GN01-k"
@@ -284,7 +284,7 @@ def test_the_chain_hash_is_the_kiosks_event_hash():
     for _ in range(500):
         def text() -> str:
             return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
-        e = WireEvent(event_id=text(), kiosk_id=text(), seq=rnd.randint(1, 10 ** 12), type=text(),
+        e = PushedEvent(event_id=text(), kiosk_id=text(), seq=rnd.randint(1, 10 ** 12), type=text(),
                       at=text(), hlc=text(), actor=rnd.choice([None, text()]), payload=text(),
                       prev_hash="a" * 64, hash="b" * 64)
         prev = text()

@@ -142,15 +142,19 @@ def test_the_outbox_is_what_the_platform_does_not_hold(any_platform):
         syncstate.acknowledge(k, total + 5)
 
 
-def test_an_event_the_platform_cannot_read_is_kept_and_flagged_not_refused(any_platform):
-    from sync.hub.models import Conflict
+def test_an_event_the_platform_cannot_read_is_quarantined_and_flagged_not_refused(any_platform):
+    from sync.hub.models import Conflict, Event, Quarantined
 
     k, client, _ = any_platform.kiosk()
-    with k.transaction() as s:  # as a newer kiosk version might write it
+    with k.transaction() as s:  # a payload that does not fit its type's schema
         k.record(s, "loan.checked_out", {"loan": "c0ffee", "borrower_v2": "M-000001"})
     stock(k, items=1, members=0)
     answer = client.push(k.kiosk_id, syncstate.outbox(k, 100))
-    assert answer["status"] == "ok" and answer["held"] == 3
+    assert answer["status"] == "ok" and answer["held"] == 3  # later events still flow
+    assert [(q["seq"], q["type"], q["reason"]) for q in answer["quarantined"]] == [
+        (2, "loan.checked_out", "invalid")]
     with any_platform.session() as s:
-        (flag,) = s.execute(select(Conflict).where(Conflict.kind == "unreadable_event")).scalars()
-        assert flag.subject == "loan.checked_out"
+        (flag,) = s.execute(select(Conflict).where(Conflict.kind == "event_quarantined")).scalars()
+        assert flag.subject == "seq 2" and flag.detail["type"] == "loan.checked_out"
+        assert s.get(Quarantined, (k.kiosk_id, 2)).reason == "invalid"
+        assert sorted(s.execute(select(Event.seq)).scalars()) == [1, 3]

@@ -88,7 +88,14 @@ class DashboardPage(StaffPage):
         parts.append(tr(N_("Last sync: {when}"), when=last) if last else tr(N_("Not synced yet.")))
         if sync.get("last_error"):
             parts.append(tr(N_("Last error: {error}"), error=sync["last_error"]))
-        return " · ".join(parts)
+        text = " · ".join(parts)
+        refused = sync.get("refused") or []
+        if refused:
+            # Each event the platform kept aside, named, so staff can act on it.
+            text += "\n" + tr(N_("Events refused by the city platform: {count}"),
+                              count=sync.get("refused_count", len(refused)))
+            text += "".join("\n" + line for line in refused)
+        return text
 
     def _reveal(self, number: str, name: str) -> None:
         dash, who = self.ctx.dashboard, self.ctx.staff

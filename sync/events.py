@@ -1,0 +1,482 @@
+"""The wire schema of every event type a kiosk sends: one pydantic model per type.
+
+The platform validates each pushed event against its type's model before
+anything is stored (sync.hub.push); an event that does not fit is quarantined
+with its reason, never stored among the events nor applied. Field lengths and
+ranges come from kiosk.limits, so a value that passes here fits every column
+it is stored in. Item codes follow kiosk.codes (the canonical ``T-00042``
+form), site codes and membership numbers strict patterns, dates ISO and
+hybrid-clock stamps ``^[0-9]{15}\\.[0-9]{5}$`` within the platform's clock
+plus a tolerance.
+
+Unknown fields are kept (a newer kiosk may send more); only the platform's
+own records are built from known, validated fields. Unknown but well-formed
+event types are stored and not applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from kiosk import limits as L
+from kiosk.codes import LEGACY_BARCODE_RE, normalise_item_code
+from kiosk.store.models import ItemStatus
+
+HLC_RE = re.compile(r"^[0-9]{15}\.[0-9]{5}$")
+#: what the kiosk's clock module writes (kiosk.clock.to_iso)
+AT_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+SITE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MEMBER_PATTERN = r"^M-[0-9]{1,13}$"
+UID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+# -- field types -------------------------------------------------------------------
+def _one_line(value: str) -> str:
+    if L.has_forbidden_chars(value):
+        raise ValueError("control characters or direction marks")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if L.has_forbidden_chars(value, multiline=True):
+        raise ValueError("control characters or direction marks")
+    return value
+
+
+def _item_code(value: str) -> str:
+    if normalise_item_code(value) != value or not value.isascii():
+        raise ValueError("not an item code")
+    return value
+
+
+def _alias(value: str) -> str:
+    if not LEGACY_BARCODE_RE.match(value) or not value.isascii() or normalise_item_code(value):
+        raise ValueError("not a legacy barcode")
+    return value
+
+
+def _date(value: str) -> str:
+    dt.date.fromisoformat(value)
+    return value
+
+
+def _stamp(value: str) -> str:
+    if not HLC_RE.match(value):
+        raise ValueError("not a hybrid-clock stamp")
+    return value
+
+
+def _at(value: str) -> str:
+    if not AT_RE.match(value):
+        raise ValueError("not a UTC time")
+    dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def Text(limit: int) -> Any:  # noqa: N802 - reads as a type
+    return Annotated[str, Field(max_length=limit), AfterValidator(_one_line)]
+
+
+def Note(limit: int) -> Any:  # noqa: N802
+    return Annotated[str, Field(max_length=limit), AfterValidator(_multi_line)]
+
+
+ItemCode = Annotated[str, Field(max_length=L.ITEM_CODE_MAX), AfterValidator(_item_code)]
+SiteCode = Annotated[str, Field(max_length=L.SITE_CODE_MAX, pattern=SITE_PATTERN)]
+MemberNumber = Annotated[str, Field(max_length=L.MEMBER_NUMBER_MAX, pattern=MEMBER_PATTERN)]
+Uid = Annotated[str, Field(max_length=L.UUID_MAX, pattern=UID_PATTERN)]
+IsoDate = Annotated[str, Field(max_length=10, pattern=DATE_PATTERN), AfterValidator(_date)]
+Alias = Annotated[str, Field(max_length=L.ALIAS_MAX), AfterValidator(_alias)]
+Stamp = Annotated[str, Field(max_length=L.STAMP_MAX), AfterValidator(_stamp)]
+Word = Annotated[str, Field(max_length=L.STATUS_MAX, pattern=r"^[a-z][a-z_]*$")]
+Count = Annotated[int, Field(ge=0, le=L.PART_COUNT_MAX)]
+StaffName = Text(L.ACTOR_MAX)
+
+
+def _item_status(value: str) -> str:
+    if value not in ItemStatus.ALL:
+        raise ValueError("not an item status")
+    return value
+
+
+ItemStatusName = Annotated[str, Field(max_length=L.STATUS_MAX), AfterValidator(_item_status)]
+
+
+class Payload(BaseModel):
+    """Base of every payload model: strict JSON types, unknown fields kept."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class Closed(BaseModel):
+    """A nested record copied into the platform's tables: nothing unknown."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Part(Closed):
+    name_ko: Text(L.PART_NAME_MAX) = ""
+    name_en: Text(L.PART_NAME_MAX) = ""
+    count: Count = 0
+
+
+# -- items ---------------------------------------------------------------------------
+class ItemAdded(Payload):
+    item: ItemCode
+    name_ko: Text(L.ITEM_NAME_MAX)
+    name_en: Text(L.ITEM_NAME_MAX) = ""
+    category: Text(L.CATEGORY_MAX) = "tool"
+    parts: list[Part] = Field(default_factory=list, max_length=L.PARTS_ENTRIES_MAX)
+    aliases: list[Alias] = Field(default_factory=list, max_length=L.ALIASES_MAX)
+    home_site: SiteCode | None = None
+    replacement_value: int = Field(0, ge=0, le=L.REPLACEMENT_VALUE_MAX)
+
+
+class ItemEdited(Payload):
+    item: ItemCode
+    changes: dict[Text(L.EVENT_TYPE_MAX), Any] = Field(default_factory=dict)
+
+
+class ItemStatusChanged(Payload):
+    item: ItemCode
+    from_: ItemStatusName | None = Field(None, alias="from")
+    to: ItemStatusName
+    note: Note(L.NOTE_MAX) | None = ""
+
+
+class ItemRetired(Payload):
+    item: ItemCode
+    from_: ItemStatusName | None = Field(None, alias="from")
+    note: Note(L.NOTE_MAX) | None = ""
+    reservations_cancelled: Count = 0
+
+
+class ItemAliasAdded(Payload):
+    item: ItemCode
+    alias: Alias
+
+
+class ItemPhotoSet(Payload):
+    item: ItemCode
+    photo: Text(L.NOTE_MAX) | None = None
+
+
+class ItemInspected(Payload):
+    item: ItemCode
+    from_: ItemStatusName | None = Field(None, alias="from")
+    outcome: Word
+    to: ItemStatusName
+    parts_before: Count | None = None
+    parts_after: Count | None = None
+    parts_found: Count | None = None
+    loan: Uid | None = None
+    note: Note(L.NOTE_MAX) | None = ""
+    held_for: MemberNumber | None = None
+    reservations_cancelled: Count = 0
+
+
+# -- members -------------------------------------------------------------------------
+class MemberRegistered(Payload):
+    member: MemberNumber
+    type: Text(L.MEMBER_TYPE_MAX) = "standard"
+    expires_on: IsoDate = "9999-12-31"
+
+
+class MemberOnly(Payload):
+    member: MemberNumber
+
+
+class MemberRenewed(Payload):
+    member: MemberNumber
+    expires_on: IsoDate
+
+
+class MemberStatusChanged(Payload):
+    member: MemberNumber
+    status: Literal["active", "suspended"]
+
+
+class MemberContactViewed(Payload):
+    member: MemberNumber
+    why: Note(L.REASON_MAX) | None = None
+
+
+class MemberConsent(Payload):
+    member: MemberNumber
+    staff: StaffName | None = None
+
+
+# -- circulation -----------------------------------------------------------------------
+class LoanCheckedOut(Payload):
+    loan: Uid
+    item: ItemCode
+    member: MemberNumber | None = None
+    due: IsoDate | None = None
+    site: SiteCode | None = None
+    reservation: Uid | None = None
+
+
+class LoanReturned(Payload):
+    loan: Uid
+    item: ItemCode
+    member: MemberNumber | None = None
+    parts_expected: Count | None = None
+    parts_counted: Count | None = None
+    condition: Word | None = None
+    note: Note(L.NOTE_MAX) | None = None
+    destination: Word | None = None
+    held_for: MemberNumber | None = None
+    late_days: int | None = Field(None, ge=0, le=100_000)
+    site: SiteCode | None = None
+
+
+class LoanRenewed(Payload):
+    loan: Uid
+    item: ItemCode | None = None
+    due: IsoDate | None = None
+    renewals: int = Field(0, ge=0, le=L.RENEWALS_MAX)
+
+
+class OverrideGranted(Payload):
+    rules: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=50)
+    item: ItemCode | None = None
+    member: MemberNumber | None = None
+    loan: Uid | None = None
+    reason: Note(L.REASON_MAX) | None = None
+
+
+class ReservationCreated(Payload):
+    reservation: Uid
+    item: ItemCode
+    member: MemberNumber
+    status: Literal["waiting", "held"] = "waiting"
+    source: Literal["kiosk", "platform"] = "kiosk"
+    hold_until: IsoDate | None = None
+
+
+class ReservationCancelled(Payload):
+    reservation: Uid
+    item: ItemCode | None = None
+    member: MemberNumber | None = None
+
+
+class ReservationExpired(Payload):
+    reservation: Uid | None = None
+    item: ItemCode
+    next: MemberNumber | None = None
+
+
+class Accepted(Closed):
+    reservation: Uid
+    status: Literal["waiting", "held", "requested", "fulfilled", "cancelled", "expired"] = "waiting"
+    hold_until: IsoDate | None = None
+
+
+class SyncPulled(Payload):
+    cursor: Text(200) | None = None
+    rows: int = Field(0, ge=0, le=10_000_000)
+    changed: dict[Word, int] = Field(default_factory=dict)
+    accepted: list[Accepted] = Field(default_factory=list, max_length=10_000)
+    cancelled: list[Uid] = Field(default_factory=list, max_length=10_000)
+    conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=10_000)
+
+
+# -- the kiosk itself ------------------------------------------------------------------
+class CalendarChanged(Payload):
+    closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
+    closed_days: list[IsoDate] = Field(default_factory=list, max_length=1000)
+
+
+class SettingsChanged(Payload):
+    changes: dict[Text(64), Any] = Field(default_factory=dict)
+
+
+class KioskInitialised(Payload):
+    site: SiteCode
+    site_name: Text(L.SITE_NAME_MAX) = ""
+
+
+class StaffEvent(Payload):
+    staff: StaffName
+
+
+class StaffAdded(StaffEvent):
+    role: Text(40) | None = None
+
+
+class StaffLogin(StaffEvent):
+    by: Text(40) | None = None
+
+
+class StaffPinFailed(StaffEvent):
+    failures: int = Field(0, ge=0, le=1_000_000)
+    locked_s: float = Field(0, ge=0, le=1e9)
+
+
+class StaffLogout(StaffEvent):
+    reason: Text(L.REASON_MAX) | None = None
+
+
+class Retention(Payload):
+    loans: int = Field(0, ge=0, le=10_000_000)
+    older_than_days: int = Field(0, ge=0, le=100_000)
+
+
+class Anything(Payload):
+    """A type whose payload the platform never reads: an object, nothing more."""
+
+
+MODELS: dict[str, type[Payload]] = {
+    "item.added": ItemAdded,
+    "item.edited": ItemEdited,
+    "item.status_changed": ItemStatusChanged,
+    "item.retired": ItemRetired,
+    "item.alias_added": ItemAliasAdded,
+    "item.photo_set": ItemPhotoSet,
+    "item.inspected": ItemInspected,
+    "member.registered": MemberRegistered,
+    "member.renewed": MemberRenewed,
+    "member.status_changed": MemberStatusChanged,
+    "member.card_reissued": MemberOnly,
+    "member.pin_set": MemberOnly,
+    "member.contact_viewed": MemberContactViewed,
+    "member.consent_recorded": MemberConsent,
+    "loan.checked_out": LoanCheckedOut,
+    "loan.returned": LoanReturned,
+    "loan.renewed": LoanRenewed,
+    "override.granted": OverrideGranted,
+    "reservation.created": ReservationCreated,
+    "reservation.cancelled": ReservationCancelled,
+    "reservation.expired": ReservationExpired,
+    "sync.pulled": SyncPulled,
+    "calendar.changed": CalendarChanged,
+    "settings.changed": SettingsChanged,
+    "kiosk.initialised": KioskInitialised,
+    "staff.login": StaffLogin,
+    "staff.pin_failed": StaffPinFailed,
+    "staff.logout": StaffLogout,
+    "staff.added": StaffAdded,
+    "staff.pin_changed": StaffEvent,
+    "staff.role_changed": StaffAdded,
+    "staff.activated": StaffEvent,
+    "staff.deactivated": StaffEvent,
+    "staff.card_issued": StaffEvent,
+    "staff.closed_kiosk": StaffEvent,
+    "retention.pseudonymised": Retention,
+    "backup.made": Anything,
+    "backup.restored": Anything,
+    "report.made": Anything,
+    "demo.loaded": Anything,
+}
+
+#: administrative changes to a record: only the record's own site may make them
+ITEM_ADMIN = frozenset({"item.edited", "item.status_changed", "item.retired", "item.alias_added",
+                        "item.photo_set"})
+MEMBER_ADMIN = frozenset({"member.renewed", "member.status_changed", "member.card_reissued",
+                          "member.pin_set"})
+#: physical circulation: it happened, so it is accepted (and flagged when odd)
+CIRCULATION = frozenset({"loan.checked_out", "loan.returned", "loan.renewed", "item.inspected"})
+
+
+# -- refusals ----------------------------------------------------------------------------
+INVALID = "invalid"  # the event does not fit the protocol's schema
+FORBIDDEN = "forbidden"  # it changes another site's records or speaks for another site
+CLOCK = "clock"  # its hybrid-clock stamp is out of the platform's range
+
+
+class EventRefused(Exception):
+    """One event the platform will not store among the events nor apply."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail[:L.REASON_MAX]
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "payload"
+    return f"{where}: {err.get('msg', 'invalid')}"
+
+
+class WireEvent(BaseModel):
+    """One kiosk event exactly as stored in the kiosk's log, checked strictly:
+    what the platform stores in ``events`` (sync.protocol re-exports it)."""
+
+    model_config = ConfigDict(strict=True)
+
+    event_id: str = Field(max_length=L.UUID_MAX, pattern=UUID_PATTERN)
+    kiosk_id: str = Field(max_length=L.KIOSK_ID_MAX, pattern=KIOSK_ID_PATTERN)
+    seq: int = Field(ge=1, le=2**62)
+    type: str = Field(max_length=L.EVENT_TYPE_MAX, pattern=EVENT_TYPE_PATTERN)
+    at: Annotated[str, Field(max_length=L.STAMP_MAX, description="UTC time on the kiosk's clock "
+                             "(informative only)"), AfterValidator(_at)]
+    hlc: Annotated[Stamp, Field(description="hybrid logical clock stamp; orders across kiosks")]
+    actor: Text(L.ACTOR_MAX) | None = None
+    payload: str = Field(max_length=L.PAYLOAD_MAX, description="canonical JSON of the event's payload")
+    prev_hash: str = Field(pattern=HEX64_PATTERN)
+    hash: str = Field(pattern=HEX64_PATTERN)
+
+
+def hlc_ms(stamp: str) -> int:
+    return int(stamp.split(".", 1)[0])
+
+
+def hlc_in_range(stamp: str, now_ms: int) -> bool:
+    """A well-formed stamp no earlier than CLOCK_MIN_MS and not too far ahead of ``now_ms``."""
+    return bool(HLC_RE.match(stamp)) and L.CLOCK_MIN_MS <= hlc_ms(stamp) <= now_ms + L.CLOCK_AHEAD_MAX_MS
+
+
+def sane_hlc(stamp: Any, now_ms: int) -> str:
+    """``stamp`` when it is usable for ordering, else "" (older than any stamp).
+
+    Records stored before stamps were checked may hold a malformed stamp or
+    one far in the future; treating it as empty keeps such a record editable
+    and never lets it break an answer.
+    """
+    return stamp if isinstance(stamp, str) and hlc_in_range(stamp, now_ms) else ""
+
+
+def check_event(fields: dict[str, Any], now_ms: int) -> tuple[WireEvent, dict[str, Any]]:
+    """The validated envelope and payload of one pushed event, or EventRefused.
+
+    The payload dict holds only the fields the kiosk sent (validated ones as
+    validated, unknown ones as sent); ``{}`` for a well-formed unknown type.
+    """
+    try:
+        env = WireEvent.model_validate(fields)
+    except ValidationError as exc:
+        raise EventRefused(INVALID, _first_error(exc)) from None
+    if not L.CLOCK_MIN_MS <= hlc_ms(env.hlc) <= now_ms + L.CLOCK_AHEAD_MAX_MS:
+        raise EventRefused(CLOCK, f"hlc: {env.hlc} is outside the platform's clock range")
+    model = MODELS.get(env.type)
+    try:
+        raw = json.loads(env.payload)
+    except (ValueError, RecursionError):
+        raise EventRefused(INVALID, "payload: not JSON") from None
+    if not isinstance(raw, dict):
+        raise EventRefused(INVALID, "payload: not a JSON object")
+    if model is None:
+        return env, {}  # a newer kiosk's type: stored, not applied
+    try:
+        data = model.model_validate(raw)
+        return env, data.model_dump(by_alias=True, exclude_unset=True)
+    except ValidationError as exc:
+        raise EventRefused(INVALID, _first_error(exc)) from None
+    except RecursionError:
+        raise EventRefused(INVALID, "payload: nested too deeply") from None
+
+
+def validate_payload(type_: str, payload: dict[str, Any]) -> Payload:
+    """The payload as its type's model (ValidationError when it does not fit)."""
+    return MODELS.get(type_, Anything).model_validate(payload)
