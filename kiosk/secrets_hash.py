@@ -8,6 +8,10 @@ import hmac
 import os
 
 _N, _R, _P = 2**14, 8, 1
+# Checked against when there is no stored hash (an unknown membership number, a
+# member without a PIN): the same scrypt work either way, so the time a wrong
+# answer takes does not tell whether the number exists.
+_DUMMY_SALT = os.urandom(16)
 
 
 def hash_pin(pin: str) -> str:
@@ -18,12 +22,13 @@ def hash_pin(pin: str) -> str:
 
 
 def check_pin(pin: str, stored: str | None) -> bool:
-    if not stored:
-        return False
+    """True when ``pin`` matches ``stored``; runs one scrypt even when nothing is stored."""
+    data = (pin or "").encode("utf-8", "replace")
     try:
-        _, n, r, p, salt, digest = stored.split("$")
-        got = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
+        _, n, r, p, salt, digest = (stored or "").split("$")
+        got = hashlib.scrypt(data, salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+        want = base64.b64decode(digest)
     except (ValueError, TypeError):
+        hashlib.scrypt(data, salt=_DUMMY_SALT, n=_N, r=_R, p=_P, dklen=32)
         return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
+    return hmac.compare_digest(got, want)

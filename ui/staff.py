@@ -2,8 +2,9 @@
 
 Each volunteer and manager has their own PIN (kiosk.services.staff). The
 door offers their names as large buttons, or takes a staff card held to the
-camera; then a PIN on a large keypad. Five wrong PINs lock the keypad with a
-countdown that grows each time. On first run, with no staff account yet, the
+camera; then a PIN on a large keypad. Five wrong PINs lock that person's
+account (not the keypad: the others can still sign in) with a countdown that
+grows each time. On first run, with no staff account yet, the
 door asks to create the first manager (after the kiosk's set-up PIN, the
 ``staff_pin_hash`` setting, when one was configured).
 
@@ -19,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.secrets_hash import check_pin
-from kiosk.services.staff import Staff, StaffLocked, StaffView
+from kiosk.services.staff import LOCKED_MSG, Staff, StaffLocked, StaffView
 from ui.tasks import run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Keypad, button, label
@@ -120,7 +121,7 @@ class StaffPin(Overlay):
             self.bridge.code.connect(self._scanned)
         self.retranslate()
         svc = self.staff
-        run_task(lambda: (svc.list(), svc.lock_state()), self._loaded, self._failed)
+        run_task(svc.list, self._loaded, self._failed)
 
     # -- texts ------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -136,8 +137,7 @@ class StaffPin(Overlay):
 
     def _update_message(self) -> None:
         if self.lock_left:
-            text = tr(N_("Too many wrong PINs. The keypad is locked for {seconds} seconds."),
-                      seconds=self.lock_left)
+            text = tr(LOCKED_MSG, seconds=self.lock_left)
         elif self.error:
             text = self.error
         elif self.mode == "names":
@@ -155,13 +155,10 @@ class StaffPin(Overlay):
         self.keypad.setEnabled(not self.lock_left and not self.checking)
 
     # -- loading and choosing -----------------------------------------------------------
-    def _loaded(self, result) -> None:
-        people, lock = result
+    def _loaded(self, people) -> None:
         if self.result_ is not None:
             return
         self.people = [p for p in people if p.active]
-        if lock.locked:
-            self._lock(lock.wait_s)
         if not self.people:
             self.mode = "legacy" if self.pin_hash else "first"
             self.pages.setCurrentWidget(self.pin_page if self.pin_hash else self.first_page)
@@ -185,6 +182,7 @@ class StaffPin(Overlay):
 
     def _show_names(self) -> None:
         self.mode, self.who, self.card, self.error = "names", None, None, ""
+        self._lock(0)  # a lock belongs to the account: someone else may try
         self.field.clear()
         self.pages.setCurrentWidget(self.names_page)
         self._update_message()
@@ -195,6 +193,15 @@ class StaffPin(Overlay):
         self.pages.setCurrentWidget(self.pin_page)
         self.other.show()
         self._update_message()
+        svc, chosen = self.staff, (name, card)
+        run_task(lambda: svc.lock_state(name=None if card else name, card=card),
+                 lambda lock: self._lock_known(chosen, lock), self._failed)
+
+    def _lock_known(self, chosen: tuple[str, str | None], lock) -> None:
+        # Still the same person's PIN page: show how long their account waits.
+        if self.result_ is None and self.mode == "pin" and (self.who, self.card) == chosen and lock.locked:
+            self._lock(lock.wait_s)
+            self._update_message()
 
     def _scanned(self, payload: str, _kind: str = "") -> None:
         if self.result_ is not None or self.mode not in ("names", "pin"):
@@ -260,7 +267,10 @@ class StaffPin(Overlay):
 
     def _lock(self, seconds: int) -> None:
         self.lock_left = seconds
-        self.tick.start()
+        if seconds:
+            self.tick.start()
+        else:
+            self.tick.stop()
 
     def _tick(self) -> None:
         self.lock_left = max(0, self.lock_left - 1)

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.clock import to_iso
+from kiosk import throttle
+from kiosk.clock import from_iso, to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
 from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
-from kiosk.i18n import LANGUAGES
+from kiosk.i18n import LANGUAGES, N_
+from kiosk.limits import MEMBER_NUMBER_MAX, echo
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.services.views import MemberView
 from kiosk.store.models import Member, Setting
+from kiosk.store.staff_models import PinThrottle
+from kiosk.throttle import TooManyTries
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
+
+log = logging.getLogger("nanum.pin")
+
+#: where a PIN typed at this kiosk's own keypad counts its wrong tries
+KIOSK_ADDRESS = "kiosk"
+WRONG_NUMBER_OR_PIN = N_("The number or PIN is not right.")
+PIN_WAIT = N_("Too many wrong PINs. Please wait {seconds} seconds and try again, or show your member card.")
+PIN_LOCKED = N_("Too many wrong PINs. Signing in with this number and a PIN is locked for {minutes} minutes. "
+                "Your member card still works.")
 
 MEMBER_TYPES = ("standard", "family", "senior", "organisation")
 # Built once: every card scan runs it.
@@ -44,16 +58,25 @@ class Members:
         self.k = kiosk
 
     def resolve(self, session: Session, payload: str) -> Member:
-        """The member a scanned card (or, for staff, a membership number) names."""
+        """The member a card or a membership number names: for staff screens only.
+
+        A number alone is not proof of who someone is (numbers are short and
+        given out in order), so resident screens identify with
+        :meth:`resolve_card` or :meth:`identify_by_pin`, never with this.
+        """
         text = (payload or "").strip()
         if text.upper().startswith("M-") or text.isdigit():
             member = session.execute(select(Member).where(Member.number == self._norm_number(text))
                                      ).scalar_one_or_none()
             if member is None:
-                raise NotFound("No member with number {number}.", number=text)
+                raise NotFound("No member with number {number}.", number=echo(text))
             return member
+        return self.resolve_card(session, text)
+
+    def resolve_card(self, session: Session, payload: str) -> Member:
+        """The member whose card was scanned; anything else (a bare number too) is refused."""
         try:
-            ref = parse_payload(text, self.k.base_url)
+            ref = parse_payload((payload or "").strip(), self.k.base_url)
         except ForeignCode:
             ref = None
         if not isinstance(ref, CardRef):
@@ -65,9 +88,9 @@ class Members:
 
     @staticmethod
     def _norm_number(text: str) -> str:
-        digits = text.upper().removeprefix("M-")
-        if not digits.isdigit():
-            raise BadInput("Not a membership number: {number}", number=text)
+        digits = (text or "").strip().upper().removeprefix("M-")
+        if len(digits) > MEMBER_NUMBER_MAX or not (digits.isascii() and digits.isdigit()):
+            raise BadInput("Not a membership number: {number}", number=echo(text))
         return f"M-{int(digits):06d}"
 
     @staticmethod
@@ -122,20 +145,53 @@ class Members:
             return MemberView.of(member), card_payload(token)
 
     def identify(self, payload: str) -> MemberView:
-        """Who is at the kiosk, from their card."""
+        """Who is at the kiosk, from their card (a membership number alone is refused)."""
         with self.k.reading() as s:
-            return MemberView.of(self.resolve(s, payload))
+            return MemberView.of(self.resolve_card(s, payload))
 
-    def identify_by_pin(self, number: str, pin: str) -> MemberView:
-        """Fallback when a card is forgotten: membership number + PIN."""
+    def identify_by_pin(self, number: str, pin: str, address: str = KIOSK_ADDRESS) -> MemberView:
+        """Fallback when a card is forgotten: membership number + PIN.
+
+        Wrong PINs are counted per (number, ``address``) whether or not the
+        number exists, and the PIN hash runs either way: neither the wait nor
+        the time taken tells which numbers exist. While a wait is running the
+        PIN is not checked (:class:`~kiosk.throttle.TooManyTries`); a card
+        scan (:meth:`identify`) never waits.
+        """
+        try:
+            subject = self._norm_number(number)
+        except BadInput:
+            raise BadInput(WRONG_NUMBER_OR_PIN) from None
+        address = (address or KIOSK_ADDRESS)[:64]
+        now = self.k.clock()
+        with self.k.transaction() as s:  # BEGIN IMMEDIATE: count before checking
+            row = s.get(PinThrottle, (subject, address))
+            last = from_iso(row.last_failure) if row is not None and row.last_failure else None
+            verdict = throttle.reserve(throttle.MEMBER_PIN, row.failures if row else 0, last, now)
+            if not verdict.allowed:
+                log.warning("member PIN refused unchecked: %s at %s must wait %d s",
+                            subject, address, verdict.retry_after_s)
+                raise TooManyTries(verdict.retry_after_s, PIN_LOCKED if verdict.locked_out else PIN_WAIT)
+            if row is None:
+                row = PinThrottle(subject=subject, address=address)
+                s.add(row)
+            row.failures, row.last_failure = verdict.failures, to_iso(now)
         with self.k.reading() as s:
-            try:
-                member = self.resolve(s, self._norm_number(number))
-            except (NotFound, BadInput):
-                member = None
-            if member is None or not check_pin(pin, member.pin_hash):
-                raise BadInput("The number or PIN is not right.")
-            return MemberView.of(member)
+            member = s.execute(select(Member).where(Member.number == subject)).scalar_one_or_none()
+            stored = member.pin_hash if member is not None else None
+            view = MemberView.of(member) if member is not None else None
+        ok = check_pin(pin or "", stored)  # scrypt for unknown numbers too
+        if ok and view is not None:
+            with self.k.transaction() as s:
+                s.execute(delete(PinThrottle).where(PinThrottle.subject == subject,
+                                                    PinThrottle.address == address))
+            log.info("member %s signed in with number and PIN at %s", subject, address)
+            return view
+        log.warning("wrong member PIN for %s at %s (%d in a row)", subject, address, verdict.failures)
+        wait = throttle.MEMBER_PIN.wait_s(verdict.failures)
+        if wait:
+            raise TooManyTries(wait, PIN_LOCKED if verdict.locked_out else PIN_WAIT)
+        raise BadInput(WRONG_NUMBER_OR_PIN)
 
     def reissue_card(self, number: str, actor: str | None = None) -> str:
         """A lost card is replaced by a new token; the old card stops working."""

@@ -2,9 +2,13 @@
 
 Volunteers and managers unlock staff mode with their own PIN (4 to 8 digits,
 stored only as a scrypt hash, see :mod:`kiosk.secrets_hash`), after tapping
-their name or scanning their staff card. Five wrong PINs in a row lock the
-keypad; each further wrong PIN after the lock doubles the wait (30 s, 1 min,
-2 min ... up to 15 min). The count lives in the database, so switching the
+their name or scanning their staff card. Five wrong PINs in a row for one
+account lock that account (not the keypad: a passer-by typing wrong PINs on
+one name cannot keep everyone else out); each further wrong PIN after the
+lock doubles the wait (30 s, 1 min, 2 min ... up to 15 min, see
+:data:`kiosk.throttle.STAFF_PIN`). A try is counted before its PIN is checked,
+in one write transaction, so PINs typed at the same moment cannot check more
+than the allowed number. The count lives in the database, so switching the
 kiosk off does not reset it. A right PIN clears it.
 
 Roles: a volunteer runs circulation and the inspection queue and may grant
@@ -16,6 +20,7 @@ whose actor is the staff member's name.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +32,7 @@ from kiosk.errors import BadInput, KioskError, NotFound, Refused
 from kiosk.i18n import N_
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.store.staff_models import StaffAccount, StaffPinGuard, StaffRole
+from kiosk.throttle import STAFF_PIN
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -46,18 +52,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                "import", "backup"},
 }
 
-MAX_TRIES = 5
-FIRST_LOCK_S = 30
-LONGEST_LOCK_S = 15 * 60
-KEYPAD = "keypad"
+log = logging.getLogger("nanum.pin")
+
+MAX_TRIES = STAFF_PIN.free_tries
+#: the guard row of PINs typed for a name or card that is no staff account
+UNKNOWN = "unknown"
 ADMIN_ACTOR = "command line"
 
 
 def lock_seconds(failures: int) -> int:
-    """How long the keypad stays locked after ``failures`` wrong PINs in a row."""
-    if failures < MAX_TRIES:
-        return 0
-    return min(LONGEST_LOCK_S, FIRST_LOCK_S * 2 ** (failures - MAX_TRIES))
+    """How long an account stays locked after ``failures`` wrong PINs in a row."""
+    return STAFF_PIN.wait_s(failures)
+
+
+def _scope(account_id: int | None) -> str:
+    return f"staff:{account_id}" if account_id is not None else UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -98,12 +107,14 @@ class LockState:
 
 
 class StaffLocked(Refused):
-    """Too many wrong PINs: the keypad waits ``seconds`` before the next try."""
+    """Too many wrong PINs for one account: it waits ``seconds`` before the next try."""
 
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
-        super().__init__("locked", N_("Too many wrong PINs. The keypad is locked for {seconds} seconds."),
-                         seconds=seconds)
+        super().__init__("locked", LOCKED_MSG, seconds=seconds)
+
+
+LOCKED_MSG = N_("Too many wrong PINs. This account is locked for {seconds} seconds.")
 
 
 def _check_pin_format(pin: str) -> str:
@@ -144,18 +155,22 @@ class Staff:
         with self.k.reading() as s:
             return not s.execute(select(func.count()).select_from(StaffAccount)).scalar_one()
 
-    def lock_state(self) -> LockState:
+    def lock_state(self, *, name: str | None = None, card: str | None = None) -> LockState:
+        """Wrong PINs in a row and the seconds left locked, for the account ``name`` or ``card`` picks."""
         with self.k.reading() as s:
-            return self._lock_state(s.get(StaffPinGuard, KEYPAD))
+            account = self._find(s, name=name, card=card)
+            return self._lock_state(s.get(StaffPinGuard, _scope(account.id if account else None)))
 
     def _lock_state(self, guard: StaffPinGuard | None) -> LockState:
         if guard is None:
             return LockState(0, 0)
-        wait = 0
-        if guard.locked_until:
-            left = (from_iso(guard.locked_until) - self.k.clock()).total_seconds()
-            wait = max(0, int(-(-left // 1)))  # round up: never say 0 while still locked
-        return LockState(guard.failures, wait)
+        return LockState(guard.failures, self._wait(guard))
+
+    def _wait(self, guard: StaffPinGuard) -> int:
+        if not guard.locked_until:
+            return 0
+        left = (from_iso(guard.locked_until) - self.k.clock()).total_seconds()
+        return max(0, int(-(-left // 1)))  # round up: never say 0 while still locked
 
     def is_staff_card(self, payload: str) -> bool:
         """True when a scanned card belongs to an active staff member."""
@@ -174,39 +189,47 @@ class Staff:
     def unlock(self, pin: str, *, name: str | None = None, card: str | None = None) -> StaffView:
         """Check a PIN typed after tapping ``name`` or scanning a staff ``card``.
 
-        Raises :class:`StaffLocked` while the keypad is locked (the PIN is not
+        Raises :class:`StaffLocked` while the account is locked (the PIN is not
         even checked), BadInput for a wrong PIN (with the tries left). Both a
         success and a failure are events.
         """
-        state = self.lock_state()
-        if state.locked:
-            raise StaffLocked(state.wait_s)
         with self.k.reading() as s:
             account = self._find(s, name=name, card=card)
             stored = account.pin_hash if account is not None and account.active else None
             who = account.name if account is not None else None
             account_id = account.id if account is not None else None
+        scope = _scope(account_id)
+        # Count the try before checking it, in one BEGIN IMMEDIATE transaction:
+        # tries made at the same moment queue here, and once the count reaches
+        # the lock the rest are refused without their PIN being checked.
+        with self.k.transaction() as s:
+            guard = s.get(StaffPinGuard, scope)
+            if guard is None:
+                guard = StaffPinGuard(scope=scope, failures=0, locked_until=None)
+                s.add(guard)
+            wait = self._wait(guard)
+            if wait:
+                log.warning("staff PIN refused unchecked: %s is locked for %d s", who or "unknown", wait)
+                raise StaffLocked(wait)
+            guard.failures += 1
+            failures = guard.failures
+            wait = lock_seconds(failures)
+            guard.locked_until = to_iso(self.k.clock() + dt.timedelta(seconds=wait)) if wait else None
         # scrypt is slow on purpose; it runs outside the write transaction.
         ok = check_pin(pin or "", stored)
         with self.k.transaction() as s:
-            guard = s.get(StaffPinGuard, KEYPAD)
-            if guard is None:
-                guard = StaffPinGuard(scope=KEYPAD, failures=0, locked_until=None)
-                s.add(guard)
             if ok:
-                guard.failures, guard.locked_until = 0, None
+                guard = s.get(StaffPinGuard, scope)
+                if guard is not None:
+                    guard.failures, guard.locked_until = 0, None
                 self.k.record(s, "staff.login", {"staff": who, "by": "card" if card else "name"}, who)
                 return StaffView.of(s.get(StaffAccount, account_id))
-            guard.failures += 1
-            wait = lock_seconds(guard.failures)
-            if wait:
-                guard.locked_until = to_iso(self.k.clock() + dt.timedelta(seconds=wait))
-            self.k.record(s, "staff.pin_failed", {"staff": who, "failures": guard.failures,
+            self.k.record(s, "staff.pin_failed", {"staff": who, "failures": failures,
                                                   "locked_s": wait}, who)
-            failures = guard.failures
+        log.warning("wrong staff PIN for %s (%d in a row)", who or "unknown", failures)
         if wait:
             raise StaffLocked(wait)
-        raise BadInput(N_("That PIN is not right. {tries} more tries before the keypad locks."),
+        raise BadInput(N_("That PIN is not right. {tries} more tries before this account locks."),
                        tries=MAX_TRIES - failures)
 
     def _find(self, s, *, name: str | None, card: str | None) -> StaffAccount | None:

@@ -43,6 +43,20 @@ class StaffPinGuard(Base):
     locked_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
+class PinThrottle(Base):
+    """Wrong member PINs in a row per (membership number, where they were typed) (revision 0003).
+
+    Keyed by the number as typed (normalised), whether or not a member has it,
+    so waiting tells nothing about which numbers exist. See kiosk.throttle.
+    """
+
+    __tablename__ = "pin_throttle"
+    subject: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class Inspection(Base):
     """A staff check of a returned item that came back short or damaged.
 

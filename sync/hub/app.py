@@ -7,6 +7,7 @@ reservation calls with their membership number and card code (or PIN).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from kiosk.clock import to_iso, utcnow
 from kiosk.errors import KioskError, NotFound, Refused
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.store.events import HybridClock
+from kiosk.throttle import TooManyTries
 from sync.hub import admin, feed
 from sync.hub import reservations as resv
 from sync.hub.db import Database
@@ -57,12 +59,14 @@ def now_iso() -> str:
     return to_iso(utcnow())
 
 
-def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
+def create_app(db: Database, *, page_limit: int = 500,
+               clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
     """The platform application on database ``db``."""
     app = FastAPI(title="Nanum city platform", version=__version__,
                   description="Reference platform for Nanum sharing-centre kiosks "
                               f"(sync protocol v{PROTOCOL_VERSION}, see docs/sync-protocol.md).")
     app.state.db = db
+    app.state.clock = clock  # residents' PIN waits are counted on it
     app.state.started = time.monotonic()
 
     @app.exception_handler(ApiError)
@@ -70,6 +74,13 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
         return JSONResponse(status_code=exc.status, content={
             "error": exc.code, "message": translate(exc.msgid, _lang(request), **exc.params),
             "detail": exc.params})
+
+    @app.exception_handler(TooManyTries)
+    async def _too_many_tries(request: Request, exc: TooManyTries) -> JSONResponse:
+        # No sleeping in the server: the client is told when it may try again.
+        return JSONResponse(status_code=429, headers={"Retry-After": str(exc.seconds)}, content={
+            "error": exc.reason, "message": exc.render(_lang(request)),
+            "detail": {"reason": exc.reason, "retry_after": exc.seconds}})
 
     @app.exception_handler(KioskError)
     async def _domain_error(request: Request, exc: KioskError) -> JSONResponse:
@@ -94,6 +105,10 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
         if k is None:
             raise ApiError(401, UNAUTHORISED, UNAUTH_MSG)
         return k
+
+    def signed_in(request: Request, number: str, secret: str) -> str:
+        """A resident's number and PIN or card code, throttled per (number, client address)."""
+        return resv.sign_in(db, number, secret, client_address(request), clock())
 
     api = API_PREFIX
 
@@ -171,27 +186,33 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
     @app.post(api + "/reservations", tags=["reservations"], status_code=201,
               response_model=ReservationView,
               responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-    def create_reservation(req: ReservationRequest):
+    def create_reservation(req: ReservationRequest, request: Request):
         """Reserve an item for pickup at its centre. It is a request until the centre's kiosk takes it."""
+        number = signed_in(request, req.member, req.secret)
+
         def run(s: Session) -> dict[str, Any]:
-            member = resv.authenticate_member(s, req.member, req.secret)
+            member = resv.member_of(s, number)
             item = resv.resolve_item(s, req.item)
             return view(resv.create(s, member, item, now_iso(), feed.Notifier(s)))
         return in_tx(run)
 
     @app.post(api + "/reservations/{uid}/cancel", tags=["reservations"], response_model=ReservationView,
               responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-    def cancel_reservation(uid: str, auth: MemberAuth):
+    def cancel_reservation(uid: str, auth: MemberAuth, request: Request):
+        number = signed_in(request, auth.member, auth.secret)
+
         def run(s: Session) -> dict[str, Any]:
-            member = resv.authenticate_member(s, auth.member, auth.secret)
+            member = resv.member_of(s, number)
             return view(resv.cancel(s, member, uid, now_iso(), feed.Notifier(s)))
         return in_tx(run)
 
     @app.post(api + "/members/reservations", tags=["reservations"], response_model=list[ReservationView],
               responses={400: {"model": ErrorBody}})
-    def member_reservations(auth: MemberAuth):
+    def member_reservations(auth: MemberAuth, request: Request):
+        number = signed_in(request, auth.member, auth.secret)
+
         def run(s: Session) -> list[dict[str, Any]]:
-            member = resv.authenticate_member(s, auth.member, auth.secret)
+            member = resv.member_of(s, number)
             return [view(r) for r in s.execute(select(Reservation).where(
                 Reservation.member_number == member.number).order_by(Reservation.created_at)).scalars()]
         return in_tx(run)
@@ -201,9 +222,10 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
     def member_notices(auth: MemberAuth, request: Request):
         """Messages for the member, e.g. a reservation moved to another copy."""
         lang = _lang(request)
+        number = signed_in(request, auth.member, auth.secret)
 
         def run(s: Session) -> list[dict[str, Any]]:
-            member = resv.authenticate_member(s, auth.member, auth.secret)
+            member = resv.member_of(s, number)
             return [{"created_at": n.created_at, "reservation": n.reservation_uid,
                      "message": translate(n.msgid, lang, **n.params)}
                     for n in s.execute(select(Notice).where(Notice.member_number == member.number)
@@ -219,6 +241,11 @@ def create_app(db: Database, *, page_limit: int = 500) -> FastAPI:
 
     register_pages(app, db)
     return app
+
+
+def client_address(request: Request) -> str:
+    """The address wrong PINs are counted under (the proxy's view of it behind a trusted proxy)."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def view(r: Reservation) -> dict[str, Any]:

@@ -233,3 +233,17 @@ class Quarantined(Base):
     hash: Mapped[str] = mapped_column(String(64))
     raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[str] = mapped_column(String(32))
+
+
+class PinAttempt(Base):
+    """Wrong member PINs (or card codes) in a row per (membership number, client address).
+
+    Keyed by the number as asked for, whether or not a member has it, so the
+    wait tells nothing about which numbers exist (see kiosk.throttle).
+    """
+
+    __tablename__ = "pin_attempts"
+    subject: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -9,19 +9,30 @@ member gets a notice saying which.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.codes import hash_card_token, normalise_item_code, parse_payload
 from kiosk.codes import CardRef, ItemRef
 from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
+from kiosk.clock import from_iso, to_iso
 from kiosk.i18n import N_
+from kiosk.limits import MEMBER_NUMBER_MAX, echo
 from kiosk.secrets_hash import check_pin
+from kiosk.throttle import MEMBER_PIN, TooManyTries, reserve
 from sync.hub.feed import ACTIVE_RESERVATION
-from sync.hub.models import Item, Loan, Member, Notice, Reservation
+from sync.hub.models import Item, Loan, Member, Notice, PinAttempt, Reservation
+
+if TYPE_CHECKING:
+    from sync.hub.db import Database
+
+log = logging.getLogger("nanum.pin")
 
 MAX_ACTIVE_PER_MEMBER = 5
 Notify = Callable[[str, str, "str | None"], None]
@@ -33,31 +44,106 @@ MOVED_LATER = N_("{item} was lent at the centre before your request arrived. You
 CANCELLED_AT_CENTRE = N_("Your reservation of {item} was cancelled at the centre.")
 EXPIRED = N_("Your reservation of {item} expired: it was not picked up in time.")
 READY = N_("{item} is ready for pickup until {until}.")
+WRONG_SECRET = N_("The membership number or card code is not right.")
+PIN_WAIT = N_("Too many wrong PINs. Please wait {seconds} seconds and try again, "
+              "or use the code of your member card.")
+PIN_LOCKED = N_("Too many wrong PINs. Signing in with this number and a PIN is locked for {minutes} minutes. "
+                "The code of your member card still works.")
 
 
 def norm_number(text: str) -> str:
     digits = (text or "").strip().upper().removeprefix("M-")
-    if not digits.isdigit():
-        raise BadInput("Not a membership number: {number}", number=text)
+    if len(digits) > MEMBER_NUMBER_MAX or not (digits.isascii() and digits.isdigit()):
+        raise BadInput("Not a membership number: {number}", number=echo(text))
     return f"M-{int(digits):06d}"
 
 
+def _is_pin(secret: str) -> bool:
+    return secret.isascii() and secret.isdigit()
+
+
+def _secret_matches(member: Member | None, secret: str) -> bool:
+    """Card code or PIN; a PIN runs the same scrypt whether or not the member exists."""
+    if _is_pin(secret):
+        stored = member.pin_hash if member is not None and not member.deleted else None
+        return check_pin(secret, stored)
+    try:
+        ref = parse_payload(secret)
+    except (BadInput, ForeignCode):
+        ref = None
+    return (isinstance(ref, CardRef) and member is not None and not member.deleted
+            and member.card_hash == hash_card_token(ref.token))
+
+
 def authenticate_member(s: Session, number: str, secret: str) -> Member:
-    """The member whose number and card code (or PIN) these are."""
+    """The member whose number and card code (or PIN) these are (no throttling: see :func:`sign_in`)."""
     member = s.get(Member, norm_number(number))
-    ok = False
-    if member is not None and not member.deleted and secret:
-        secret = secret.strip()
-        if secret.isdigit():
-            ok = check_pin(secret, member.pin_hash)
-        else:
-            try:
-                ref = parse_payload(secret)
-            except (BadInput, ForeignCode):
-                ref = None
-            ok = isinstance(ref, CardRef) and member.card_hash == hash_card_token(ref.token)
-    if not ok:
-        raise BadInput("The membership number or card code is not right.")
+    if not _secret_matches(member, (secret or "").strip()) or member is None:
+        raise BadInput(WRONG_SECRET)
+    return member
+
+
+def _attempts_row(s: Session, subject: str, address: str) -> PinAttempt:
+    """The (number, address) row, created if new and locked until the transaction ends."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    s.execute(insert(PinAttempt).values(subject=subject, address=address, failures=0)
+              .on_conflict_do_nothing())
+    return s.execute(select(PinAttempt).where(PinAttempt.subject == subject, PinAttempt.address == address)
+                     .with_for_update()).scalar_one()
+
+
+def sign_in(db: Database, number: str, secret: str, address: str, now: dt.datetime) -> str:
+    """Check a resident's membership number and PIN or card code; returns the number.
+
+    PIN tries are counted per (number, client ``address``) before the PIN is
+    checked, in their own committed transaction, whether or not the number
+    exists (see :data:`kiosk.throttle.MEMBER_PIN`); while a wait runs the PIN
+    is not checked and :class:`~kiosk.throttle.TooManyTries` says for how
+    long. A card code is a long random secret, never throttled: guessing
+    PINs cannot keep a member from using their card.
+    """
+    subject = norm_number(number)
+    secret = (secret or "").strip()
+    address = (address or "unknown")[:64]
+    verdict = None
+    if _is_pin(secret):
+        with db.transaction() as s:
+            row = _attempts_row(s, subject, address)
+            last = from_iso(row.last_failure) if row.last_failure else None
+            verdict = reserve(MEMBER_PIN, row.failures, last, now)
+            if not verdict.allowed:
+                log.warning("member PIN refused unchecked: %s from %s must wait %d s",
+                            subject, address, verdict.retry_after_s)
+                raise TooManyTries(verdict.retry_after_s, PIN_LOCKED if verdict.locked_out else PIN_WAIT)
+            row.failures, row.last_failure = verdict.failures, to_iso(now)
+    with db.transaction() as s:
+        member = s.get(Member, subject)
+        ok = _secret_matches(member, secret) and member is not None
+    if ok:
+        if verdict is not None:
+            with db.transaction() as s:
+                s.execute(delete(PinAttempt).where(PinAttempt.subject == subject,
+                                                   PinAttempt.address == address))
+        log.info("member %s signed in from %s", subject, address)
+        return subject
+    if verdict is None:
+        log.warning("wrong card code for %s from %s", subject, address)
+        raise BadInput(WRONG_SECRET)
+    log.warning("wrong member PIN for %s from %s (%d in a row)", subject, address, verdict.failures)
+    wait = MEMBER_PIN.wait_s(verdict.failures)
+    if wait:
+        raise TooManyTries(wait, PIN_LOCKED if verdict.locked_out else PIN_WAIT)
+    raise BadInput(WRONG_SECRET)
+
+
+def member_of(s: Session, number: str) -> Member:
+    """The member :func:`sign_in` named, in the caller's transaction."""
+    member = s.get(Member, number)
+    if member is None or member.deleted:
+        raise BadInput(WRONG_SECRET)
     return member
 
 

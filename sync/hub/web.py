@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.clock import to_iso, utcnow
 from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES, N_, translate
+from kiosk.throttle import TooManyTries
 from sync.hub import feed
 from sync.hub import reservations as resv
 from sync.hub.db import Database
@@ -160,19 +161,31 @@ def register_pages(app: FastAPI, db: Database) -> None:
         raw = (await request.body())[:4096].decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(raw).items() if v}
 
+        from sync.hub.app import client_address
+
+        address, now = client_address(request), request.app.state.clock()
+
         def run() -> tuple[int, str, str]:
             try:
+                number = resv.sign_in(db, form.get("member", ""), form.get("secret", ""), address, now)
                 with db.transaction() as s:
-                    member = resv.authenticate_member(s, form.get("member", ""), form.get("secret", ""))
+                    member = resv.member_of(s, number)
                     item = resv.resolve_item(s, code)
                     res = resv.create(s, member, item, to_iso(utcnow()), feed.Notifier(s))
                     site = s.get(Site, res.site)
                     return 201, "msg", translate(RESERVED, lang,
                                                  item=f"{item.code} {_name(lang, item.name_ko, item.name_en)}",
                                                  centre=site.name if site else res.site)
+            except TooManyTries as exc:
+                retry["after"] = exc.seconds
+                return 429, "msg err", translate(NOT_RESERVED, lang, reason=exc.render(lang))
             except KioskError as exc:
                 return 409, "msg err", translate(NOT_RESERVED, lang, reason=exc.render(lang))
 
+        retry: dict[str, int] = {}
         status, cls, text = await run_in_threadpool(run)
         back = f"<p><a href='/i/{quote(code)}?lang={lang}'>{_h(lang, BACK)}</a></p>"
-        return _page(lang, translate(RESERVE, lang), f"<p class='{cls}'>{escape(text)}</p>{back}", status)
+        page = _page(lang, translate(RESERVE, lang), f"<p class='{cls}'>{escape(text)}</p>{back}", status)
+        if retry:
+            page.headers["Retry-After"] = str(retry["after"])
+        return page

@@ -99,7 +99,7 @@ def test_five_wrong_pins_lock_the_keypad_with_growing_delays(kiosk, clock, staff
     with pytest.raises(StaffLocked) as exc:
         staff.unlock("2580", name="김관리")
     assert exc.value.seconds == 10
-    assert staff.lock_state().failures == 5
+    assert staff.lock_state(name="김관리").failures == 5
     # After the wait, one more wrong PIN locks for twice as long.
     clock.advance(seconds=10)
     with pytest.raises(StaffLocked) as exc:
@@ -111,7 +111,7 @@ def test_five_wrong_pins_lock_the_keypad_with_growing_delays(kiosk, clock, staff
     assert exc.value.seconds == 120
     clock.advance(seconds=120)
     assert staff.unlock("2580", name="김관리") == boss
-    assert staff.lock_state().failures == 0 and not staff.lock_state().locked
+    assert staff.lock_state(name="김관리").failures == 0 and not staff.lock_state(name="김관리").locked
     failed = _events(kiosk, "staff.pin_failed")
     assert [p["failures"] for _, _, p in failed] == [1, 2, 3, 4, 5, 6, 7]
     assert [lock_seconds(n) for n in (4, 5, 6, 7, 8, 20)] == [0, 30, 60, 120, 240, 900]

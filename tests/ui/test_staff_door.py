@@ -103,6 +103,8 @@ def test_the_lock_is_shown_again_when_the_door_is_reopened(window, ui, demo):
         _type_pin(ui, "1111")
     ui.tap("StaffPin_cancel")
     again = _door(window, ui)
+    _tap_name(ui, again, "김관리")  # the lock belongs to the account: shown once it is picked
+    ui.settle()
     assert again.lock_left > 0 and not again.keypad.isEnabled()
 
 

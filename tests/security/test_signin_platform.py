@@ -1,0 +1,95 @@
+"""PIN guessing against the platform over HTTP: 429 with a growing Retry-After,
+then a lockout, counted per (membership number, client address); the card code
+still works; other members and other addresses are not affected."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from kiosk.throttle import MEMBER_PIN
+
+PIN = "2468"
+
+
+@pytest.fixture
+def hub(platform):
+    """The platform served on a clock the test moves: (url, clock, member, card, other member)."""
+    from platformkit import Clock, Server
+
+    from sync.hub import admin
+    from sync.hub.app import create_app
+
+    platform.site("GN01")
+    number, card = admin.add_member(platform.db, "GN01", "온라인 회원", pin=PIN)
+    other, _ = admin.add_member(platform.db, "GN01", "다른 회원", pin=PIN)
+    clock = Clock()
+    server = Server(create_app(platform.db, clock=clock))
+    yield server.url, clock, number, card, other
+    server.stop()
+
+
+def _client(address: str = "127.0.0.1") -> httpx.Client:
+    # Loopback answers on every 127.x address: a second client address without a network.
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+def _ask(client: httpx.Client, url: str, number: str, secret: str) -> httpx.Response:
+    return client.post(url + "/api/v1/members/reservations", json={"member": number, "secret": secret})
+
+
+def test_wrong_pins_get_429_with_growing_retry_after_then_a_lockout(hub):
+    url, clock, number, card, other = hub
+    with _client() as c:
+        for _ in range(MEMBER_PIN.free_tries - 1):
+            r = _ask(c, url, number, "1111")
+            assert r.status_code == 400, r.text
+        waits = []
+        for _ in range(MEMBER_PIN.lockout_after - MEMBER_PIN.free_tries + 1):
+            if waits:
+                clock.advance(seconds=waits[-1])
+            r = _ask(c, url, number, "1111")
+            assert r.status_code == 429, r.text
+            waits.append(int(r.headers["Retry-After"]))
+            assert r.json()["message"] and r.json()["message"] != r.json()["error"]
+            # While waiting even the right PIN is refused unchecked, with the time left.
+            clock.advance(seconds=1)
+            held = _ask(c, url, number, PIN)
+            assert held.status_code == 429 and int(held.headers["Retry-After"]) == waits[-1] - 1
+            clock.advance(seconds=-1)
+        assert waits == sorted(waits) and waits[0] < waits[-2] < waits[-1]
+        assert waits[-1] >= 3600  # locked out
+        # The member's card code still works, and so does another member from the same address.
+        assert _ask(c, url, number, card).status_code == 200
+        assert _ask(c, url, other, PIN).status_code == 200
+    # The same member from another address is not locked.
+    with _client("127.0.0.2") as c2:
+        assert _ask(c2, url, number, PIN).status_code == 200
+    # After the lockout the right PIN opens again.
+    clock.advance(seconds=waits[-1])
+    with _client() as c:
+        assert _ask(c, url, number, PIN).status_code == 200
+
+
+def test_an_unknown_number_waits_like_a_known_one(hub):
+    url, _clock, number, _card, _other = hub
+    seen = {}
+    with _client() as c:
+        for who in (number, "M-999998"):
+            seen[who] = [(r.status_code, r.headers.get("Retry-After"))
+                         for r in (_ask(c, url, who, "1111") for _ in range(MEMBER_PIN.free_tries + 1))]
+    a, b = seen.values()
+    assert a == b and a[-1][0] == 429
+
+
+def test_the_reserve_form_is_throttled_too(hub, platform):
+    from sync.hub import admin
+
+    url, _clock, number, _card, _other = hub
+    admin.add_item(platform.db, "T-00001", "드릴", "GN01")
+    with _client() as c:
+        statuses = [c.post(url + "/i/T-00001/reserve", data={"member": number, "secret": "1111"})
+                    for _ in range(MEMBER_PIN.free_tries)]
+    assert [r.status_code for r in statuses[:-1]] == [409] * (MEMBER_PIN.free_tries - 1)
+    assert statuses[-1].status_code == 429
+    assert int(statuses[-1].headers["Retry-After"]) == MEMBER_PIN.first_wait_s
