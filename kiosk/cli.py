@@ -63,10 +63,11 @@ class Output:
         return translate(msgid, self.lang, **params)
 
 
-def _open(args: argparse.Namespace, need_init: bool = True):
+def _open(args: argparse.Namespace, need_init: bool = True, read_only: bool = False):
+    """The kiosk of --data-dir; ``read_only`` for listings (they work on a read-only disk)."""
     from kiosk.services import open_kiosk
 
-    kiosk = open_kiosk(args.data_dir, defaults=args.config.defaults)
+    kiosk = open_kiosk(args.data_dir, defaults=args.config.defaults, read_only=read_only)
     if need_init and not kiosk.initialised:
         raise BadInput("This kiosk is not set up yet. Run 'nanum init' first.")
     return kiosk
@@ -136,7 +137,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 @command("items")
 def cmd_items(args: argparse.Namespace) -> int:
-    items = _open(args).catalogue.list(status=args.status)
+    items = _open(args, read_only=True).catalogue.list(status=args.status)
     args.out.emit([i.to_json() for i in items],
                   [f"{i.code}\t{i.status}\t{i.parts_total}\t{i.name_ko}" for i in items])
     return 0
@@ -144,7 +145,7 @@ def cmd_items(args: argparse.Namespace) -> int:
 
 @command("members")
 def cmd_members(args: argparse.Namespace) -> int:
-    members = _open(args).members.list()
+    members = _open(args, read_only=True).members.list()
     args.out.emit([m.to_json() for m in members],
                   [f"{m.number}\t{m.member_type}\t{m.status}\t{m.expires_on}\t{m.display_name}"
                    for m in members])
@@ -202,7 +203,7 @@ def cmd_reserve(args: argparse.Namespace) -> int:
 
 @command("loans")
 def cmd_loans(args: argparse.Namespace) -> int:
-    loans = _open(args).circulation.loans(open_only=args.open, overdue_only=args.overdue)
+    loans = _open(args, read_only=True).circulation.loans(open_only=args.open, overdue_only=args.overdue)
     args.out.emit([loan.to_json() for loan in loans],
                   [f"{loan.item_code}\t{loan.member_number or '-'}\t{loan.due_on}\t"
                    f"{loan.returned_at or ''}\t{loan.item_name}" for loan in loans])
@@ -212,21 +213,22 @@ def cmd_loans(args: argparse.Namespace) -> int:
 # -- maintenance ----------------------------------------------------------------
 @command("verify-log")
 def cmd_verify_log(args: argparse.Namespace) -> int:
-    report = _open(args).maintenance.verify_log()
+    report = _open(args, read_only=True).maintenance.verify_log()
     if report.ok:
         args.out.emit({"ok": True, "events": report.count},
                       [args.out.t("Event log verified: {count} events, chain intact.", count=report.count)])
         return 0
+    problems = [m.render(args.lang) for m in report.problems]
     args.out.emit({"ok": False, "events": report.count, "first_bad_seq": report.first_bad_seq,
-                   "reason": report.reason}, [])
-    print(args.out.t("Event log broken at event {seq}: {reason}", seq=report.first_bad_seq,
-                     reason=args.out.t(report.reason)), file=sys.stderr)
+                   "reason": report.reason, "problems": problems}, [])
+    for line in problems:
+        print(line, file=sys.stderr)
     return 1
 
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
-    report = _open(args).maintenance.check()
+    report = _open(args, read_only=True).maintenance.check()
     args.out.emit({"ok": report.ok, "problems": report.problems},
                   [args.out.t("Database checked: no problems.")] if report.ok else report.problems)
     return 0 if report.ok else 1
@@ -241,8 +243,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
-    _open(args, need_init=False).maintenance.restore(args.file)
-    args.out.emit({"restored": str(args.file)}, [args.out.t("Restored from {path}.", path=str(args.file))])
+    done = _open(args, need_init=False).maintenance.restore(args.file, reseal=args.reseal)
+    args.out.emit({"restored": str(args.file), "events": done.events, "saved_before": str(done.aside)},
+                  [args.out.t("Restored from {path}.", path=str(args.file)),
+                   args.out.t("The data from before was saved to {path}.", path=str(done.aside))])
     return 0
 
 
@@ -332,7 +336,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from hardware.report_pdf import render_report_pdf, write_report_csv
     from kiosk.services.reports import Reports, site_name
 
-    kiosk = _open(args)
+    kiosk = _open(args, read_only=True)
     report = Reports(kiosk).build(_date_arg(args.start), _date_arg(args.end))
     with _writing(args.out_file):
         render_report_pdf(report, args.out_file, args.lang, site_name(kiosk))
@@ -618,8 +622,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check database integrity and lending invariants")
     s = sub.add_parser("backup", help="write a backup of the database")
     s.add_argument("file", type=Path)
-    s = sub.add_parser("restore", help="restore the database from a backup")
+    s = sub.add_parser("restore", help="restore the database from a backup (checked first; "
+                       "the data from before is kept next to the database)")
     s.add_argument("file", type=Path)
+    s.add_argument("--reseal", action="store_true",
+                   help="accept a backup whose log is sealed with another key (this kiosk's key file was "
+                        "lost) and seal it with this kiosk's key")
     sub.add_parser("config", help="print the default configuration file, every option explained")
     s = sub.add_parser("retention", help="pseudonymise old returned loans")
     s.add_argument("--days", type=int)

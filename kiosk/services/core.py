@@ -22,6 +22,7 @@ from kiosk.store import migrate
 from kiosk.store.db import DB_FILENAME, make_engine, make_sessionmaker, storage_errors
 from kiosk.store.events import append_event
 from kiosk.store.models import ClosedDay, Event, Setting, Site
+from kiosk.store.seal import SEAL_KEY, LogKey
 
 
 class Kiosk:
@@ -35,8 +36,10 @@ class Kiosk:
                  defaults: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self.defaults = dict(defaults or {})  # starting values from the config file
-        self.sessions = make_sessionmaker(engine)
-        self.writer = make_sessionmaker(engine, write=True)
+        self.data_dir = Path(engine.url.database).parent
+        self.log_key = LogKey(self.data_dir)  # every append reseals the log with it
+        self.sessions = make_sessionmaker(engine, info={"log_key": self.log_key})
+        self.writer = make_sessionmaker(engine, write=True, info={"log_key": self.log_key})
         self._settings: dict[str, Any] | None = None
         self._settings_written = False
         self._calendar: CentreCalendar | None = None
@@ -165,6 +168,9 @@ class Kiosk:
                 raise BadInput("This kiosk is already set up for site {site}.",
                                site=s.get(Setting, "site").value)
             kid = kiosk_id or f"{site}-{secrets.token_hex(4)}"
+            if not self.log_key.exists:  # a kiosk set up again keeps its key
+                self.log_key.create()
+            s.add(Setting(key=SEAL_KEY, value={}))  # the first event below seals the log
             s.add(Site(code=site, name=site_name))
             for key, value in (("kiosk_id", kid), ("site", site),
                                ("base_url", base_url or DEFAULT_BASE_URL),
@@ -182,9 +188,20 @@ class Kiosk:
 
 
 def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
-               defaults: dict[str, Any] | None = None) -> Kiosk:
-    """Open (creating and migrating as needed) the kiosk database in ``data_dir``."""
+               defaults: dict[str, Any] | None = None, *, read_only: bool = False) -> Kiosk:
+    """Open (creating and migrating as needed) the kiosk database in ``data_dir``.
+
+    ``read_only`` opens an existing database for reading only, without
+    migrating it (listings on a read-only folder or disk); a database that
+    needs migrating first is opened normally.
+    """
     path = Path(data_dir)
+    if read_only:
+        from kiosk.services.integrity import open_read_only
+
+        kiosk = open_read_only(path, clock, defaults)
+        if kiosk is not None:
+            return kiosk
     with storage_errors():
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -193,4 +210,8 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
                            path=str(path), reason=exc.strerror or str(exc)) from exc
         engine = make_engine(path / DB_FILENAME)
         migrate.upgrade(engine)
-    return Kiosk(engine, clock, defaults)
+    kiosk = Kiosk(engine, clock, defaults)
+    from kiosk.services.integrity import start_seal
+
+    start_seal(kiosk)
+    return kiosk

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
 
 ACKED = "sync_acked_seq"
+ACKED_HASH = "sync_acked_hash"
 CURSOR = "sync_cursor"
 CONFLICTS = "sync_conflicts"
 REFUSED = "sync_refused"  # events the platform quarantined, for staff
@@ -104,6 +105,8 @@ def acknowledge(k: Kiosk, held: int) -> None:
             raise ForkError(f"platform holds seq {held}, kiosk only {last}")
         if int(_get(s, ACKED, 0)) != held:
             k.set_setting(s, ACKED, held)
+            # The head the platform holds, so verify-log can tell a rewritten log from it.
+            k.set_setting(s, ACKED_HASH, s.execute(select(Event.hash).where(Event.seq == held)).scalar())
 
 
 def mark_success(k: Kiosk, when: str) -> None:
