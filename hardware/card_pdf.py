@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, translate
+from kiosk.limits import printable
 from hardware.labels import draw_qr, fit_text, qr_matrix
 from hardware.pdf_fonts import hangul_font
 
@@ -109,7 +110,7 @@ def _draw_card(c, card: CardSpec, page: str) -> None:
         c.drawString(text_x, y, line)
         y -= name_size * 1.2
     c.setFont(regular, 9)
-    c.drawString(text_x, y0 + 13 * mm, card.number)
+    c.drawString(text_x, y0 + 13 * mm, printable(card.number))  # names go through fit_text
     if card.expires_on:
         c.drawString(text_x, y0 + 8.5 * mm,
                      translate(N_("Valid until {date}"), card.lang, date=card.expires_on))

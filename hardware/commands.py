@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from hardware import frames
 from hardware.decoders import ZxingDecoder, make_decoder
 from hardware.scanning import classify
 from kiosk.errors import BadInput
+from kiosk.limits import echo
 
 #: what a file may hold: our QR labels and cards, and the legacy barcodes already on items
 FILE_FORMATS = "QRCodeModel2, EAN13, EAN8, UPCA, Code128"
@@ -47,12 +49,17 @@ def scan_files(paths, base_url: str | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="nanum-scan-") as tmp:
         for raw in paths:
             path = Path(raw)
-            if not path.is_file():
-                raise BadInput("No such file: {path}", path=str(path))
+            try:
+                is_file = path.is_file()
+            except (OSError, ValueError):  # a name too long for the system, a NUL in it
+                is_file = False
+            if not is_file:
+                raise BadInput("No such file: {path}", path=echo(path))
             for name, image_path in _images(path, Path(tmp)):
-                img = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
+                # Read the bytes here: OpenCV crashes on a file name that is not UTF-8.
+                img = cv2.imdecode(np.fromfile(image_path, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
                 if img is None:
-                    raise BadInput("Cannot read the image {path}.", path=str(image_path))
+                    raise BadInput("Cannot read the image {path}.", path=echo(image_path))
                 codes = decoder.decode(img)
                 codes.sort(key=lambda d: (round(d.centre()[1] / 50), d.centre()[0]))
                 for d in codes:

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
+from kiosk.limits import printable
 from hardware.pdf_fonts import hangul_font
 
 QUIET_MODULES = 4
@@ -160,7 +161,9 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 def fit_text(text: str, font: str, width: float, height: float, largest: float,
              smallest: float) -> tuple[float, list[str]]:
     """The largest font size (and its lines) at which ``text`` fits the box; at the
-    smallest size, lines that do not fit are cut with an ellipsis."""
+    smallest size, lines that do not fit are cut with an ellipsis. Control characters
+    and direction marks are drawn as U+FFFD, never obeyed."""
+    text = printable(text)
     size = largest
     while True:
         lines = wrap(text, font, size, width)
@@ -199,10 +202,10 @@ def _draw_label(c, spec: LabelSpec, lay: LabelLayout, x_mm: float, y_mm: float, 
 
     # The code under the QR, as large as fits its width.
     size = code_h / mm * 2.6  # points: about the line height
-    while stringWidth(spec.code, bold, size) > side - 2 * module and size > 4:
+    while stringWidth(printable(spec.code), bold, size) > side - 2 * module and size > 4:
         size -= 0.25
     c.setFont(bold, size)
-    c.drawCentredString(qr_x + side / 2, qr_y - size * 0.95, spec.code)
+    c.drawCentredString(qr_x + side / 2, qr_y - size * 0.95, printable(spec.code))
 
     # The name beside the QR, and the centre's name at the bottom.
     text_x = qr_x + side + pad * 0.5

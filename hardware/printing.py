@@ -21,6 +21,7 @@ from typing import BinaryIO, Protocol
 from hardware.pdf_fonts import MixedFont, hangul_font
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
+from kiosk.limits import printable
 
 ROLL_WIDTH_MM = 80.0
 
@@ -75,7 +76,8 @@ def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
     ops: list[tuple[MixedFont, str, float, float]] = []  # (font, text, size, gap after)
 
     def para(text: str, font: MixedFont, size: float, gap: float = 1.5) -> None:
-        for line in font.wrap(text, size, text_w) or [""]:
+        # Names come from people and from the platform: no control character is printed.
+        for line in font.wrap(printable(text), size, text_w) or [""]:
             ops.append((font, line, size, 0.0))
         ops[-1] = (*ops[-1][:3], gap)
 

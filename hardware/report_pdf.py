@@ -12,8 +12,10 @@ import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
 
 from kiosk.i18n import N_, translate
+from kiosk.limits import printable, spreadsheet_cell
 from kiosk.services.reports import CATEGORY_LABELS, LOST_AFTER_DAYS, Report
 from hardware.pdf_fonts import hangul_font
 
@@ -50,7 +52,7 @@ def _table(rows: list[list[Any]], widths: list[float], st: _Styles, header: bool
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    t = Table([[str(c) for c in r] for r in rows], colWidths=widths, repeatRows=1 if header else 0)
+    t = Table([[printable(c) for c in r] for r in rows], colWidths=widths, repeatRows=1 if header else 0)
     style = [("FONT", (0, 0), (-1, -1), st.regular, 9), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#D0D0D0")),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
@@ -149,9 +151,10 @@ def render_report_pdf(report: Report, target: str | Path | BinaryIO, lang: str =
     doc = SimpleDocTemplate(str(target) if isinstance(target, (str, Path)) else target, pagesize=A4,
                             leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=t(N_("Lending report")),
-                            author=site_name or report.site)
+                            author=printable(site_name or report.site))
     story: list[Any] = [
-        Paragraph(t(N_("Lending report")) + f" · {site_name or report.site}", st.title),
+        # Paragraph reads markup: the centre's name is text, never tags.
+        Paragraph(t(N_("Lending report")) + f" · {escape(printable(site_name or report.site))}", st.title),
         Paragraph(t(N_("{start} to {end} ({days} days). Overdue and lost as of {as_of}."),
                     start=report.start.isoformat(), end=report.end.isoformat(), days=report.days,
                     as_of=report.as_of.isoformat()), st.sub)]
@@ -251,8 +254,12 @@ def render_report_pdf(report: Report, target: str | Path | BinaryIO, lang: str =
 
 
 def write_report_csv(report: Report, target: str | Path) -> None:
-    """Every figure as ``section,key,value`` rows (UTF-8 with BOM, so Excel reads Hangul)."""
+    """Every figure as ``section,key,value`` rows (UTF-8 with BOM, so Excel reads Hangul).
+
+    Text cells that a spreadsheet would run as a formula (an item named
+    ``=HYPERLINK(...)``) are written as text; numbers stay numbers.
+    """
     with open(target, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["section", "key", "value"])
-        w.writerows(report.rows())
+        w.writerows([spreadsheet_cell(c) for c in row] for row in report.rows())

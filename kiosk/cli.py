@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from kiosk import __version__
 from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, set_language, translate
+from kiosk.limits import PART_COUNT_MAX, REPLACEMENT_VALUE_MAX, RETENTION_DAYS_MAX, echo, printable
 
 log = logging.getLogger("nanum")
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -57,7 +59,8 @@ class Output:
             sys.stdout.write("\n")
         else:
             for line in lines:
-                print(line)
+                # Names come from people and files: no escape sequence reaches the terminal.
+                print(printable(line, multiline=True))
 
     def t(self, msgid: str, **params: Any) -> str:
         return translate(msgid, self.lang, **params)
@@ -307,9 +310,9 @@ def _writing(path: Path):
     """A file that cannot be written is bad input, not a crash."""
     try:
         yield
-    except OSError as exc:
-        raise BadInput("Cannot write {path}: {reason}", path=str(path),
-                       reason=exc.strerror or str(exc)) from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+        raise BadInput("Cannot write {path}: {reason}", path=echo(path), reason=reason) from exc
 
 
 @command("labels")
@@ -554,6 +557,18 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number in [low, high], ASCII digits only (exit 2 otherwise)."""
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not re.fullmatch(r"-?[0-9]{1,20}", t) or not low <= int(t) <= high:
+            raise argparse.ArgumentTypeError(
+                translate(N_("{value} is not a whole number from {low} to {high}."),
+                          value=echo(text), low=low, high=high))
+        return int(t)
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanum", description="Nanum Kiosk: self-service lending for sharing centres")
     p.add_argument("--version", action="version", version=f"nanum {__version__}")
@@ -579,8 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("--name-en")
     s.add_argument("--category", default="tool")
-    s.add_argument("--parts", type=int, default=0)
-    s.add_argument("--value", type=int, default=0, help="replacement value in KRW")
+    s.add_argument("--parts", type=_whole(0, PART_COUNT_MAX), default=0)
+    s.add_argument("--value", type=_whole(0, REPLACEMENT_VALUE_MAX), default=0,
+                   help="replacement value in KRW")
     s.add_argument("--alias", action="append", help="legacy barcode on the item (repeatable)")
 
     member = sub.add_parser("member", help="members").add_subparsers(dest="sub", required=True)
@@ -630,7 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "lost) and seal it with this kiosk's key")
     sub.add_parser("config", help="print the default configuration file, every option explained")
     s = sub.add_parser("retention", help="pseudonymise old returned loans")
-    s.add_argument("--days", type=int)
+    s.add_argument("--days", type=_whole(0, RETENTION_DAYS_MAX))
 
     s = sub.add_parser("scan", help="decode codes in image files")
     s.add_argument("files", nargs="+")
@@ -688,6 +704,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("NANUM_LOG", "WARNING"))
     parser = build_parser()
+    # Argument checks already speak the chosen language.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", default=os.environ.get("NANUM_LANG", DEFAULT_LANGUAGE))
+    lang = early.parse_known_args(argv)[0].lang
+    set_language(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
     args = parser.parse_args(argv)
     set_language(args.lang)
     args.out = Output(args.json, args.lang)
@@ -703,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.render(args.lang), file=sys.stderr)
         return 1
     except KioskError as exc:
-        print(exc.render(args.lang), file=sys.stderr)
+        print(printable(exc.render(args.lang), multiline=True), file=sys.stderr)
         return exc.exit_code
 
 

@@ -30,8 +30,9 @@ LABEL_PATH = "/i/"
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TOKEN_CHARS = 24  # 24 x 5 bits = 120 bits of randomness
 
-_ITEM_RE = re.compile(r"^([A-Z]{1,3})-?(\d{1,6})$")
-_CARD_RE = re.compile(r"^NKC(\d+)-([A-Z2-7]+)$")
+# [0-9], not \d: \d also matches other scripts' digits ('٣'), which int() reads.
+_ITEM_RE = re.compile(r"^([A-Z]{1,3})-?([0-9]{1,6})$")
+_CARD_RE = re.compile(r"^NKC([0-9]+)-([A-Z2-7]+)$")
 LEGACY_BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{3,47}$")
 
 
@@ -64,7 +65,7 @@ Code = ItemRef | CardRef | AliasRef
 
 def normalise_item_code(text: str) -> str | None:
     """``t42`` -> ``T-00042``; None when the text is not an item code."""
-    m = _ITEM_RE.match(text.strip().upper())
+    m = _ITEM_RE.match(text.strip().upper()) if text.isascii() else None
     if not m:
         return None
     prefix, digits = m.groups()
@@ -117,7 +118,7 @@ def hash_card_token(token: str) -> str:
 
 
 def _is_gtin(text: str) -> bool:
-    if not text.isdigit() or len(text) not in (8, 12, 13):
+    if not (text.isascii() and text.isdigit()) or len(text) not in (8, 12, 13):
         return False
     digits = [int(c) for c in text]
     body, check = digits[:-1], digits[-1]

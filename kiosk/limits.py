@@ -53,6 +53,10 @@ PART_COUNT_MAX = 10_000
 AGE_MONTHS_MAX = 240
 ALIASES_MAX = 20
 RENEWALS_MAX = 100
+#: how old a returned loan may be before it is pseudonymised (days)
+RETENTION_DAYS_MAX = 100 * 366
+#: a photo's full path on the kiosk (its file name alone goes to the platform)
+PHOTO_PATH_MAX = 1024
 
 # -- clocks --------------------------------------------------------------------
 #: how far ahead of the platform's clock a kiosk's hybrid-clock stamp may be
@@ -67,6 +71,11 @@ IMPORT_COLUMNS_MAX = 40
 IMPORT_CELL_MAX = 2000
 #: an XLSX part (sheet XML, shared strings) once uncompressed
 IMPORT_XML_MAX = 50 * 1024 * 1024
+#: any other XLSX part (styles, workbook, relations), which openpyxl parses whole
+IMPORT_PART_MAX = 2 * 1024 * 1024
+#: every part of an XLSX together, once uncompressed, and how many parts it may have
+IMPORT_UNZIPPED_MAX = 2 * IMPORT_XML_MAX
+IMPORT_PARTS_MAX = 500
 PUSH_BODY_MAX = 4 * 1024 * 1024
 REQUEST_BODY_MAX = 64 * 1024
 #: the first characters of a refused value echoed back in an error answer
@@ -76,8 +85,11 @@ ECHO_MAX = 80
 # C0/C1 controls (ESC starts terminal escape sequences), DEL, and the
 # bidirectional embeddings, overrides and isolates (the "Trojan source" marks).
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
-_FORBIDDEN_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f" + _BIDI + "]")
+# Lone surrogates too: undecodable bytes in a file name or a command-line
+# argument arrive as them, and no database or terminal can encode them.
+_SURROGATES = "\ud800-\udfff"
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + _SURROGATES + "]")
+_FORBIDDEN_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f" + _BIDI + _SURROGATES + "]")
 
 
 def has_forbidden_chars(text: str, *, multiline: bool = False) -> bool:
@@ -117,3 +129,31 @@ def echo(value: object) -> str:
     """A short, printable excerpt of a refused value, safe to put in a message."""
     text = _FORBIDDEN_ONE_LINE.sub("?", str(value))
     return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
+
+
+def printable(text: object, *, multiline: bool = False) -> str:
+    """``text`` with control characters and direction marks shown as U+FFFD.
+
+    For what goes out to a terminal, a PDF, a label or a receipt: names that
+    were stored before the entry rules, or came from the platform, must not
+    move the cursor, clear a screen or reverse the text around them.
+    Tabs and newlines are kept where ``multiline``.
+    """
+    return (_FORBIDDEN if multiline else _FORBIDDEN_ONE_LINE).sub("\ufffd", str(text))
+
+
+#: first characters that make a spreadsheet treat a cell as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula.
+
+    Numbers stay numbers (so ``-3`` is still a negative figure); text starting
+    with ``= + - @``, a tab or a carriage return gets a leading single quote,
+    as OWASP recommends for CSV files opened in Excel or LibreOffice.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    return ("'" if text.startswith(_FORMULA_START) else "") + printable(text)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
 from kiosk.codes import (LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalise_item_code,
                          parse_payload)
 from kiosk.errors import BadInput, ForeignCode, NotFound
+from kiosk.i18n import N_, Message
+from kiosk.limits import (AGE_MONTHS_MAX, ALIAS_MAX, ALIASES_MAX, ITEM_NAME_MAX, PART_COUNT_MAX,
+                          PART_NAME_MAX, PARTS_ENTRIES_MAX, REPLACEMENT_VALUE_MAX, SAFE_USE_MAX,
+                          check_int, clean_text, echo)
 from kiosk.services.views import ItemView
 from kiosk.store.models import Item, ItemAlias, ItemStatus
 
@@ -30,26 +33,100 @@ def normalise_category(text: str) -> str:
     t = (text or "").strip()
     t = _CATEGORY_ALIASES.get(t, t.lower())
     if t not in CATEGORIES:
-        raise BadInput("Unknown category: {category}", category=text)
+        raise BadInput("Unknown category: {category}", category=echo(text))
     return t
 
 
+def whole_number(value: Any, low: int, high: int, field: Message) -> int:
+    """``value`` as an int in ``[low, high]``; text, floats and bools are refused.
+
+    ``field`` names the value in the message (a translatable :class:`Message`).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        if not (isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit()):
+            raise BadInput(N_("{field} must be a whole number, not {value}."), field=field,
+                           value=echo(value))
+        value = int(value.strip())
+    return check_int(value, low, high, field)
+
+
 def parts_list(parts: int | list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Accept a count (one line "pieces") or a full list of parts."""
+    """Accept a count (one line "pieces") or a full list of parts, within the shared limits."""
     if parts is None or parts == 0:
         return []
-    if isinstance(parts, int):
+    if isinstance(parts, int) and not isinstance(parts, bool):
         if parts < 0:
             raise BadInput("The number of parts cannot be negative.")
-        return [{"name_ko": "구성품", "name_en": "pieces", "count": parts}]
+        count = whole_number(parts, 0, PART_COUNT_MAX, Message(N_("The number of parts")))
+        return [{"name_ko": "구성품", "name_en": "pieces", "count": count}]
+    if not isinstance(parts, (list, tuple)):
+        raise BadInput(N_("{field} must be a whole number, not {value}."),
+                       field=Message(N_("The number of parts")), value=echo(parts))
+    if len(parts) > PARTS_ENTRIES_MAX:
+        raise BadInput(N_("An item can list at most {limit} parts."), limit=PARTS_ENTRIES_MAX)
     out = []
     for p in parts:
-        count = int(p.get("count", 0))
+        if not isinstance(p, dict):
+            raise BadInput(N_("Not a part: {value}"), value=echo(p))
+        count = whole_number(p.get("count", 0), -PART_COUNT_MAX, PART_COUNT_MAX,
+                             Message(N_("The number of parts")))
         if count < 0:
             raise BadInput("The number of parts cannot be negative.")
-        out.append({"name_ko": str(p.get("name_ko", "")), "name_en": str(p.get("name_en", "")),
+        out.append({"name_ko": clean_text(str(p.get("name_ko") or ""), PART_NAME_MAX,
+                                          Message(N_("A part's name"))),
+                    "name_en": clean_text(str(p.get("name_en") or ""), PART_NAME_MAX,
+                                          Message(N_("A part's name"))),
                     "count": count})
     return out
+
+
+def item_name(text: Any) -> str:
+    """An item's Korean name: required, one line, at most ITEM_NAME_MAX characters."""
+    name = clean_text(str(text or ""), ITEM_NAME_MAX, Message(N_("The item's name")))
+    if not name:
+        raise BadInput("An item needs a name.")
+    return name
+
+
+def check_item_field(key: str, value: Any) -> Any:
+    """One field of an item record, checked against the shared limits (BadInput if not)."""
+    if key == "name_ko":
+        return item_name(value)
+    if key == "name_en":
+        return clean_text(str(value or ""), ITEM_NAME_MAX, Message(N_("The item's English name")))
+    if key == "category":
+        return normalise_category(str(value or ""))
+    if key == "parts":
+        return parts_list(value)
+    if key == "replacement_value":
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise BadInput("The replacement value cannot be negative.")
+        return whole_number(value or 0, 0, REPLACEMENT_VALUE_MAX,
+                            Message(N_("The replacement value")))
+    if key in ("age_min_months", "age_max_months"):
+        if value in (None, ""):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise BadInput(N_("An age in months cannot be negative."))
+        return whole_number(value, 0, AGE_MONTHS_MAX, Message(N_("An age in months")))
+    if key in ("safe_use_ko", "safe_use_en"):
+        return clean_text(str(value or ""), SAFE_USE_MAX, Message(N_("The safe-use notes")),
+                          multiline=True)
+    raise BadInput(N_("Unknown item field: {field}"), field=echo(key))
+
+
+def check_ages(low: int | None, high: int | None) -> None:
+    if low is not None and high is not None and low > high:
+        raise BadInput("The youngest age ({min}) is above the oldest ({max}).", min=low, max=high)
+
+
+def check_alias(alias: Any) -> str:
+    """A legacy barcode as it may be registered (ASCII, 4 to ALIAS_MAX characters)."""
+    text = str(alias or "").strip()
+    if (len(text) > ALIAS_MAX or not text.isascii() or not LEGACY_BARCODE_RE.match(text)
+            or normalise_item_code(text)):
+        raise BadInput("Not a usable legacy barcode: {alias}", alias=echo(text))
+    return text
 
 
 class Catalogue:
@@ -80,20 +157,26 @@ class Catalogue:
                  safe_use_ko: str = "", safe_use_en: str = "", home_site: str | None = None,
                  aliases: tuple[str, ...] = (), actor: str | None = None) -> ItemView:
         """Add an item to the catalogue; its code must be new."""
-        norm = normalise_item_code(code or "")
+        norm = normalise_item_code(code) if isinstance(code, str) else None
         if norm is None:
-            raise BadInput("Not an item code: {code}", code=code)
-        name_ko = (name_ko or "").strip()
-        if not name_ko:
-            raise BadInput("An item needs a name.")
+            raise BadInput("Not an item code: {code}", code=echo(code))
+        name_ko = item_name(name_ko)
+        name_en = check_item_field("name_en", name_en)
         category = normalise_category(category)
         plist = parts_list(parts)
-        if replacement_value < 0:
-            raise BadInput("The replacement value cannot be negative.")
+        replacement_value = check_item_field("replacement_value", replacement_value)
+        age_min_months = check_item_field("age_min_months", age_min_months)
+        age_max_months = check_item_field("age_max_months", age_max_months)
+        check_ages(age_min_months, age_max_months)
+        safe_use_ko = check_item_field("safe_use_ko", safe_use_ko)
+        safe_use_en = check_item_field("safe_use_en", safe_use_en)
+        if len(aliases) > ALIASES_MAX:
+            raise BadInput(N_("An item can have at most {limit} barcodes."), limit=ALIASES_MAX)
+        aliases = tuple(check_alias(a) for a in aliases)
         with self.k.transaction() as s:
             if s.execute(select(Item.id).where(Item.code == norm)).first():
                 raise BadInput("Item code {code} is already in the catalogue.", code=norm)
-            item = Item(code=norm, name_ko=name_ko, name_en=name_en.strip(), category=category,
+            item = Item(code=norm, name_ko=name_ko, name_en=name_en, category=category,
                         home_site=home_site or self.k.site, parts=plist,
                         replacement_value=replacement_value, age_min_months=age_min_months,
                         age_max_months=age_max_months, safe_use_ko=safe_use_ko,
@@ -110,25 +193,32 @@ class Catalogue:
             return ItemView.of(item)
 
     def _add_alias(self, s: Session, item: Item, alias: str) -> None:
-        alias = alias.strip()
-        if not LEGACY_BARCODE_RE.match(alias) or normalise_item_code(alias):
-            raise BadInput("Not a usable legacy barcode: {alias}", alias=alias)
+        alias = check_alias(alias)
         if s.get(ItemAlias, alias) is not None:
             raise BadInput("Barcode {alias} already belongs to another item.", alias=alias)
         s.add(ItemAlias(alias=alias, item_id=item.id))
 
     def add_alias(self, item_payload: str, alias: str, actor: str | None = None) -> None:
         """Register a legacy barcode already stuck on an item."""
+        alias = check_alias(alias)
         with self.k.transaction() as s:
             item = self.resolve(s, item_payload)
+            count = s.execute(select(func.count()).select_from(ItemAlias)
+                              .where(ItemAlias.item_id == item.id)).scalar_one()
+            if count >= ALIASES_MAX:
+                raise BadInput(N_("An item can have at most {limit} barcodes."), limit=ALIASES_MAX)
             self._add_alias(s, item, alias)
-            self.k.record(s, "item.alias_added", {"item": item.code, "alias": alias.strip()}, actor)
+            self.k.record(s, "item.alias_added", {"item": item.code, "alias": alias}, actor)
 
     def get(self, payload: str) -> ItemView:
         with self.k.reading() as s:
             return ItemView.of(self.resolve(s, payload))
 
     def list(self, status: str | None = None, category: str | None = None) -> list[ItemView]:
+        if status and status not in ItemStatus.ALL:
+            raise BadInput("Unknown item status: {status}", status=echo(status))
+        if category:
+            category = normalise_category(category)
         with self.k.reading() as s:
             q = select(Item).order_by(Item.code)
             if status:

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
-from kiosk.services.catalogue import normalise_category, parts_list
+from kiosk.limits import ALIAS_MAX, PHOTO_PATH_MAX, has_forbidden_chars
+from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
 from kiosk.services.views import ItemView
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
@@ -317,31 +318,9 @@ class Desk:
         unknown = set(changes) - allowed
         if unknown:
             raise BadInput(N_("Unknown item field: {field}"), field=", ".join(sorted(unknown)))
-        clean: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key == "name_ko":
-                value = (value or "").strip()
-                if not value:
-                    raise BadInput("An item needs a name.")
-            elif key == "category":
-                value = normalise_category(value)
-            elif key == "parts":
-                value = parts_list(value)
-            elif key == "replacement_value":
-                value = int(value or 0)
-                if value < 0:
-                    raise BadInput("The replacement value cannot be negative.")
-            elif key in ("age_min_months", "age_max_months"):
-                value = None if value in (None, "") else int(value)
-                if value is not None and value < 0:
-                    raise BadInput("An age in months cannot be negative.")
-            elif isinstance(value, str):
-                value = value.strip()
-            clean[key] = value
-        lo = clean.get("age_min_months")
-        hi = clean.get("age_max_months")
-        if lo is not None and hi is not None and lo > hi:
-            raise BadInput("The youngest age ({min}) is above the oldest ({max}).", min=lo, max=hi)
+        # The same rules as a new item's (kiosk.services.catalogue, kiosk.limits).
+        clean = {key: check_item_field(key, value) for key, value in changes.items()}
+        check_ages(clean.get("age_min_months"), clean.get("age_max_months"))
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
             changed = {k: v for k, v in clean.items() if getattr(item, k) != v}
@@ -360,6 +339,10 @@ class Desk:
         """Attach a photo file (taken with the kiosk camera) to an item, or remove it."""
         Staff.require(by, "catalogue")
         path = str(photo) if photo else None
+        # The event carries the file's name to the platform: the same limit as an alias.
+        if path is not None and (len(path) > PHOTO_PATH_MAX or has_forbidden_chars(path)
+                                 or len(Path(path).name) > ALIAS_MAX):
+            raise BadInput(N_("The photo's file name is too long or holds control characters."))
         if path is not None and not Path(path).is_file():
             raise BadInput(N_("There is no file at {path}."), path=path)
         with self.k.transaction() as s:

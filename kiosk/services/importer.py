@@ -15,12 +15,16 @@ own mapping (field key -> 0-based column index) after :func:`preview`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import logging
 import re
+import xml.parsers.expat
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -30,14 +34,19 @@ from sqlalchemy import select
 from kiosk.codes import normalise_item_code
 from kiosk.errors import BadInput
 from kiosk.i18n import LANGUAGES, N_, Message
-from kiosk.services.catalogue import normalise_category, parts_list
-from kiosk.services.members import normalise_member_type
+from kiosk.limits import (AGE_MONTHS_MAX, CONTACT_MAX, IMPORT_CELL_MAX, IMPORT_COLUMNS_MAX, IMPORT_FILE_MAX, IMPORT_PART_MAX,
+                          IMPORT_PARTS_MAX, IMPORT_ROWS_MAX, IMPORT_UNZIPPED_MAX, IMPORT_XML_MAX,
+                          clean_text, echo)
+from kiosk.services.catalogue import (check_alias, check_item_field, item_name, normalise_category,
+                                      parts_list)
+from kiosk.services.members import member_name, normalise_member_type
 from kiosk.services.views import ItemView, MemberView
 from kiosk.store.models import Item, ItemAlias, Member
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
@@ -167,41 +176,204 @@ def _decode_csv(data: bytes, name: str) -> str:
                       "Save it again from Excel as CSV (UTF-8)."), name=name)
 
 
-def _read_rows(path: Path) -> list[list[Any]]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            return list(csv.reader(io.StringIO(_decode_csv(path.read_bytes(), path.name), newline="")))
-        except csv.Error as exc:
-            raise BadInput(N_("{name} is not a readable CSV file."), name=path.name) from exc
-    if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
+# -- limits before parsing ----------------------------------------------------
+# A spreadsheet is untrusted: it may declare a million rows, hide a gigabyte
+# behind a few kilobytes of zip, or carry an XML entity bomb. Every size is
+# checked against kiosk.limits before the data it describes is read, so the
+# time and memory an import takes are bounded by the limits, not by the file.
+def _too_big(name: str) -> BadInput:
+    return BadInput(N_("{name} is too big to import: at most {limit} MB. "
+                       "Split the list into smaller files."),
+                    name=name, limit=IMPORT_FILE_MAX // (1024 * 1024))
 
+
+def _too_many_rows(name: str) -> BadInput:
+    return BadInput(N_("{name} has more than {limit} rows. Split the list into smaller files."),
+                    name=name, limit=IMPORT_ROWS_MAX)
+
+
+def _cell_too_long(name: str, row: int) -> BadInput:
+    return BadInput(N_("{name}: a cell on row {row} holds more than {limit} characters."),
+                    name=name, row=row, limit=IMPORT_CELL_MAX)
+
+
+def _not_a_workbook(name: str) -> BadInput:
+    return BadInput(N_("{name} is not a readable Excel workbook."), name=name)
+
+
+def _read_limited(path: Path) -> bytes:
+    if path.stat().st_size > IMPORT_FILE_MAX:
+        raise _too_big(path.name)
+    with path.open("rb") as fh:
+        data = fh.read(IMPORT_FILE_MAX + 1)  # the file may grow after the check
+    if len(data) > IMPORT_FILE_MAX:
+        raise _too_big(path.name)
+    return data
+
+
+class _Rows:
+    """Collects the non-blank rows of a sheet, refusing as soon as a limit is passed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows: list[tuple[int, list[str]]] = []
+
+    def add(self, number: int, values: Any) -> None:
+        if number > IMPORT_ROWS_MAX + 1:  # + the header row
+            raise _too_many_rows(self.name)
+        cells = [_cell_text(v) for v in values]
+        if any(cells[IMPORT_COLUMNS_MAX:]):  # empty cells past the limit are harmless
+            raise BadInput(N_("{name} has more than {limit} columns (row {row})."),
+                           name=self.name, limit=IMPORT_COLUMNS_MAX, row=number)
+        del cells[IMPORT_COLUMNS_MAX:]
+        if any(len(c) > IMPORT_CELL_MAX for c in cells):
+            raise _cell_too_long(self.name, number)
+        if any(cells):  # blank rows are dropped but keep their numbers
+            self.rows.append((number, cells))
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    # csv keeps one process-wide limit; put back what was there.
+    old = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
+    text = _decode_csv(_read_limited(path), path.name)
+    rows = _Rows(path.name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    with _csv_field_limit(IMPORT_CELL_MAX):
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise BadInput(N_("{name} is not a readable Excel workbook."), name=path.name) from exc
+            for number, cells in enumerate(reader, start=1):
+                rows.add(number, cells)
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise _cell_too_long(path.name, reader.line_num) from None
+            raise BadInput(N_("{name} is not a readable CSV file."), name=path.name) from exc
+    return rows.rows
+
+
+# Parts that hold the cells: streamed, so they may be large. Every other part
+# (styles, workbook, relations) is parsed whole by openpyxl and stays small.
+_CELL_PARTS = re.compile(r"^xl/(worksheets/[^/]+|sharedStrings)\.xml$", re.IGNORECASE)
+# Elements holding a cell's text: a value, or a (shared or inline) string run.
+_TEXT_ELEMENTS = frozenset({"v", "t"})
+
+
+def _check_zip(z: zipfile.ZipFile, name: str) -> None:
+    """Refuse a workbook whose parts would unpack too large (sizes from the zip's directory)."""
+    infos = z.infolist()
+    if len(infos) > IMPORT_PARTS_MAX:
+        raise _not_a_workbook(name)
+    total = 0
+    for info in infos:
+        limit = IMPORT_XML_MAX if _CELL_PARTS.match(info.filename) else IMPORT_PART_MAX
+        total += info.file_size
+        if info.file_size > limit or total > IMPORT_UNZIPPED_MAX:
+            limit = limit if info.file_size > limit else IMPORT_UNZIPPED_MAX
+            raise BadInput(N_("{name} unpacks to more than {limit} MB: "
+                              "it is not an ordinary list. Nothing was imported."),
+                           name=name, limit=limit // (1024 * 1024))
+
+
+def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    """Stream one part through expat: refuse DTDs (entities, XXE) and over-long cell text.
+
+    zipfile stops at the size the directory declares, so a part cannot unpack
+    beyond what :func:`_check_zip` allowed.
+    """
+    parser = xml.parsers.expat.ParserCreate()
+    depth_text = [0]  # characters in the current text element
+
+    def refuse_dtd(*_args: Any) -> None:
+        raise BadInput(N_("{name} declares a document type or entities, which workbooks never "
+                          "need. Save it again from Excel. Nothing was imported."), name=name)
+
+    def start(tag: str, _attrs: Any) -> None:
+        depth_text[0] = 0
+
+    def text(data: str) -> None:
+        depth_text[0] += len(data)
+        if depth_text[0] > IMPORT_CELL_MAX:
+            raise BadInput(N_("{name}: a cell holds more than {limit} characters."),
+                           name=name, limit=IMPORT_CELL_MAX)
+
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = refuse_dtd
+    parser.StartElementHandler = start
+    if _CELL_PARTS.match(info.filename):
+        parser.CharacterDataHandler = text
+    try:
+        with z.open(info) as fh:
+            while chunk := fh.read(64 * 1024):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError:
+        return  # not XML (a picture, a macro): openpyxl reads what it needs and says so
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    data = _read_limited(path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            _check_zip(z, path.name)
+            for info in z.infolist():
+                _scan_part(z, info, path.name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            zlib.error, ValueError) as exc:
+        raise _not_a_workbook(path.name) from exc
+    rows = _Rows(path.name)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            # The first sheet holds the list; read-only mode streams big files.
-            return [list(r) for r in wb.worksheets[0].iter_rows(min_row=1, values_only=True)]
+            sheet = wb.worksheets[0]
+            # The <dimension> a file declares may lie (A1:XFD1048576): read what is there.
+            sheet.reset_dimensions()
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                rows.add(number, values)
         finally:
             wb.close()
+    except BadInput:
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
+            IndexError, AttributeError, SyntaxError, EOFError, zlib.error) as exc:
+        # openpyxl reports a malformed workbook with many kinds of error; the
+        # file, not our code, is at fault here (ET.ParseError is a SyntaxError).
+        log.info("unreadable workbook %s", path.name, exc_info=True)
+        raise _not_a_workbook(path.name) from exc
+    return rows.rows
+
+
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
     raise BadInput(N_("Cannot import {name}: please use a .csv or .xlsx file."), name=path.name)
 
 
 def _read_table(path: str | Path) -> _Table:
     path = Path(path)
-    if not path.is_file():
-        raise BadInput(N_("There is no file at {path}."), path=str(path))
     try:
-        raw = _read_rows(path)
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a name too long for the system, a NUL in it
+        is_file = False
+    if not is_file:
+        raise BadInput(N_("There is no file at {path}."), path=echo(path))
+    try:
+        numbered = _read_rows(path)
     except OSError as exc:
-        raise BadInput("Cannot read {path}: {reason}", path=str(path),
+        raise BadInput("Cannot read {path}: {reason}", path=echo(path),
                        reason=exc.strerror or str(exc)) from exc
-    # Blank rows are dropped but keep their numbers, so rows match the spreadsheet.
-    numbered = [(n, cells) for n, cells in
-                ((n, [_cell_text(v) for v in r]) for n, r in enumerate(raw, start=1)) if any(cells)]
     if not numbered:
         raise BadInput(N_("{name} is empty."), name=path.name)
     (_, headers), rows = numbered[0], numbered[1:]
@@ -260,8 +432,9 @@ def _whole_number(text: str, msgid: str) -> int | None:
     t = text.replace(",", "").replace("원", "").strip()
     if not t:
         return None
-    if not re.fullmatch(r"-?\d+", t):
-        raise BadInput(msgid, value=text)
+    # [0-9], not \d: int() would also read other scripts' digits.
+    if not re.fullmatch(r"-?[0-9]{1,18}", t):
+        raise BadInput(msgid, value=echo(text))
     return int(t)
 
 
@@ -319,14 +492,12 @@ def _required(text: str, msgid: str) -> str:
 def _item_code(text: str) -> str:
     code = normalise_item_code(_required(text, N_("The item code is missing.")))
     if code is None:
-        raise BadInput("Not an item code: {code}", code=text)
+        raise BadInput("Not an item code: {code}", code=echo(text))
     return code
 
 
 def _alias(text: str) -> str | None:
-    if text and (not re.fullmatch(r"[\x21-\x7e]{4,48}", text) or normalise_item_code(text)):
-        raise BadInput("Not a usable legacy barcode: {alias}", alias=text)
-    return text or None
+    return check_alias(text) if text else None
 
 
 def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[str, int]
@@ -342,7 +513,8 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
         code = c.check(lambda: _item_code(c.text("code")))
         c.unique(code, known_codes, seen_codes, "Item code {code} is already in the catalogue.",
                  N_("Item code {code} is also on row {row}."), code=code)
-        name = c.check(lambda: _required(c.text("name"), "An item needs a name."))
+        name = c.check(lambda: item_name(c.text("name")))
+        name_en = c.check(lambda: check_item_field("name_en", c.text("name_en")))
         category = c.check(lambda: normalise_category(
             _required(c.text("category"), N_("The category is missing."))))
         parts = c.check(lambda: _whole_number(
@@ -351,13 +523,15 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
         value = c.check(lambda: _whole_number(
             c.text("replacement_value"),
             N_("The replacement value must be a whole number of won, not {value}.")))
-        if value is not None and value < 0:
-            c.reject("The replacement value cannot be negative.")
+        if value is not None:
+            c.check(lambda: check_item_field("replacement_value", value))
         ages = [c.check(lambda k=k: _whole_number(
             c.text(k), N_("An age must be a whole number of months, not {value}.")))
             for k in ("age_min_months", "age_max_months")]
         if any(a is not None and a < 0 for a in ages):
             c.reject(N_("An age in months cannot be negative."))
+        elif any(a is not None and a > AGE_MONTHS_MAX for a in ages):
+            c.check(lambda: [check_item_field("age_min_months", a) for a in ages])
         elif None not in ages and ages[0] > ages[1]:
             c.reject(N_("The youngest age ({min}) is above the oldest ({max})."),
                      min=ages[0], max=ages[1])
@@ -368,7 +542,7 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
         if c.errors:
             errors.extend(c.errors)
             continue
-        good.append((n, {"code": code, "name_ko": name, "name_en": c.text("name_en"),
+        good.append((n, {"code": code, "name_ko": name, "name_en": name_en,
                          "category": category, "parts": parts, "replacement_value": value or 0,
                          "age_min_months": ages[0], "age_max_months": ages[1],
                          "aliases": (alias,) if alias else ()}))
@@ -382,10 +556,8 @@ def _language(text: str) -> str:
     return lang
 
 
-def _member_name(text: str) -> str:
-    if len(_required(text, "A member needs a name.")) > 100:
-        raise BadInput("The name is too long.")
-    return text
+def _contact(text: str) -> str:
+    return clean_text(text, CONTACT_MAX, Message(N_("The contact")))
 
 
 def _check_members(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[str, int]
@@ -400,12 +572,10 @@ def _check_members(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dic
     good, errors = [], []
     for n, cells in rows:
         c = _RowChecker(n, cells, mapping)
-        name = c.check(lambda: _member_name(c.text("name")))
+        name = c.check(lambda: member_name(c.text("name")))
         member_type = c.check(lambda: normalise_member_type(c.text("type") or "standard"))
-        contact = c.text("contact")
-        if len(contact) > 100:
-            c.reject(N_("The contact is too long."))
-        elif name and contact:
+        contact = c.check(lambda: _contact(c.text("contact")))
+        if name and contact:
             c.unique((name, contact), known, seen,
                      N_("{name} with this contact is already member {number}."),
                      N_("{name} with this contact is also on row {row}."), name=name)

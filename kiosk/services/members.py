@@ -13,8 +13,8 @@ from kiosk import throttle
 from kiosk.clock import from_iso, to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
 from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
-from kiosk.i18n import LANGUAGES, N_
-from kiosk.limits import MEMBER_NUMBER_MAX, echo
+from kiosk.i18n import LANGUAGES, N_, Message
+from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX, MEMBER_NUMBER_MAX, clean_text, echo
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.services.views import MemberView
 from kiosk.store.models import Member, Setting
@@ -45,8 +45,16 @@ def normalise_member_type(text: str) -> str:
     t = (text or "standard").strip()
     t = _TYPE_ALIASES.get(t, t.lower())
     if t not in MEMBER_TYPES:
-        raise BadInput("Unknown membership type: {type}", type=text)
+        raise BadInput("Unknown membership type: {type}", type=echo(text))
     return t
+
+
+def member_name(text: object) -> str:
+    """A member's name as registered: required, one line, at most MEMBER_NAME_MAX characters."""
+    name = clean_text(str(text or ""), MEMBER_NAME_MAX, Message(N_("The name")))
+    if not name:
+        raise BadInput("A member needs a name.")
+    return name
 
 
 #: setting: the block of membership numbers the platform gave this kiosk
@@ -119,11 +127,8 @@ class Members:
             language: str = "ko", pin: str | None = None,
             actor: str | None = None) -> tuple[MemberView, str]:
         """Register a member; returns the member and the card payload (shown once)."""
-        name = (display_name or "").strip()
-        if not name:
-            raise BadInput("A member needs a name.")
-        if len(name) > 100:
-            raise BadInput("The name is too long.")
+        name = member_name(display_name)
+        contact = clean_text(str(contact or ""), CONTACT_MAX, Message(N_("The contact"))) or None
         member_type = normalise_member_type(member_type)
         if language not in LANGUAGES:
             language = "ko"

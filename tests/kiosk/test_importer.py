@@ -18,6 +18,7 @@ from kiosk.services import importer
 from kiosk.services.importer import ImportedMember, import_items, import_members, preview
 
 FRAGMENT = i18n.LOCALE_DIR / "ko" / "LC_MESSAGES" / "_import.po"
+LIMITS_FRAGMENT = i18n.LOCALE_DIR / "ko" / "LC_MESSAGES" / "_sec_input.po"
 ITEM_HEADERS = ["code", "name", "category", "parts"]
 GOOD = ["T-00001", "전동드릴", "tool", "4"]
 
@@ -283,8 +284,11 @@ def test_bad_member_rows(kiosk, tmp_path):
 
 # -- translations ------------------------------------------------------------------
 def _fragment() -> dict[str, str]:
-    with FRAGMENT.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh, locale="ko") if m.id}
+    out = {}
+    for fragment in (FRAGMENT, LIMITS_FRAGMENT):  # the import's own, and the input limits'
+        with fragment.open("rb") as fh:
+            out.update({m.id: m.string for m in read_po(fh, locale="ko") if m.id})
+    return out
 
 
 def test_every_new_message_has_a_korean_translation_with_the_same_placeholders():

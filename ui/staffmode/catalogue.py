@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLineEdit, Q
 
 from kiosk.codes import parse_payload
 from kiosk.errors import KioskError
+from kiosk.limits import ITEM_CODE_MAX, ITEM_NAME_MAX, PART_COUNT_MAX, PART_NAME_MAX, REPLACEMENT_VALUE_MAX
 from kiosk.services.catalogue import CATEGORIES
 from kiosk.services.desk import photo_dir
 from kiosk.services.staff import Staff
@@ -54,17 +55,21 @@ class CataloguePage(StaffPage):
         grid = QGridLayout()
         self.code = QLineEdit()
         self.code.setObjectName("ItemCode")
+        # Early, friendly limits; the catalogue service enforces the same ones.
+        self.code.setMaxLength(ITEM_CODE_MAX)
         self.name_ko = QLineEdit()
         self.name_ko.setObjectName("ItemNameKo")
+        self.name_ko.setMaxLength(ITEM_NAME_MAX)
         self.name_en = QLineEdit()
         self.name_en.setObjectName("ItemNameEn")
+        self.name_en.setMaxLength(ITEM_NAME_MAX)
         self.category = QComboBox()
         self.category.setObjectName("ItemCategory")
         for cat in CATEGORIES:
             self.category.addItem(tr(CATEGORY_NAMES.get(cat, cat)), cat)
         self.value = QSpinBox()
         self.value.setObjectName("ItemValue")
-        self.value.setRange(0, 100_000_000)
+        self.value.setRange(0, REPLACEMENT_VALUE_MAX)
         self.value.setSingleStep(1000)
         self.value.setSuffix(" 원")
         self.value.setGroupSeparatorShown(True)
@@ -179,7 +184,8 @@ class CataloguePage(StaffPage):
         field = QLineEdit(name)
         field.setObjectName(f"part_name_{n}")
         field.setPlaceholderText(tr(N_("Part name")))
-        stepper = Stepper(count, 9999, f"part_count_{n}")
+        field.setMaxLength(PART_NAME_MAX)
+        stepper = Stepper(count, PART_COUNT_MAX, f"part_count_{n}")
         remove = button("×", None, f"part_remove_{n}")
         remove.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         entry = (field, stepper, row)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from kiosk.i18n import LANGUAGES
+from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX
 from kiosk.services.members import MEMBER_TYPES
 from kiosk.services.staff import Staff
 from kiosk.services.views import MemberView
@@ -59,8 +60,11 @@ class MembersPage(StaffPage):
         grid = QGridLayout()
         self.name = QLineEdit()
         self.name.setObjectName("MemberName")
+        # Early, friendly limits; the members service enforces the same ones.
+        self.name.setMaxLength(MEMBER_NAME_MAX)
         self.contact = QLineEdit()
         self.contact.setObjectName("MemberContact")
+        self.contact.setMaxLength(CONTACT_MAX)
         self.contact.setPlaceholderText(tr(N_("Optional: a phone number to call about overdue items")))
         self.type = QComboBox()
         self.type.setObjectName("MemberType")
