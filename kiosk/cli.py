@@ -447,7 +447,8 @@ def _start_sync(args: argparse.Namespace, kiosk):
         # Each round reads the address again: staff may change it in the settings.
         own.forget_cached_settings()
         # emptied on the screen and none in the config: the address it started with
-        return SyncClient(sync_url(args, own) or conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"])
+        return SyncClient(sync_url(args, own) or conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"],
+                          allow_insecure_http=conf["allow_insecure_http"])
     worker = SyncWorker(own, client,
                         interval_s=conf["interval_s"], health=lambda: heartbeat(own, data_dir=args.data_dir),
                         on_change=lambda _report: kiosk.forget_cached_settings())

@@ -81,6 +81,23 @@ REQUEST_BODY_MAX = 64 * 1024
 #: the first characters of a refused value echoed back in an error answer
 ECHO_MAX = 80
 
+# -- the platform's connections (seconds) and request rates --------------------
+#: longest pause between two parts of a request body, and the whole body's time
+BODY_CHUNK_TIMEOUT_S = 10
+BODY_READ_TIMEOUT_S = 30
+#: time to send a request's headers once the connection is open
+HEADER_TIMEOUT_S = 10
+#: an idle kept-alive connection is closed after this
+KEEP_ALIVE_TIMEOUT_S = 5
+#: requests in any RATE_WINDOW_S: per kiosk or administrator credential (a kiosk
+#: makes a handful a minute), and per client address (a centre's kiosks and its
+#: residents' phones may share one)
+RATE_WINDOW_S = 60
+RATE_PER_CREDENTIAL = 300
+RATE_PER_ADDRESS = 1200
+#: characters of a kiosk credential or administrator token read from a file
+CREDENTIAL_MAX = 200
+
 # Characters that change how text is shown rather than what it says:
 # C0/C1 controls (ESC starts terminal escape sequences), DEL, and the
 # bidirectional embeddings, overrides and isolates (the "Trojan source" marks).

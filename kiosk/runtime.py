@@ -26,6 +26,78 @@ from kiosk.errors import BadInput
 log = logging.getLogger(__name__)
 LOCK_NAME = "kiosk.lock"
 CRASH_DIR = "crashes"
+#: the kiosk's folders and files are the nanum user's alone, whatever the umask:
+#: they hold members' data, credentials and keys
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take group and other access away from a folder or file this user owns
+    (made by an older version, or under a loose umask)."""
+    st = path.stat()
+    if st.st_mode & 0o077 and hasattr(os, "getuid") and st.st_uid == os.getuid():
+        try:
+            os.chmod(path, st.st_mode & mode & 0o7777)
+        except PermissionError:  # a file system without modes (a FAT USB stick)
+            pass
+
+
+def private_dir(path: str | Path) -> Path:
+    """The folder ``path`` (created with its parents as needed), for this user only (0700)."""
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)  # mode applies to the last part
+    _tighten(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """The file ``path``, created empty with mode 0600 when missing (so e.g. SQLite, which
+    gives a database's -wal and -shm files the database's mode, never makes a readable one)."""
+    path = Path(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE))
+    _tighten(path, PRIVATE_FILE_MODE)
+    return path
+
+
+def open_private(path: str | Path, mode: str = "a", encoding: str | None = "utf-8") -> IO:
+    """``open(path, mode)`` for ``"a"``, ``"a+"`` or ``"w"``, creating the file 0600 from the start."""
+    flags = {"a": os.O_WRONLY | os.O_APPEND, "a+": os.O_RDWR | os.O_APPEND,
+             "w": os.O_WRONLY | os.O_TRUNC}[mode.replace("b", "")]
+    fd = os.open(path, flags | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
+    try:
+        _tighten(Path(path), PRIVATE_FILE_MODE)
+        return os.fdopen(fd, mode, encoding=None if "b" in mode else encoding)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_private(path: str | Path, data: str | bytes) -> Path:
+    """Replace ``path`` with ``data`` atomically; the file is 0600 from its first byte
+    (written beside it under a temporary name, then renamed over it)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-capped log whose files (the current one and each new one after a
+    rotation) are created 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return open_private(self.baseFilename, "a", encoding=self.encoding)
 
 
 class InstanceLock:
@@ -40,8 +112,8 @@ class InstanceLock:
         self._fh: IO[str] | None = None
 
     def acquire(self) -> InstanceLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")
+        private_dir(self.path.parent)
+        fh = open_private(self.path, "a+")
         try:
             if os.name == "nt":  # pragma: no cover - Windows kiosks
                 import msvcrt
@@ -88,12 +160,11 @@ def setup_logging(log_dir: str | Path | None, level: str = "INFO",
         root.addHandler(stream)
     if log_dir is None:
         return None
-    path = Path(log_dir)
-    path.mkdir(parents=True, exist_ok=True)
+    path = private_dir(log_dir)
     target = os.path.abspath(path / "nanum.log")
     if any(isinstance(h, logging.FileHandler) and h.baseFilename == target for h in root.handlers):
         return path / "nanum.log"  # already logging there: one handler, one cap
-    handler = logging.handlers.RotatingFileHandler(path / "nanum.log", maxBytes=max_bytes,
+    handler = PrivateRotatingFileHandler(path / "nanum.log", maxBytes=max_bytes,
                                                    backupCount=backups, encoding="utf-8")
     handler.setFormatter(fmt)
     root.addHandler(handler)
@@ -115,8 +186,8 @@ class CrashReporter:
         self._previous: tuple | None = None
 
     def install(self) -> CrashReporter:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._fault_file = open(self.dir / "native-faults.txt", "a", encoding="utf-8")
+        private_dir(self.dir)
+        self._fault_file = open_private(self.dir / "native-faults.txt", "a")
         faulthandler.enable(self._fault_file)
         self._previous = (sys.excepthook, threading.excepthook)
         sys.excepthook = self.handle
@@ -156,7 +227,7 @@ class CrashReporter:
               tb: TracebackType | None) -> Path:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.dir / f"crash-{stamp}.txt"
-        path.write_text("".join(traceback.format_exception(exc_type, exc, tb)), encoding="utf-8")
+        write_private(path, "".join(traceback.format_exception(exc_type, exc, tb)))
         return path
 
     def crash_files(self) -> list[Path]:

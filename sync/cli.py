@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
+import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,13 @@ from kiosk.errors import BadInput
 from kiosk.i18n import N_
 
 CREDENTIAL_FILE = "sync-credential"
+#: the stored setting that lets http:// reach a platform on this computer (tests, demos)
+INSECURE_SETTING = "sync_allow_insecure_http"
 NOT_CONFIGURED = N_("Sync is not set up. Run 'nanum sync configure --url URL --kiosk-id ID "
-                    "--credential C' first.")
+                    "--credential-file FILE' first.")
+NO_CREDENTIAL_ARG = N_("A credential on the command line can be seen by other users of this computer. "
+                       "Use --credential-file FILE, or --credential-file - to read it from standard input.")
+NOT_A_CREDENTIAL = N_("{path} does not hold a credential: one line, as 'nanum hub add-kiosk' printed it.")
 
 
 def register(sub: argparse._SubParsersAction, command: Callable) -> None:
@@ -38,6 +44,12 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
     s.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     s.add_argument("--tls-cert", help="certificate file (PEM) to serve HTTPS")
     s.add_argument("--tls-key", help="private key file (PEM) of the certificate")
+    s = with_db(hub.add_parser("add-admin", help="create an administrator; prints their token once"))
+    s.add_argument("name")
+    s.add_argument("--rotate", action="store_true", help="issue a new token to a known administrator")
+    s.add_argument("--token-file", help="write the token to this new file (mode 0600) instead of printing it")
+    s = with_db(hub.add_parser("revoke-admin", help="revoke an administrator's token"))
+    s.add_argument("name")
     with_db(hub.add_parser("init", help="create or upgrade the platform database"))
     s = with_db(hub.add_parser("add-site", help="add a sharing centre"))
     s.add_argument("code")
@@ -46,6 +58,8 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
     s.add_argument("kiosk_id")
     s.add_argument("--site", required=True)
     s.add_argument("--rotate", action="store_true", help="issue a new credential to a known kiosk")
+    s.add_argument("--credential-file",
+                   help="write the credential to this new file (mode 0600) instead of printing it")
     s = with_db(hub.add_parser("revoke-kiosk", help="revoke a kiosk's credential"))
     s.add_argument("kiosk_id")
     with_db(hub.add_parser("stats", help="city-wide indicators and events per kiosk"))
@@ -55,7 +69,7 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
 
     s = sub.add_parser("sync", help="send this kiosk's events to the platform and fetch its changes")
     s.add_argument("--url", help="platform address (default: 'nanum sync configure' or the config file)")
-    s.add_argument("--credential", help="this kiosk's credential")
+    s.add_argument("--credential", help=argparse.SUPPRESS)  # refused: see NO_CREDENTIAL_ARG
     s.add_argument("--ca-bundle", help="CA bundle to verify the platform's certificate")
     s.add_argument("--once", action="store_true", help="one push and pull round (the default)")
     s.add_argument("--loop", action="store_true", help="keep syncing in the background until stopped")
@@ -64,12 +78,17 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
     c = ssub.add_parser("configure", help="remember the platform address and this kiosk's credential")
     c.add_argument("--url", required=True)
     c.add_argument("--kiosk-id", required=True)
-    c.add_argument("--credential", required=True)
+    c.add_argument("--credential-file", metavar="FILE",
+                   help="file holding this kiosk's credential ('-': read it from standard input)")
+    c.add_argument("--credential", help=argparse.SUPPRESS)  # refused: see NO_CREDENTIAL_ARG
     c.add_argument("--ca-bundle")
+    c.add_argument("--allow-insecure-http", action="store_true",
+                   help="allow http:// to a platform on this computer (127.0.0.1, localhost), for tests")
     ssub.add_parser("status", help="outbox depth, last sync, conflicts")
 
     for name, fn in (("hub serve", hub_serve), ("hub init", hub_init), ("hub add-site", hub_add_site),
                      ("hub add-kiosk", hub_add_kiosk), ("hub revoke-kiosk", hub_revoke_kiosk),
+                     ("hub add-admin", hub_add_admin), ("hub revoke-admin", hub_revoke_admin),
                      ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
@@ -104,10 +123,60 @@ def hub_add_site(args: argparse.Namespace) -> int:
 def hub_add_kiosk(args: argparse.Namespace) -> int:
     from sync.hub import admin
 
+    if args.credential_file:
+        _check_new_file(args.credential_file)
     cred = admin.add_kiosk(_db(args), args.kiosk_id, args.site, rotate=args.rotate)
+    if args.credential_file:
+        _write_secret(args.credential_file, cred)
+        args.out.emit({"kiosk_id": args.kiosk_id, "site": args.site, "credential_file": args.credential_file},
+                      [args.out.t("Kiosk {kiosk} registered for site {site}. Its credential is in {path}.",
+                                  kiosk=args.kiosk_id, site=args.site, path=args.credential_file)])
+        return 0
     args.out.emit({"kiosk_id": args.kiosk_id, "site": args.site, "credential": cred},
                   [args.out.t("Kiosk {kiosk} registered for site {site}. Its credential (shown once): "
                               "{credential}", kiosk=args.kiosk_id, site=args.site, credential=cred)])
+    return 0
+
+
+def _check_new_file(path: str) -> None:
+    if os.path.lexists(path):
+        raise BadInput("{path} exists already; choose a new file name.", path=path)
+
+
+def _write_secret(path: str, secret: str) -> None:
+    """``secret`` in the new file ``path``, readable by this user only from the start."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secret + "\n")
+    except OSError as exc:
+        raise BadInput("Cannot write {path}: {reason}", path=path, reason=exc.strerror or str(exc)) from exc
+
+
+def hub_add_admin(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    if args.token_file:
+        _check_new_file(args.token_file)
+    token = admin.add_admin(_db(args), args.name, rotate=args.rotate)
+    if args.token_file:
+        _write_secret(args.token_file, token)
+        args.out.emit({"name": args.name, "token_file": args.token_file},
+                      [args.out.t("Administrator {name} added. Their token is in {path}.",
+                                  name=args.name, path=args.token_file)])
+        return 0
+    args.out.emit({"name": args.name, "token": token},
+                  [args.out.t("Administrator {name} added. Their token (shown once): {token}",
+                              name=args.name, token=token)])
+    return 0
+
+
+def hub_revoke_admin(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    admin.revoke_admin(_db(args), args.name)
+    args.out.emit({"name": args.name, "revoked": True},
+                  [args.out.t("Administrator {name} can no longer sign in.", name=args.name)])
     return 0
 
 
@@ -146,6 +215,7 @@ def hub_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sync.hub.app import create_app
+    from sync.hub.guard import UVICORN_OPTIONS
 
     db = _db(args, migrate=True)
     tls = {}
@@ -159,9 +229,10 @@ def hub_serve(args: argparse.Namespace) -> int:
         db.close()
         os.environ["NANUM_HUB_DB"] = args.db
         uvicorn.run("sync.hub.app:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", **tls)
+                    workers=args.workers, log_level="warning", **tls, **UVICORN_OPTIONS)
     else:
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning", **tls)
+        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning", **tls,
+                    **UVICORN_OPTIONS)
     return 0
 
 
@@ -186,29 +257,59 @@ def sync_settings(args: argparse.Namespace, k) -> dict[str, Any]:
     cfg = args.config
     url = sync_url(args, k)
     ca = getattr(args, "ca_bundle", None) or k.setting("sync_ca_bundle") or cfg.get("sync", "ca_bundle")
-    cred = getattr(args, "credential", None)
-    if not cred:
-        for path in (Path(args.data_dir) / CREDENTIAL_FILE, cfg.get("sync", "credential_file")):
-            if path and Path(path).is_file():
-                cred = Path(path).read_text(encoding="utf-8").strip()
-                break
+    if getattr(args, "credential", None):
+        raise BadInput(NO_CREDENTIAL_ARG)
+    cred = None
+    for path in (Path(args.data_dir) / CREDENTIAL_FILE, cfg.get("sync", "credential_file")):
+        if path and Path(path).is_file():
+            cred = Path(path).read_text(encoding="utf-8").strip()
+            break
     if not url or not cred:
         raise BadInput(NOT_CONFIGURED)
     return {"url": url, "credential": cred, "ca_bundle": ca or None,
-            "interval_s": cfg.get("sync", "interval_s")}
+            "interval_s": cfg.get("sync", "interval_s"),
+            "allow_insecure_http": bool(k.setting(INSECURE_SETTING)) or None}
+
+
+def read_credential(source: str) -> str:
+    """The credential in the file ``source`` ('-': standard input), checked to be one line."""
+    from kiosk.limits import CREDENTIAL_MAX, echo
+
+    try:
+        if source == "-":
+            text = sys.stdin.read(CREDENTIAL_MAX + 2)
+        else:
+            with open(source, "rb") as fh:
+                text = fh.read(CREDENTIAL_MAX + 2).decode("utf-8")
+    except OSError as exc:
+        raise BadInput("Cannot read {path}: {reason}", path=source, reason=exc.strerror or str(exc)) from exc
+    except UnicodeDecodeError:
+        text = ""
+    cred = text.strip()
+    if not re.fullmatch(r"[\x21-\x7e]{1,%d}" % CREDENTIAL_MAX, cred):
+        raise BadInput(NOT_A_CREDENTIAL, path=echo(source))
+    return cred
 
 
 def sync_configure(args: argparse.Namespace) -> int:
+    from kiosk.limits import echo
+    from kiosk.runtime import write_private
+    from sync.client import INSECURE_URL, insecure_url
+
+    if args.credential is not None or not args.credential_file:
+        raise BadInput(NO_CREDENTIAL_ARG)
+    if insecure_url(args.url, args.allow_insecure_http or None):
+        raise BadInput(INSECURE_URL, url=echo(args.url))
+    credential = read_credential(args.credential_file)
     k = _kiosk(args)
     if args.kiosk_id != k.kiosk_id:
         raise BadInput("This kiosk's id is {kiosk}; register it on the platform under that id.",
                        kiosk=k.kiosk_id)
-    path = Path(args.data_dir) / CREDENTIAL_FILE
-    path.write_text(args.credential.strip() + "\n", encoding="utf-8")
-    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    write_private(Path(args.data_dir) / CREDENTIAL_FILE, credential + "\n")
     with k.transaction() as s:
         k.set_setting(s, "sync_url", args.url)
         k.set_setting(s, "sync_ca_bundle", args.ca_bundle or "")
+        k.set_setting(s, INSECURE_SETTING, bool(args.allow_insecure_http))
         k.record(s, "sync.configured", {"url": args.url})
     args.out.emit({"url": args.url, "kiosk_id": k.kiosk_id},
                   [args.out.t("Sync set up with {url}.", url=args.url)])
@@ -223,17 +324,18 @@ def sync_now(args: argparse.Namespace) -> int:
     conf = sync_settings(args, k)
 
     def client() -> SyncClient:
-        return SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"])
+        return SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"],
+                          allow_insecure_http=conf["allow_insecure_http"])
 
     if args.loop:
         return _loop(args, k, client, conf["interval_s"])
-    with client() as c:
-        try:
+    try:
+        with client() as c:
             report = sync_round(k, c)
-        except SyncError as exc:
-            args.out.emit({"ok": False, "error": exc.message.render(args.lang), "detail": exc.detail}, [])
-            print(args.out.t("Sync failed: {reason}", reason=exc.message.render(args.lang)))
-            return 1
+    except SyncError as exc:
+        args.out.emit({"ok": False, "error": exc.message.render(args.lang), "detail": exc.detail}, [])
+        print(args.out.t("Sync failed: {reason}", reason=exc.message.render(args.lang)))
+        return 1
     args.out.emit({"ok": True} | report.to_json(),
                   [args.out.t("Sync done: {pushed} events sent, {pulled} changes received, {outbox} waiting.",
                               pushed=report.pushed, pulled=report.pulled, outbox=report.outbox)])

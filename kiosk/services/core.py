@@ -18,6 +18,7 @@ from kiosk.clock import Clock, to_iso, utcnow
 from kiosk.codes import DEFAULT_BASE_URL
 from kiosk.errors import BadInput
 from kiosk.policy import LoanPolicy
+from kiosk.runtime import private_dir, private_file
 from kiosk.store import migrate
 from kiosk.store.db import DB_FILENAME, make_engine, make_sessionmaker, storage_errors
 from kiosk.store.events import append_event
@@ -204,7 +205,8 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
             return kiosk
     with storage_errors():
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            private_dir(path)
+            private_file(path / DB_FILENAME)  # its -wal and -shm files take its mode
         except OSError as exc:
             raise BadInput("Cannot use the data folder {path}: {reason}",
                            path=str(path), reason=exc.strerror or str(exc)) from exc

@@ -15,16 +15,18 @@ from sqlalchemy.orm import Session
 from kiosk.clock import to_iso, utcnow
 from kiosk.codes import card_payload, hash_card_token, new_card_token, normalise_item_code
 from kiosk.errors import BadInput, NotFound
+from kiosk.limits import has_forbidden_chars
 from kiosk.secrets_hash import hash_pin
 from kiosk.store.events import HybridClock
 from sync.events import sane_hlc
 from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
-from sync.hub.models import (ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member, Reservation,
-                             Site)
+from sync.hub.models import (Administrator, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
+                             Reservation, Site)
 
 CREDENTIAL_PREFIX = "nkc1_"
+ADMIN_TOKEN_PREFIX = "nka1_"
 PLATFORM_MEMBER_BASE = 900000  # platform numbers M-900001... (six digits)
 #: kiosks number their members M-<block><5 digits>: block 10 gives M-1000001, block 123
 #: M-12300001. Blocks starting with 9 are skipped, so a kiosk's numbers never sort
@@ -111,6 +113,43 @@ def revoke_kiosk(db: Database, kiosk_id: str) -> None:
         if k is None:
             raise NotFound("No kiosk {kiosk} on the platform.", kiosk=kiosk_id)
         k.revoked_at = now_iso()
+
+
+def add_admin(db: Database, name: str, rotate: bool = False) -> str:
+    """Create an administrator and return their new token (shown once, stored hashed).
+
+    With ``rotate`` a known administrator gets a new token; the old one stops working.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 64 or has_forbidden_chars(name):
+        raise BadInput("An administrator needs a name of up to 64 printable characters.")
+    token = ADMIN_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as s:
+        a = s.get(Administrator, name)
+        if a is not None and not rotate:
+            raise BadInput("Administrator {name} exists already; use --rotate for a new token.", name=name)
+        if a is None:
+            s.add(Administrator(name=name, token_hash=hash_credential(token), created_at=now_iso()))
+        else:
+            a.token_hash, a.revoked_at = hash_credential(token), None
+    return token
+
+
+def revoke_admin(db: Database, name: str) -> None:
+    with db.transaction() as s:
+        a = s.get(Administrator, name)
+        if a is None:
+            raise NotFound("No administrator {name} on the platform.", name=name)
+        a.revoked_at = now_iso()
+
+
+def authenticate_admin(s: Session, token: str | None) -> str | None:
+    """The administrator's name for this token, or None (unknown, revoked or a kiosk's)."""
+    if not token or not token.startswith(ADMIN_TOKEN_PREFIX):
+        return None
+    a = s.execute(select(Administrator).where(
+        Administrator.token_hash == hash_credential(token))).scalar_one_or_none()
+    return None if a is None or a.revoked_at is not None else a.name
 
 
 def authenticate_kiosk(s: Session, credential: str | None, lock: bool = False) -> Kiosk | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -24,14 +25,16 @@ from kiosk import __version__
 from kiosk.clock import to_iso, utcnow
 from kiosk.errors import KioskError, NotFound, Refused
 from kiosk.i18n import LANGUAGES, N_, translate
+from kiosk.limits import echo
 from kiosk.store.events import HybridClock
 from kiosk.throttle import TooManyTries
 from sync.hub import admin, feed
 from sync.hub import reservations as resv
 from sync.hub.db import Database
+from sync.hub.guard import Guard, GuardSettings
 from sync.hub.push import PushError, push
 from sync.hub.models import Item, Kiosk, Notice, Reservation, Site
-from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, MAX_PAGE, NOT_FOUND,
+from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, INVALID, MAX_PAGE, NOT_FOUND,
                            PROTOCOL_VERSION, REFUSED, UNAUTHORISED, ErrorBody, Heartbeat,
                            HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, PullResponse,
                            PushRequest, PushResponse, ReservationRequest, ReservationView, Stats)
@@ -43,6 +46,10 @@ UNAUTH_MSG = N_("This kiosk's credential is unknown or revoked.")
 SITE_MSG = N_("A kiosk can only read its own site.")
 EXPIRED_MSG = N_("The cursor has expired: download everything again (pull without a cursor).")
 BUSY_MSG = N_("The platform is busy. Please try again.")
+INVALID_MSG = N_("The request does not match the protocol: {fields}")
+ADMIN_MSG = N_("This needs an administrator's token.")
+#: fields named in a 422 answer (the rest are counted, not listed)
+INVALID_FIELDS_MAX = 20
 
 
 class ApiError(Exception):
@@ -59,15 +66,29 @@ def now_iso() -> str:
     return to_iso(utcnow())
 
 
-def create_app(db: Database, *, page_limit: int = 500,
+def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | None = None,
                clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
-    """The platform application on database ``db``."""
+    """The platform application on database ``db``; ``guard`` overrides the limits on
+    request rates, body sizes and body read times (kiosk/limits.py's by default)."""
     app = FastAPI(title="Nanum city platform", version=__version__,
                   description="Reference platform for Nanum sharing-centre kiosks "
                               f"(sync protocol v{PROTOCOL_VERSION}, see docs/sync-protocol.md).")
     app.state.db = db
     app.state.clock = clock  # residents' PIN waits are counted on it
     app.state.started = time.monotonic()
+    app.add_middleware(Guard, settings=guard)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and what, never the refused value itself: an answer must not echo a
+        # megabyte of junk back (nor what a client should not see again in a log).
+        errors = [{"loc": [echo(part) for part in e.get("loc", ())][:10],
+                   "type": echo(e.get("type", "")), "msg": echo(e.get("msg", ""))}
+                  for e in exc.errors()[:INVALID_FIELDS_MAX]]
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in errors)
+        return JSONResponse(status_code=422, content={
+            "error": INVALID, "message": translate(INVALID_MSG, _lang(request), fields=fields),
+            "detail": {"errors": errors, "count": len(exc.errors())}})
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -105,6 +126,13 @@ def create_app(db: Database, *, page_limit: int = 500,
         if k is None:
             raise ApiError(401, UNAUTHORISED, UNAUTH_MSG)
         return k
+
+    def administrator(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+        """The administrator's name for an administrator's token; kiosks' credentials do not do."""
+        name = in_tx(lambda s: admin.authenticate_admin(s, creds.credentials if creds else None))
+        if name is None:
+            raise ApiError(401, UNAUTHORISED, ADMIN_MSG)
+        return name
 
     def signed_in(request: Request, number: str, secret: str) -> str:
         """A resident's number and PIN or card code, throttled per (number, client address)."""
@@ -232,9 +260,10 @@ def create_app(db: Database, *, page_limit: int = 500,
                                        .order_by(Notice.id)).scalars()]
         return in_tx(run)
 
-    @app.get(api + "/stats", tags=["statistics"], response_model=Stats)
-    def city_stats():
-        """City-wide sharing indicators: loans, members reached, value shared, per kiosk."""
+    @app.get(api + "/stats", tags=["statistics"], response_model=Stats, responses=ERRORS)
+    def city_stats(_admin: str = Depends(administrator)):
+        """City-wide sharing indicators: loans, members reached, value shared, per kiosk
+        (for administrators: ``Authorization: Bearer <token from 'nanum hub add-admin'>``)."""
         return admin.stats(db)
 
     from sync.hub.web import register_pages

@@ -15,11 +15,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.errors import BadInput
+from kiosk.runtime import private_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -39,6 +40,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     """An engine on the platform database at ``url``."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:") and Path(path).parent.is_dir():
+            private_file(path)  # 0600 whatever the umask; SQLite gives -wal and -shm the same mode
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

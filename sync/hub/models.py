@@ -212,6 +212,20 @@ class Notice(Base):
     created_at: Mapped[str] = mapped_column(String(32))
 
 
+class Administrator(Base):
+    """A person who may read the platform's administrative API (e.g. city statistics).
+
+    The token is shown once by ``nanum hub add-admin`` and stored hashed, like kiosks'
+    credentials; a kiosk's credential never opens what needs an administrator.
+    """
+
+    __tablename__ = "administrators"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class Quarantined(Base):
     """A kiosk's event the platform refused on its own, kept aside with the reason.
 

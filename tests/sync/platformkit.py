@@ -4,6 +4,7 @@ registered on it, and functions to stock a kiosk, drain it and compare states.""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 from pg import free_port
 
 NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+# The test platforms listen on plain http://127.0.0.1: allowed explicitly, for this
+# process and the kiosk processes it starts (a kiosk refuses http:// otherwise).
+os.environ["NANUM_SYNC_ALLOW_INSECURE_HTTP"] = "1"
 
 
 class Clock:
@@ -30,6 +34,9 @@ class Server:
     def __init__(self, app, port: int | None = None, **uvicorn_kw) -> None:
         import uvicorn
 
+        from sync.hub.guard import UVICORN_OPTIONS
+
+        uvicorn_kw = UVICORN_OPTIONS | uvicorn_kw  # served as 'nanum hub serve' does
         self.port = port or free_port()
         scheme = "https" if uvicorn_kw.get("ssl_certfile") else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
@@ -89,12 +96,12 @@ class ServerProcess:
 class Platform:
     """A platform database + server, with shortcuts to set up sites and kiosks."""
 
-    def __init__(self, db, tmp: Path) -> None:
+    def __init__(self, db, tmp: Path, **app_kw) -> None:
         from sync.hub.app import create_app
 
         self.db = db
         self.tmp = tmp
-        self.app = create_app(db)
+        self.app = create_app(db, **app_kw)
         self.server = Server(self.app)
         self.url = self.server.url
         self.sites: set[str] = set()
@@ -126,6 +133,12 @@ class Platform:
         client = SyncClient(client_kw.pop("url", self.url), self.credential(kiosk_id, site), **client_kw)
         self._opened.append((k, client))
         return k, client, clock
+
+    def admin_token(self, name: str = "city-admin") -> str:
+        """A new administrator's token (what 'nanum hub add-admin' prints)."""
+        from sync.hub import admin
+
+        return admin.add_admin(self.db, name)
 
     def db_url(self) -> str:
         return self.db.engine.url.render_as_string(hide_password=False)

@@ -105,7 +105,8 @@ def test_the_heartbeat_tells_the_platform_how_the_kiosk_is(platform, centre):
 
 def test_city_wide_indicators(platform, centre):
     k, client, number, card = centre
-    stats = api(platform, "GET", "/stats").json()
+    token = platform.admin_token()
+    stats = api(platform, "GET", "/stats", headers={"Authorization": f"Bearer {token}"}).json()
     assert (stats["loans"], stats["open_loans"], stats["members_reached"], stats["items_lent"]) == (1, 1, 1, 1)
     assert stats["loans_by_site"] == {"GN01": 1} and stats["loans_by_category"] == {"tool": 1}
     (kiosk,) = stats["kiosks"]

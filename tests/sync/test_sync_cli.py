@@ -52,12 +52,14 @@ def test_hub_admin_commands_and_a_sync_round_from_the_command_line(nanum, tmp_pa
     from sync.hub.db import Database
 
     server = Server(create_app(Database.open(db)))
+    given = tmp_path / "credential.txt"
+    given.write_text(credential + "\n")
     try:
         code, _, err = nanum("--lang", "en", "sync", "configure", "--url", server.url, "--kiosk-id", "GN01-b",
-                             "--credential", credential)
+                             "--credential-file", str(given), "--allow-insecure-http")
         assert code == 2 and "GN01-a" in err
         assert nanum("sync", "configure", "--url", server.url, "--kiosk-id", "GN01-a",
-                     "--credential", credential)[0] == 0
+                     "--credential-file", str(given), "--allow-insecure-http")[0] == 0
         cred_file = tmp_path / "kiosk" / "sync-credential"
         assert oct(cred_file.stat().st_mode & 0o777) == "0o600"
         code, out, _ = nanum("sync", "--json")
@@ -121,8 +123,10 @@ def test_the_running_kiosk_syncs_in_the_background_once_sync_is_set_up(nanum, tm
     server = Server(create_app(Database.open(db)))
     worker = None
     try:
+        given = tmp_path / "credential.txt"
+        given.write_text(credential + "\n")
         assert nanum("sync", "configure", "--url", server.url, "--kiosk-id", "GN01-a",
-                     "--credential", credential)[0] == 0
+                     "--credential-file", str(given), "--allow-insecure-http")[0] == 0
         kiosk.catalogue.add_item("T-00001", "전동드릴", parts=3)
         worker = _start_sync(args, kiosk)
         assert worker is not None
