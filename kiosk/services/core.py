@@ -20,7 +20,7 @@ from kiosk.errors import BadInput
 from kiosk.policy import LoanPolicy
 from kiosk.runtime import private_dir, private_file
 from kiosk.store import migrate
-from kiosk.store.db import DB_FILENAME, make_engine, make_sessionmaker, storage_errors
+from kiosk.store.db import DB_FILENAME, make_engine, make_sessionmaker, os_storage_error, storage_errors
 from kiosk.store.events import append_event
 from kiosk.store.models import ClosedDay, Event, Setting, Site
 from kiosk.store.seal import SEAL_KEY, LogKey
@@ -208,6 +208,8 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
             private_dir(path)
             private_file(path / DB_FILENAME)  # its -wal and -shm files take its mode
         except OSError as exc:
+            if (known := os_storage_error(exc)) is not None:  # a full or read-only disk says so
+                raise known from exc
             raise BadInput("Cannot use the data folder {path}: {reason}",
                            path=str(path), reason=exc.strerror or str(exc)) from exc
         engine = make_engine(path / DB_FILENAME)
