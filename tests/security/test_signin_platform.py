@@ -93,3 +93,22 @@ def test_the_reserve_form_is_throttled_too(hub, platform):
     assert [r.status_code for r in statuses[:-1]] == [409] * (MEMBER_PIN.free_tries - 1)
     assert statuses[-1].status_code == 429
     assert int(statuses[-1].headers["Retry-After"]) == MEMBER_PIN.first_wait_s
+
+
+def test_concurrent_wrong_pins_are_counted_before_they_are_checked(hub):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, _clock, number, _card, other = hub
+
+    def guess(pin: str) -> int:
+        with _client() as c:
+            return _ask(c, url, number, pin).status_code
+
+    with ThreadPoolExecutor(21) as pool:
+        codes = list(pool.map(guess, [f"{1000 + i}" for i in range(21)]))
+    # Only the free tries were checked and told "wrong"; the one that reached the wait
+    # and every later one answer 429.
+    assert codes.count(400) == MEMBER_PIN.free_tries - 1, codes
+    assert codes.count(429) == 21 - (MEMBER_PIN.free_tries - 1), codes
+    with _client() as c:
+        assert _ask(c, url, other, PIN).status_code == 200
