@@ -87,6 +87,7 @@ def _refused(nanum, path, *expect, code=2):
     assert nanum("verify-log")[0] == 0 and nanum("check")[0] == 0
     assert nanum("restore", str(nanum.good))[0] == 0
     assert _state(nanum)[1] == ["T-00001"]
+    assert len(_asides(nanum)) == 1  # the live data from before that one, kept
 
 
 def _copy(nanum, tmp_path, name):
@@ -359,11 +360,15 @@ def _shut_down_copy(live, tmp_path):
 
 
 @needs_mount
-@pytest.mark.parametrize("state", ["running", "shut_down"])
-def test_listings_work_on_a_read_only_disk(live, tmp_path, state):
-    # "running": the kiosk's -wal and -shm files are there; "shut_down": they are not, and
-    # cannot be made, so the database is opened as immutable.
-    data_dir = live.data if state == "running" else _shut_down_copy(live, tmp_path)
+def test_listings_work_on_a_read_only_disk(live, tmp_path):
+    # A kiosk running (its -wal and -shm files are there) and one shut down (they are not,
+    # and cannot be made, so the database is opened as immutable).
+    stopped = _shut_down_copy(live, tmp_path)
+    for state, data_dir in (("running", live.data), ("shut_down", stopped)):
+        _listings_on_read_only_disk(data_dir, tmp_path, state)
+
+
+def _listings_on_read_only_disk(data_dir, tmp_path, state):
     assert ((data_dir / "nanum.sqlite3-shm").exists()) == (state == "running")
     data = str(data_dir)
     res = _namespace([["mount", "--bind", data, data], ["mount", "-o", "remount,bind,ro", data]], data_dir,

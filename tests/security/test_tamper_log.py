@@ -18,7 +18,14 @@ import pytest
 from kiosk.cli import main
 from kiosk.services import open_kiosk, syncstate
 from kiosk.store.events import GENESIS, event_hash
-from kiosk.store.seal import KEY_FILENAME, seal_value
+
+KEY_FILENAME = "kiosk.key"  # kiosk.store.seal.KEY_FILENAME
+
+
+def seal_value(*args):
+    from kiosk.store.seal import seal_value
+
+    return seal_value(*args)
 
 
 @pytest.fixture
@@ -144,6 +151,12 @@ def test_an_open_loans_member_changed_behind_the_log_is_named(lending):
 
 
 def test_a_members_status_changed_behind_the_log_is_named(lending):
+    k = open_kiosk(lending.data)  # a change through the kiosk is in the log: no finding
+    k.members.set_status("M-000001", "suspended")
+    k.close()
+    assert lending("verify-log")[0] == 0
+    code, out, _ = lending("check")
+    assert code == 0, out
     _sql(lending, "UPDATE members SET status = 'suspended' WHERE number = 'M-000002'")
     code, out, _ = lending("check")
     assert code == 1 and "Member M-000002 is suspended, but the event log says active" in out
@@ -204,12 +217,3 @@ def test_the_platform_anchor_catches_truncation_even_with_the_key(lending):
     con.close()
     code, _, err = lending("verify-log")
     assert code == 1 and f"The platform acknowledged {held} events but the log has only {held - 2}" in err
-
-
-def test_an_untouched_kiosk_still_verifies_after_more_work(lending):
-    k = open_kiosk(lending.data)
-    k.members.set_status("M-000001", "suspended")
-    k.close()
-    assert lending("verify-log")[0] == 0
-    code, out, _ = lending("check")
-    assert code == 0, out
