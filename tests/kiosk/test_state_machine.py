@@ -93,6 +93,7 @@ class Lending(RuleBasedStateMachine):
         t = template()
         self.folder = Path(tempfile.mkdtemp(prefix="nanum-sm-"))
         shutil.copy(t["folder"] / DB_FILENAME, self.folder / DB_FILENAME)
+        shutil.copy(t["folder"] / "kiosk.key", self.folder / "kiosk.key")  # the log's seal key goes with it
         self.cards, self.numbers = t["cards"], t["numbers"]
         self.clock = Clock(START)
         self.k = open_kiosk(self.folder, clock=self.clock)
