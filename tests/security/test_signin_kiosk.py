@@ -207,3 +207,36 @@ def test_one_locked_staff_account_leaves_the_others_able_to_sign_in(make_kiosk):
     assert staff.unlock("7391", name="이봉사").name == "이봉사"
     assert staff.lock_state(name="김관리").locked
     assert not staff.lock_state(name="이봉사").locked
+
+
+def test_the_staff_door_locks_one_name_and_lets_another_sign_in(window, ui, demo):
+    from PySide6.QtWidgets import QPushButton
+
+    from kiosk.services.staff import MANAGER, MAX_TRIES, Staff
+    from ui.staff import StaffPin
+
+    boss = Staff(demo).create_first_manager("김관리", "2580")
+    Staff(demo).add("이봉사", MANAGER, "7391", by=boss)
+    window.end_session()
+    ui.tap("StaffDoor")
+    [door] = [w for w in window.findChildren(StaffPin) if w.is_open]
+
+    def pick(name: str) -> None:
+        [b] = [b for b in door.findChildren(QPushButton) if b.text() == name]
+        ui.tap(b.objectName())
+        ui.settle()
+
+    def type_pin(pin: str) -> None:
+        for d in pin:
+            ui.tap(f"staffkey_{d}")
+        ui.tap("staffkey_ok")
+
+    pick("김관리")
+    for _ in range(MAX_TRIES):
+        type_pin("1111")
+    assert door.lock_left > 0 and not door.keypad.isEnabled()
+    ui.tap("StaffPinOther")
+    pick("이봉사")
+    assert door.lock_left == 0 and door.keypad.isEnabled()
+    type_pin("7391")
+    assert window.staff_member is not None and window.staff_member.name == "이봉사"
