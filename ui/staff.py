@@ -19,7 +19,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.secrets_hash import check_pin
 from kiosk.services.staff import LOCKED_MSG, Staff, StaffLocked, StaffView
 from ui.tasks import run_task
 from ui.text import N_, error_text, tr
@@ -220,8 +219,9 @@ class StaffPin(Overlay):
         self.checking = True
         self._update_message()
         if self.mode == "legacy":
-            stored = self.pin_hash
-            run_task(lambda: "ok" if check_pin(pin, stored) else "", self._legacy_checked, self._failed)
+            svc, stored = self.staff, self.pin_hash
+            run_task(lambda: "ok" if svc.check_setup_pin(pin, stored) else "", self._legacy_checked,
+                     self._refused)
             return
         svc, name, card = self.staff, self.who, self.card
         # scrypt takes a noticeable moment: off the GUI thread.

@@ -57,6 +57,8 @@ log = logging.getLogger("nanum.pin")
 MAX_TRIES = STAFF_PIN.free_tries
 #: the guard row of PINs typed for a name or card that is no staff account
 UNKNOWN = "unknown"
+#: the guard row of the kiosk's set-up PIN (first run)
+SETUP = "setup"
 ADMIN_ACTOR = "command line"
 
 
@@ -199,29 +201,12 @@ class Staff:
             who = account.name if account is not None else None
             account_id = account.id if account is not None else None
         scope = _scope(account_id)
-        # Count the try before checking it, in one BEGIN IMMEDIATE transaction:
-        # tries made at the same moment queue here, and once the count reaches
-        # the lock the rest are refused without their PIN being checked.
-        with self.k.transaction() as s:
-            guard = s.get(StaffPinGuard, scope)
-            if guard is None:
-                guard = StaffPinGuard(scope=scope, failures=0, locked_until=None)
-                s.add(guard)
-            wait = self._wait(guard)
-            if wait:
-                log.warning("staff PIN refused unchecked: %s is locked for %d s", who or "unknown", wait)
-                raise StaffLocked(wait)
-            guard.failures += 1
-            failures = guard.failures
-            wait = lock_seconds(failures)
-            guard.locked_until = to_iso(self.k.clock() + dt.timedelta(seconds=wait)) if wait else None
+        failures, wait = self._count_try(scope, who or "unknown")
         # scrypt is slow on purpose; it runs outside the write transaction.
         ok = check_pin(pin or "", stored)
         with self.k.transaction() as s:
             if ok:
-                guard = s.get(StaffPinGuard, scope)
-                if guard is not None:
-                    guard.failures, guard.locked_until = 0, None
+                self._clear(s, scope)
                 self.k.record(s, "staff.login", {"staff": who, "by": "card" if card else "name"}, who)
                 return StaffView.of(s.get(StaffAccount, account_id))
             self.k.record(s, "staff.pin_failed", {"staff": who, "failures": failures,
@@ -231,6 +216,49 @@ class Staff:
             raise StaffLocked(wait)
         raise BadInput(N_("That PIN is not right. {tries} more tries before this account locks."),
                        tries=MAX_TRIES - failures)
+
+    def check_setup_pin(self, pin: str, stored: str | None) -> bool:
+        """The kiosk's set-up PIN (first run, before any staff account), counted like an account's.
+
+        Raises :class:`StaffLocked` while it is locked; returns whether ``pin`` is right.
+        """
+        failures, wait = self._count_try(SETUP, SETUP)
+        ok = check_pin(pin or "", stored)
+        if ok:
+            with self.k.transaction() as s:
+                self._clear(s, SETUP)
+            return True
+        log.warning("wrong set-up PIN (%d in a row)", failures)
+        if wait:
+            raise StaffLocked(wait)
+        return False
+
+    def _count_try(self, scope: str, who: str) -> tuple[int, int]:
+        """Count one try on ``scope`` before its PIN is checked: (failures so far, lock seconds).
+
+        One BEGIN IMMEDIATE transaction: tries made at the same moment queue
+        here, and once the count reaches the lock the rest are refused
+        (:class:`StaffLocked`) without their PIN being checked.
+        """
+        with self.k.transaction() as s:
+            guard = s.get(StaffPinGuard, scope)
+            if guard is None:
+                guard = StaffPinGuard(scope=scope, failures=0, locked_until=None)
+                s.add(guard)
+            wait = self._wait(guard)
+            if wait:
+                log.warning("staff PIN refused unchecked: %s is locked for %d s", who, wait)
+                raise StaffLocked(wait)
+            guard.failures += 1
+            wait = lock_seconds(guard.failures)
+            guard.locked_until = to_iso(self.k.clock() + dt.timedelta(seconds=wait)) if wait else None
+            return guard.failures, wait
+
+    @staticmethod
+    def _clear(s, scope: str) -> None:
+        guard = s.get(StaffPinGuard, scope)
+        if guard is not None:
+            guard.failures, guard.locked_until = 0, None
 
     def _find(self, s, *, name: str | None, card: str | None) -> StaffAccount | None:
         if card is not None:

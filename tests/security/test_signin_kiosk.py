@@ -240,3 +240,34 @@ def test_the_staff_door_locks_one_name_and_lets_another_sign_in(window, ui, demo
     assert door.lock_left == 0 and door.keypad.isEnabled()
     type_pin("7391")
     assert window.staff_member is not None and window.staff_member.name == "이봉사"
+
+
+def test_the_set_up_pin_of_a_new_kiosk_is_counted_like_a_staff_pin(make_ui, demo):
+    from kiosk.secrets_hash import hash_pin
+    from kiosk.services.staff import MAX_TRIES
+    from ui.staff import StaffPin
+
+    window, ui = make_ui(staff_pin_hash=hash_pin("9137"))
+    window.end_session()
+    ui.tap("StaffDoor")
+    [door] = [w for w in window.findChildren(StaffPin) if w.is_open]
+    assert door.mode == "legacy"
+    for _ in range(MAX_TRIES):
+        for d in "1111":
+            ui.tap(f"staffkey_{d}")
+        ui.tap("staffkey_ok")
+    assert door.lock_left > 0 and not door.keypad.isEnabled()
+    # Even the right set-up PIN waits until the lock is over.
+    door.lock_left = 0
+    door._update_message()
+    for d in "9137":
+        ui.tap(f"staffkey_{d}")
+    ui.tap("staffkey_ok")
+    assert door.mode == "legacy" and door.lock_left > 0
+    demo.test_clock.advance(seconds=door.lock_left)
+    door._lock(0)
+    door._update_message()
+    for d in "9137":
+        ui.tap(f"staffkey_{d}")
+    ui.tap("staffkey_ok")
+    assert door.mode == "first"
