@@ -34,6 +34,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
 
 import httpx  # noqa: E402
+
+# The benchmark's platform listens on plain http://127.0.0.1.
+os.environ["NANUM_SYNC_ALLOW_INSECURE_HTTP"] = "1"
 from pg import free_port, start_cluster  # noqa: E402
 
 from kiosk.store.events import GENESIS, HybridClock, canonical_json, event_hash  # noqa: E402
@@ -45,8 +48,10 @@ from sync.hub.models import Item, Member  # noqa: E402
 def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), NANUM_HUB_DB=url)
+    # one client address and a few credentials make all the load: no rate limits
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hub", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env,
+                             "--workers", str(workers), "--rate-per-address", "0",
+                             "--rate-per-credential", "0"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -209,7 +214,9 @@ def city_ingest(cluster, kiosks: int, per_kiosk: int, workers: int, clients: int
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             total = sum(pool.map(push_all, sites))
         elapsed = time.perf_counter() - t0
-        stats = json.loads(httpx.get(base + "/api/v1/stats", timeout=60).text)
+        token = admin.add_admin(db, "bench")
+        stats = json.loads(httpx.get(base + "/api/v1/stats", timeout=60,
+                                     headers={"Authorization": f"Bearer {token}"}).text)
         assert stats["events"] == total, (stats["events"], total)
     finally:
         proc.terminate()

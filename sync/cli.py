@@ -16,6 +16,7 @@ from typing import Any
 
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
+from kiosk.limits import RATE_PER_ADDRESS, RATE_PER_CREDENTIAL, RATE_WINDOW_S
 
 CREDENTIAL_FILE = "sync-credential"
 #: the stored setting that lets http:// reach a platform on this computer (tests, demos)
@@ -44,6 +45,12 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
     s.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     s.add_argument("--tls-cert", help="certificate file (PEM) to serve HTTPS")
     s.add_argument("--tls-key", help="private key file (PEM) of the certificate")
+    s.add_argument("--rate-per-address", type=int, metavar="N",
+                   help=f"requests in {RATE_WINDOW_S} s from one client address (default {RATE_PER_ADDRESS}; "
+                        "0: no limit, e.g. behind a proxy on another machine, where every client has its address)")
+    s.add_argument("--rate-per-credential", type=int, metavar="N",
+                   help=f"requests in {RATE_WINDOW_S} s with one kiosk credential or administrator token "
+                        f"(default {RATE_PER_CREDENTIAL}; 0: no limit)")
     s = with_db(hub.add_parser("add-admin", help="create an administrator; prints their token once"))
     s.add_argument("name")
     s.add_argument("--rotate", action="store_true", help="issue a new token to a known administrator")
@@ -215,8 +222,15 @@ def hub_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sync.hub.app import create_app
-    from sync.hub.guard import UVICORN_OPTIONS
+    from sync.hub.guard import RATE_ENV, UVICORN_OPTIONS, GuardSettings
 
+    for field, name in RATE_ENV.items():
+        value = getattr(args, "rate_" + field)
+        if value is not None:
+            if value < 0:
+                raise BadInput("A rate is a number of requests, 0 for no limit.")
+            os.environ[name] = str(value)  # read again by each worker process
+    guard = GuardSettings.from_env(os.environ)
     db = _db(args, migrate=True)
     tls = {}
     if args.tls_cert or args.tls_key:
@@ -231,7 +245,7 @@ def hub_serve(args: argparse.Namespace) -> int:
         uvicorn.run("sync.hub.app:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level="warning", **tls, **UVICORN_OPTIONS)
     else:
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning", **tls,
+        uvicorn.run(create_app(db, guard=guard), host=args.host, port=args.port, log_level="warning", **tls,
                     **UVICORN_OPTIONS)
     return 0
 

@@ -309,4 +309,4 @@ def list_items(s: Session, site: str, q: str = "", available: bool | None = None
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (several workers): the database from NANUM_HUB_DB."""
-    return create_app(Database.open(os.environ["NANUM_HUB_DB"]))
+    return create_app(Database.open(os.environ["NANUM_HUB_DB"]), guard=GuardSettings.from_env(os.environ))

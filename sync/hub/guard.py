@@ -51,6 +51,8 @@ TOO_LARGE_MSG = N_("The request is too large: at most {limit} bytes.")
 TIMEOUT_MSG = N_("The request was sent too slowly and has been dropped.")
 RATE_MSG = N_("Too many requests. Try again in {seconds} seconds.")
 PUSH_PATH = API_PREFIX + "/push"
+#: the environment's override of the request rates ('nanum hub serve --rate-per-...')
+RATE_ENV = {"per_address": "NANUM_HUB_RATE_PER_ADDRESS", "per_credential": "NANUM_HUB_RATE_PER_CREDENTIAL"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ class GuardSettings:
     per_credential: int = L.RATE_PER_CREDENTIAL
     per_address: int = L.RATE_PER_ADDRESS
 
+    @classmethod
+    def from_env(cls, env: MutableMapping[str, str]) -> GuardSettings:
+        """The defaults, with the request rates the environment sets (see :data:`RATE_ENV`)."""
+        rates = {field: int(env[name]) for field, name in RATE_ENV.items() if env.get(name, "").isdigit()}
+        return cls(**rates)
+
 
 class RateLimits:
     """Moving-window request counts per client address and per credential."""
@@ -76,8 +84,8 @@ class RateLimits:
 
     def hit(self, address: str, credential: str | None) -> int | None:
         """Count one request; None when allowed, else the seconds to wait before retrying."""
-        checks = [(self._address, "address", address)]
-        if credential:
+        checks = [(self._address, "address", address)] if self._address.amount else []
+        if credential and self._credential.amount:
             # Keyed by a digest: raw credentials are never kept, even in memory tables.
             digest = hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()
             checks.append((self._credential, "credential", digest))

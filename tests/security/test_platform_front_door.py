@@ -242,3 +242,14 @@ def test_city_statistics_need_an_administrators_token(platform):
         assert s.get(Administrator, "ops").token_hash != token  # stored hashed
     admin.revoke_admin(platform.db, "ops")
     assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_an_operator_can_change_or_lift_the_rates_for_a_platform_behind_a_remote_proxy():
+    from sync.hub.guard import RateLimits, GuardSettings
+
+    settings = GuardSettings.from_env({"NANUM_HUB_RATE_PER_ADDRESS": "0", "NANUM_HUB_RATE_PER_CREDENTIAL": "2"})
+    assert (settings.per_address, settings.per_credential) == (0, 2)
+    rates = RateLimits(settings)
+    assert [rates.hit("10.0.0.1", None) for _ in range(L.RATE_PER_ADDRESS + 1)] == [None] * (L.RATE_PER_ADDRESS + 1)
+    assert [rates.hit("10.0.0.1", "nkc1_a") is None for _ in range(3)] == [True, True, False]
+    assert GuardSettings.from_env({}) == GuardSettings()
