@@ -41,6 +41,9 @@ from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, INVALID,
 
 bearer = HTTPBearer(auto_error=False, description="the kiosk's credential")
 ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+#: residents' calls with a PIN: too many wrong PINs, try again after ``Retry-After`` seconds
+TOO_MANY_TRIES: dict[int | str, dict[str, Any]] = {429: {"model": ErrorBody, "headers": {
+    "Retry-After": {"description": "seconds before the next try", "schema": {"type": "integer"}}}}}
 _STATUS = {"forbidden": 403, "bad_batch": 422, "fork": 409, "chain_broken": 422}
 UNAUTH_MSG = N_("This kiosk's credential is unknown or revoked.")
 SITE_MSG = N_("A kiosk can only read its own site.")
@@ -213,7 +216,8 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.post(api + "/reservations", tags=["reservations"], status_code=201,
               response_model=ReservationView,
-              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
+                         **TOO_MANY_TRIES})
     def create_reservation(req: ReservationRequest, request: Request):
         """Reserve an item for pickup at its centre. It is a request until the centre's kiosk takes it."""
         number = signed_in(request, req.member, req.secret)
@@ -225,7 +229,8 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/reservations/{uid}/cancel", tags=["reservations"], response_model=ReservationView,
-              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
+                         **TOO_MANY_TRIES})
     def cancel_reservation(uid: str, auth: MemberAuth, request: Request):
         number = signed_in(request, auth.member, auth.secret)
 
@@ -235,7 +240,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/members/reservations", tags=["reservations"], response_model=list[ReservationView],
-              responses={400: {"model": ErrorBody}})
+              responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def member_reservations(auth: MemberAuth, request: Request):
         number = signed_in(request, auth.member, auth.secret)
 
@@ -246,7 +251,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/members/notices", tags=["reservations"], response_model=list[NoticeView],
-              responses={400: {"model": ErrorBody}})
+              responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def member_notices(auth: MemberAuth, request: Request):
         """Messages for the member, e.g. a reservation moved to another copy."""
         lang = _lang(request)
