@@ -239,7 +239,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 @command("backup")
 def cmd_backup(args: argparse.Namespace) -> int:
-    path = _open(args).maintenance.backup(args.file)
+    path = _open(args, read_only=True).maintenance.backup(args.file)  # also rescues a read-only disk
     args.out.emit({"backup": str(path)}, [args.out.t("Backup written to {path}.", path=str(path))])
     return 0
 

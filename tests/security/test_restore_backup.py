@@ -365,17 +365,18 @@ def test_listings_work_on_a_read_only_disk(live, tmp_path):
     # and cannot be made, so the database is opened as immutable).
     stopped = _shut_down_copy(live, tmp_path)
     for state, data_dir in (("running", live.data), ("shut_down", stopped)):
-        _listings_on_read_only_disk(data_dir, tmp_path, state)
+        _listings_on_read_only_disk(live, data_dir, tmp_path, state)
 
 
-def _listings_on_read_only_disk(data_dir, tmp_path, state):
+def _listings_on_read_only_disk(live, data_dir, tmp_path, state):
     assert ((data_dir / "nanum.sqlite3-shm").exists()) == (state == "running")
     data = str(data_dir)
     res = _namespace([["mount", "--bind", data, data], ["mount", "-o", "remount,bind,ro", data]], data_dir,
                      [["--json", "loans"], ["--json", "items"], ["members"], ["verify-log"], ["check"],
                       ["report", "--from", "2026-01-01", "--to", "2027-12-31", "--out",
                        str(tmp_path / "r.pdf")],
-                      ["item", "add", "T-9", "새 물건"]], [data_dir])
+                      ["item", "add", "T-9", "새 물건"], ["restore", str(live.good)],
+                      ["backup", str(tmp_path / f"rescued-{state}.sqlite3")]], [data_dir])
     runs = {" ".join(r["args"]): r for r in res["runs"]}
     for name in ("--json loans", "--json items", "members", "verify-log", "check"):
         assert runs[name]["code"] == 0, runs[name]
@@ -385,6 +386,10 @@ def _listings_on_read_only_disk(data_dir, tmp_path, state):
     # A change is refused as a storage error that says why, and nothing changes.
     write = runs["item add T-9 새 물건"]
     assert write["code"] == 3 and "read-only" in write["err"] and "Traceback" not in write["err"], write
+    # So is a restore; a backup (to a writable disk) rescues the data.
+    restore = runs["restore " + str(live.good)]
+    assert restore["code"] == 3 and "read-only" in restore["err"], restore
+    assert runs["backup " + str(tmp_path / f"rescued-{state}.sqlite3")]["code"] == 0
     assert res["after"] == res["before"]
     if state == "shut_down":
         assert not [f for f in res["files"][data] if f.endswith(("-wal", "-shm"))]
