@@ -4,10 +4,14 @@ still works; other members and other addresses are not affected."""
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 
+from kiosk.i18n import translate
 from kiosk.throttle import MEMBER_PIN
+from sync.hub import reservations as resv
 
 PIN = "2468"
 
@@ -51,7 +55,9 @@ def test_wrong_pins_get_429_with_growing_retry_after_then_a_lockout(hub):
             r = _ask(c, url, number, "1111")
             assert r.status_code == 429, r.text
             waits.append(int(r.headers["Retry-After"]))
-            assert r.json()["message"] and r.json()["message"] != r.json()["error"]
+            wait = waits[-1]
+            msgid = resv.PIN_LOCKED if wait >= MEMBER_PIN.lockout_s else resv.PIN_WAIT
+            assert r.json()["message"] == translate(msgid, "ko", seconds=wait, minutes=math.ceil(wait / 60))
             # While waiting even the right PIN is refused unchecked, with the time left.
             clock.advance(seconds=1)
             held = _ask(c, url, number, PIN)
