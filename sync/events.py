@@ -98,8 +98,11 @@ Uid = Annotated[str, Field(max_length=L.UUID_MAX, pattern=UID_PATTERN)]
 IsoDate = Annotated[str, Field(max_length=10, pattern=DATE_PATTERN), AfterValidator(_date)]
 Alias = Annotated[str, Field(max_length=L.ALIAS_MAX), AfterValidator(_alias)]
 Stamp = Annotated[str, Field(max_length=L.STAMP_MAX), AfterValidator(_stamp)]
-Word = Annotated[str, Field(max_length=L.STATUS_MAX, pattern=r"^[a-z][a-z_]*$")]
+Word = Annotated[str, Field(max_length=L.STATUS_MAX, pattern=r"^[a-z][a-z_]*$")]  # stored: a status
+Token = Annotated[str, Field(max_length=L.EVENT_TYPE_MAX, pattern=r"^[a-z][a-z_]*$")]  # read only
 Count = Annotated[int, Field(ge=0, le=L.PART_COUNT_MAX)]
+#: pieces of an item all told (every line of its parts list)
+Total = Annotated[int, Field(ge=0, le=L.PARTS_ENTRIES_MAX * L.PART_COUNT_MAX)]
 StaffName = Text(L.ACTOR_MAX)
 
 
@@ -174,11 +177,11 @@ class ItemPhotoSet(Payload):
 class ItemInspected(Payload):
     item: ItemCode
     from_: ItemStatusName | None = Field(None, alias="from")
-    outcome: Word
+    outcome: Token
     to: ItemStatusName
-    parts_before: Count | None = None
-    parts_after: Count | None = None
-    parts_found: Count | None = None
+    parts_before: Total | None = None
+    parts_after: Total | None = None
+    parts_found: Total | None = None
     loan: Uid | None = None
     note: Note(L.NOTE_MAX) | None = ""
     held_for: MemberNumber | None = None
@@ -230,11 +233,11 @@ class LoanReturned(Payload):
     loan: Uid
     item: ItemCode
     member: MemberNumber | None = None
-    parts_expected: Count | None = None
-    parts_counted: Count | None = None
+    parts_expected: Total | None = None
+    parts_counted: Total | None = None
     condition: Word | None = None
     note: Note(L.NOTE_MAX) | None = None
-    destination: Word | None = None
+    destination: Token | None = None
     held_for: MemberNumber | None = None
     late_days: int | None = Field(None, ge=0, le=100_000)
     site: SiteCode | None = None
@@ -276,8 +279,10 @@ class ReservationExpired(Payload):
     next: MemberNumber | None = None
 
 
-class Accepted(Closed):
+class Accepted(Payload):
     reservation: Uid
+    item: ItemCode | None = None
+    member: MemberNumber | None = None
     status: Literal["waiting", "held", "requested", "fulfilled", "cancelled", "expired"] = "waiting"
     hold_until: IsoDate | None = None
 
@@ -285,7 +290,7 @@ class Accepted(Closed):
 class SyncPulled(Payload):
     cursor: Text(200) | None = None
     rows: int = Field(0, ge=0, le=10_000_000)
-    changed: dict[Word, int] = Field(default_factory=dict)
+    changed: dict[Token, int] = Field(default_factory=dict)
     accepted: list[Accepted] = Field(default_factory=list, max_length=10_000)
     cancelled: list[Uid] = Field(default_factory=list, max_length=10_000)
     conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=10_000)
@@ -384,6 +389,8 @@ ITEM_ADMIN = frozenset({"item.edited", "item.status_changed", "item.retired", "i
                         "item.photo_set"})
 MEMBER_ADMIN = frozenset({"member.renewed", "member.status_changed", "member.card_reissued",
                           "member.pin_set"})
+#: a centre's reservation queue: only the item's home site keeps it
+RESERVATIONS = frozenset({"reservation.created", "reservation.cancelled", "reservation.expired"})
 #: physical circulation: it happened, so it is accepted (and flagged when odd)
 CIRCULATION = frozenset({"loan.checked_out", "loan.returned", "loan.renewed", "item.inspected"})
 

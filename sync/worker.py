@@ -42,7 +42,7 @@ SHOWN_REFUSALS = 5
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str = "idle"  # idle | syncing | retrying | stopped
+    state: str = "idle"  # idle | syncing | retrying | refused | stopped
     last_success: str | None = None
     last_attempt: str | None = None
     last_error: Message | None = None
@@ -141,9 +141,15 @@ class SyncWorker(threading.Thread):
                           queue_depth=report.outbox, last_report=report, next_attempt_s=delay)
             except SyncError as exc:
                 failures += 1
-                delay = backoff_delay(failures, self.backoff_base_s, self.backoff_cap_s, self.rng)
+                if exc.transient:
+                    delay = backoff_delay(failures, self.backoff_base_s, self.backoff_cap_s, self.rng)
+                    state = "retrying"
+                else:
+                    # A refusal (credential, fork, a malformed batch) needs a person:
+                    # shown to staff, tried again only at the longest interval or when nudged.
+                    delay, state = self.backoff_cap_s, "refused"
                 log.info("sync failed (%d in a row), retry in %.1f s: %s", failures, delay, exc)
-                self._set(state="retrying", last_error=exc.message, failures=failures,
+                self._set(state=state, last_error=exc.message, failures=failures,
                           next_attempt_s=delay, queue_depth=self._depth())
             except Exception:  # a bug: log it with its traceback, keep the kiosk running
                 failures += 1

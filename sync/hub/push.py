@@ -29,7 +29,7 @@ from kiosk.store.events import HybridClock
 from sync import events as schema
 from sync.hub.bulk import insert_rows
 from sync.hub.fastapply import BatchApplier
-from sync.hub.models import Conflict, Event, Item, Kiosk, Member, Quarantined
+from sync.hub.models import Conflict, Event, Item, Kiosk, Member, Quarantined, Reservation
 from sync.protocol import PushedEvent, PushRequest, WireEvent
 
 EVENT_COLUMNS = ("event_id", "kiosk_id", "seq", "type", "at", "hlc", "actor", "payload",
@@ -117,7 +117,10 @@ def check_batch(s: Session, kiosk: Kiosk, new: list[PushedEvent], now_ms: int, n
             good.append(schema.check_event(e.model_dump(), now_ms))
         except schema.EventRefused as exc:
             refused[e.seq] = _quarantine(kiosk, e, exc.reason, exc.detail, now)
-    for env, reason in check_sites(s, kiosk, good, now):
+    for env in _reused_ids(s, good):
+        refused[env.seq] = _quarantine(kiosk, env, schema.INVALID,
+                                       f"event_id: {env.event_id} is already used", now)
+    for env, reason in check_sites(s, kiosk, [(e, p) for e, p in good if e.seq not in refused], now):
         refused[env.seq] = _quarantine(kiosk, env, schema.FORBIDDEN, reason, now)
         s.add(Conflict(at=now, kiosk_id=kiosk.kiosk_id, event_id=env.event_id,
                        kind="foreign_site_refused", subject=_subject(env), detail={
@@ -131,6 +134,21 @@ def check_batch(s: Session, kiosk: Kiosk, new: list[PushedEvent], now_ms: int, n
     return good, sorted(refused.values(), key=lambda q: q.seq)
 
 
+def _reused_ids(s: Session, good: list[tuple[WireEvent, dict[str, Any]]]) -> list[WireEvent]:
+    """Events whose id another stored event (or an earlier one of the batch) has:
+    storing them would fail the whole batch, again on every resend."""
+    ids = [env.event_id for env, _p in good]
+    taken: set[str] = set()
+    for chunk in _chunks(sorted(set(ids))):
+        taken.update(s.execute(select(Event.event_id).where(Event.event_id.in_(chunk))).scalars())
+    out = []
+    for env, _p in good:
+        if env.event_id in taken:
+            out.append(env)
+        taken.add(env.event_id)
+    return out
+
+
 def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, Any]]], now: str
                 ) -> list[tuple[WireEvent, str]]:
     """The events that change another site's records or speak for another site.
@@ -140,8 +158,11 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
     flagged, a loan of another centre's item is flagged.
     """
     site = kiosk.site
-    codes = {p["item"] for env, p in good if env.type in schema.ITEM_ADMIN | schema.CIRCULATION
+    codes = {p["item"] for env, p in good
+             if env.type in schema.ITEM_ADMIN | schema.CIRCULATION | schema.RESERVATIONS
              and isinstance(p.get("item"), str)}
+    uids = {p["reservation"] for env, p in good if env.type in schema.RESERVATIONS
+            and isinstance(p.get("reservation"), str)}
     numbers = {p["member"] for env, p in good if env.type in schema.MEMBER_ADMIN
                and isinstance(p.get("member"), str)}
     homes: dict[str, str] = {}
@@ -151,6 +172,10 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
     for chunk in _chunks(sorted(numbers)):
         members.update(s.execute(select(Member.number, Member.home_site)
                                  .where(Member.number.in_(chunk))).all())
+    queues: dict[str, str] = {}
+    for chunk in _chunks(sorted(uids)):
+        queues.update(s.execute(select(Reservation.uid, Reservation.site)
+                                .where(Reservation.uid.in_(chunk))).all())
     out = []
     for env, p in good:
         claimed = p.get("home_site") if env.type == "item.added" else p.get("site")
@@ -171,6 +196,10 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
             out.append((env, f"item {p['item']} belongs to site {homes[p['item']]}"))
         elif env.type in schema.MEMBER_ADMIN and members.get(p.get("member"), site) != site:
             out.append((env, f"member {p['member']} belongs to site {members[p['member']]}"))
+        elif env.type in schema.RESERVATIONS and queues.get(p.get("reservation"), site) != site:
+            out.append((env, f"reservation {p['reservation']} is kept by site {queues[p['reservation']]}"))
+        elif env.type == "reservation.created" and homes.get(p.get("item"), site) != site:
+            out.append((env, f"item {p['item']} belongs to site {homes[p['item']]}"))
     return out
 
 

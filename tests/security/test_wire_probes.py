@@ -10,6 +10,7 @@ events through, and leave another kiosk's pulls as they were.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from sqlalchemy import select, text
@@ -18,7 +19,7 @@ from platformkit import drain, stock
 from wirekit import HLC_RE, Forger, pull_all, schema_violations, site_rows
 from kiosk.services import syncstate
 from sync.hub import admin
-from sync.hub.models import Conflict, Event, Item, Loan, Member, Quarantined
+from sync.hub.models import Conflict, Event, Item, Loan, Member
 from sync.client import SyncClient
 from sync.worker import SyncWorker
 
@@ -42,6 +43,8 @@ def _quarantined(answer) -> dict[int, str]:
 
 
 def test_a_malformed_clock_stamp_is_quarantined_and_pulls_keep_working(platform):
+    from sync.hub.models import Quarantined
+
     gn02, client2, codes, _number, f = _setup(platform)
     before = site_rows(pull_all(client2), "GN02")
     events = [f.event("item.added", {"item": "A-00001", "name_ko": "망치", "home_site": "GN01"}),
@@ -202,3 +205,22 @@ def test_a_malformed_batch_is_a_refusal_not_a_retry(platform):
     assert f.push([dict(e, hash="0" * 64)]).status_code == 422  # the chain does not continue
     assert f.http.post(f.url + "/push", json={"kiosk_id": f.kiosk_id, "events": "x"}).status_code == 422
     assert f.push([e]).json()["held"] == 1
+
+
+def test_a_refused_batch_is_shown_and_not_retried_in_a_loop(platform):
+    k, _client, _ = platform.kiosk("GN01", "GN01-a")
+    stock(k, items=1, members=0)
+    cred = admin.add_kiosk(platform.db, k.kiosk_id, "GN01", rotate=True)
+    admin.revoke_kiosk(platform.db, k.kiosk_id)
+    worker = SyncWorker(k, lambda: SyncClient(platform.url, cred), backoff_cap_s=3600.0)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while worker.rounds == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the worker thread, not standing in for a clock
+        status = worker.status()
+    finally:
+        worker.stop()
+    assert worker.rounds == 1
+    assert status.state == "refused" and status.next_attempt_s == 3600.0
+    assert "credential" in status.last_error.render("en")

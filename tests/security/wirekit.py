@@ -17,7 +17,6 @@ import httpx
 from kiosk import limits as L
 from kiosk.clock import to_iso, utcnow
 from kiosk.store.events import GENESIS, HybridClock, event_hash
-from sync import events as schema
 
 HLC_RE = re.compile(r"^[0-9]{15}\.[0-9]{5}$")
 
@@ -116,6 +115,7 @@ def schema_violations(db) -> list[str]:
     """Every stored event and record that does not fit the protocol's schema."""
     from sqlalchemy import select
 
+    from sync import events as schema
     from sync.hub.models import ClosedDay, Event, Item, Loan, Member, Reservation
 
     bad: list[str] = []
