@@ -246,7 +246,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
-    done = _open(args, need_init=False).maintenance.restore(args.file, reseal=args.reseal)
+    from kiosk.errors import StorageError
+    from kiosk.services.restore import DAMAGED, open_for_restore
+
+    try:
+        kiosk = _open(args, need_init=False)
+    except StorageError as exc:
+        if exc.msgid != DAMAGED:
+            raise
+        kiosk = open_for_restore(args.data_dir)  # a restore is what cures a damaged database
+    done = kiosk.maintenance.restore(args.file, reseal=args.reseal)
     args.out.emit({"restored": str(args.file), "events": done.events, "saved_before": str(done.aside)},
                   [args.out.t("Restored from {path}.", path=str(args.file)),
                    args.out.t("The data from before was saved to {path}.", path=str(done.aside))])

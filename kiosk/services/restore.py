@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -80,7 +81,8 @@ def _storage(path: Path, *, reading: Path | None = None) -> Iterator[None]:
 
 
 # Reading a file that is not a database is the file's fault, not the disk's.
-_NOT_ENVIRONMENT = {N_("The database file is damaged. Ask staff to restore a backup."),
+DAMAGED = N_("The database file is damaged. Ask staff to restore a backup.")
+_NOT_ENVIRONMENT = {DAMAGED,
                     N_("The database could not be opened. Ask staff to check the data folder.")}
 
 
@@ -327,16 +329,67 @@ def restore(k: Kiosk, src: str | Path, *, before: Callable[[], object] | None = 
         if before is not None:
             before()
         aside = aside_path(k)
-        raw = k.engine.raw_connection()
-        try:
-            write_copy(raw.driver_connection, aside)
-        finally:
-            raw.close()
-        _swap_in(k, work, aside)
+        if _live_is_damaged(k):
+            _replace_damaged(k, work, aside)
+        else:
+            raw = k.engine.raw_connection()
+            try:
+                write_copy(raw.driver_connection, aside)
+            finally:
+                raw.close()
+            _swap_in(k, work, aside)
         return RestoreResult(src, aside, events)
     finally:
         if work is not None:
             _remove(work)
+
+
+def open_for_restore(data_dir: str | Path) -> Kiosk:
+    """A kiosk on a database too damaged to open normally, good for :func:`restore` only
+    (nothing reads the damaged file until the restore replaces it)."""
+    from kiosk.services.core import Kiosk
+
+    return Kiosk(make_engine(Path(data_dir) / DB_FILENAME))
+
+
+def _live_is_damaged(k: Kiosk) -> bool:
+    """Whether the live database is too damaged for SQLite to copy (a restore is its cure)."""
+    path = k.data_dir / DB_FILENAME
+    if not path.exists():
+        return False
+    try:
+        con = sqlite3.connect(f"file:{path.absolute()}?mode=ro", uri=True)
+        try:
+            return con.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        known = environment_error(exc)
+        return known is not None and known.msgid == DAMAGED
+
+
+def _replace_damaged(k: Kiosk, work: Path, aside: Path) -> None:
+    """The live file cannot take a copy through SQLite: keep its bytes aside, rename the
+    checked copy over it. Nothing can be using a database SQLite cannot read."""
+    live = k.data_dir / DB_FILENAME
+    k.engine.dispose()
+    with _storage(aside):
+        tmp = _private_temp(k.data_dir, aside.name)
+        try:
+            with open(live, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.link(tmp, aside)
+        finally:
+            _remove(tmp)
+        for suffix in ("-wal", "-shm", "-journal"):  # they belong to the damaged file
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(live.with_name(live.name + suffix))
+        _fsync(work)
+        os.replace(work, live)
+        _fsync_dir(k.data_dir)
+    k.forget_cached_settings()
 
 
 def _swap_in(k: Kiosk, work: Path, aside: Path) -> None:

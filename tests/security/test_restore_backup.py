@@ -191,6 +191,23 @@ def test_a_good_restore_keeps_the_data_from_before_next_to_the_database(live):
     assert live("verify-log")[0] == 0
 
 
+def test_a_damaged_live_database_is_cured_by_a_restore_and_kept_aside(live):
+    for extra in ("-wal", "-shm"):
+        p = live.db.with_name(live.db.name + extra)
+        if p.exists():
+            p.unlink()
+    damaged = b"this is no longer a database" * 200
+    live.db.write_bytes(damaged)
+    code, _, err = live("loans")
+    assert code == 3 and "damaged" in err
+    code, _, err = live("restore", str(live.good))
+    assert code == 0, err
+    assert _state(live)[1] == ["T-00001"]
+    [aside] = _asides(live)
+    assert aside.read_bytes() == damaged  # what was there, kept as it was
+    assert live("verify-log")[0] == 0 and live("check")[0] == 0
+
+
 def test_staff_mode_uses_the_same_checked_restore(live, tmp_path):
     newer = _copy(live, tmp_path, "nanum-backup-newer.sqlite3")
     con = sqlite3.connect(newer)
