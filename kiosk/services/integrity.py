@@ -48,7 +48,7 @@ class LogReport:
     ok: bool
     count: int
     first_bad_seq: int | None = None
-    reason: str | None = None  # msgid of the first problem (without parameters)
+    reason: str | None = None  # the first problem: a msgid (chain) or its text (anchors)
     problems: list[Message] = field(default_factory=list)
 
 
@@ -117,7 +117,7 @@ def verify_log(s: Session, log_key: LogKey) -> LogReport:
     if not problems:
         return LogReport(True, chain.count)
     first_seq, first = problems[0]
-    return LogReport(False, chain.count, first_seq, first.msgid, [m for _seq, m in problems])
+    return LogReport(False, chain.count, first_seq, str(first), [m for _seq, m in problems])
 
 
 def _seal_problems(settings: dict[str, Any], head: Any, log_key: LogKey) -> list[tuple[int, Message]]:

@@ -410,3 +410,15 @@ def _listings_on_read_only_disk(live, data_dir, tmp_path, state):
     assert res["after"] == res["before"]
     if state == "shut_down":
         assert not [f for f in res["files"][data] if f.endswith(("-wal", "-shm"))]
+
+
+def test_a_backup_sealed_with_a_lost_key_needs_reseal(live):
+    (live.data / "kiosk.key").unlink()  # the old disk died with the key; the backup survived
+    before = _state(live)
+    code, _, err = live("restore", str(live.good))
+    assert code == 2 and "sealed with another kiosk's key" in err
+    assert _state(live) == before
+    code, _, err = live("restore", "--reseal", str(live.good))
+    assert code == 0, err
+    assert oct((live.data / "kiosk.key").stat().st_mode & 0o777) == "0o600"
+    assert live("verify-log")[0] == 0 and _state(live)[1] == ["T-00001"]
