@@ -198,13 +198,18 @@ def test_a_refused_event_is_shown_to_staff_and_later_loans_still_reach_the_city(
     assert len(syncstate.refused(k)) == 1
 
 
-def test_a_malformed_batch_is_a_refusal_not_a_retry(platform):
+def test_a_malformed_batch_is_refused_whole_and_a_malformed_event_alone(platform):
     f = Forger(platform, "GN01", "GN01-x")
     e = f.event("item.added", {"item": "A-00001", "name_ko": "망치"})
     assert f.push([dict(e, seq="one")]).status_code == 422
     assert f.push([dict(e, hash="0" * 64)]).status_code == 422  # the chain does not continue
     assert f.http.post(f.url + "/push", json={"kiosk_id": f.kiosk_id, "events": "x"}).status_code == 422
     assert f.push([e]).json()["held"] == 1
+    # One event's envelope out of shape (an id of 200 characters) is that event's problem only.
+    odd = f.event("item.added", {"item": "A-00002", "name_ko": "톱"}, event_id="x" * 200)
+    after = f.event("item.added", {"item": "A-00003", "name_ko": "끌"})
+    answer = f.push([odd, after]).json()
+    assert answer["held"] == 3 and _quarantined(answer) == {2: "invalid"}
 
 
 def test_a_refused_batch_is_shown_and_not_retried_in_a_loop(platform):
