@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
-from kiosk.i18n import N_
-from kiosk.limits import ALIAS_MAX, PHOTO_PATH_MAX, has_forbidden_chars
+from kiosk.i18n import N_, Message
+from kiosk.limits import ALIAS_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
 from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
 from kiosk.services.views import ItemView
@@ -55,9 +55,10 @@ def _seconds(value: Any) -> int:
 
 def _site_name(value: Any) -> str:
     text = " ".join(str(value or "").split())
-    if not text or len(text) > 200:
+    if not text or len(text) > SITE_NAME_MAX:
         raise BadInput(N_("The centre needs a name of at most 200 characters."))
-    return text
+    # It is printed on every label, card and receipt.
+    return clean_text(text, SITE_NAME_MAX, Message(N_("The centre's name")))
 
 
 def _printer(value: Any) -> str:

@@ -95,6 +95,9 @@ def test_staff_edits_follow_the_same_rules(kiosk, boss):
             desk.edit_item("T-1", by=boss, **change)
     item = kiosk.catalogue.get("T-1")
     assert (item.name_ko, item.name_en, item.replacement_value) == ("드릴", "", 0)
+    # The centre's name goes on every label, card and receipt.
+    with pytest.raises(BadInput, match="control characters"):
+        desk.save_settings({"site_name": "강남\u202e센터"}, by=boss)
 
 
 def test_a_photo_name_the_platform_cannot_store_is_refused(kiosk, boss, tmp_path):
