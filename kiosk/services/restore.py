@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import secrets
@@ -66,6 +67,8 @@ def _storage(path: Path, *, reading: Path | None = None) -> Iterator[None]:
     except KioskError:
         raise
     except OSError as exc:
+        if exc.errno == errno.EROFS:  # say which disk: a backup's stick, or the data folder
+            raise StorageError("Cannot write {path}: the disk is read-only.", path=str(path)) from exc
         known = os_storage_error(exc)
         if known is not None:
             raise known from exc

@@ -406,6 +406,7 @@ def _listings_on_read_only_disk(live, data_dir, tmp_path, state):
     # So is a restore; a backup (to a writable disk) rescues the data.
     restore = runs["restore " + str(live.good)]
     assert restore["code"] == 3 and "read-only" in restore["err"], restore
+    assert "not a Nanum Kiosk backup" not in restore["err"]
     assert runs["backup " + str(tmp_path / f"rescued-{state}.sqlite3")]["code"] == 0
     assert res["after"] == res["before"]
     if state == "shut_down":
@@ -422,3 +423,15 @@ def test_a_backup_sealed_with_a_lost_key_needs_reseal(live):
     assert code == 0, err
     assert oct((live.data / "kiosk.key").stat().st_mode & 0o777) == "0o600"
     assert live("verify-log")[0] == 0 and _state(live)[1] == ["T-00001"]
+
+
+@needs_mount
+def test_a_backup_to_a_read_only_stick_says_so(live, tmp_path):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    res = _namespace([["mount", "--bind", str(stick), str(stick)],
+                      ["mount", "-o", "remount,bind,ro", str(stick)]],
+                     live.data, [["backup", str(stick / "b.sqlite3")]], [stick])
+    [run] = res["runs"]
+    assert run["code"] == 3 and f"Cannot write {stick / 'b.sqlite3'}: the disk is read-only." in run["err"], run
+    assert res["files"][str(stick)] == []
