@@ -95,6 +95,9 @@ KEEP_ALIVE_TIMEOUT_S = 5
 RATE_WINDOW_S = 60
 RATE_PER_CREDENTIAL = 300
 RATE_PER_ADDRESS = 1200
+#: addresses and credentials whose requests are counted at once (the least recently
+#: seen are forgotten first, so made-up credentials cannot fill the memory)
+RATE_KEYS_MAX = 100_000
 #: characters of a kiosk credential or administrator token read from a file
 CREDENTIAL_MAX = 200
 

@@ -4,8 +4,8 @@
 application sees a request it
 
 * counts the request against the client address and, when it carries a bearer
-  credential, against that credential (moving windows of the ``limits``
-  library, in this process's memory): over the limit answers 429 with
+  credential, against that credential (moving windows in this process's
+  memory, see :class:`MovingWindow`): over the limit answers 429 with
   ``Retry-After``;
 * refuses a declared ``Content-Length`` over the route's limit at once (413),
   then reads the body itself, counting bytes as they arrive and stopping past
@@ -26,15 +26,14 @@ import asyncio
 import hashlib
 import json
 import math
+import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk import limits as L
@@ -74,25 +73,60 @@ class GuardSettings:
         return cls(**rates)
 
 
-class RateLimits:
-    """Moving-window request counts per client address and per credential."""
+class MovingWindow:
+    """At most ``limit`` hits per key in any ``window_s`` seconds: a log of hit times per key.
 
-    def __init__(self, settings: GuardSettings) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._address = RateLimitItemPerSecond(settings.per_address, settings.window_s)
-        self._credential = RateLimitItemPerSecond(settings.per_credential, settings.window_s)
+    Keys are kept in order of their last hit and at most ``max_keys`` of them (the
+    least recently seen are forgotten first), so keys made up by a client, such as
+    random credentials, cannot grow memory without bound. ``clock`` gives seconds
+    (``time.monotonic``; tests pass their own).
+    """
+
+    def __init__(self, limit: int, window_s: float, *, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = L.RATE_KEYS_MAX) -> None:
+        self.limit, self.window_s, self.clock, self.max_keys = limit, window_s, clock, max_keys
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def hit(self, key: str) -> float | None:
+        """Count a hit on ``key``: None when allowed, else the seconds until one is."""
+        now = self.clock()
+        with self._lock:
+            log = self._hits.get(key)
+            if log is None:
+                log = self._hits[key] = deque()
+                while len(self._hits) > self.max_keys:
+                    self._hits.popitem(last=False)
+            else:
+                self._hits.move_to_end(key)
+            while log and log[0] <= now - self.window_s:
+                log.popleft()
+            if len(log) >= self.limit:
+                return log[0] + self.window_s - now
+            log.append(now)
+            return None
+
+
+class RateLimits:
+    """Moving-window request counts per client address and per credential (0: no limit)."""
+
+    def __init__(self, settings: GuardSettings, clock: Callable[[], float] = time.monotonic) -> None:
+        self._windows = [(kind, MovingWindow(limit, settings.window_s, clock=clock))
+                         for kind, limit in (("address", settings.per_address),
+                                             ("credential", settings.per_credential)) if limit > 0]
 
     def hit(self, address: str, credential: str | None) -> int | None:
-        """Count one request; None when allowed, else the seconds to wait before retrying."""
-        checks = [(self._address, "address", address)] if self._address.amount else []
-        if credential and self._credential.amount:
-            # Keyed by a digest: raw credentials are never kept, even in memory tables.
-            digest = hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()
-            checks.append((self._credential, "credential", digest))
-        for item, kind, key in checks:
-            if not self._limiter.hit(item, kind, key):
-                reset = self._limiter.get_window_stats(item, kind, key).reset_time
-                return max(1, math.ceil(reset - time.time()))
+        """Count one request; None when allowed, else the whole seconds to wait before retrying."""
+        # Credentials are keyed by a digest: raw ones are never kept, even in memory.
+        keys = {"address": address,
+                "credential": hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()
+                if credential else None}
+        for kind, window in self._windows:
+            if keys[kind] is not None and (wait := window.hit(keys[kind])) is not None:
+                return max(1, math.ceil(wait))
         return None
 
 

@@ -5,6 +5,7 @@ administrators' statistics."""
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -253,3 +254,42 @@ def test_an_operator_can_change_or_lift_the_rates_for_a_platform_behind_a_remote
     assert [rates.hit("10.0.0.1", None) for _ in range(L.RATE_PER_ADDRESS + 1)] == [None] * (L.RATE_PER_ADDRESS + 1)
     assert [rates.hit("10.0.0.1", "nkc1_a") is None for _ in range(3)] == [True, True, False]
     assert GuardSettings.from_env({}) == GuardSettings()
+
+
+class Seconds:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_refused_client_is_let_in_again_as_its_oldest_requests_leave_the_window():
+    from sync.hub.guard import GuardSettings, RateLimits
+
+    clock = Seconds()
+    rates = RateLimits(GuardSettings(), clock=clock)
+    for _ in range(L.RATE_PER_CREDENTIAL):
+        assert rates.hit("10.0.0.1", "nkc1_a") is None
+        clock.now += 0.1
+    waited = clock.now - 1000.0
+    wait = rates.hit("10.0.0.1", "nkc1_a")
+    assert wait == math.ceil(L.RATE_WINDOW_S - waited)  # until the first request is a window old
+    clock.now += wait - 1
+    assert rates.hit("10.0.0.1", "nkc1_a") is not None
+    clock.now += 1
+    assert rates.hit("10.0.0.1", "nkc1_a") is None
+    assert rates.hit("10.0.0.1", "nkc1_a") is not None  # one more left the window, one came in
+
+
+def test_made_up_credentials_cannot_grow_the_counters_without_bound():
+    from sync.hub.guard import MovingWindow
+
+    clock = Seconds()
+    window = MovingWindow(2, 60, clock=clock, max_keys=1000)
+    for n in range(5000):
+        window.hit(f"made-up-{n}")
+    assert len(window) == 1000
+    assert window.hit("made-up-4999") is None and window.hit("made-up-4999") is not None
