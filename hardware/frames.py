@@ -346,9 +346,9 @@ def open_source(spec: str) -> FrameSource:
         return CameraSource(cams[0]["device"] if cams else 0)
     if kind == "virtual" and "x" in rest:
         w, _, h = rest.partition("x")
-        if w.isdigit() and h.isdigit():
+        if w.isascii() and h.isascii() and w.isdigit() and h.isdigit():
             return VirtualCamera(int(w), int(h))
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():  # int() reads other digits too, or fails on ²
         return CameraSource(int(spec))
     if kind in ("file", "folder") and rest:
         return ImageFolderSource(rest)

@@ -491,7 +491,7 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     from ui.screenshots import render_all
 
     size = args.size.lower()
-    if size != "all" and not (size.count("x") == 1 and all(v.isdigit() for v in size.split("x"))):
+    if size != "all" and not (size.count("x") == 1 and all(v.isascii() and v.isdigit() for v in size.split("x"))):
         raise BadInput("Not a screen size: {size}. Write it like 1920x1080.", size=args.size)
     paths = render_all(None, args.out_dir, args.shot_lang or args.lang, args.theme, size,
                        staff=not args.resident_only)
@@ -511,7 +511,7 @@ def cmd_a11y_audit(args: argparse.Namespace) -> int:
     from ui.config import UiConfig
 
     size = args.size.lower()
-    if not (size.count("x") == 1 and all(v.isdigit() for v in size.split("x"))):
+    if not (size.count("x") == 1 and all(v.isascii() and v.isdigit() for v in size.split("x"))):
         raise BadInput("Not a screen size: {size}. Write it like 1920x1080.", size=args.size)
     config = UiConfig()
     if (Path(args.data_dir) / DB_FILENAME).exists():

@@ -71,7 +71,7 @@ def _printer(value: Any) -> str:
 def _camera(value: Any) -> str:
     """A camera spec as ``hardware.frames.open_source`` reads it (checked there when opened)."""
     text = str(value or "").strip()
-    if text in ("auto", "virtual") or text.isdigit() or (text.startswith(("/dev/", "file:", "folder:", "video:"))
+    if text in ("auto", "virtual") or (text.isascii() and text.isdigit()) or (text.startswith(("/dev/", "file:", "folder:", "video:"))
                                                           and 0 < len(text) <= 300):
         return text
     raise BadInput(N_("Unknown camera {name}: use auto, virtual, a number or /dev/videoN."), name=text)
