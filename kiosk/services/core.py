@@ -207,6 +207,9 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
         try:
             private_dir(path)
             private_file(path / DB_FILENAME)  # its -wal and -shm files take its mode
+            for left in (path / (DB_FILENAME + "-wal"), path / (DB_FILENAME + "-shm")):
+                if left.exists():  # left by an older version (or a crash): tightened too
+                    private_file(left)
         except OSError as exc:
             if (known := os_storage_error(exc)) is not None:  # a full or read-only disk says so
                 raise known from exc

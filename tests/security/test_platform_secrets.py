@@ -189,3 +189,22 @@ def test_data_files_are_0600_and_folders_0700_whatever_the_umask(tmp_path, umask
     assert any(n.startswith("crash-") for n in names)
     loose = {p: oct(mode) for p, (mode, is_dir) in modes.items() if mode != (0o700 if is_dir else 0o600)}
     assert not loose, loose
+
+
+def test_a_data_folder_left_readable_by_an_older_version_is_tightened_when_opened(tmp_path):
+    from kiosk.services import open_kiosk
+
+    data = tmp_path / "kiosk"
+    k = open_kiosk(data)
+    k.initialise("GN01", "Gangnam", kiosk_id="GN01-a")
+    k.close()
+    os.chmod(data, 0o755)
+    for name in ("nanum.sqlite3", "nanum.sqlite3-wal", "nanum.sqlite3-shm"):
+        (data / name).touch()
+        os.chmod(data / name, 0o644)
+    k = open_kiosk(data)
+    try:
+        assert _mode(data) == "0o700"
+        assert {_mode(data / n) for n in ("nanum.sqlite3", "nanum.sqlite3-wal", "nanum.sqlite3-shm")} == {"0o600"}
+    finally:
+        k.close()
