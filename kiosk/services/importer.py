@@ -260,6 +260,8 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
 # Parts that hold the cells: streamed, so they may be large. Every other part
 # (styles, workbook, relations) is parsed whole by openpyxl and stays small.
 _CELL_PARTS = re.compile(r"^xl/(worksheets/[^/]+|sharedStrings)\.xml$", re.IGNORECASE)
+# Pictures and macros pasted into a workbook: openpyxl's read-only mode never opens them.
+_BINARY_PARTS = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|bin)$", re.IGNORECASE)
 # Elements holding a cell's text: a value, or a (shared or inline) string run.
 _TEXT_ELEMENTS = frozenset({"v", "t"})
 
@@ -271,7 +273,8 @@ def _check_zip(z: zipfile.ZipFile, name: str) -> None:
         raise _not_a_workbook(name)
     total = 0
     for info in infos:
-        limit = IMPORT_XML_MAX if _CELL_PARTS.match(info.filename) else IMPORT_PART_MAX
+        big = _CELL_PARTS.match(info.filename) or _BINARY_PARTS.search(info.filename)
+        limit = IMPORT_XML_MAX if big else IMPORT_PART_MAX
         total += info.file_size
         if info.file_size > limit or total > IMPORT_UNZIPPED_MAX:
             limit = limit if info.file_size > limit else IMPORT_UNZIPPED_MAX
@@ -288,6 +291,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     """
     parser = xml.parsers.expat.ParserCreate()
     depth_text = [0]  # characters in the current text element
+    in_text = [False]
 
     def refuse_dtd(*_args: Any) -> None:
         raise BadInput(N_("{name} declares a document type or entities, which workbooks never "
@@ -295,8 +299,14 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
 
     def start(tag: str, _attrs: Any) -> None:
         depth_text[0] = 0
+        in_text[0] = tag.rpartition(":")[2] in _TEXT_ELEMENTS
+
+    def end(_tag: str) -> None:
+        in_text[0] = False
 
     def text(data: str) -> None:
+        if not in_text[0]:
+            return  # whitespace between rows
         depth_text[0] += len(data)
         if depth_text[0] > IMPORT_CELL_MAX:
             raise BadInput(N_("{name}: a cell holds more than {limit} characters."),
@@ -306,6 +316,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     parser.EntityDeclHandler = refuse_dtd
     parser.ExternalEntityRefHandler = refuse_dtd
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
     if _CELL_PARTS.match(info.filename):
         parser.CharacterDataHandler = text
     try:
@@ -326,7 +337,8 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             _check_zip(z, path.name)
             for info in z.infolist():
-                _scan_part(z, info, path.name)
+                if not _BINARY_PARTS.search(info.filename):
+                    _scan_part(z, info, path.name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
             zlib.error, ValueError) as exc:
         raise _not_a_workbook(path.name) from exc
