@@ -11,6 +11,7 @@ import datetime as dt
 
 from hardware.printing import Receipt, ReceiptLine
 from kiosk.calendar import SEOUL
+from kiosk.limits import printable
 from ui.session import Visit
 from ui.text import N_, date_text, tr
 
@@ -58,4 +59,5 @@ def receipt_text(receipt: Receipt) -> str:
         out.append(f"[{title}]")
         for line in lines:
             out.append(f"- {line.title}: {line.detail}" if line.detail else f"- {line.title}")
-    return "\n".join(out)
+    # A phone shows this text: no control character or direction mark from a name.
+    return "\n".join(printable(line) for line in out)

@@ -118,6 +118,12 @@ def test_receipts_draw_no_control_characters(drawn, tmp_path):
                       subheading="강남\u2066센터")
     render_receipt_pdf(receipt, tmp_path / "receipt.pdf")
     assert _clean(drawn), drawn
+    # The same receipt as the text of its QR code, which a phone shows.
+    from ui.receipt import receipt_text
+
+    text = receipt_text(Receipt(heading="영수증", when="2026-03-10 10:00", lines=(),
+                                sections=(("대여", receipt.lines),), subheading="강남\u2066센터"))
+    assert "링크" in text and not has_forbidden_chars(text, multiline=True)
 
 
 def test_report_pdf_draws_no_control_characters(drawn, make_kiosk, tmp_path):
