@@ -293,3 +293,41 @@ def test_made_up_credentials_cannot_grow_the_counters_without_bound():
         window.hit(f"made-up-{n}")
     assert len(window) == 1000
     assert window.hit("made-up-4999") is None and window.hit("made-up-4999") is not None
+
+
+def test_nanum_hub_serve_drops_a_silent_connection_and_guards_its_bodies(tmp_path):
+    """The server as deployed: 'nanum hub serve' in its own process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pg import free_port
+
+    port = free_port()
+    env = dict(os.environ, NANUM_HUB_DB=f"sqlite:///{tmp_path / 'platform.sqlite3'}",
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "hub", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert b"127.0.0.1" in proc.stdout.readline()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/info")
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+        silent = RawClient(port, timeout=L.HEADER_TIMEOUT_S + 10)
+        big = RawClient(port)
+        started = time.monotonic()
+        big.send(_headers(API + "/push", f"Content-Length: {50 * MB}\r\n"))
+        assert big.wait_closed(5) is not None and big.status() == 413
+        assert silent.wait_closed(L.HEADER_TIMEOUT_S + 5) is not None
+        assert L.HEADER_TIMEOUT_S - 1 < silent.closed_at - started < L.HEADER_TIMEOUT_S + 3
+        silent.close()
+        big.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
