@@ -170,11 +170,13 @@ def aside_path(k: Kiosk) -> Path:
 
 
 # -- checking a backup ------------------------------------------------------------
-_reference: dict[str, dict[str, set[str]]] = {}
+Schema = tuple[dict[str, set[str]], set[tuple]]
+_reference: dict[str, Schema] = {}
 
 
-def reference_schema() -> dict[str, set[str]]:
-    """Tables and columns of a new database at this version's newest revision."""
+def reference_schema() -> Schema:
+    """Tables and columns, indexes, triggers and views of a new database at this
+    version's newest revision (migrating any older revision ends there too)."""
     head = migrate.newest_revision_file() or ""
     if head not in _reference:
         with tempfile.TemporaryDirectory() as tmp:
@@ -191,10 +193,21 @@ def reference_schema() -> dict[str, set[str]]:
     return _reference[head]
 
 
-def schema_of(con: sqlite3.Connection) -> dict[str, set[str]]:
+def schema_of(con: sqlite3.Connection) -> Schema:
     tables = [r[0] for r in con.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-    return {t: {r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))} for t in tables}
+    columns = {t: {r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))} for t in tables}
+    objects: set[tuple] = set()
+    for type_, name, table in con.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type != 'table'"):
+        if type_ == "index":
+            # Compared by what they enforce (unique, partial, columns), not by their SQL text.
+            listed = {r[1]: r for r in con.execute("SELECT * FROM pragma_index_list(?)", (table,))}
+            row = listed.get(name)
+            cols = tuple(r[2] for r in con.execute("SELECT * FROM pragma_index_info(?)", (name,)))
+            objects.add((type_, name, table, row[2] if row else None, row[4] if row else None, cols))
+        else:  # a trigger or view in a backup would run or answer in the kiosk's place
+            objects.add((type_, name, table))
+    return columns, objects
 
 
 def _known_revisions() -> set[str]:
@@ -242,12 +255,18 @@ def validate(k: Kiosk, work: Path, shown: Path, *, reseal: bool = False) -> int:
         try:
             con = raw.driver_connection
             with _storage(work, reading=shown):
-                have = schema_of(con)
-                for table, columns in sorted(reference_schema().items()):
+                have, objects = schema_of(con)
+                want, want_objects = reference_schema()
+                for table, columns in sorted(want.items()):
                     if have.get(table) != columns:
                         raise BadInput("{path} is not a Nanum Kiosk backup: its table {table} does not "
                                        "have the columns this version expects. Nothing was restored.",
                                        path=name, table=table)
+                if objects != want_objects:
+                    odd = sorted({o[1] for o in objects ^ want_objects})
+                    raise BadInput("{path} is not a Nanum Kiosk backup: its indexes or triggers are not "
+                                   "the ones this version expects ({names}). Nothing was restored.",
+                                   path=name, names=", ".join(odd[:3]))
                 if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise BadInput("{path} is damaged and was not restored.", path=name)
         finally:

@@ -136,6 +136,26 @@ def test_a_real_backup_missing_a_column_is_refused(live, tmp_path):
     _refused(live, cut, "its table loans does not have the columns")
 
 
+def test_a_backup_with_a_trigger_of_its_own_is_refused(live, tmp_path):
+    # A trigger would run inside the kiosk after the restore, e.g. dropping every new event.
+    trap = _copy(live, tmp_path, "trap.sqlite3")
+    con = sqlite3.connect(trap)
+    con.execute("CREATE TRIGGER forget AFTER INSERT ON events BEGIN DELETE FROM events WHERE seq = NEW.seq; END")
+    con.commit()
+    con.close()
+    _refused(live, trap, "its indexes or triggers are not the ones this version expects (forget)")
+
+
+def test_a_backup_without_the_one_open_loan_per_item_index_is_refused(live, tmp_path):
+    weak = _copy(live, tmp_path, "weak.sqlite3")
+    con = sqlite3.connect(weak)
+    con.execute("DROP INDEX uq_loans_open_item")
+    con.execute("CREATE INDEX uq_loans_open_item ON loans (item_id)")  # same name, not unique
+    con.commit()
+    con.close()
+    _refused(live, weak, "(uq_loans_open_item)")
+
+
 def test_a_backup_with_an_edited_event_is_refused(live, tmp_path):
     edited = _copy(live, tmp_path, "edited.sqlite3")
     con = sqlite3.connect(edited)
