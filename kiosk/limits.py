@@ -45,6 +45,10 @@ EVENT_TYPE_MAX = 40
 STAMP_MAX = 32  # ISO times and hybrid-clock stamps
 PAYLOAD_MAX = 16_000  # one event's canonical JSON, in characters
 
+#: a site code and a kiosk id as the platform's wire schema accepts them (ASCII)
+SITE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
 # -- numbers -------------------------------------------------------------------
 #: KRW; fits a 32-bit column with room to spare (100 million won)
 REPLACEMENT_VALUE_MAX = 100_000_000
@@ -53,6 +57,12 @@ PART_COUNT_MAX = 10_000
 AGE_MONTHS_MAX = 240
 ALIASES_MAX = 20
 RENEWALS_MAX = 100
+#: what an event reports in passing (the sync wire schema, sync/events.py)
+EVENT_COUNT_MAX = 10_000_000  # rows pulled, loans pseudonymised, PIN failures, seconds locked
+EVENT_LIST_MAX = 10_000  # entries of one list in an event (reservations taken on, closed days)
+EVENT_DAYS_MAX = 100_000  # days late, days kept
+SETTING_KEY_MAX = 64
+CURSOR_MAX = 200
 #: how old a returned loan may be before it is pseudonymised (days)
 RETENTION_DAYS_MAX = 100 * 366
 #: a photo's full path on the kiosk (its file name alone goes to the platform)

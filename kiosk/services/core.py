@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ from kiosk.calendar import CentreCalendar, local_date
 from kiosk.clock import Clock, to_iso, utcnow
 from kiosk.codes import DEFAULT_BASE_URL
 from kiosk.errors import BadInput
+from kiosk.i18n import N_, Message
+from kiosk.limits import (KIOSK_ID_MAX, KIOSK_ID_PATTERN, SITE_CODE_MAX, SITE_CODE_PATTERN, SITE_NAME_MAX,
+                          clean_text, echo)
 from kiosk.policy import LoanPolicy
 from kiosk.runtime import private_dir, private_file
 from kiosk.store import migrate
@@ -164,6 +168,14 @@ class Kiosk:
         """First-run set-up: the site this kiosk serves and its identity."""
         if not site.strip():
             raise BadInput("A site code is required.")
+        # What the platform accepts (kiosk.limits), or no event of this kiosk would sync.
+        if len(site) > SITE_CODE_MAX or not re.fullmatch(SITE_CODE_PATTERN, site):
+            raise BadInput(N_("A site code has at most {limit} letters, digits, - or _: {site}"),
+                           limit=SITE_CODE_MAX, site=echo(site))
+        if kiosk_id is not None and (len(kiosk_id) > KIOSK_ID_MAX or not re.fullmatch(KIOSK_ID_PATTERN, kiosk_id)):
+            raise BadInput(N_("A kiosk id has at most {limit} letters, digits, '.', '-' or '_': {kiosk}"),
+                           limit=KIOSK_ID_MAX, kiosk=echo(kiosk_id))
+        site_name = clean_text(site_name, SITE_NAME_MAX, Message(N_("The centre's name")))
         with self.transaction() as s:
             if s.get(Setting, "kiosk_id") is not None:
                 raise BadInput("This kiosk is already set up for site {site}.",

@@ -177,3 +177,12 @@ def _items(data):
         return k.catalogue.list()
     finally:
         k.close()
+
+
+@pytest.mark.parametrize("args", [("--site", "GN 01"), ("--site", "' OR 1=1 --"), ("--site", "G" * 33),
+                                  ("--site", "GN٠١"), ("--site-name", "강남\x1b[2J"),
+                                  ("--kiosk-id", "GN01/../x")])
+def test_a_kiosk_is_set_up_only_with_what_the_platform_accepts(tmp_path, args):
+    code, _out, err = nanum(tmp_path, "init", *args)
+    assert code == 2 and err.strip() and "Traceback" not in err
+    assert nanum(tmp_path, "init", "--site", "GN01")[0] == 0  # nothing was set up before
