@@ -30,8 +30,8 @@ from kiosk.store.models import ItemStatus
 HLC_RE = re.compile(r"^[0-9]{15}\.[0-9]{5}$")
 #: what the kiosk's clock module writes (kiosk.clock.to_iso)
 AT_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
-SITE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
-KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SITE_PATTERN = L.SITE_CODE_PATTERN
+KIOSK_ID_PATTERN = L.KIOSK_ID_PATTERN
 MEMBER_PATTERN = r"^M-[0-9]{1,13}$"
 UID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -239,7 +239,7 @@ class LoanReturned(Payload):
     note: Note(L.NOTE_MAX) | None = None
     destination: Token | None = None
     held_for: MemberNumber | None = None
-    late_days: int | None = Field(None, ge=0, le=100_000)
+    late_days: int | None = Field(None, ge=0, le=L.EVENT_DAYS_MAX)
     site: SiteCode | None = None
 
 
@@ -247,11 +247,11 @@ class LoanRenewed(Payload):
     loan: Uid
     item: ItemCode | None = None
     due: IsoDate | None = None
-    renewals: int = Field(0, ge=0, le=L.RENEWALS_MAX)
+    renewals: int = Field(ge=0, le=L.RENEWALS_MAX)  # required: the platform never counts on its own
 
 
 class OverrideGranted(Payload):
-    rules: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=50)
+    rules: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
     item: ItemCode | None = None
     member: MemberNumber | None = None
     loan: Uid | None = None
@@ -288,22 +288,22 @@ class Accepted(Payload):
 
 
 class SyncPulled(Payload):
-    cursor: Text(200) | None = None
-    rows: int = Field(0, ge=0, le=10_000_000)
+    cursor: Text(L.CURSOR_MAX) | None = None
+    rows: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
     changed: dict[Token, int] = Field(default_factory=dict)
-    accepted: list[Accepted] = Field(default_factory=list, max_length=10_000)
-    cancelled: list[Uid] = Field(default_factory=list, max_length=10_000)
-    conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=10_000)
+    accepted: list[Accepted] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+    cancelled: list[Uid] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+    conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
 
 
 # -- the kiosk itself ------------------------------------------------------------------
 class CalendarChanged(Payload):
     closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
-    closed_days: list[IsoDate] = Field(default_factory=list, max_length=1000)
+    closed_days: list[IsoDate] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
 
 
 class SettingsChanged(Payload):
-    changes: dict[Text(64), Any] = Field(default_factory=dict)
+    changes: dict[Text(L.SETTING_KEY_MAX), Any] = Field(default_factory=dict)
 
 
 class KioskInitialised(Payload):
@@ -316,16 +316,16 @@ class StaffEvent(Payload):
 
 
 class StaffAdded(StaffEvent):
-    role: Text(40) | None = None
+    role: Text(L.STATUS_MAX) | None = None
 
 
 class StaffLogin(StaffEvent):
-    by: Text(40) | None = None
+    by: Text(L.STATUS_MAX) | None = None
 
 
 class StaffPinFailed(StaffEvent):
-    failures: int = Field(0, ge=0, le=1_000_000)
-    locked_s: float = Field(0, ge=0, le=1e9)
+    failures: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
+    locked_s: float = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
 
 
 class StaffLogout(StaffEvent):
@@ -333,8 +333,8 @@ class StaffLogout(StaffEvent):
 
 
 class Retention(Payload):
-    loans: int = Field(0, ge=0, le=10_000_000)
-    older_than_days: int = Field(0, ge=0, le=100_000)
+    loans: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
+    older_than_days: int = Field(0, ge=0, le=L.EVENT_DAYS_MAX)
 
 
 class Anything(Payload):
@@ -477,7 +477,10 @@ def check_event(fields: dict[str, Any], now_ms: int) -> tuple[WireEvent, dict[st
         return env, {}  # a newer kiosk's type: stored, not applied
     try:
         data = model.model_validate(raw)
-        return env, data.model_dump(by_alias=True, exclude_unset=True)
+        # The fields the kiosk sent, each as validated (nested records whole, with
+        # their defaults), so a handler's "missing" still means "not sent".
+        full = data.model_dump(by_alias=True)
+        return env, {key: full[key] for key in raw if key in full}
     except ValidationError as exc:
         raise EventRefused(INVALID, _first_error(exc)) from None
     except RecursionError:

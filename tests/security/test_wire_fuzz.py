@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from platformkit import drain, stock
-from wirekit import HLC_RE, Forger, pull_all, schema_violations, site_rows
+from wirekit import HLC_RE, Forger, chain_verifies, pull_all, schema_violations, site_rows
 from kiosk import limits as L
 from kiosk.clock import utcnow
 from sync.hub import admin
@@ -62,6 +62,8 @@ class Fuzzer:
     def semantic(self, name: str) -> Any:
         r = self.rnd
         if name in ("item",):
+            if r.random() < 0.3:  # new to the city: catalogued by item.added, or a placeholder
+                return f"Q-{r.randint(1, 99999):05d}"
             return r.choice(self.own + self.foreign + ["T-99999", "Z-00001"])
         if name in ("member", "held_for", "next"):
             return r.choice(self.members + self.foreign_members + ["M-000999"])
@@ -224,6 +226,7 @@ def test_ten_thousand_hostile_events_leave_nothing_bad_and_no_one_else_touched(p
         aside = s.execute(select(func.count()).select_from(Quarantined)).scalar_one()
     assert stored + aside == EVENTS and aside == quarantined
     assert 0.2 * EVENTS < aside < 0.95 * EVENTS  # the mix holds both kinds
+    assert chain_verifies(platform.db, forger.kiosk_id) == EVENTS  # quarantined ones included
     assert schema_violations(platform.db) == []
     assert site_rows(pull_all(client2), "GN02") == before  # the other site's records are untouched
     drain(gn02, client2)  # and its kiosk still syncs, taking the city's new items

@@ -173,3 +173,31 @@ def _valid(model, value: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+def chain_verifies(db, kiosk_id: str) -> int:
+    """Recompute the kiosk's hash chain over the stored events and the quarantined
+    ones (from their raw copies); returns its length, raises AssertionError on a break."""
+    from sqlalchemy import select
+
+    from sync.hub.models import Event, Kiosk, Quarantined
+
+    with db.transaction() as s:
+        rows = {e.seq: {c: getattr(e, c) for c in ("event_id", "kiosk_id", "seq", "type", "at", "hlc",
+                                                    "actor", "payload", "prev_hash", "hash")}
+                for e in s.execute(select(Event).where(Event.kiosk_id == kiosk_id)).scalars()}
+        for q in s.execute(select(Quarantined).where(Quarantined.kiosk_id == kiosk_id)).scalars():
+            assert q.seq not in rows, q.seq
+            rows[q.seq] = json.loads(q.raw)
+            assert (rows[q.seq]["prev_hash"], rows[q.seq]["hash"]) == (q.prev_hash, q.hash)
+        head = s.get(Kiosk, kiosk_id)
+        held, head_hash = head.held_seq, head.head_hash
+    prev = GENESIS
+    for seq in range(1, held + 1):
+        e = rows[seq]
+        assert e["prev_hash"] == prev, seq
+        prev = event_hash(prev, e["seq"], e["event_id"], e["kiosk_id"], e["type"], e["at"], e["hlc"],
+                          e["actor"], e["payload"])
+        assert prev == e["hash"], seq
+    assert prev == head_hash and len(rows) == held
+    return held
