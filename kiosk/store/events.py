@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -88,11 +89,22 @@ def append_event(session: Session, *, kiosk_id: str, type_: str, payload: dict[s
     # so the ORM's unit of work and statement handling buy nothing here.
     session.connection().execute(_INSERT_EVENT, row)
     log_key = session.info.get("log_key")
-    key = log_key.key if log_key is not None else None
-    if key is not None:
-        # The seal moves with the head in the same transaction (kiosk.store.seal).
-        reseal(session.connection(), key, kiosk_id, seq, row["hash"])
+    if log_key is not None and log_key.key is not None:
+        # The seal moves to the head once, as the transaction commits (kiosk.store.seal).
+        session.info["seal_head"] = (kiosk_id, seq, row["hash"])
     return Event(**row)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _seal_head(session: Session) -> None:
+    head = session.info.pop("seal_head", None)
+    if head is not None:
+        reseal(session.connection(), session.info["log_key"].key, *head)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_head(session: Session) -> None:
+    session.info.pop("seal_head", None)
 
 
 _INSERT_EVENT = insert(Event)

@@ -3,8 +3,9 @@
 The hash chain alone shows an edited event, but not a log whose last events
 were deleted, nor one whose chain was recomputed after an edit: anyone who
 can write the database can do both with :func:`kiosk.store.events.event_hash`.
-So every append also rewrites one row, the *seal*: the head's sequence number
-and hash, and an HMAC-SHA256 of both under a key that lives in a file in the
+So every transaction that appends events also rewrites one row as it commits,
+the *seal*: the head's sequence number and hash, and an HMAC-SHA256 of both
+under a key that lives in a file in the
 data folder (``kiosk.key``, 0600), not in the database. Without the key,
 nobody can make a seal that matches a shortened or recomputed log.
 
@@ -54,8 +55,9 @@ def seal_matches(key: bytes, kiosk_id: str, seal: Any, seq: int, head_hash: str)
 class LogKey:
     """The kiosk's log key, read from its file once, created at set-up.
 
-    Sessions carry it in ``session.info["log_key"]``; :func:`append_event`
-    reseals the log with it in the same transaction as the event.
+    Sessions carry it in ``session.info["log_key"]``; a transaction that
+    appended events reseals the log with it just before it commits
+    (:mod:`kiosk.store.events`).
     """
 
     def __init__(self, data_dir: str | Path) -> None:
