@@ -217,3 +217,31 @@ def test_the_platform_anchor_catches_truncation_even_with_the_key(lending):
     con.close()
     code, _, err = lending("verify-log")
     assert code == 1 and f"The platform acknowledged {held} events but the log has only {held - 2}" in err
+
+
+def test_synced_kiosks_keep_the_platforms_head_and_check_clean(platform):
+    """Two kiosks of one centre lend, reserve and sync both ways: nothing is flagged, and
+    each keeps the hash of the last event the platform acknowledged (the platform anchor)."""
+    from platformkit import drain, stock
+    from sqlalchemy import select
+
+    from sync.hub.models import Kiosk as HubKiosk
+
+    k1, c1, _ = platform.kiosk("GN01")
+    k2, c2, _ = platform.kiosk("GN01")
+    codes, cards = stock(k1, items=3, members=2)
+    assert k1.circulation.checkout(cards[0], [codes[0]]).outcomes[0].ok
+    drain(k1, c1)
+    drain(k2, c2)  # k2 learns k1's items and members from the platform
+    _member, card2 = k2.members.add("회원k2")
+    assert k2.circulation.checkout(card2, [codes[1]]).outcomes[0].ok
+    k2.members.set_status(k2.members.list()[0].number, "suspended")
+    drain(k2, c2)
+    drain(k1, c1)  # and k1 learns k2's changes
+    for k in (k1, k2):
+        report = k.maintenance.check()
+        assert report.ok, report.problems
+        with platform.session() as s:
+            hub = s.execute(select(HubKiosk).where(HubKiosk.kiosk_id == k.kiosk_id)).scalar_one()
+            held, head = hub.held_seq, hub.head_hash
+        assert syncstate.acked_seq(k) == held and k.setting("sync_acked_hash") == head
