@@ -12,9 +12,9 @@ from kiosk.codes import (LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalis
                          parse_payload)
 from kiosk.errors import BadInput, ForeignCode, NotFound
 from kiosk.i18n import N_, Message
-from kiosk.limits import (AGE_MONTHS_MAX, ALIAS_MAX, ALIASES_MAX, ITEM_NAME_MAX, PART_COUNT_MAX,
-                          PART_NAME_MAX, PARTS_ENTRIES_MAX, REPLACEMENT_VALUE_MAX, SAFE_USE_MAX,
-                          check_int, clean_text, echo)
+from kiosk.limits import (AGE_MONTHS_MAX, ALIAS_MAX, ALIASES_MAX, ITEM_NAME_MAX, NOTE_MAX,
+                          PART_COUNT_MAX, PART_NAME_MAX, PARTS_ENTRIES_MAX, REPLACEMENT_VALUE_MAX,
+                          SAFE_USE_MAX, check_int, clean_text, echo)
 from kiosk.services.views import ItemView
 from kiosk.store.models import Item, ItemAlias, ItemStatus
 
@@ -232,6 +232,7 @@ class Catalogue:
         if status not in (ItemStatus.AVAILABLE, ItemStatus.REPAIR, ItemStatus.RETIRED,
                           ItemStatus.INSPECTION):
             raise BadInput("Unknown item status: {status}", status=status)
+        note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
         with self.k.transaction() as s:
             item = self.resolve(s, item_payload)
             if item.status == ItemStatus.ON_LOAN:

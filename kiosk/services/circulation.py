@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput, KioskError, Refused
+from kiosk.i18n import N_, Message
+from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
 from kiosk.policy import LoanPolicy
 from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
@@ -60,6 +62,9 @@ class Override:
     def __post_init__(self) -> None:
         if not self.staff.strip() or not self.reason.strip():
             raise BadInput("An override needs the staff member's name and a reason.")
+        # Both go to the platform with the loan: the same limits as there.
+        clean_text(self.staff, ACTOR_MAX, Message(N_("The staff member's name")))
+        clean_text(self.reason, REASON_MAX, Message(N_("The reason")))
 
 
 @dataclass(frozen=True)
@@ -241,6 +246,8 @@ class Circulation:
         """
         if damaged_note is not None and not damaged_note.strip():
             raise BadInput("Please say briefly what is damaged.")
+        if damaged_note is not None:  # it goes to the platform with the return
+            damaged_note = clean_text(damaged_note, NOTE_MAX, Message(N_("The note")), multiline=True)
         today = self.k.today()
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, item_payload)

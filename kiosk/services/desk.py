@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
-from kiosk.limits import ALIAS_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
+from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
 from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
 from kiosk.services.views import ItemView
@@ -173,7 +173,7 @@ class Desk:
         Staff.require(by, "inspection")
         if outcome not in OUTCOMES:
             raise BadInput(N_("Unknown inspection outcome: {outcome}"), outcome=outcome)
-        note = (note or "").strip()
+        note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
         if outcome in ("repair", "retired") and not note:
             raise BadInput(N_("Please write a short note: what is wrong with it?"))
         with self.k.transaction() as s:
@@ -221,6 +221,7 @@ class Desk:
     def retire_item(self, code: str, *, by: StaffView, note: str = "") -> ItemView:
         """Take an item out of lending for good; its waiting list is cancelled."""
         Staff.require(by, "catalogue")
+        note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
             if item.status == ItemStatus.ON_LOAN:
@@ -232,7 +233,7 @@ class Desk:
             item.held_for_member_id = None
             item.hold_until = None
             cancelled = self._cancel_reservations(s, item)
-            self.k.record(s, "item.retired", {"item": item.code, "from": old, "note": (note or "").strip(),
+            self.k.record(s, "item.retired", {"item": item.code, "from": old, "note": note,
                                               "reservations_cancelled": cancelled}, by.name)
             return ItemView.of(item)
 

@@ -100,6 +100,30 @@ def test_staff_edits_follow_the_same_rules(kiosk, boss):
         desk.save_settings({"site_name": "강남\u202e센터"}, by=boss)
 
 
+def test_notes_and_reasons_fit_the_platform(kiosk, boss):
+    from kiosk.services.circulation import Override
+
+    kiosk.catalogue.add_item("T-1", "드릴")
+    kiosk.catalogue.add_item("T-2", "사다리")
+    _member, card = kiosk.members.add("김하늘")
+    kiosk.circulation.checkout(card, ["T-1"])
+    for note in ("x" * 1001, "깨짐\x1b[2J", "\u202e깨짐"):
+        with pytest.raises(BadInput):
+            kiosk.circulation.return_item("T-1", damaged_note=note)
+    assert kiosk.catalogue.get("T-1").status == "on_loan"  # the return did not happen
+    with pytest.raises(BadInput, match="too long"):
+        Override("김관리", "x" * 201)
+    with pytest.raises(BadInput, match="control characters"):
+        kiosk.catalogue.set_status("T-2", "repair", actor="김관리", note="손잡이\x00")
+    with pytest.raises(BadInput, match="control characters"):
+        Desk(kiosk).retire_item("T-2", by=boss, note="\u2066폐기")
+    assert kiosk.catalogue.get("T-2").status == "available"
+    kiosk.circulation.return_item("T-1", damaged_note="손잡이가 흔들림\n나사 확인")
+    with pytest.raises(BadInput, match="control characters"):
+        Desk(kiosk).resolve_inspection("T-1", "repair", by=boss, note="수리\x1b]0;x\x07")
+    assert kiosk.catalogue.get("T-1").status == "inspection"
+
+
 def test_a_photo_name_the_platform_cannot_store_is_refused(kiosk, boss, tmp_path):
     kiosk.catalogue.add_item("T-1", "드릴")
     photo = tmp_path / ("p" * 60 + ".jpg")
