@@ -25,6 +25,7 @@ from sync.events import sane_hlc
 from sync.hub.models import Change, ClosedDay, Item, Member, Meta, Reservation
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
+KINDS = ("item", "member", "reservation", "closed_day")
 FINAL_RESERVATION = ("fulfilled", "cancelled", "expired")
 
 
@@ -197,6 +198,8 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
     # neither break the page nor push every kiosk's clock ahead.
     now_ms = int(utcnow().timestamp() * 1000)
     for c in changes:
+        if c.kind not in KINDS:
+            continue  # never written by the platform: passed over, never a broken page
         body: dict[str, Any] | None = None
         if c.kind == "item" and c.key in items:
             body = item_body(items[c.key])

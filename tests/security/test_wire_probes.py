@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import httpx
 from sqlalchemy import select, text
 
 from platformkit import drain, stock
@@ -96,12 +97,19 @@ def test_stored_bad_stamps_do_not_break_pulls_or_admin_functions(platform):
         s.execute(text("UPDATE members SET updated_hlc = '999999999999999.99999' WHERE number = :n"),
                   {"n": number})
         s.execute(text("INSERT INTO changes (txid, site, kind, key) VALUES (0, NULL, 'item', :c), "
-                       "(0, 'GN02', 'member', :n)"), {"c": codes[0], "n": number})
+                       "(0, 'GN02', 'member', :n), (0, 'GN02', 'weird', 'x')"),
+                  {"c": codes[0], "n": number})
+        s.execute(text("UPDATE kiosks SET heartbeat = '[1, 2]' WHERE kiosk_id = 'GN02-a'"))
+        s.execute(text("INSERT INTO loans (uid, item_code, renewals, transfer, checked_out_at) "
+                       "VALUES ('stray', :c, 0, false, '2026-01-01T00:00:00.000000Z')"), {"c": codes[0]})
     rows = pull_all(client2)
     assert {r["key"] for r in rows} >= {codes[0], number}
     admin.update_member(platform.db, number, status="suspended")
     admin.update_item(platform.db, codes[0], retired=True)
     assert admin.stats(platform.db)["sites"] == 2
+    token = admin.add_admin(platform.db, "probe")
+    answer = httpx.get(platform.url + "/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.json()["loans_by_site"] == {}
     with platform.session() as s:
         assert HLC_RE.match(s.get(Member, number).updated_hlc)
         assert s.get(Member, number).updated_hlc < "100000000000000"
