@@ -29,7 +29,8 @@ from sqlalchemy import func, select
 from kiosk.clock import from_iso, to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
 from kiosk.errors import BadInput, KioskError, NotFound, Refused
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Message
+from kiosk.limits import ACTOR_MAX, clean_text
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.store.staff_models import StaffAccount, StaffPinGuard, StaffRole
 from kiosk.throttle import STAFF_PIN
@@ -132,9 +133,8 @@ def _check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise BadInput(N_("A staff member needs a name."))
-    if len(name) > 100:
-        raise BadInput("The name is too long.")
-    return name
+    # Shown on the staff door and cards, and the actor of every event: the platform's limits.
+    return clean_text(name, ACTOR_MAX, Message(N_("The name")))
 
 
 class Staff:

@@ -133,6 +133,13 @@ def test_a_photo_name_the_platform_cannot_store_is_refused(kiosk, boss, tmp_path
     assert kiosk.catalogue.get("T-1").photo is None
 
 
+def test_staff_names_fit_the_platform(kiosk, boss):
+    for name in ("x" * 101, "관리\u202e자", "a\x1b[2Jb"):
+        with pytest.raises(BadInput):
+            Staff(kiosk).add(name, "volunteer", "7391", by=boss)
+    assert [s.name for s in Staff(kiosk).list()] == ["김관리"]
+
+
 def test_member_fields_fit_the_platform(kiosk):
     kiosk.members.add("가" * MEMBER_NAME_MAX, contact="0" * CONTACT_MAX)
     with pytest.raises(BadInput, match="too long"):
