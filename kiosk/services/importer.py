@@ -340,7 +340,8 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
                 if not _BINARY_PARTS.search(info.filename):
                     _scan_part(z, info, path.name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
-            zlib.error, ValueError) as exc:
+            zlib.error, ValueError, LookupError, RuntimeError) as exc:
+        # RuntimeError: an encrypted part; LookupError: an XML encoding nobody knows.
         raise _not_a_workbook(path.name) from exc
     rows = _Rows(path.name)
     try:
@@ -356,7 +357,7 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
     except BadInput:
         raise
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-            IndexError, AttributeError, SyntaxError, EOFError, zlib.error) as exc:
+            IndexError, AttributeError, SyntaxError, EOFError, zlib.error, LookupError) as exc:
         # openpyxl reports a malformed workbook with many kinds of error; the
         # file, not our code, is at fault here (ET.ParseError is a SyntaxError).
         log.info("unreadable workbook %s", path.name, exc_info=True)

@@ -222,6 +222,23 @@ def test_a_workbook_with_a_dtd_is_refused(centre, capsys, tmp_path, prolog):
     assert _items(centre) == []
 
 
+def test_damaged_workbooks_exit_2_without_a_traceback(centre, capsys, tmp_path):
+    # Found by fuzzing: an XML encoding nobody knows, and a part flagged as encrypted.
+    strange = write_workbook(tmp_path / "encoding.xlsx", sheet_xml().replace('encoding="UTF-8"', 'encoding="U1F-8"'))
+    data = bytearray(write_workbook(tmp_path / "plain.xlsx", sheet_xml()).read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local, central headers
+        at = data.find(signature)
+        while at >= 0:
+            data[at + flags_at] |= 0x1  # "encrypted"
+            at = data.find(signature, at + 4)
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(bytes(data))
+    for path in (strange, locked):
+        code = main(["--data-dir", str(centre), "--lang", "en", "import", "items", str(path)])
+        assert code == 2 and f"{path.name} is not a readable Excel workbook." in capsys.readouterr().err
+    assert _items(centre) == []
+
+
 # -- CSV ----------------------------------------------------------------------------------
 def write_csv(path: Path, rows: list[list[str]], tail: str = "") -> Path:
     buf = io.StringIO()
