@@ -6,9 +6,9 @@ from them (docs/openapi.json). docs/sync-protocol.md explains the rules.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from kiosk import limits as L
 from sync.events import WireEvent as WireEvent  # the strict form of an event, checked per event
@@ -111,14 +111,19 @@ class ErrorBody(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+# Kiosk health is shown to administrators (``nanum hub stats``): control characters
+# and direction marks are neutralised on arrival, never stored as sent.
+_Shown = Annotated[str, AfterValidator(L.printable)]
+
+
 class Heartbeat(BaseModel):
-    version: str = Field(max_length=40)
-    uptime_s: float = Field(ge=0)
-    camera: str = Field(default="unknown", max_length=40)
-    printer: str = Field(default="unknown", max_length=40)
+    version: _Shown = Field(max_length=40)
+    uptime_s: float = Field(ge=0, allow_inf_nan=False)
+    camera: _Shown = Field(default="unknown", max_length=40)
+    printer: _Shown = Field(default="unknown", max_length=40)
     outbox_depth: int = Field(ge=0)
-    last_sync: str | None = Field(default=None, max_length=32)
-    last_error: str | None = Field(default=None, max_length=300)
+    last_sync: _Shown | None = Field(default=None, max_length=32)
+    last_error: _Shown | None = Field(default=None, max_length=300)
 
 
 class HeartbeatAck(BaseModel):

@@ -237,3 +237,14 @@ def test_a_refused_batch_is_shown_and_not_retried_in_a_loop(platform):
     assert worker.rounds == 1
     assert status.state == "refused" and status.next_attempt_s == 3600.0
     assert "credential" in status.last_error.render("en")
+
+
+def test_a_heartbeat_cannot_carry_terminal_escapes_or_infinity(platform):
+    f = Forger(platform, "GN01", "GN01-x")
+    beat = {"version": "1.0\x1b[2J", "uptime_s": 5, "camera": "ok\u202e", "outbox_depth": 0}
+    assert f.http.post(f.url + "/heartbeat", json=beat).status_code == 200
+    raw = '{"version": "1.0", "uptime_s": Infinity, "outbox_depth": 0}'
+    answer = f.http.post(f.url + "/heartbeat", content=raw, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    kiosk = next(k for k in admin.stats(platform.db)["kiosks"] if k["kiosk_id"] == f.kiosk_id)
+    assert kiosk["heartbeat"]["version"] == "1.0\ufffd[2J" and kiosk["heartbeat"]["camera"] == "ok\ufffd"
