@@ -13,6 +13,7 @@ writers of one record commits last, the kiosk ends with the newest state.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,10 @@ from sync.hub.models import Change, ClosedDay, Item, Member, Meta, Reservation
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
 KINDS = ("item", "member", "reservation", "closed_day")
 FINAL_RESERVATION = ("fulfilled", "cancelled", "expired")
+
+
+#: what Position.encode writes (ASCII digits only: a forged cursor is simply expired)
+_CURSOR = re.compile(r"^v1\.([0-9A-Za-z]{1,64})\.([0-9]{1,19})\.([0-9]{1,19})$")
 
 
 class CursorExpired(Exception):
@@ -44,13 +49,14 @@ class Position:
 
 def decode_cursor(cursor: str, epoch: str, horizon: Position) -> Position:
     """Check a cursor; raise CursorExpired when it can no longer be followed."""
-    try:
-        version, ep, txid, row = cursor.split(".")
-        pos = Position(int(txid), int(row))
-    except ValueError:
-        raise CursorExpired("unreadable cursor") from None
-    if version != "v1" or ep != epoch:
+    m = _CURSOR.match(cursor)
+    if m is None:
+        raise CursorExpired("unreadable cursor")
+    if m[1] != epoch:
         raise CursorExpired("cursor from another epoch")
+    pos = Position(int(m[2]), int(m[3]))
+    if not (pos.txid < 2 ** 63 and pos.id < 2 ** 63):
+        raise CursorExpired("cursor out of range")  # no position the platform ever gave
     if (pos.txid, pos.id) < (horizon.txid, horizon.id):
         raise CursorExpired("cursor before the purge horizon")
     return pos

@@ -248,3 +248,11 @@ def test_a_heartbeat_cannot_carry_terminal_escapes_or_infinity(platform):
     assert answer.status_code == 422
     kiosk = next(k for k in admin.stats(platform.db)["kiosks"] if k["kiosk_id"] == f.kiosk_id)
     assert kiosk["heartbeat"]["version"] == "1.0\ufffd[2J" and kiosk["heartbeat"]["camera"] == "ok\ufffd"
+
+
+def test_a_forged_cursor_is_expired_not_a_server_error(platform):
+    f = Forger(platform, "GN01", "GN01-x")
+    epoch = f.http.get(f.url + "/changes").json()["cursor"].split(".")[1]
+    for cursor in (f"v1.{epoch}.{10 ** 30}.1", f"v1.{epoch}.1.-{10 ** 30}", f"v1.{epoch}.٣.1", "v1..."):
+        answer = f.http.get(f.url + "/changes", params={"cursor": cursor})
+        assert answer.status_code == 410, (cursor, answer.text)
