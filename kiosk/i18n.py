@@ -97,7 +97,9 @@ class Message:
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self, lang: str | None = None) -> str:
-        return translate(self.msgid, lang, **self.params)
+        # A parameter that is itself a message (a field's name) speaks the same language.
+        params = {k: v.render(lang) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return translate(self.msgid, lang, **params)
 
     def __str__(self) -> str:  # the current language
         return self.render()

@@ -147,6 +147,12 @@ def clean_text(value: str, limit: int, field: str, *, multiline: bool = False,
     return text
 
 
+def is_pin(text: str) -> bool:
+    """A PIN is PIN_MIN to PIN_MAX ASCII digits (never other scripts' digits, which
+    ``str.isdigit`` accepts and a keypad cannot type)."""
+    return PIN_MIN <= len(text) <= PIN_MAX and text.isascii() and text.isdigit()
+
+
 def check_int(value: int, low: int, high: int, field: str) -> int:
     """``value`` when ``low <= value <= high``, else :class:`BadInput` naming ``field``."""
     if not low <= value <= high:

@@ -16,11 +16,11 @@ from typing import Any
 
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
+from kiosk.platform_url import INSECURE_SETTING
 from kiosk.limits import RATE_PER_ADDRESS, RATE_PER_CREDENTIAL, RATE_WINDOW_S
 
 CREDENTIAL_FILE = "sync-credential"
 #: the stored setting that lets http:// reach a platform on this computer (tests, demos)
-INSECURE_SETTING = "sync_allow_insecure_http"
 NOT_CONFIGURED = N_("Sync is not set up. Run 'nanum sync configure --url URL --kiosk-id ID "
                     "--credential-file FILE' first.")
 NO_CREDENTIAL_ARG = N_("A credential on the command line can be seen by other users of this computer. "
@@ -308,7 +308,7 @@ def read_credential(source: str) -> str:
 def sync_configure(args: argparse.Namespace) -> int:
     from kiosk.limits import echo
     from kiosk.runtime import write_private
-    from sync.client import INSECURE_URL, insecure_url
+    from kiosk.platform_url import INSECURE_URL, insecure_url
 
     if args.credential is not None or not args.credential_file:
         raise BadInput(NO_CREDENTIAL_ARG)

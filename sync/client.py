@@ -7,22 +7,18 @@ worker; refusals (credential revoked, forked log) need a person.
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
+from kiosk.platform_url import INSECURE_URL, insecure_url
 from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, PROTOCOL_VERSION
 
 USER_AGENT = f"nanum-kiosk-sync/{PROTOCOL_VERSION}"
-#: "1" lets http:// (no TLS) reach a platform on this computer, for tests and demos
-INSECURE_HTTP_ENV = "NANUM_SYNC_ALLOW_INSECURE_HTTP"
 
 
 class SyncError(Exception):
@@ -58,31 +54,6 @@ REFUSED = N_("The city platform refused this kiosk's credential. Ask the adminis
 FORKED = N_("This kiosk's event log differs from the platform's copy. Ask the administrator.")
 INVALID = N_("The city platform refused the data: {reason}")
 CA_BUNDLE = N_("The CA bundle {path} cannot be read. Check the sync settings.")
-INSECURE_URL = N_("The platform address {url} is not https://. Plain http:// is only allowed for a "
-                  "test platform on this computer, with --allow-insecure-http.")
-
-
-def _loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def insecure_url(url: str, allow_insecure_http: bool | None = None) -> bool:
-    """True when ``url`` may not be used: it is not https://, unless it is http:// to this
-    computer and that is allowed (``allow_insecure_http``, or the environment's
-    NANUM_SYNC_ALLOW_INSECURE_HTTP=1 when not said)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() == "https" and parts.hostname:
-        return False
-    if allow_insecure_http is None:
-        allow_insecure_http = os.environ.get(INSECURE_HTTP_ENV) == "1"
-    return not (allow_insecure_http and parts.scheme.lower() == "http" and _loopback(parts.hostname))
 
 
 class SyncClient:

@@ -22,6 +22,7 @@ from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
 from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
+from kiosk.platform_url import INSECURE_SETTING, INSECURE_URL, insecure_url
 from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
 from kiosk.services.views import ItemView
@@ -255,6 +256,10 @@ class Desk:
         if unknown:
             raise BadInput(N_("Unknown setting: {name}"), name=", ".join(sorted(unknown)))
         clean = {key: SETTINGS[key](value) for key, value in changes.items()}
+        url = clean.get("sync_url")
+        if url and insecure_url(url, bool(self.k.setting(INSECURE_SETTING)) or None):
+            # Loans and members travel to this address: https only (kiosk.platform_url).
+            raise BadInput(INSECURE_URL, url=url)
         changed = {k: v for k, v in clean.items() if self.k.setting(k) != v}
         if changed:
             with self.k.transaction() as s:

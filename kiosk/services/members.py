@@ -14,7 +14,7 @@ from kiosk.clock import from_iso, to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
 from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
 from kiosk.i18n import LANGUAGES, N_, Message
-from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX, MEMBER_NUMBER_MAX, clean_text, echo
+from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX, MEMBER_NUMBER_MAX, clean_text, echo, is_pin
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.services.views import MemberView
 from kiosk.store.models import Member, Setting
@@ -132,7 +132,7 @@ class Members:
         member_type = normalise_member_type(member_type)
         if language not in LANGUAGES:
             language = "ko"
-        if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
+        if pin is not None and not is_pin(pin):
             raise BadInput("A PIN has 4 to 8 digits.")
         expires_on = expires_on or self.k.today().replace(year=self.k.today().year + 1)
         token = new_card_token()
@@ -208,7 +208,7 @@ class Members:
         return card_payload(token)
 
     def set_pin(self, number: str, pin: str, actor: str | None = None) -> None:
-        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        if not is_pin(pin):
             raise BadInput("A PIN has 4 to 8 digits.")
         with self.k.transaction() as s:
             member = self.resolve(s, self._norm_number(number))

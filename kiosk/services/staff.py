@@ -30,7 +30,7 @@ from kiosk.clock import from_iso, to_iso
 from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
 from kiosk.errors import BadInput, KioskError, NotFound, Refused
 from kiosk.i18n import N_, Message
-from kiosk.limits import ACTOR_MAX, clean_text
+from kiosk.limits import ACTOR_MAX, clean_text, is_pin
 from kiosk.secrets_hash import check_pin, hash_pin
 from kiosk.store.staff_models import StaffAccount, StaffPinGuard, StaffRole
 from kiosk.throttle import STAFF_PIN
@@ -122,7 +122,7 @@ LOCKED_MSG = N_("Too many wrong PINs. This account is locked for {seconds} secon
 
 def _check_pin_format(pin: str) -> str:
     pin = (pin or "").strip()
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+    if not is_pin(pin):
         raise BadInput("A PIN has 4 to 8 digits.")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise BadInput(N_("That PIN is too easy to guess. Choose digits that are not all the same or in a row."))

@@ -217,3 +217,14 @@ def test_a_kiosk_is_set_up_only_with_what_the_platform_accepts(tmp_path, args):
     code, _out, err = nanum(tmp_path, "init", *args)
     assert code == 2 and err.strip() and "Traceback" not in err
     assert nanum(tmp_path, "init", "--site", "GN01")[0] == 0  # nothing was set up before
+
+
+@pytest.mark.parametrize("pin", ["٣٧٩١", "３７９１", "7391\u0663"])
+def test_pins_take_ascii_digits_only(make_kiosk, pin):
+    from kiosk.services.staff import Staff
+
+    k, _clock = make_kiosk()
+    with pytest.raises(BadInput):
+        Staff(k).create_first_manager("김관리", pin)
+    with pytest.raises(BadInput):
+        k.members.add("김하늘", pin=pin)
