@@ -39,7 +39,7 @@ def _pg_db(pg: Cluster):
     return Database.open(pg.url(name)), name
 
 
-def _make(kind: str, pg: Cluster | None, tmp: Path):
+def _make(kind: str, pg: Cluster | None, tmp: Path, **app_kw):
     from sync.hub import admin
     from sync.hub.db import Database
 
@@ -48,13 +48,17 @@ def _make(kind: str, pg: Cluster | None, tmp: Path):
     else:
         db, name = Database.open(f"sqlite:///{tmp / 'platform.sqlite3'}", migrate=True), None
     admin.init(db)
-    p = Platform(db, tmp)
+    p = Platform(db, tmp, **app_kw)
     return p, name
 
 
 @pytest.fixture
 def platform(request, tmp_path):
-    p, name = _make("postgresql", request.getfixturevalue("pg"), tmp_path)
+    """The platform; a test marked ``@pytest.mark.platform_options(guard=...)`` passes
+    those options to ``create_app`` (e.g. request rates for a test that floods it on purpose)."""
+    marker = request.node.get_closest_marker("platform_options")
+    p, name = _make("postgresql", request.getfixturevalue("pg"), tmp_path,
+                    **(marker.kwargs if marker else {}))
     yield p
     p.close()
     request.getfixturevalue("pg").drop_database(name)

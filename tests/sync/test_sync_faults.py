@@ -25,6 +25,7 @@ from kiosk.store.models import Item
 from sync.client import SyncClient, SyncError
 from sync.hub import admin, feed
 from sync.hub import reservations as resv
+from sync.hub.guard import GuardSettings
 from sync.hub.models import Event
 from sync.hub.models import Item as HubItem
 from sync.hub.models import Member as HubMember
@@ -202,6 +203,8 @@ def test_500_answers_and_timeouts_after_the_platform_stored_a_push(platform):
     assert_nothing_lost(platform, k)
 
 
+# The kiosk processes sync in a tight loop, far faster than a kiosk's worker does.
+@pytest.mark.platform_options(guard=GuardSettings(per_credential=0, per_address=0))
 def test_a_kiosk_killed_in_the_middle_of_syncing_loses_nothing(platform, tmp_path):
     k, direct, _ = platform.kiosk()
     stock(k, items=10, members=0)
