@@ -41,3 +41,21 @@ def make_kiosk(tmp_path):
     yield make
     for k in opened:
         k.close()
+
+
+@pytest.fixture
+def nanum(tmp_path, capsys):
+    """``nanum`` in this process on a data folder of its own: ``nanum(*args, lang="en")``
+    returns (exit code, stdout, stderr); ``nanum.data`` and ``nanum.db`` are its paths."""
+    from kiosk.cli import main
+
+    data = tmp_path / "data"
+
+    def run(*args, lang="en"):
+        code = main(["--data-dir", str(data), "--lang", lang, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.data = data
+    run.db = data / "nanum.sqlite3"
+    return run

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso, utcnow
@@ -18,12 +18,13 @@ from kiosk.errors import BadInput, NotFound
 from kiosk.limits import has_forbidden_chars
 from kiosk.secrets_hash import hash_pin
 from kiosk.store.events import HybridClock
+from kiosk.throttle import MEMBER_PIN
 from sync.events import sane_hlc
 from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
 from sync.hub.models import (Administrator, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
-                             Reservation, Site)
+                             PinAttempt, Reservation, Site)
 
 CREDENTIAL_PREFIX = "nkc1_"
 ADMIN_TOKEN_PREFIX = "nka1_"
@@ -259,12 +260,19 @@ def set_closed_day(db: Database, site: str, day: dt.date, closed: bool = True, r
         Notifier(s)("closed_day", day.isoformat(), site)
 
 
-def compact(db: Database, purge_days: int | None = None) -> dict[str, int]:
+def compact(db: Database, purge_days: int | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Shrink the change feed, purge ended reservations older than ``purge_days``, and
+    forget wrong-PIN counts the throttle no longer counts (kiosk.throttle)."""
+    now = now or utcnow()
     cutoff = None
     if purge_days is not None:
-        cutoff = to_iso(utcnow() - dt.timedelta(days=purge_days))
+        cutoff = to_iso(now - dt.timedelta(days=purge_days))
+    forgotten = to_iso(now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s))
     with db.transaction() as s:
-        return feed.compact(s, cutoff)
+        done = feed.compact(s, cutoff)
+        done["pin_attempts"] = s.execute(delete(PinAttempt).where(or_(
+            PinAttempt.last_failure.is_(None), PinAttempt.last_failure < forgotten))).rowcount
+        return done
 
 
 # -- statistics ------------------------------------------------------------------------

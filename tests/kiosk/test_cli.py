@@ -5,20 +5,6 @@ import sqlite3
 
 import pytest
 
-from kiosk.cli import main
-
-
-@pytest.fixture
-def nanum(tmp_path, capsys):
-    data = tmp_path / "data"
-
-    def run(*args, lang="en"):
-        code = main(["--data-dir", str(data), "--lang", lang, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    run.data = data
-    return run
 
 
 def _json(nanum, *args):

@@ -5,7 +5,7 @@ message, with nothing stored."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QLineEdit, QSpinBox
 
 from kiosk.i18n import N_, Message
 from kiosk.limits import (CONTACT_MAX, ITEM_CODE_MAX, ITEM_NAME_MAX, MEMBER_NAME_MAX, PART_NAME_MAX,
@@ -16,18 +16,8 @@ from kiosk.services.staff import Staff
 @pytest.fixture
 def mode(window, ui, demo):
     """Staff mode open for the manager 김관리 (signed in through the door)."""
-    from ui.staffmode import open_staff_mode
-
     Staff(demo).create_first_manager("김관리", "2580")
-    window.staff_mode_hook = open_staff_mode
-    ui.tap("StaffDoor")
-    [b] = [b for b in window.findChildren(QPushButton) if b.text() == "김관리"]
-    ui.tap(b.objectName())
-    for d in "2580":
-        ui.tap(f"staffkey_{d}")
-    ui.tap("staffkey_ok")
-    ui.tap("StaffMenu_staff_mode")
-    return window.staff_mode
+    return ui.enter_staff_mode()
 
 
 def _field(window, name) -> QLineEdit:

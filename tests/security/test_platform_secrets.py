@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from platform_fixtures import nanum_in_env
+
 REPO = Path(__file__).resolve().parents[2]
 ALLOW_ENV = "NANUM_SYNC_ALLOW_INSECURE_HTTP"
 
@@ -20,20 +22,7 @@ ALLOW_ENV = "NANUM_SYNC_ALLOW_INSECURE_HTTP"
 @pytest.fixture
 def nanum(tmp_path, monkeypatch, capsys):
     """``nanum`` in this process, with a set-up kiosk and no allowance for http:// from the environment."""
-    from kiosk.cli import main
-
-    cfg = tmp_path / "config.toml"
-    cfg.write_text("")
-    monkeypatch.setenv("NANUM_CONFIG", str(cfg))
-    monkeypatch.setenv("NANUM_DATA_DIR", str(tmp_path / "kiosk"))
-    monkeypatch.delenv(ALLOW_ENV, raising=False)
-
-    def run(*argv: str):
-        capsys.readouterr()
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
+    run = nanum_in_env(tmp_path, monkeypatch, capsys, allow_http=False)
     assert run("init", "--site", "GN01", "--kiosk-id", "GN01-a")[0] == 0
     return run
 

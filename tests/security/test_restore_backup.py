@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
 from kiosk.errors import BadInput
 from kiosk.services import open_kiosk
 from kiosk.services.desk import Desk
@@ -28,20 +27,6 @@ from kiosk.services.staff import Staff
 from kiosk.store.events import GENESIS, event_hash
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def nanum(tmp_path, capsys):
-    data = tmp_path / "data"
-
-    def run(*args, lang="en"):
-        code = main(["--data-dir", str(data), "--lang", lang, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    run.data = data
-    run.db = data / "nanum.sqlite3"
-    return run
 
 
 @pytest.fixture

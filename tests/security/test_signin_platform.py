@@ -118,3 +118,23 @@ def test_concurrent_wrong_pins_are_counted_before_they_are_checked(hub):
     assert codes.count(429) == 21 - (MEMBER_PIN.free_tries - 1), codes
     with _client() as c:
         assert _ask(c, url, other, PIN).status_code == 200
+
+
+def test_housekeeping_forgets_wrong_pin_counts_the_throttle_no_longer_counts(platform):
+    import datetime as dt
+
+    from kiosk.clock import to_iso
+    from kiosk.throttle import MEMBER_PIN
+    from sync.hub import admin
+    from sync.hub.models import PinAttempt
+
+    now = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+    old = now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s + 1)
+    recent = now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s - 60)
+    with platform.session() as s:
+        s.add_all([PinAttempt(subject="M-000001", address="127.0.0.1", failures=4, last_failure=to_iso(old)),
+                   PinAttempt(subject="M-000002", address="127.0.0.1", failures=4, last_failure=to_iso(recent))])
+    done = admin.compact(platform.db, now=now)
+    assert done["pin_attempts"] == 1
+    with platform.session() as s:
+        assert [r.subject for r in s.query(PinAttempt)] == ["M-000002"]

@@ -15,7 +15,6 @@ import stat
 
 import pytest
 
-from kiosk.cli import main
 from kiosk.services import open_kiosk, syncstate
 from kiosk.store.events import GENESIS, event_hash
 
@@ -26,20 +25,6 @@ def seal_value(*args):
     from kiosk.store.seal import seal_value
 
     return seal_value(*args)
-
-
-@pytest.fixture
-def nanum(tmp_path, capsys):
-    data = tmp_path / "data"
-
-    def run(*args, lang="en"):
-        code = main(["--data-dir", str(data), "--lang", lang, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    run.data = data
-    run.db = data / "nanum.sqlite3"
-    return run
 
 
 @pytest.fixture

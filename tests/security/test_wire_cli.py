@@ -6,26 +6,13 @@ import json
 
 import pytest
 
+from platform_fixtures import nanum_in_env
 from platformkit import Server
 
 
 @pytest.fixture
 def nanum(tmp_path, monkeypatch, capsys):
-    from kiosk.cli import main
-
-    cfg = tmp_path / "config.toml"
-    cfg.write_text("")
-    monkeypatch.setenv("NANUM_CONFIG", str(cfg))
-    monkeypatch.setenv("NANUM_DATA_DIR", str(tmp_path / "kiosk"))
-    monkeypatch.delenv("NANUM_HUB_DB", raising=False)
-
-    def run(*argv: str):
-        capsys.readouterr()
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+    return nanum_in_env(tmp_path, monkeypatch, capsys)
 
 
 def test_sync_status_names_the_refused_event_and_later_events_arrive(nanum, tmp_path):

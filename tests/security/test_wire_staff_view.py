@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel
 
 from kiosk.services import syncstate
 from kiosk.services.staff import Staff
@@ -11,8 +11,6 @@ from sync.worker import SyncWorker
 
 
 def test_the_staff_dashboard_names_each_refused_event(platform, window, ui, demo):
-    from ui.staffmode import open_staff_mode
-
     cred = platform.credential(demo.kiosk_id, demo.site)
     with demo.transaction() as s:  # what an older kiosk let through: a name no column holds
         bad = demo.record(s, "item.added", {"item": "T-00900", "name_ko": "긴" * 300})
@@ -22,15 +20,7 @@ def test_the_staff_dashboard_names_each_refused_event(platform, window, ui, demo
     window.sync_status = lambda: worker.status().to_json("en")
 
     Staff(demo).create_first_manager("김관리", "2580")
-    window.staff_mode_hook = open_staff_mode
-    ui.tap("StaffDoor")
-    [b] = [b for b in window.findChildren(QPushButton) if b.text() == "김관리"]
-    ui.tap(b.objectName())
-    for d in "2580":
-        ui.tap(f"staffkey_{d}")
-    ui.tap("staffkey_ok")
-    ui.tap("StaffMenu_staff_mode")
-    mode = window.staff_mode
+    mode = ui.enter_staff_mode()
     assert mode.current.name == "dashboard"
     label = mode.current.findChild(QLabel, "SyncState")
     ui.qtbot.waitUntil(lambda: f"Event {bad.seq} (item.added)" in label.text(), timeout=5000)

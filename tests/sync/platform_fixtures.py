@@ -73,3 +73,28 @@ def any_platform(request, tmp_path):
     p.close()
     if name:
         pg.drop_database(name)
+
+
+def nanum_in_env(tmp_path: Path, monkeypatch, capsys, *, allow_http: bool = True):
+    """``nanum`` in this process, configured the way an installed kiosk is: by
+    NANUM_CONFIG and NANUM_DATA_DIR (no --data-dir). ``run(*argv)`` returns (exit
+    code, stdout, stderr). ``allow_http=False`` takes away the tests' allowance of
+    http:// to this computer (tests/sync/platformkit.py), as on a real kiosk."""
+    from kiosk.cli import main
+    from kiosk.platform_url import INSECURE_HTTP_ENV
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("")
+    monkeypatch.setenv("NANUM_CONFIG", str(cfg))
+    monkeypatch.setenv("NANUM_DATA_DIR", str(tmp_path / "kiosk"))
+    monkeypatch.delenv("NANUM_HUB_DB", raising=False)
+    if not allow_http:
+        monkeypatch.delenv(INSECURE_HTTP_ENV, raising=False)
+
+    def run(*argv: str):
+        capsys.readouterr()
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

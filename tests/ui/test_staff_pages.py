@@ -21,20 +21,8 @@ def _events(kiosk, type_):
 @pytest.fixture
 def mode(window, ui, demo):
     """Staff mode open for the manager 김관리 (signed in through the door)."""
-    from PySide6.QtWidgets import QPushButton
-
-    from ui.staffmode import open_staff_mode
-
     Staff(demo).create_first_manager("김관리", "2580")
-    window.staff_mode_hook = open_staff_mode
-    ui.tap("StaffDoor")
-    [b] = [b for b in window.findChildren(QPushButton) if b.text() == "김관리"]
-    ui.tap(b.objectName())
-    for d in "2580":
-        ui.tap(f"staffkey_{d}")
-    ui.tap("staffkey_ok")
-    ui.tap("StaffMenu_staff_mode")
-    return window.staff_mode
+    return ui.enter_staff_mode()
 
 
 def _type(window, name, text):

@@ -87,6 +87,22 @@ class UiDriver:
         assert self.window.session.member is not None
         assert self.window.current.name == screen
 
+    def enter_staff_mode(self, name: str = "김관리", pin: str = "2580"):
+        """Staff mode opened through the staff door by ``name`` with ``pin``; returns it."""
+        from PySide6.QtWidgets import QPushButton
+
+        from ui.staffmode import open_staff_mode
+
+        self.window.staff_mode_hook = open_staff_mode
+        self.tap("StaffDoor")
+        [b] = [b for b in self.window.findChildren(QPushButton) if b.text() == name and b.isVisible()]
+        self.tap(b.objectName())
+        for d in pin:
+            self.tap(f"staffkey_{d}")
+        self.tap("staffkey_ok")
+        self.tap("StaffMenu_staff_mode")
+        return self.window.staff_mode
+
     def visible_texts(self) -> list[str]:
         from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
