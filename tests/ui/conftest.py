@@ -1,21 +1,5 @@
-"""Fixtures for the resident screens: a demo centre and the real kiosk window.
-
-``demo``
-    An initialised kiosk (site GN01, clock standing at Tuesday 2026-03-10
-    10:00 in Seoul) filled with the demo centre of kiosk/demo.py.
-``cards``
-    The demo members' card payloads by display name.
-``window``
-    A :class:`ui.app.KioskWindow` on that kiosk, 1280x800, with a silent
-    sound that records its cues, a speech engine that records what it would
-    say (``window.voice.speech``) and a PDF-file printer. No camera is opened:
-    scans enter through ``window.handle_scan`` (the path the scan bridge uses).
-``ui``
-    Helpers to tap, scan and wait for the background work.
-``make_ui``
-    Another window (other size, other options) and its helpers.
-
-Every test here fails on a Qt warning.
+"""The resident-screen tests: fixtures in ui_fixtures.py (``demo``, ``cards``, ``window``,
+``ui``, ``make_ui``). Every test here fails on a Qt warning.
 """
 
 from __future__ import annotations
