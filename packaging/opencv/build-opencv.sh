@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Build the lean OpenCV wheel the kiosk bundle carries, into build/opencv/.
+# Build the lean OpenCV wheel the kiosk bundle carries, into a cache outside the
+# checkout (NANUM_BUILD_CACHE, default ~/.cache/nanum-kiosk) keyed by this script
+# and requirements.txt, so fresh clones (CI) reuse it.
 #
 #   bash packaging/opencv/build-opencv.sh      # prints the wheel's path
 #
@@ -16,8 +18,8 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 [ -x "$PY" ] || bash scripts/setup
 here=packaging/opencv
-out=build/opencv
 stamp=$(cat "$here/build-opencv.sh" "$here/requirements.txt" | sha256sum | cut -c1-16)
+out=${NANUM_BUILD_CACHE:-$HOME/.cache/nanum-kiosk}/opencv-$stamp
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && ls "$out"/opencv_python_headless-*.whl >/dev/null 2>&1; then
   ls "$out"/opencv_python_headless-*.whl
   exit 0
