@@ -258,7 +258,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     done = kiosk.maintenance.restore(args.file, reseal=args.reseal)
     args.out.emit({"restored": str(args.file), "events": done.events, "saved_before": str(done.aside)},
                   [args.out.t("Restored from {path}.", path=str(args.file)),
-                   args.out.t("The data from before was saved to {path}.", path=str(done.aside))])
+                   args.out.t("The data from before was saved to {path}.", path=str(done.aside))]
+                  + ([args.out.t("The kiosk will fetch what it had sent since this backup at its next sync.")]
+                     if kiosk.maintenance.recovery_pending else []))
     return 0
 
 

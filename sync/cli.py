@@ -373,18 +373,28 @@ def _loop(args: argparse.Namespace, k, client, interval: float) -> int:
 
 
 def sync_status(args: argparse.Namespace) -> int:
-    from kiosk.services import syncstate
+    from kiosk.services import recovery, syncstate
 
     k = _kiosk(args)
     data = {"outbox": syncstate.outbox_depth(k), "acked_seq": syncstate.acked_seq(k),
             "last_success": k.setting(syncstate.LAST_SUCCESS), "cursor": syncstate.cursor(k),
             "conflicts": syncstate.conflicts(k)[-20:], "url": k.setting("sync_url"),
-            "refused": syncstate.refused(k)}
+            "refused": syncstate.refused(k), "recovery": recovery.status(k)}
     refused = [syncstate.refusal_message(e).render(args.out.lang) for e in data["refused"]]
+    rec, recovered = data["recovery"], []
+    if rec and rec.get("state") == "pending":
+        recovered.append(args.out.t("Restored from a backup: the kiosk will fetch what it had sent "
+                                     "since this backup at its next sync."))
+    elif rec:
+        recovered.append(args.out.t("Recovered after a restore ({when}): {fetched} events fetched "
+                                     "from the platform, {renumbered} of this kiosk's own renumbered "
+                                     "after them.", when=rec.get("at", "-"), fetched=rec.get("fetched", 0),
+                                     renumbered=rec.get("renumbered", 0)))
     args.out.emit(data, [args.out.t("Waiting to be sent: {count} events. Last sync: {when}.",
                                     count=data["outbox"], when=data["last_success"] or "-")]
+                  + recovered
                   + [f"{c['at']}\t{c['kind']}\t{c['subject']}" for c in data["conflicts"]]
-                  + ([args.out.t("Events refused by the city platform: {count}", count=len(refused))]
-                     if refused else [])
+                  + ([args.out.t("Events refused by the city platform: {count}", count=len(data["refused"]))]
+                     if data["refused"] else [])
                   + refused)
     return 0

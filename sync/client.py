@@ -124,5 +124,9 @@ class SyncClient:
             params["cursor"] = cursor
         return self._call("GET", "/changes", params=params)
 
+    def own_events(self, after: int, limit: int = 500) -> dict[str, Any]:
+        """This kiosk's events past ``after`` as the platform holds them (recovery)."""
+        return self._call("GET", "/events", params={"after": after, "limit": limit})
+
     def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/heartbeat", json=beat)

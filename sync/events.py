@@ -296,6 +296,17 @@ class SyncPulled(Payload):
     conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
 
 
+class SyncRecovered(Payload):
+    """The kiosk took back its own events from the platform after a restore."""
+
+    fetched: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
+    after: int = Field(0, ge=0)
+    held: int = Field(0, ge=0)
+    fork_seq: int | None = Field(None, ge=1)
+    renumbered: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
+    skipped: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+
+
 # -- the kiosk itself ------------------------------------------------------------------
 class CalendarChanged(Payload):
     closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
@@ -364,6 +375,7 @@ MODELS: dict[str, type[Payload]] = {
     "reservation.cancelled": ReservationCancelled,
     "reservation.expired": ReservationExpired,
     "sync.pulled": SyncPulled,
+    "sync.recovered": SyncRecovered,
     "calendar.changed": CalendarChanged,
     "settings.changed": SettingsChanged,
     "kiosk.initialised": KioskInitialised,

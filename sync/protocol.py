@@ -96,6 +96,16 @@ class ChangeRow(BaseModel):
     body: dict[str, Any] | None = None
 
 
+class OwnEventsResponse(BaseModel):
+    """A page of the kiosk's own events as the platform holds them (recovery after a restore)."""
+
+    events: list[dict[str, Any]] = Field(description="oldest first: stored events and quarantined ones "
+                                                     "as sent, so the hash chain is complete")
+    held: int = Field(description="the highest sequence the platform holds with no gap below it")
+    head_hash: str = Field(description="the hash of event ``held``")
+    more: bool = Field(description="another page follows")
+
+
 class PullResponse(BaseModel):
     cursor: str = Field(description="opaque; send it back to get the next page")
     more: bool = Field(description="another page is waiting")
@@ -103,6 +113,9 @@ class PullResponse(BaseModel):
     rows: list[ChangeRow]
     server_hlc: str
     member_block: int | None = Field(None, description="this kiosk numbers its members M-<block><5 digits>")
+    held: int | None = Field(None, description="the highest sequence of this kiosk's events the platform "
+                                               "holds: more than the kiosk has means it was restored "
+                                               "from a backup and fetches them back (GET /events)")
 
 
 class ErrorBody(BaseModel):

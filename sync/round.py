@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.clock import to_iso
-from kiosk.services import syncstate
+from kiosk.services import recovery, syncstate
 from sync.client import (FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError,
                          SyncRefused, TooLarge)
+from sync.recover import recover
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -41,6 +42,9 @@ class RoundReport:
     changed: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
     outbox: int = 0
+    recovered: int = 0  # own events fetched back after a restore
+    renumbered: int = 0  # own events numbered after them (a forked log)
+    platform_held: int = 0  # the platform's count of this kiosk's events, from pulls
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +102,7 @@ def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = 
         try:
             while True:
                 answer = client.pull(cursor, page)
-                _keep_member_block(k, answer)
+                _keep_member_block(k, answer, report)
                 _apply(k, report, answer["rows"], answer["cursor"], answer.get("server_hlc"),
                        on_applied=on_applied)
                 cursor = answer["cursor"]
@@ -112,7 +116,7 @@ def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = 
     cursor, hlc = None, None
     while True:
         answer = client.pull(cursor, page)
-        _keep_member_block(k, answer)
+        _keep_member_block(k, answer, report)
         rows += answer["rows"]
         cursor, hlc = answer["cursor"], answer.get("server_hlc")
         report.pages += 1
@@ -121,7 +125,10 @@ def pull_changes(k: Kiosk, client: SyncClient, report: RoundReport, page: int = 
     _apply(k, report, rows, cursor, hlc, full=True, count_page=False, on_applied=on_applied)
 
 
-def _keep_member_block(k: Kiosk, answer: dict[str, Any]) -> None:
+def _keep_member_block(k: Kiosk, answer: dict[str, Any], report: RoundReport | None = None) -> None:
+    held = answer.get("held")
+    if report is not None and isinstance(held, int):
+        report.platform_held = max(report.platform_held, held)
     block = answer.get("member_block")
     if isinstance(block, int) and block > 0 and syncstate.set_member_block(k, block):
         log.info("membership numbers from now on in block %d", block)
@@ -146,15 +153,31 @@ def _apply(k: Kiosk, report: RoundReport, rows: list[dict[str, Any]], cursor: st
         report.changed[kind] = report.changed.get(kind, 0) + n
 
 
+def _recover(k: Kiosk, client: SyncClient, report: RoundReport) -> None:
+    record = recover(k, client)
+    report.recovered += int(record["fetched"])
+    report.renumbered += int(record["renumbered"])
+
+
 def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, Any]] | None = None,
                heartbeat: bool = True, on_applied: OnApplied | None = None,
                batch: int = BATCH, page: int = PAGE) -> RoundReport:
     """Push, pull and (with ``heartbeat``) report health. Raises SyncError;
     what was done stays done."""
     report = RoundReport()
-    push_outbox(k, client, report, batch)
+    if recovery.pending(k):  # restored from a backup: take back what was sent since
+        _recover(k, client, report)
+    try:
+        push_outbox(k, client, report, batch)
+    except Forked:
+        # The platform holds events this kiosk lost (restored from a backup):
+        # take them back, keep the kiosk's own later ones after them, push again.
+        _recover(k, client, report)
+        push_outbox(k, client, report, batch)
     pull_changes(k, client, report, page, on_applied)
-    if report.changed or report.pulled:
+    if report.platform_held > recovery.local_head(k)[1]:
+        _recover(k, client, report)  # restored behind the platform without a word (a copied file)
+    if report.changed or report.pulled or report.recovered:
         # Applying pages records events (reservations taken on): send them now so
         # the platform stops treating those reservations as mere requests.
         push_outbox(k, client, report, batch)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput, StorageError
 from kiosk.services import integrity as tamper
+from kiosk.services import recovery
 from kiosk.services import restore as restore_mod
 from kiosk.services.integrity import LogReport
 from kiosk.services.restore import RestoreResult
@@ -95,7 +96,18 @@ class Maintenance:
         """Replace the live data with a backup, checked whole first; the live data is
         kept aside next to the database. The one restore of the CLI and staff mode
         (see kiosk.services.restore)."""
-        return restore_mod.restore(self.k, src, before=before, reseal=reseal)
+        done = restore_mod.restore(self.k, src, before=before, reseal=reseal)
+        self.k.forget_cached_settings()
+        if self.k.setting("sync_url") or self.k.setting(recovery.ACKED):
+            # The platform may hold events sent after this backup: the next sync
+            # round fetches them back (kiosk.services.recovery).
+            recovery.mark_pending(self.k, Path(src).name)
+        return done
+
+    @property
+    def recovery_pending(self) -> bool:
+        """Whether the next sync round will fetch back events sent since the restored backup."""
+        return recovery.pending(self.k)
 
     def retention(self, days: int | None = None) -> int:
         """Pseudonymise returned loans older than ``days`` (policy default 365).

@@ -29,6 +29,7 @@ from kiosk.limits import echo
 from kiosk.store.events import HybridClock
 from kiosk.throttle import TooManyTries
 from sync.hub import admin, feed
+from sync.hub import recovery as own_log
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.guard import Guard, GuardSettings
@@ -36,7 +37,8 @@ from sync.hub.push import PushError, push
 from sync.hub.models import Item, Kiosk, Notice, Reservation, Site
 from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, INVALID, MAX_PAGE, NOT_FOUND,
                            PROTOCOL_VERSION, REFUSED, UNAUTHORISED, ErrorBody, Heartbeat,
-                           HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, PullResponse,
+                           HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, OwnEventsResponse,
+                           PullResponse,
                            PushRequest, PushResponse, ReservationRequest, ReservationView, Stats)
 
 bearer = HTTPBearer(auto_error=False, description="the kiosk's credential")
@@ -176,8 +178,16 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
             wall = int(utcnow().timestamp() * 1000)
             page["server_hlc"] = HybridClock.tick(page.pop("newest_hlc") or None, wall)
             page["member_block"] = k.member_block
+            page["held"] = k.held_seq
             return page
         return in_tx(run)
+
+    @app.get(api + "/events", tags=["sync"], response_model=OwnEventsResponse, responses=ERRORS)
+    def own_events(after: int = Query(0, ge=0, le=2**62), limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
+                   creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """The kiosk's own events past ``after`` as the platform holds them, quarantined ones
+        included: a kiosk restored from a backup fetches what it had sent since."""
+        return in_tx(lambda s: own_log.own_events(s, kiosk_of(s, creds), after, limit))
 
     @app.post(api + "/heartbeat", tags=["sync"], response_model=HeartbeatAck, responses=ERRORS)
     def heartbeat(beat: Heartbeat, creds: HTTPAuthorizationCredentials | None = Depends(bearer)):

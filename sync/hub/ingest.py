@@ -387,6 +387,14 @@ class Applier:
         if p.get("next"):
             self._hold_for(p["item"], p["next"])
 
+    def on_sync_recovered(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """A kiosk restored from a backup took its events back: administrators see it
+        (``log_forked`` when it also had events the platform lacked, renumbered)."""
+        kind = "log_forked" if p.get("fork_seq") else "log_recovered"
+        self.flag(ev, kind, f"seq {p.get('after', 0)}-{p.get('held', 0)}",
+                  fetched=p.get("fetched", 0), fork_seq=p.get("fork_seq"),
+                  renumbered=p.get("renumbered", 0), skipped=list(p.get("skipped") or [])[:20])
+
     def on_sync_pulled(self, ev: WireEvent, p: dict[str, Any]) -> None:
         """The kiosk applied a page: platform requests it took became real reservations."""
         for r in p.get("accepted", []):

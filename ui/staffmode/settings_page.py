@@ -189,12 +189,18 @@ class SettingsPage(StaffPage):
 
     def _restore(self, path: Path) -> None:
         desk, folder, who = self.ctx.desk, self.ctx.documents_dir, self.ctx.staff
-        self.run(lambda: desk.restore(path, by=who, safety_dir=folder), lambda before: self._restored(path, before))
+        maintenance = self.ctx.kiosk.maintenance
 
-    def _restored(self, path: Path, before: Path) -> None:
+        def restore() -> tuple[Path, bool]:
+            return desk.restore(path, by=who, safety_dir=folder), maintenance.recovery_pending
+        self.run(restore, lambda done: self._restored(path, *done))
+
+    def _restored(self, path: Path, before: Path, recovery_pending: bool = False) -> None:
         self.restored_before = before
         self.ctx.apply_settings({key: True for key in SETTINGS})  # the backup's settings, in effect now
         self.ctx.forget_site_name()
         self.enter()
         self.ok(tr(N_("Restored from {file}."), file=path.name),
-                tr(N_("The data from before was saved to {path}."), path=str(before)))
+                tr(N_("The data from before was saved to {path}."), path=str(before))
+                + ("\n" + tr(N_("The kiosk will fetch what it had sent since this backup at its next sync."))
+                   if recovery_pending else ""))
