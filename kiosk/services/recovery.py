@@ -73,8 +73,9 @@ def plan(k: Kiosk, fetched: list[dict[str, Any]], after: int, held: int, head_ha
         if local.get(e.get("seq")) != e.get("event_id"):
             break
         common = e["seq"]
-    fork = common + 1 if any(seq > common for seq in local) else None
     rest = [e for e in fetched if isinstance(e.get("seq"), int) and e["seq"] > common]
+    # A fork needs both sides past the common part; local events alone are merely unsent.
+    fork = common + 1 if rest and any(seq > common for seq in local) else None
     return Plan(after=common, fork_seq=fork, fetched=rest, held=held, head_hash=head_hash)
 
 
@@ -90,15 +91,15 @@ def adopt(k: Kiosk, p: Plan) -> dict[str, Any]:
         rows = _checked(p.fetched, kiosk_id, p.after, start)
         if rows and (rows[-1]["seq"] != p.held or rows[-1]["hash"] != p.head_hash):
             raise RecoveryRefused("the fetched events do not end at the platform's head")
-        ours = [dict(zip(_FIELDS, r, strict=True)) for r in s.execute(
+        ours = [] if not rows else [dict(zip(_FIELDS, r, strict=True)) for r in s.execute(
             select(*[getattr(Event, f) for f in _FIELDS]).where(Event.seq > p.after)
             .order_by(Event.seq)).all()]
         theirs = {r["event_id"] for r in rows}
         if any(e["event_id"] in theirs for e in ours):
             raise RecoveryRefused("an event of this kiosk is on both sides of the fork")
-        s.execute(delete(Event).where(Event.seq > p.after))
-        s.flush()
-        if rows:
+        if rows:  # nothing fetched: the kiosk's own unsent events stay as they are
+            s.execute(delete(Event).where(Event.seq > p.after))
+            s.flush()
             s.connection().execute(insert(Event), rows)
         replayer = Replayer(s, k.site)
         for r in rows:

@@ -213,3 +213,17 @@ def test_a_database_put_back_by_hand_is_noticed_at_the_next_pull(platform, tmp_p
         assert k.maintenance.check().ok
     finally:
         k.close()
+
+
+def test_a_backup_with_events_never_sent_is_no_fork(platform, tmp_path):
+    k, client, clock = platform.kiosk("GN01", "GN01-a")
+    codes, cards = stock(k, items=2, members=1)
+    drain(k, client)
+    assert k.circulation.checkout(cards[0], codes[:1]).outcomes[0].ok  # not synced yet
+    backup = k.maintenance.backup(tmp_path / "b.sqlite3")
+    k.maintenance.restore(backup)
+    drain(k, client)
+    rec = recovery.status(k)
+    assert (rec["fetched"], rec["fork_seq"], rec["renumbered"]) == (0, None, 0)
+    assert_logs_agree(platform, k)
+    assert len(flags(platform, "log_recovered")) == 1 and not flags(platform, "log_forked")
