@@ -1,6 +1,6 @@
 """QR label sheets for items: A4 sheets in common layouts and single labels.
 
-Each label carries the item's QR (the platform URL ending in the item code,
+Each label carries the item's QR (the platform URL ending in its site and code,
 see :func:`kiosk.codes.item_label_payload`) with error correction level Q --
 measured on the kiosk camera, level M drops to 0 % reads under a small glare
 spot while Q keeps 83 % -- and its full 4-module quiet zone kept clear, the

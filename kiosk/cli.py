@@ -335,7 +335,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
     kiosk = _open(args)
     items = ([kiosk.catalogue.get(code) for code in args.codes] if args.codes
              else [i for i in kiosk.catalogue.list() if i.status != "retired"])
-    specs = [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url)) for i in items]
+    specs = [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url, i.home_site)) for i in items]
     with _writing(args.out_file):
         pages = render_labels(specs, args.out_file, args.layout, skip=args.skip,
                               site_name=site_name(kiosk), outlines=args.outlines)

@@ -2,10 +2,14 @@
 
 Payloads are ASCII and versioned:
 
-* item label: ``{base_url}/i/{CODE}`` (version 1), e.g.
-  ``https://nanum.example.org/i/T-00042`` -- a phone opens the item's page on
-  the city platform, the kiosk keeps only the code at its end;
-* bare item code typed on screen: ``T-00042`` (``t42`` and ``T00042`` too);
+* item label: ``{base_url}/i/{SITE}/{CODE}``, e.g.
+  ``https://nanum.example.org/i/GN01/T-00042`` -- a phone opens the item's
+  page on the city platform, the kiosk keeps the site and code at its end.
+  An item is named city-wide by (home site, code): two centres may both
+  number an item T-00042. Labels printed before sites were part of the URL,
+  ``{base_url}/i/{CODE}``, keep working and mean the scanning kiosk's site;
+* bare item code typed on screen: ``T-00042`` (``t42`` and ``T00042`` too),
+  also meaning the kiosk's own site;
 * member card: ``NKC1-`` + 24 base32 characters of a random token (120 bits)
   + one check character, so a damaged card is told apart from a foreign code;
 * legacy barcodes already stuck on items (EAN-8/13, UPC-A, Code 128 text):
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kiosk.errors import BadInput, ForeignCode
+from kiosk.limits import SITE_CODE_MAX, SITE_CODE_PATTERN
 
 DEFAULT_BASE_URL = "https://nanum.example.org"
 CARD_PREFIX = "NKC1-"
@@ -32,15 +37,26 @@ _TOKEN_CHARS = 24  # 24 x 5 bits = 120 bits of randomness
 
 # [0-9], not \d: \d also matches other scripts' digits ('٣'), which int() reads.
 _ITEM_RE = re.compile(r"^([A-Z]{1,3})-?([0-9]{1,6})$")
+_SITE_RE = re.compile(SITE_CODE_PATTERN)
 _CARD_RE = re.compile(r"^NKC([0-9]+)-([A-Z2-7]+)$")
 LEGACY_BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{3,47}$")
 
 
 @dataclass(frozen=True)
 class ItemRef:
-    """A reference to an item by its printed code (``T-00042``)."""
+    """A reference to an item by its printed code (``T-00042``) and home site.
+
+    ``site`` is None when the payload did not name one (a typed code or a
+    label printed before sites were in the URL): it then means the site of
+    the kiosk that reads it.
+    """
 
     code: str
+    site: str | None = None
+
+    def at(self, own_site: str) -> tuple[str, str]:
+        """(home site, code), reading a missing site as ``own_site``."""
+        return (self.site or own_site, self.code)
 
 
 @dataclass(frozen=True)
@@ -74,12 +90,27 @@ def normalise_item_code(text: str) -> str | None:
     return f"{prefix}-{int(digits):05d}" if len(digits) <= 5 else f"{prefix}-{digits}"
 
 
-def item_label_payload(code: str, base_url: str = DEFAULT_BASE_URL) -> str:
-    """The text encoded in an item's QR label."""
+def is_site_code(text: str) -> bool:
+    """Whether ``text`` can be a centre's site code (``GN01``)."""
+    return (isinstance(text, str) and text.isascii() and 0 < len(text) <= SITE_CODE_MAX
+            and _SITE_RE.match(text) is not None)
+
+
+def item_label_payload(code: str, base_url: str = DEFAULT_BASE_URL,
+                       site: str | None = None) -> str:
+    """The text encoded in an item's QR label: ``{base}/i/{SITE}/{CODE}``.
+
+    Without ``site`` the older form ``{base}/i/{CODE}`` is made (kept for
+    callers that know no site; a kiosk reads it as its own site's item).
+    """
     norm = normalise_item_code(code)
     if norm is None:
         raise BadInput("Not an item code: {code}", code=code)
-    return base_url.rstrip("/") + LABEL_PATH + norm
+    if site is None:
+        return base_url.rstrip("/") + LABEL_PATH + norm
+    if not is_site_code(site):
+        raise BadInput("Not a site code: {site}", site=site)
+    return base_url.rstrip("/") + LABEL_PATH + site + "/" + norm
 
 
 def _check_char(body: str) -> str:
@@ -177,8 +208,9 @@ def _parse_label_url(text: str, bases: tuple[str, ...]) -> ItemRef:
         if not url.path.lower().startswith(prefix.lower()):
             continue
         tail = url.path[len(prefix):].strip("/")
-        code = normalise_item_code(tail)
-        if code is None:
+        site, _, rest = tail.rpartition("/")
+        code = normalise_item_code(rest)
+        if code is None or (site and not is_site_code(site)):
             raise BadInput("This label is damaged. Please type the code printed under it.")
-        return ItemRef(code)
+        return ItemRef(code, site or None)
     raise ForeignCode("This code is not from a sharing centre.")

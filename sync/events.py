@@ -119,6 +119,8 @@ class Payload(BaseModel):
     """Base of every payload model: strict JSON types, unknown fields kept."""
 
     model_config = ConfigDict(strict=True, extra="allow")
+    #: home site of the item the event names; missing means the sending kiosk's site
+    item_site: SiteCode | None = None
 
 
 class Closed(BaseModel):

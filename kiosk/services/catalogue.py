@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 CATEGORIES = ("tool", "garden", "camping", "household", "toy", "game", "book")
 # Built once: every item scan runs it.
-_BY_CODE = select(Item).where(Item.code == bindparam("code"))
+_BY_CODE = select(Item).where(Item.home_site == bindparam("site"), Item.code == bindparam("code"))
 
 _CATEGORY_ALIASES = {"공구": "tool", "원예": "garden", "캠핑": "camping", "생활": "household",
                      "장난감": "toy", "보드게임": "game", "게임": "game", "도서": "book", "책": "book"}
@@ -134,13 +134,21 @@ class Catalogue:
         self.k = kiosk
 
     # -- lookups inside a caller's session -------------------------------------
+    def by_code(self, session: Session, code: str, site: str | None = None) -> Item | None:
+        """The item (``site`` or this kiosk's site, ``code``), or None."""
+        return session.execute(_BY_CODE, {"site": site or self.k.site,
+                                          "code": code}).scalar_one_or_none()
+
     def resolve(self, session: Session, payload: str) -> Item:
-        """The item a scanned or typed payload names; ForeignCode when none."""
+        """The item a scanned or typed payload names; ForeignCode when none.
+
+        A code without a site (typed, or an old label) names this centre's item.
+        """
         ref = parse_payload(payload, self.k.base_url)
         if isinstance(ref, CardRef):
             raise BadInput("That is a member card. Please scan an item's label.")
         if isinstance(ref, ItemRef):
-            item = session.execute(_BY_CODE, {"code": ref.code}).scalar_one_or_none()
+            item = self.by_code(session, ref.code, ref.site)
             if item is None:
                 raise NotFound("No item with code {code} at this centre.", code=ref.code)
             return item
@@ -173,11 +181,13 @@ class Catalogue:
         if len(aliases) > ALIASES_MAX:
             raise BadInput(N_("An item can have at most {limit} barcodes."), limit=ALIASES_MAX)
         aliases = tuple(check_alias(a) for a in aliases)
+        home_site = home_site or self.k.site
         with self.k.transaction() as s:
-            if s.execute(select(Item.id).where(Item.code == norm)).first():
+            if s.execute(select(Item.id).where(Item.home_site == home_site,
+                                               Item.code == norm)).first():
                 raise BadInput("Item code {code} is already in the catalogue.", code=norm)
             item = Item(code=norm, name_ko=name_ko, name_en=name_en, category=category,
-                        home_site=home_site or self.k.site, parts=plist,
+                        home_site=home_site, parts=plist,
                         replacement_value=replacement_value, age_min_months=age_min_months,
                         age_max_months=age_max_months, safe_use_ko=safe_use_ko,
                         safe_use_en=safe_use_en, status=ItemStatus.AVAILABLE,
@@ -186,7 +196,7 @@ class Catalogue:
             s.flush()
             for alias in aliases:
                 self._add_alias(s, item, alias)
-            self.k.record(s, "item.added", {"item": norm, "name_ko": name_ko, "name_en": item.name_en,
+            self.k.record(s, "item.added", {**item.event_ref(), "name_ko": name_ko, "name_en": item.name_en,
                                             "category": category, "parts": plist,
                                             "aliases": list(aliases), "home_site": item.home_site,
                                             "replacement_value": replacement_value}, actor)
@@ -208,7 +218,7 @@ class Catalogue:
             if count >= ALIASES_MAX:
                 raise BadInput(N_("An item can have at most {limit} barcodes."), limit=ALIASES_MAX)
             self._add_alias(s, item, alias)
-            self.k.record(s, "item.alias_added", {"item": item.code, "alias": alias}, actor)
+            self.k.record(s, "item.alias_added", {**item.event_ref(), "alias": alias}, actor)
 
     def get(self, payload: str) -> ItemView:
         with self.k.reading() as s:
@@ -243,6 +253,6 @@ class Catalogue:
             item.hold_until = None
             if status == ItemStatus.AVAILABLE:
                 self.k.circulation.offer_to_waitlist(s, item)
-            self.k.record(s, "item.status_changed", {"item": item.code, "from": old,
+            self.k.record(s, "item.status_changed", {**item.event_ref(), "from": old,
                                                      "to": item.status, "note": note}, actor)
             return ItemView.of(item)

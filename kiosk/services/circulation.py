@@ -195,11 +195,11 @@ class Circulation:
         if reservation is not None:
             reservation.status = "fulfilled"
         if overridden:
-            self.k.record(s, "override.granted", {"rules": overridden, "item": item.code,
+            self.k.record(s, "override.granted", {"rules": overridden, **item.event_ref(),
                                                   "member": member.number, "loan": loan_uid,
                                                   "reason": override.reason}, override.staff)
         self.k.record(s, "loan.checked_out", {
-            "loan": loan_uid, "item": item.code, "member": member.number,
+            "loan": loan_uid, **item.event_ref(), "member": member.number,
             "due": due.isoformat(), "site": self.k.site,
             "reservation": reservation.uid if reservation else None},
             override.staff if overridden else None)
@@ -288,7 +288,7 @@ class Circulation:
             due = dt.date.fromisoformat(due_on)
             late = max(0, (today - due).days)
             self.k.record(s, "loan.returned", {
-                "loan": loan_uid, "item": item.code, "member": member_number,
+                "loan": loan_uid, **item.event_ref(), "member": member_number,
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
                 "note": note, "destination": destination, "held_for": held_for,
                 "late_days": late, "site": self.k.site})
@@ -327,7 +327,7 @@ class Circulation:
                 due = cal.due_date(base, policy.days_for(item.category))
                 loan.due_on = due.isoformat()
                 loan.renewals += 1
-                self.k.record(s, "loan.renewed", {"loan": loan.uid, "item": item.code,
+                self.k.record(s, "loan.renewed", {"loan": loan.uid, **item.event_ref(),
                                                   "due": loan.due_on, "renewals": loan.renewals})
                 return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
         except Refused as exc:
@@ -362,7 +362,7 @@ class Circulation:
             if item.status == ItemStatus.AVAILABLE:
                 self._hold(s, item, res, today)
             self.k.record(s, "reservation.created", {
-                "reservation": res.uid, "item": item.code, "member": member.number,
+                "reservation": res.uid, **item.event_ref(), "member": member.number,
                 "status": res.status, "source": source, "hold_until": res.hold_until})
             return res.status
 
@@ -382,7 +382,7 @@ class Circulation:
                 item.held_for_member_id = None
                 item.hold_until = None
                 self._offer(s, item, self.k.today())
-            self.k.record(s, "reservation.cancelled", {"reservation": res.uid, "item": item.code,
+            self.k.record(s, "reservation.cancelled", {"reservation": res.uid, **item.event_ref(),
                                                        "member": member.number}, actor)
 
     def expire_holds(self) -> int:
@@ -405,7 +405,7 @@ class Circulation:
         item.hold_until = None
         held_for = self._offer(s, item, self.k.today())
         self.k.record(s, "reservation.expired", {"reservation": res.uid if res else None,
-                                                 "item": item.code, "next": held_for})
+                                                 **item.event_ref(), "next": held_for})
 
     def _waiting(self, s: Session, item_id: int) -> Reservation | None:
         return s.execute(select(Reservation).where(

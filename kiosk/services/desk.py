@@ -213,7 +213,7 @@ class Desk:
                              outcome=outcome, parts_before=before, parts_after=after,
                              parts_found=found, note=note, at=to_iso(self.k.clock())))
             self.k.record(s, "item.inspected", {
-                "item": item.code, "from": old, "outcome": outcome, "to": item.status,
+                **item.event_ref(), "from": old, "outcome": outcome, "to": item.status,
                 "parts_before": before, "parts_after": after, "parts_found": found,
                 "loan": loan.uid if loan else None, "note": note, "held_for": held_for,
                 "reservations_cancelled": cancelled}, by.name)
@@ -234,7 +234,7 @@ class Desk:
             item.held_for_member_id = None
             item.hold_until = None
             cancelled = self._cancel_reservations(s, item)
-            self.k.record(s, "item.retired", {"item": item.code, "from": old, "note": note,
+            self.k.record(s, "item.retired", {**item.event_ref(), "from": old, "note": note,
                                               "reservations_cancelled": cancelled}, by.name)
             return ItemView.of(item)
 
@@ -339,7 +339,7 @@ class Desk:
                                code=item.code)
             for key, value in changed.items():
                 setattr(item, key, value)
-            self.k.record(s, "item.edited", {"item": item.code, "changes": changed}, by.name)
+            self.k.record(s, "item.edited", {**item.event_ref(), "changes": changed}, by.name)
             return ItemView.of(item)
 
     def set_photo(self, code: str, photo: str | Path | None, *, by: StaffView) -> ItemView:
@@ -355,6 +355,6 @@ class Desk:
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
             item.photo = path
-            self.k.record(s, "item.photo_set", {"item": item.code,
+            self.k.record(s, "item.photo_set", {**item.event_ref(),
                                                 "photo": Path(path).name if path else None}, by.name)
             return ItemView.of(item)

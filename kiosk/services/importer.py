@@ -516,7 +516,9 @@ def _alias(text: str) -> str | None:
 def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[str, int]
                  ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     with kiosk.reading() as s:
-        known_codes = dict.fromkeys(s.execute(select(Item.code)).scalars())
+        # imported items are this centre's: other centres' codes do not clash
+        known_codes = dict.fromkeys(s.execute(select(Item.code).where(
+            Item.home_site == kiosk.site)).scalars())
         known_aliases = dict.fromkeys(s.execute(select(ItemAlias.alias)).scalars())
     seen_codes: dict[str, int] = {}
     seen_aliases: dict[str, int] = {}

@@ -168,7 +168,8 @@ def _platform_problems(s: Session, settings: dict[str, Any], count: int) -> list
 @dataclass
 class _Expected:
     loans: dict[str, dict[str, str]] = field(default_factory=dict)  # uid -> item, member, due
-    items: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # code -> (status, seq)
+    # item key -> (status, seq); the key is the code for this site's items, SITE/CODE otherwise
+    items: dict[str, tuple[str | None, int]] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # number -> status/expiry + seqs
     member_pull: int = 0  # seq of the last pull that changed members
     item_pull: int = 0  # ... that changed items or reservations
@@ -178,9 +179,14 @@ _RETURN_STATUS = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus
                   "staff": ItemStatus.INSPECTION, "transfer": ItemStatus.INSPECTION}
 
 
-def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any]) -> None:
+def _item_key(code: Any, site: Any, own_site: str | None) -> Any:
+    """An item as the replay names it: its code, prefixed by its site when not this kiosk's."""
+    return code if not site or site == own_site else f"{site}/{code}"
+
+
+def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any], own_site: str | None = None) -> None:
     """One event's effect on the state the replay tracks."""
-    item = p.get("item")
+    item = _item_key(p.get("item"), p.get("item_site"), own_site)
     if type_ == "loan.checked_out":
         x.loans[p["loan"]] = {"item": item, "member": p.get("member"), "due": p.get("due")}
         x.items[item] = (ItemStatus.ON_LOAN, seq)
@@ -216,7 +222,8 @@ def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any]) -> None:
             x.item_pull = seq
         for acc in p.get("accepted") or []:
             if isinstance(acc, dict) and acc.get("status") == "held":
-                x.items[acc.get("item")] = (ItemStatus.HELD, seq)
+                x.items[_item_key(acc.get("item"), acc.get("item_site"), own_site)] = (
+                    ItemStatus.HELD, seq)
 
 
 def replay(s: Session, batch: int = 5000) -> _Expected:
@@ -224,6 +231,8 @@ def replay(s: Session, batch: int = 5000) -> _Expected:
     import json
 
     x = _Expected()
+    own = s.get(Setting, "site")
+    own_site = own.value if own is not None else None
     last = 0
     while True:
         rows = s.execute(select(Event.seq, Event.type, Event.payload).where(Event.seq > last)
@@ -234,7 +243,7 @@ def replay(s: Session, batch: int = 5000) -> _Expected:
             try:
                 p = json.loads(payload)
                 if isinstance(p, dict):
-                    _fold(x, seq, type_, p)
+                    _fold(x, seq, type_, p, own_site)
             except (ValueError, KeyError, TypeError):
                 pass  # an event the replay cannot read changes nothing it tracks
             last = seq
@@ -243,13 +252,16 @@ def replay(s: Session, batch: int = 5000) -> _Expected:
 def replay_problems(s: Session, limit: int = 50) -> list[Message]:
     """Differences between the tables and what the event log replays to, each named."""
     x = replay(s)
+    own = s.get(Setting, "site")
+    own_site = own.value if own is not None else None
     out: list[Message] = []
-    open_rows = s.execute(select(Loan.uid, Item.code, Member.number, Loan.due_on)
+    open_rows = s.execute(select(Loan.uid, Item.code, Item.home_site, Member.number, Loan.due_on)
                           .join(Item, Loan.item_id == Item.id)
                           .outerjoin(Member, Loan.member_id == Member.id)
                           .where(Loan.returned_at.is_(None))).all()
     seen = set()
-    for uid, code, number, due in open_rows:
+    for uid, code, home, number, due in open_rows:
+        code = _item_key(code, home, own_site)
         seen.add(uid)
         want = x.loans.get(uid)
         if want is None:
@@ -270,7 +282,8 @@ def replay_problems(s: Session, limit: int = 50) -> list[Message]:
         if uid not in seen:
             out.append(Message(N_("The event log has {item} on loan to {member}, but the database has "
                                   "no such open loan."), {"item": want["item"], "member": want["member"]}))
-    for code, status in s.execute(select(Item.code, Item.status)).all():
+    for code, home, status in s.execute(select(Item.code, Item.home_site, Item.status)).all():
+        code = _item_key(code, home, own_site)
         logged, seq = x.items.get(code, (None, 0))
         on_loan_logged = any(w["item"] == code for w in x.loans.values())
         if (status == ItemStatus.ON_LOAN) != on_loan_logged:

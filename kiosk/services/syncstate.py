@@ -194,38 +194,55 @@ class _Applier:
         self.k, self.s, self.r = k, s, report
         self.now = to_iso(k.clock())
         self.site = _get(s, "site")
-        self.items: dict[str, Item | None] = {}
+        self.items: dict[tuple[str, str], Item | None] = {}
         self.members: dict[str, Member | None] = {}
         self.aliases: dict[str, int] | None = None
         self.cards: dict[str, str] | None = None  # card hash -> member number
 
+    def item_key(self, key: str, body: dict[str, Any] | None) -> tuple[str, str]:
+        """(home site, code) of an item row: keyed ``SITE/CODE``; a platform of
+        before sites keyed items by code alone, with the site in the body."""
+        site, _, code = key.rpartition("/")
+        if not site:
+            site = (body or {}).get("home_site") or self.k.site
+        return (site, code)
+
+    @staticmethod
+    def _ref_of(body: dict[str, Any], own_site: str) -> tuple[str, str]:
+        return (body.get("item_site") or own_site, body.get("item"))  # type: ignore[return-value]
+
     def preload(self, rows: list[dict[str, Any]]) -> None:
         """Read the page's items and members in a few queries, not one per row."""
-        codes, numbers = set(), set()
+        refs: set[tuple[str, str]] = set()
+        numbers = set()
         for row in rows:
             body = row.get("body") or {}
-            if row.get("kind") == "item":
-                codes.add(row.get("key"))
+            if row.get("kind") == "item" and isinstance(row.get("key"), str):
+                refs.add(self.item_key(row["key"], body if isinstance(body, dict) else None))
             elif row.get("kind") == "member":
                 numbers.add(row.get("key"))
             elif row.get("kind") == "reservation" and isinstance(body, dict):
-                codes.add(body.get("item"))
+                if isinstance(body.get("item"), str):
+                    refs.add(self._ref_of(body, self.k.site))
                 numbers.add(body.get("member"))
-        codes.discard(None)
         numbers.discard(None)
-        self.items.update(dict.fromkeys(codes))
+        self.items.update(dict.fromkeys(refs))
         self.members.update(dict.fromkeys(numbers))
-        for chunk in _chunks(sorted(codes)):
+        codes = sorted({code for _, code in refs})
+        for chunk in _chunks(codes):
             for item in self.s.execute(select(Item).where(Item.code.in_(chunk))).scalars():
-                self.items[item.code] = item
+                if (item.home_site, item.code) in self.items:
+                    self.items[(item.home_site, item.code)] = item
         for chunk in _chunks(sorted(numbers)):
             for m in self.s.execute(select(Member).where(Member.number.in_(chunk))).scalars():
                 self.members[m.number] = m
 
-    def item(self, code: str) -> Item | None:
-        if code not in self.items:
-            self.items[code] = self.s.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
-        return self.items[code]
+    def item(self, ref: tuple[str, str]) -> Item | None:
+        """The kiosk's row of item (home site, code): never another centre's item of that code."""
+        if ref not in self.items:
+            self.items[ref] = self.s.execute(select(Item).where(
+                Item.home_site == ref[0], Item.code == ref[1])).scalar_one_or_none()
+        return self.items[ref]
 
     def member(self, number: str) -> Member | None:
         if number not in self.members:
@@ -253,11 +270,22 @@ class _Applier:
             raise BadPage(f"unusable row {row!r:.200}: {exc}") from exc
 
     # -- catalogue ------------------------------------------------------------
-    def _item(self, code: str, body: dict[str, Any] | None) -> None:
+    def _item(self, key: str, body: dict[str, Any] | None) -> None:
         if body is None:
             return  # the platform retires items, it never deletes them
-        item = self.item(code)
-        fields = {f: body[f] for f in ("name_ko", "category", "home_site")}
+        ref = self.item_key(key, body)
+        code = ref[1]
+        item = self.item(ref)
+        moved_from = body.get("moved_from") if "/" in key else self.k.site
+        if item is None and isinstance(moved_from, str) and moved_from != ref[0]:
+            # The platform gave the item a new home centre (a platform of before sites
+            # named it by code alone: the kiosk's own item of that code was meant).
+            item = self.item((moved_from, code))
+            if item is not None:
+                self.items[(moved_from, code)] = None
+                self.items[ref] = item
+        fields = {f: body[f] for f in ("name_ko", "category")}
+        fields["home_site"] = ref[0]
         fields["name_en"] = body.get("name_en") or ""
         fields["replacement_value"] = int(body.get("replacement_value") or 0)
         fields["parts"] = body.get("parts") or []
@@ -269,7 +297,7 @@ class _Applier:
             item = Item(code=code, status=ItemStatus.RETIRED if body.get("retired") else ItemStatus.AVAILABLE,
                         created_at=self.now, **fields)
             self.s.add(item)
-            self.items[code] = item
+            self.items[ref] = item
             changed = True
         else:
             for f, v in fields.items():
@@ -362,7 +390,7 @@ class _Applier:
             if res is not None and res.status in ACTIVE and status != "fulfilled":
                 self.cancel(res)
             return
-        item, member = self.item(body["item"]), self.member(body["member"])
+        item, member = self.item(self._ref_of(body, self.k.site)), self.member(body["member"])
         if item is None or member is None:
             self.flag("reservation_unknown_record", uid, item=body["item"], member=body["member"])
             return
@@ -384,7 +412,7 @@ class _Applier:
             return
         if item.status == ItemStatus.AVAILABLE:
             self.k.circulation.offer_to_waitlist(self.s, item)
-        self.r.accepted.append({"reservation": uid, "item": item.code, "member": member.number,
+        self.r.accepted.append({"reservation": uid, **item.event_ref(), "member": member.number,
                                 "status": res.status, "hold_until": res.hold_until})
 
     def _release(self, item: Item) -> None:

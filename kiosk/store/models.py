@@ -45,9 +45,12 @@ class ClosedDay(Base):
 
 
 class Item(Base):
+    """An item, named in the city by (home site, code): centres number their items
+    independently, and a kiosk may hold another centre's item (returned here)."""
+
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    code: Mapped[str] = mapped_column(String(16))
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(40), default="tool", index=True)
@@ -64,6 +67,12 @@ class Item(Base):
     hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
     photo: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("home_site", "code", name="uq_items_site_code"),)
+
+    def event_ref(self) -> dict[str, str]:
+        """How an event names this item: its code and its home site."""
+        return {"item": self.code, "item_site": self.home_site}
 
     @property
     def parts_total(self) -> int:

@@ -258,7 +258,8 @@ def test_expired_member_is_refused_and_staff_may_override(kiosk, clock):
     loan = loan_row(kiosk, "T-1")
     assert loan.override_by == "박지원"
     assert events(kiosk, "override.granted") == [("박지원", {
-        "rules": ["member_expired"], "item": "T-00001", "member": number, "loan": loan.uid,
+        "rules": ["member_expired"], "item": "T-00001", "item_site": "GN01", "member": number,
+        "loan": loan.uid,
         "reason": STAFF.reason})]
     assert events(kiosk, "loan.checked_out")[-1][0] == "박지원"
 
@@ -316,7 +317,9 @@ def test_item_rules_cannot_be_overridden(kiosk):
          "다른 센터의 물품입니다. 직원에게 전달해 주세요."),
     ]
     for override in (None, STAFF):
-        result = kiosk.circulation.checkout(card, ["T-1", "T-2", "T-3", "T-4", "T-5"], override)
+        # T-5 is GN02's: its label names the site (a bare code means this centre's item)
+        gn02_label = item_label_payload("T-5", kiosk.base_url, "GN02")
+        result = kiosk.circulation.checkout(card, ["T-1", "T-2", "T-3", "T-4", gn02_label], override)
         for outcome, code, (reason, en, ko) in zip(result.outcomes, ["T-00001", "T-00002", "T-00003",
                                                                      "T-00004", "T-00005"], expected):
             assert outcome.item == code
@@ -601,10 +604,11 @@ def test_a_return_at_another_centre_is_a_transfer(kiosk):
     # The resident brings the item to the kiosk of centre GN02 (same database here).
     with kiosk.transaction() as s:
         kiosk.set_setting(s, "site", "GN02")
-    back = kiosk.circulation.return_item("T-1")
+    # ...and scans its label, which names its home centre
+    back = kiosk.circulation.return_item(item_label_payload("T-1", kiosk.base_url, "GN01"))
     assert (back.destination, back.held_for) == ("transfer", None)
     assert loan_row(kiosk, "T-1").return_site == "GN02"
-    assert kiosk.catalogue.get("T-1").status == "inspection"
+    assert kiosk.catalogue.get(item_label_payload("T-1", kiosk.base_url, "GN01")).status == "inspection"
     assert events(kiosk, "loan.returned")[0][1]["destination"] == "transfer"
 
 

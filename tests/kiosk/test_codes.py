@@ -108,3 +108,22 @@ def test_every_single_misread_or_swap_in_a_card_is_caught():
             swapped = tok[:i] + tok[i + 1] + tok[i] + tok[i + 2:]
             with pytest.raises(BadInput):
                 parse_payload(card_payload(swapped), BASE)
+
+
+def test_new_labels_name_the_home_site_and_old_labels_mean_the_kiosks_own():
+    payload = item_label_payload("T-42", BASE, "GN01")
+    assert payload == "https://nanum.example.org/i/GN01/T-00042"
+    assert parse_payload(payload, BASE) == ItemRef("T-00042", "GN01")
+    # printed before sites were in the URL, or typed: no site, i.e. the scanning kiosk's
+    assert parse_payload(BASE + "/i/T-00042", BASE) == ItemRef("T-00042", None)
+    assert ItemRef("T-00042").at("MP01") == ("MP01", "T-00042")
+    assert ItemRef("T-00042", "GN01").at("MP01") == ("GN01", "T-00042")
+
+
+@pytest.mark.parametrize("damaged", ["/i/G N01/T-00042", "/i/GN01/T-0x42", "/i/a/b/T-00042",
+                                     "/i/-GN01/T-00042"])
+def test_a_label_with_a_damaged_site_is_refused(damaged):
+    with pytest.raises(BadInput):
+        parse_payload(BASE + damaged, BASE)
+    with pytest.raises(BadInput):
+        item_label_payload("T-1", BASE, "G N01")

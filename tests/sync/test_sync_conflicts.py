@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from platformkit import Clock, digests_agree, drain, stock
 from faultproxy import FaultProxy
+from kiosk.codes import item_label_payload
 from kiosk.services import syncstate
 from kiosk.store.models import Item, Member, Reservation
 from sync.client import SyncClient, SyncError
@@ -173,7 +174,8 @@ def test_a_return_at_a_centre_other_than_the_items_home_is_a_transfer(platform):
     # While it is out, the platform gives the item to the Mapo centre.
     admin.update_item(platform.db, codes[0], home_site="MP02")
     drain(k, client)
-    back = k.circulation.return_item(codes[0])
+    # its home centre is part of its name in the city: its label now names MP02
+    back = k.circulation.return_item(item_label_payload(codes[0], k.base_url, "MP02"))
     assert back.destination == "transfer"
     drain(k, client)
     (flag,) = flags(platform, "transfer")

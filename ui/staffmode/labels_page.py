@@ -24,7 +24,7 @@ def label_specs(kiosk, codes: list[str] | None):
              else [i for i in kiosk.catalogue.list() if i.status != "retired"])
     if not items:
         raise BadInput(N_("There are no labels to print."))
-    return [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url)) for i in items]
+    return [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url, i.home_site)) for i in items]
 
 
 class LabelsPage(StaffPage):
