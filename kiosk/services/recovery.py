@@ -246,10 +246,34 @@ class Replayer:
     def on_member_registered(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
         if self._member(p.get("member")) is not None:
             return True
-        # Events never carry names, contacts or card tokens: staff complete the record
-        # (a new card) when the member next comes; the number and loans are kept.
+        # Events never carry names, contacts or card tokens: staff complete the name
+        # when the member next comes. The card's and PIN's hashes travel when the
+        # kiosk shares its members with the platform, so the card keeps working.
         self.s.add(Member(number=p["member"], display_name=p["member"], member_type=p.get("type") or "standard",
-                          expires_on=p["expires_on"], status="active", created_at=row["at"]))
+                          expires_on=p["expires_on"], status="active", created_at=row["at"],
+                          card_hash=self._free_card(p.get("card_hash")), pin_hash=_str(p.get("pin_hash"))))
+        return True
+
+    def _free_card(self, card_hash: Any) -> str | None:
+        if not isinstance(card_hash, str) or self.s.execute(
+                select(Member.id).where(Member.card_hash == card_hash)).first() is not None:
+            return None
+        return card_hash
+
+    def on_member_card_reissued(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
+        m = self._member(p.get("member"))
+        if m is None:
+            return False
+        if isinstance(p.get("card_hash"), str):  # else the new card's hash stayed on the kiosk lost
+            m.card_hash = self._free_card(p["card_hash"])
+        return True
+
+    def on_member_pin_set(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
+        m = self._member(p.get("member"))
+        if m is None:
+            return False
+        if isinstance(p.get("pin_hash"), str):
+            m.pin_hash = p["pin_hash"]
         return True
 
     def on_member_status_changed(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
@@ -310,3 +334,7 @@ class Replayer:
             item.held_for_member_id = held_for.id if held_for and item.status == ItemStatus.HELD else None
         self.s.flush()
         return True
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
