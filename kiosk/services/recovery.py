@@ -116,8 +116,10 @@ def adopt(k: Kiosk, p: Plan) -> dict[str, Any]:
         if rows:
             k.set_setting(s, ACKED, p.held)
             k.set_setting(s, ACKED_HASH, p.head_hash)
+        # Read again inside the transaction: the kiosk may have lent something meanwhile.
+        fork_seq = p.after + 1 if rows and ours else None
         record = {"state": "done", "at": to_iso(k.clock()), "after": p.after, "held": p.held,
-                  "fetched": len(rows), "fork_seq": p.fork_seq, "renumbered": len(ours),
+                  "fetched": len(rows), "fork_seq": fork_seq, "renumbered": len(ours),
                   "skipped": replayer.skipped[:50]}
         k.record(s, "sync.recovered", {key: record[key] for key in
                                        ("after", "held", "fetched", "fork_seq", "renumbered", "skipped")})
