@@ -8,6 +8,10 @@ import hmac
 import os
 
 _N, _R, _P = 2**14, 8, 1
+#: the exact shape of what hash_pin makes (16-byte salt, 32-byte digest). A hash
+#: that arrives over the wire must have it: other scrypt costs could make one
+#: check take minutes or gigabytes.
+PIN_HASH_PATTERN = rf"^scrypt\${_N}\${_R}\${_P}\$[A-Za-z0-9+/]{{22}}==\$[A-Za-z0-9+/]{{43}}=$"
 # Checked against when there is no stored hash (an unknown membership number, a
 # member without a PIN): the same scrypt work either way, so the time a wrong
 # answer takes does not tell whether the number exists.

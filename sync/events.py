@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from kiosk import limits as L
 from kiosk.codes import LEGACY_BARCODE_RE, normalise_item_code
+from kiosk.secrets_hash import PIN_HASH_PATTERN
 from kiosk.store.models import ItemStatus
 
 HLC_RE = re.compile(r"^[0-9]{15}\.[0-9]{5}$")
@@ -191,14 +192,29 @@ class ItemInspected(Payload):
 
 
 # -- members -------------------------------------------------------------------------
+#: a card token's SHA-256 as the kiosk stores it (kiosk.codes.hash_card_token)
+CardHash = Annotated[str, Field(max_length=64, pattern=HEX64_PATTERN)]
+#: a PIN's scrypt hash exactly as kiosk.secrets_hash.hash_pin makes it
+PinHash = Annotated[str, Field(max_length=100, pattern=PIN_HASH_PATTERN)]
+
+
 class MemberRegistered(Payload):
     member: MemberNumber
     type: Text(L.MEMBER_TYPE_MAX) = "standard"
     expires_on: IsoDate = "9999-12-31"
+    # Sent by kiosks that share their members with the platform; older kiosks' events lack them.
+    card_hash: CardHash | None = None
+    pin_hash: PinHash | None = None
 
 
-class MemberOnly(Payload):
+class MemberCardReissued(Payload):
     member: MemberNumber
+    card_hash: CardHash | None = None
+
+
+class MemberPinSet(Payload):
+    member: MemberNumber
+    pin_hash: PinHash | None = None
 
 
 class MemberRenewed(Payload):
@@ -365,8 +381,8 @@ MODELS: dict[str, type[Payload]] = {
     "member.registered": MemberRegistered,
     "member.renewed": MemberRenewed,
     "member.status_changed": MemberStatusChanged,
-    "member.card_reissued": MemberOnly,
-    "member.pin_set": MemberOnly,
+    "member.card_reissued": MemberCardReissued,
+    "member.pin_set": MemberPinSet,
     "member.contact_viewed": MemberContactViewed,
     "member.consent_recorded": MemberConsent,
     "loan.checked_out": LoanCheckedOut,

@@ -33,6 +33,7 @@ from ui.screens.home import HomeScreen
 from ui.screens.identify import IdentifyScreen
 from ui.screens.loans import LoansScreen
 from ui.screens.receipt import ReceiptScreen
+from ui.screens.setpin import SetPinScreen
 from ui.screens.thanks import ThanksScreen
 from ui.session import Session
 from ui.sound import RecordingSound, Sound
@@ -49,7 +50,7 @@ from ui.widgets.overlay import open_overlays
 log = logging.getLogger(__name__)
 
 SCREENS: tuple[type[Screen], ...] = (HomeScreen, IdentifyScreen, BorrowScreen, ReturnScreen,
-                                     LoansScreen, ReceiptScreen, ThanksScreen)
+                                     LoansScreen, ReceiptScreen, ThanksScreen, SetPinScreen)
 
 
 class ScreenStack(QStackedWidget):

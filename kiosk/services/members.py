@@ -33,6 +33,15 @@ PIN_WAIT = N_("Too many wrong PINs. Please wait {seconds} seconds and try again,
 PIN_LOCKED = N_("Too many wrong PINs. Signing in with this number and a PIN is locked for {minutes} minutes. "
                 "Your member card still works.")
 
+#: status of another centre's member whose cards this centre does not honour (the
+#: platform's card policy): the card is recognised only to say so
+NOT_HONOURED = "not_honoured"
+CARD_NOT_HONOURED = N_("This card is from another centre ({site}), which this centre does not lend to yet. "
+                       "Please ask staff.")
+
+OTHER_CENTRES_MEMBER = N_("This member is registered at another centre ({site}). Only that centre can change "
+                          "their card, PIN or membership.")
+
 MEMBER_TYPES = ("standard", "family", "senior", "organisation")
 # Built once: every card scan runs it.
 _BY_CARD = select(Member).where(Member.card_hash == bindparam("card_hash"))
@@ -92,6 +101,16 @@ class Members:
         member = session.execute(_BY_CARD, {"card_hash": hash_card_token(ref.token)}).scalar_one_or_none()
         if member is None:
             raise NotFound("This card is no longer valid. Please ask staff for a new card.")
+        if member.status == NOT_HONOURED:
+            raise Refused("card_policy", CARD_NOT_HONOURED, site=member.home_site or "?")
+        return member
+
+    def _own(self, session: Session, number: str) -> Member:
+        """A member of this kiosk's site, for a change to their record: the platform
+        accepts member changes only from the member's own site."""
+        member = self.resolve(session, self._norm_number(number))
+        if member.home_site:
+            raise Refused("other_centre", OTHER_CENTRES_MEMBER, site=member.home_site)
         return member
 
     @staticmethod
@@ -144,9 +163,13 @@ class Members:
                             created_at=to_iso(self.k.clock()))
             s.add(member)
             s.flush()
-            # Events carry the membership number, never the name or contact.
-            self.k.record(s, "member.registered", {"member": member.number, "type": member_type,
-                                                   "expires_on": member.expires_on}, actor)
+            # Events carry the membership number, never the name or contact; the
+            # hashes let the platform accept this member's card and PIN online.
+            payload = {"member": member.number, "type": member_type, "expires_on": member.expires_on,
+                       "card_hash": member.card_hash}
+            if member.pin_hash:
+                payload["pin_hash"] = member.pin_hash
+            self.k.record(s, "member.registered", payload, actor)
             return MemberView.of(member), card_payload(token)
 
     def identify(self, payload: str) -> MemberView:
@@ -202,31 +225,37 @@ class Members:
         """A lost card is replaced by a new token; the old card stops working."""
         token = new_card_token()
         with self.k.transaction() as s:
-            member = self.resolve(s, self._norm_number(number))
+            member = self._own(s, number)
             member.card_hash = hash_card_token(token)
-            self.k.record(s, "member.card_reissued", {"member": member.number}, actor)
+            self.k.record(s, "member.card_reissued", {"member": member.number,
+                                                      "card_hash": member.card_hash}, actor)
         return card_payload(token)
 
     def set_pin(self, number: str, pin: str, actor: str | None = None) -> None:
+        """Set or replace a member's PIN (number + PIN at a kiosk, reservations online).
+
+        The PIN's hash travels to the platform in the event, never the PIN.
+        """
         if not is_pin(pin):
             raise BadInput("A PIN has 4 to 8 digits.")
         with self.k.transaction() as s:
-            member = self.resolve(s, self._norm_number(number))
+            member = self._own(s, number)
             member.pin_hash = hash_pin(pin)
-            self.k.record(s, "member.pin_set", {"member": member.number}, actor)
+            self.k.record(s, "member.pin_set", {"member": member.number, "pin_hash": member.pin_hash},
+                          actor)
 
     def set_status(self, number: str, status: str, actor: str | None = None) -> MemberView:
         if status not in ("active", "suspended"):
             raise BadInput("Unknown member status: {status}", status=status)
         with self.k.transaction() as s:
-            member = self.resolve(s, self._norm_number(number))
+            member = self._own(s, number)
             member.status = status
             self.k.record(s, "member.status_changed", {"member": member.number, "status": status}, actor)
             return MemberView.of(member)
 
     def renew(self, number: str, until: dt.date, actor: str | None = None) -> MemberView:
         with self.k.transaction() as s:
-            member = self.resolve(s, self._norm_number(number))
+            member = self._own(s, number)
             member.expires_on = until.isoformat()
             self.k.record(s, "member.renewed", {"member": member.number, "expires_on": member.expires_on}, actor)
             return MemberView.of(member)

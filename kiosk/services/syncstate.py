@@ -369,6 +369,16 @@ class _Applier:
             wanted["display_name"] = body["display_name"]
         if card is not None:
             wanted["card_hash"] = card
+        home = body.get("home_site")
+        if isinstance(home, str) and home and home != self.site:
+            # Another centre's member: the platform decides what this kiosk may know.
+            wanted["home_site"] = home
+            wanted["pin_hash"] = body.get("pin_hash")
+            wanted["card_hash"] = card
+        else:
+            wanted["home_site"] = None
+            if body.get("pin_hash") is not None:
+                wanted["pin_hash"] = body["pin_hash"]
         if m is None:
             m = Member(number=number, display_name=wanted.pop("display_name", ""), created_at=self.now,
                        **wanted)

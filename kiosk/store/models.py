@@ -102,6 +102,9 @@ class Member(Base):
     large_text: Mapped[bool] = mapped_column(default=False)
     high_contrast: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[str] = mapped_column(String(32))
+    #: NULL: a member of this kiosk's site; else the centre of a member the platform
+    #: shared (served when this centre honours that centre's cards, else only named)
+    home_site: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Loan(Base):

@@ -50,10 +50,15 @@ class LoansScreen(Screen):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.done = button("", "primary", "LoansDone")
         self.done.clicked.connect(lambda: self.ctx.go("receipt" if not self.session.visit.empty else "home"))
+        # A member may choose a PIN here, after showing their card: for signing
+        # in without the card and for reserving on the city's website.
+        self.set_pin = button("", None, "SetPin")
+        self.set_pin.clicked.connect(lambda: self.ctx.go("setpin"))
         col = QVBoxLayout(self)
         col.addWidget(self.banner)
         col.addWidget(self.summary)
         col.addWidget(scroll, 1)
+        col.addWidget(self.set_pin)
         col.addWidget(self.done)
 
     def title(self) -> str:
@@ -61,6 +66,7 @@ class LoansScreen(Screen):
 
     def retranslate(self) -> None:
         self.done.setText(tr(N_("Done")))
+        self.set_pin.setText(tr(N_("Set a PIN")))
         self._render()
 
     def instruction(self) -> str:
