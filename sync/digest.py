@@ -45,8 +45,9 @@ def kiosk_digest(k: Kiosk) -> dict[str, Any]:
                  for i in s.execute(select(Item)).scalars()]
         members = [[m.number, m.member_type, m.expires_on, m.status]
                    for m in s.execute(select(Member)).scalars() if not is_forgotten(m)]
-        reservations = [[r.uid, code, number] for r, code, number in s.execute(
-            select(Reservation, Item.code, Member.number).join(Item, Item.id == Reservation.item_id)
+        # items by their city-wide name, SITE/CODE, as the platform keys them
+        reservations = [[r.uid, f"{site}/{code}", number] for r, site, code, number in s.execute(
+            select(Reservation, Item.home_site, Item.code, Member.number).join(Item, Item.id == Reservation.item_id)
             .join(Member, Member.id == Reservation.member_id)
             .where(Reservation.source == "platform", Reservation.status.in_(ACTIVE)))]
         days = [d for d in s.execute(select(ClosedDay.day)).scalars()]

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, distinct, func, or_, select
+from sqlalchemy import delete, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso, utcnow
@@ -24,7 +24,7 @@ from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
 from sync.hub.models import (Administrator, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
-                             PinAttempt, Reservation, Site)
+                             PinAttempt, Reservation, Site, item_key)
 
 CREDENTIAL_PREFIX = "nkc1_"
 ADMIN_TOKEN_PREFIX = "nka1_"
@@ -168,34 +168,53 @@ def authenticate_kiosk(s: Session, credential: str | None, lock: bool = False) -
 
 # -- the platform's own records --------------------------------------------------------
 def add_item(db: Database, code: str, name_ko: str, site: str, **fields: Any) -> str:
+    """Add an item of centre ``site``; its code must be new at that centre (other
+    centres may use it). Returns the code."""
     norm = normalise_item_code(code or "")
     if norm is None:
         raise BadInput("Not an item code: {code}", code=code)
     with db.transaction() as s:
         if s.get(Site, site) is None:
             raise NotFound("No site {site} on the platform.", site=site)
-        if s.get(Item, norm) is not None:
+        if s.get(Item, item_key(site, norm)) is not None:
             raise BadInput("Item code {code} is already in the catalogue.", code=norm)
-        item = Item(code=norm, name_ko=name_ko, home_site=site, location=site, status="available",
+        item = Item(key=item_key(site, norm), code=norm, name_ko=name_ko, home_site=site, location=site, status="available",
                     retired=False, origin="platform", parts=[], aliases=[], updated_hlc=_stamp(None))
         for key, value in fields.items():
             setattr(item, key, value)
         s.add(item)
-        Notifier(s)("item", norm, None)
+        Notifier(s)("item", item.key, None)
     return norm
 
 
-def update_item(db: Database, code: str, **fields: Any) -> None:
-    """Change catalogue fields (name, parts, home_site, retired...)."""
+def update_item(db: Database, code: str, site: str | None = None, **fields: Any) -> None:
+    """Change catalogue fields (name, parts, home_site, retired...) of item ``code`` of
+    centre ``site`` (None: the one centre that has an item of that code).
+
+    A new ``home_site`` renames the item (``NEW/CODE``): its loans and reservations
+    follow, and kiosks re-home their row of it.
+    """
+    from sync.hub.reservations import resolve_item
+
     with db.transaction() as s:
-        item = s.get(Item, code)
-        if item is None:
-            raise NotFound("No item with code {code}.", code=code)
+        item = resolve_item(s, code, site)
+        home = fields.pop("home_site", item.home_site)
         for key, value in fields.items():
             setattr(item, key, value)
         item.origin = "platform"  # from now on the platform's record is complete
         item.updated_hlc = _stamp(item.updated_hlc)
-        Notifier(s)("item", code, None)
+        if home != item.home_site:
+            new_key = item_key(home, item.code)
+            if s.get(Site, home) is None:
+                raise NotFound("No site {site} on the platform.", site=home)
+            if s.get(Item, new_key) is not None:
+                raise BadInput("Item code {code} is already in the catalogue.", code=item.code)
+            old_key = item.key
+            s.execute(update(Loan).where(Loan.item_key == old_key).values(item_key=new_key))
+            s.execute(update(Reservation).where(Reservation.item_key == old_key)
+                      .values(item_key=new_key))
+            item.moved_from, item.home_site, item.key = item.home_site, home, new_key
+        Notifier(s)("item", item.key, None)
 
 
 def add_member(db: Database, site: str, display_name: str, member_type: str = "standard",
@@ -287,7 +306,7 @@ def stats(db: Database) -> dict[str, Any]:
                   for k in s.execute(select(Kiosk).order_by(Kiosk.kiosk_id)).scalars()]
         lent = Loan.checked_out_at.is_not(None)
         value = s.execute(select(func.coalesce(func.sum(Item.replacement_value), 0))
-                          .select_from(Loan).join(Item, Item.code == Loan.item_code).where(lent)).scalar_one()
+                          .select_from(Loan).join(Item, Item.key == Loan.item_key).where(lent)).scalar_one()
         return {
             "sites": s.execute(select(func.count()).select_from(Site)).scalar_one(),
             "kiosks": kiosks,
@@ -299,7 +318,7 @@ def stats(db: Database) -> dict[str, Any]:
                 Loan.returned_at.is_not(None))).scalar_one(),
             "members_reached": s.execute(select(func.count(distinct(Loan.member_number))).where(
                 lent)).scalar_one(),
-            "items_lent": s.execute(select(func.count(distinct(Loan.item_code))).where(lent)).scalar_one(),
+            "items_lent": s.execute(select(func.count(distinct(Loan.item_key))).where(lent)).scalar_one(),
             "value_shared_krw": int(value),
             "transfers": s.execute(select(func.count()).select_from(Loan).where(
                 Loan.transfer.is_(True))).scalar_one(),
@@ -309,6 +328,6 @@ def stats(db: Database) -> dict[str, Any]:
             "loans_by_site": dict(s.execute(select(Loan.site, func.count()).where(
                 lent, Loan.site.is_not(None)).group_by(Loan.site)).all()),
             "loans_by_category": dict(s.execute(select(Item.category, func.count()).select_from(Loan)
-                                                .join(Item, Item.code == Loan.item_code).where(lent)
+                                                .join(Item, Item.key == Loan.item_key).where(lent)
                                                 .group_by(Item.category)).all()),
         }

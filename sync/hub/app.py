@@ -293,7 +293,8 @@ def client_address(request: Request) -> str:
 
 
 def view(r: Reservation) -> dict[str, Any]:
-    return {"uid": r.uid, "item": r.item_code, "site": r.site, "member": r.member_number,
+    return {"uid": r.uid, "item": r.item_key.rpartition("/")[2], "item_site": r.item_key.rpartition("/")[0],
+            "site": r.site, "member": r.member_number,
             "status": r.status, "created_at": r.created_at, "hold_until": r.hold_until,
             "moved_from": r.moved_from}
 
@@ -307,18 +308,18 @@ def list_items(s: Session, site: str, q: str = "", available: bool | None = None
         like = f"%{needle}%"
         query = query.where(Item.code.ilike(like) | Item.name_ko.ilike(like) | Item.name_en.ilike(like))
     counts: dict[str, int] = {}
-    for code in s.execute(select(Reservation.item_code).where(
+    for code in s.execute(select(Reservation.item_key).where(
             Reservation.site == site, Reservation.status.in_(feed.ACTIVE_RESERVATION))).scalars():
         counts[code] = counts.get(code, 0) + 1
     out = []
     for item in s.execute(query.limit(500)).scalars():
-        free = item.status == "available" and not item.retired and counts.get(item.code, 0) == 0
+        free = item.status == "available" and not item.retired and counts.get(item.key, 0) == 0
         if available is not None and free != available:
             continue
         out.append({"code": item.code, "name_ko": item.name_ko, "name_en": item.name_en,
                     "category": item.category, "site": site,
                     "status": "retired" if item.retired else item.status,
-                    "available": free, "waiting": counts.get(item.code, 0)})
+                    "available": free, "waiting": counts.get(item.key, 0)})
     return out
 
 

@@ -24,7 +24,7 @@ def site_digest(s: Session, kiosk_id: str) -> dict[str, Any]:
     members = [[m.number, m.member_type, m.expires_on, m.status]
                for m in s.execute(select(Member).where(Member.deleted.is_(False))).scalars()
                if m.home_site == site or m.number in active]
-    reservations = [[r.uid, r.item_code, r.member_number] for r in s.execute(select(Reservation).where(
+    reservations = [[r.uid, r.item_key, r.member_number] for r in s.execute(select(Reservation).where(
         Reservation.site == site, Reservation.source == "platform",
         Reservation.status.in_(ACTIVE_RESERVATION))).scalars()]
     days = list(s.execute(select(ClosedDay.day).where(ClosedDay.site == site)).scalars())

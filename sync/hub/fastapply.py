@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from sync.hub.bulk import insert_rows, update_rows
-from sync.hub.ingest import Applier, batch_keys, handler_name, parse_payloads
+from sync.hub.ingest import Applier, batch_keys, handler_name, name_items, parse_payloads
 from sync.hub.models import Conflict, Item, Kiosk, Loan, Member, Reservation
 from sync.protocol import WireEvent
 
-LOAN_COLUMNS = ("uid", "item_code", "member_number", "member_type", "site", "kiosk_id",
+LOAN_COLUMNS = ("uid", "item_key", "member_number", "member_type", "site", "kiosk_id",
                 "checked_out_at", "checkout_hlc", "due_on", "renewals", "returned_at",
                 "return_site", "condition", "transfer")
 CONFLICT_COLUMNS = ("at", "kiosk_id", "event_id", "kind", "subject", "detail")
@@ -54,11 +54,11 @@ class PlainLoan:
 
     __slots__ = LOAN_COLUMNS + ("stored", "dirty")
 
-    def __init__(self, uid: str, item_code: str, member_number: str | None = None, *,
+    def __init__(self, uid: str, item_key: str, member_number: str | None = None, *,
                  stored: bool = False, **fields: Any) -> None:
         for name in LOAN_COLUMNS:
             setattr(self, name, fields.get(name))
-        self.uid, self.item_code, self.member_number = uid, item_code, member_number
+        self.uid, self.item_key, self.member_number = uid, item_key, member_number
         if self.renewals is None:
             self.renewals = 0
         if self.transfer is None:
@@ -70,7 +70,7 @@ class PlainLoan:
 
 
 def _plain_loan(loan: Loan) -> PlainLoan:
-    return PlainLoan(loan.uid, loan.item_code, loan.member_number, stored=True,
+    return PlainLoan(loan.uid, loan.item_key, loan.member_number, stored=True,
                      **{c: getattr(loan, c) for c in LOAN_COLUMNS[3:]})
 
 
@@ -110,16 +110,16 @@ class BatchApplier:
         among = _any if conn.dialect.name == "postgresql" else _in
         it, ln, mb = Item.__table__.c, Loan.__table__.c, Member.__table__.c
         if codes:
-            for r in conn.execute(select(it.code, it.retired, it.home_site, it.status, it.location)
-                                  .where(among(it.code, codes))):
+            for r in conn.execute(select(it.key, it.retired, it.home_site, it.status, it.location)
+                                  .where(among(it.key, codes))):
                 self.items[r[0]] = PlainItem(r[0], r[1], r[2], r[3], r[4])
         loan_cols = [ln[c] for c in LOAN_COLUMNS]
         if codes:
             # The same query as the Applier's: two open loans of one item come in the same order.
-            for r in conn.execute(select(*loan_cols).where(among(ln.item_code, codes),
+            for r in conn.execute(select(*loan_cols).where(among(ln.item_key, codes),
                                                            ln.returned_at.is_(None))):
                 loan = PlainLoan(r[0], r[1], r[2], stored=True, **dict(zip(LOAN_COLUMNS[3:], r[3:])))
-                self.open_loans[loan.item_code].append(loan)
+                self.open_loans[loan.item_key].append(loan)
                 self.loans[loan.uid] = loan
         if uids:
             for r in conn.execute(select(*loan_cols).where(among(ln.uid, uids))):
@@ -130,16 +130,16 @@ class BatchApplier:
         if codes:
             requested.update((code, []) for code in sorted(codes))
             for res in self.s.execute(select(Reservation).where(
-                    among(Reservation.item_code, codes), Reservation.status == "requested")
+                    among(Reservation.item_key, codes), Reservation.status == "requested")
                     .order_by(Reservation.created_at, Reservation.uid)).scalars():
-                requested[res.item_code].append(res)
+                requested[res.item_key].append(res)
         if numbers:
             for r in conn.execute(select(mb.number, mb.member_type).where(among(mb.number, numbers))):
                 self.members[r[0]] = (r[1],)
 
     # -- applying ----------------------------------------------------------------
     def apply_all(self, events: list[WireEvent]) -> None:
-        self.apply_parsed(parse_payloads(events))
+        self.apply_parsed(name_items(parse_payloads(events), self.site))
 
     def apply_parsed(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
         """Apply events with their payloads (as sync.hub.push validated them)."""
@@ -270,7 +270,7 @@ class BatchApplier:
         self.touched_loans.update(ln.uid for ln in changed)
         items = sorted((i for i in self.items.values()
                         if i is not None and (i.status, i.location) != i.written), key=lambda i: i.code)
-        update_rows(self.s, Item.__table__, "code", ("status", "location"),
+        update_rows(self.s, Item.__table__, "key", ("status", "location"),
                     [(i.code, i.status, i.location) for i in items])
         for i in items:
             i.written = (i.status, i.location)
@@ -312,7 +312,7 @@ class BatchApplier:
         self.s.flush()
         orm = self.orm
         for k, i in orm.items.items():
-            self.items[k] = None if i is None else PlainItem(i.code, i.retired, i.home_site,
+            self.items[k] = None if i is None else PlainItem(i.key, i.retired, i.home_site,
                                                              i.status, i.location)
         for k, m in orm.members.items():
             self.members[k] = None if m is None else (m.member_type,)

@@ -155,6 +155,8 @@ def item_body(item: Item) -> dict[str, Any]:
             "safe_use_en": item.safe_use_en,
             "aliases": sorted(a for a in _list(item.aliases) if isinstance(a, str)),
             "retired": bool(item.retired)}
+    if item.moved_from:
+        body["moved_from"] = item.moved_from  # kiosks re-home their row of the item
     if item.origin != "platform":
         # A kiosk's item.added event does not carry these; that kiosk keeps its own.
         for f in ("age_min_months", "age_max_months", "safe_use_ko", "safe_use_en"):
@@ -170,7 +172,8 @@ def member_body(m: Member) -> dict[str, Any]:
 
 
 def reservation_body(r: Reservation) -> dict[str, Any]:
-    return {"uid": r.uid, "item": r.item_code, "member": r.member_number, "status": r.status,
+    site, _, code = r.item_key.rpartition("/")
+    return {"uid": r.uid, "item": code, "item_site": site, "member": r.member_number, "status": r.status,
             "created_at": r.created_at, "hold_until": r.hold_until}
 
 
@@ -184,8 +187,8 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
     keys: dict[str, set[str]] = {}
     for c in changes:
         keys.setdefault(c.kind, set()).add(c.key)
-    items = {i.code: i for i in s.execute(select(Item).where(
-        Item.code.in_(keys.get("item", ())))).scalars()} if "item" in keys else {}
+    items = {i.key: i for i in s.execute(select(Item).where(
+        Item.key.in_(keys.get("item", ())))).scalars()} if "item" in keys else {}
     members, active_here = {}, set()
     if "member" in keys:
         members = {m.number: m for m in s.execute(select(Member).where(

@@ -19,7 +19,7 @@ from kiosk.clock import from_iso
 from sync.events import sane_hlc
 from sync.hub import reservations as resv
 from sync.hub.feed import ACTIVE_RESERVATION, FINAL_RESERVATION, Notifier
-from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation
+from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation, item_key
 from sync.protocol import WireEvent
 
 
@@ -59,18 +59,18 @@ class Applier:
     def _preload(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
         codes, uids, numbers = batch_keys(self, parsed)
         for chunk in _chunks(sorted(codes)):
-            for i in self.s.execute(select(Item).where(Item.code.in_(chunk))).scalars():
-                self.items[i.code] = i
-            for loan in self.s.execute(select(Loan).where(Loan.item_code.in_(chunk),
+            for i in self.s.execute(select(Item).where(Item.key.in_(chunk))).scalars():
+                self.items[i.key] = i
+            for loan in self.s.execute(select(Loan).where(Loan.item_key.in_(chunk),
                                                           Loan.returned_at.is_(None))).scalars():
-                self.open_loans[loan.item_code].append(loan)
+                self.open_loans[loan.item_key].append(loan)
                 self.loans[loan.uid] = loan
             for code in chunk:
                 self.requested[code] = []
             for res in self.s.execute(select(Reservation).where(
-                    Reservation.item_code.in_(chunk), Reservation.status == "requested")
+                    Reservation.item_key.in_(chunk), Reservation.status == "requested")
                     .order_by(Reservation.created_at, Reservation.uid)).scalars():
-                self.requested[res.item_code].append(res)
+                self.requested[res.item_key].append(res)
         for chunk in _chunks(sorted(uids)):
             for loan in self.s.execute(select(Loan).where(Loan.uid.in_(chunk))).scalars():
                 self.loans[loan.uid] = loan
@@ -108,7 +108,7 @@ class Applier:
     def apply_all(self, events: list[WireEvent]) -> None:
         """Apply ``events`` one by one with ORM objects (sync.hub.fastapply does
         the common loan events set-based and falls back to this for the rest)."""
-        self.apply_parsed(parse_payloads(events))
+        self.apply_parsed(name_items(parse_payloads(events), self.kiosk.site))
 
     def apply_parsed(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
         """Apply events with their payloads (as sync.hub.push validated them)."""
@@ -133,13 +133,14 @@ class Applier:
         item = self.item(code)
         if item is None or item.origin == "placeholder":
             if item is None:
-                item = Item(code=code, location=p.get("home_site") or self.kiosk.site)
+                item = Item(key=code, code=code.partition("/")[2],
+                            location=p.get("home_site") or self.kiosk.site)
                 self.s.add(item)
                 self.items[code] = item
             item.name_ko = p.get("name_ko", code)
             item.name_en = p.get("name_en", "")
             item.category = p.get("category", "tool")
-            item.home_site = p.get("home_site") or self.kiosk.site
+            item.home_site = code.partition("/")[0]  # the key's site (sync.hub.push checked it)
             item.parts = p.get("parts") or []
             item.aliases = sorted(set(p.get("aliases") or []))
             item.replacement_value = int(p.get("replacement_value") or 0)
@@ -161,7 +162,7 @@ class Applier:
             return
         if p["alias"] not in (item.aliases or []):
             item.aliases = sorted({*(item.aliases or []), p["alias"]})
-            self.notify("item", item.code, None)
+            self.notify("item", item.key, None)
 
     def on_item_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
         item = self.item(p["item"])
@@ -173,7 +174,7 @@ class Applier:
         if retired != bool(item.retired) and ev.hlc > sane_hlc(item.updated_hlc, self.now_ms):
             item.retired = retired
             item.updated_hlc = ev.hlc
-            self.notify("item", item.code, None)
+            self.notify("item", item.key, None)
 
     def on_member_registered(self, ev: WireEvent, p: dict[str, Any]) -> None:
         number = p["member"]
@@ -226,7 +227,8 @@ class Applier:
         item = self.item(code)
         if item is None:
             self.flag(ev, "unknown_item", code)
-            item = Item(code=code, name_ko=code, home_site=self.kiosk.site, location=self.kiosk.site,
+            item = Item(key=code, code=code.partition("/")[2], name_ko=code.partition("/")[2],
+                        home_site=code.partition("/")[0], location=self.kiosk.site,
                         origin="placeholder", parts=[], aliases=[], retired=False, status="available")
             self.s.add(item)
             self.items[code] = item
@@ -243,7 +245,7 @@ class Applier:
         loan = self.loan(uid)
         member = self.member(p.get("member"))
         if loan is None:
-            loan = Loan(uid=uid, item_code=code, renewals=0, transfer=False)
+            loan = Loan(uid=uid, item_key=code, renewals=0, transfer=False)
             self.s.add(loan)
             self.loans[uid] = loan
         loan.member_number = p.get("member")
@@ -275,8 +277,8 @@ class Applier:
             else:
                 self.flag(ev, "reservation_displaced", res.uid, item=code)
                 resv.displace(self.s, res, item, loan, self.now, self.notify)
-                if res.item_code != code:
-                    self.requests(res.item_code).append(res)
+                if res.item_key != code:
+                    self.requests(res.item_key).append(res)
                 else:
                     self.requested[code].append(res)  # still wants this item, later
 
@@ -295,7 +297,7 @@ class Applier:
         if loan is None:
             # The return arrived before its checkout: keep it; the checkout fills in the rest.
             self.flag(ev, "unknown_loan", uid, item=code)
-            loan = Loan(uid=uid, item_code=code, member_number=p.get("member"), renewals=0,
+            loan = Loan(uid=uid, item_key=code, member_number=p.get("member"), renewals=0,
                         transfer=False)
             self.s.add(loan)
             self.loans[uid] = loan
@@ -325,7 +327,7 @@ class Applier:
         if not member:
             return
         res = self.s.execute(select(Reservation).where(
-            Reservation.item_code == code, Reservation.member_number == member,
+            Reservation.item_key == code, Reservation.member_number == member,
             Reservation.status.in_(("waiting", "requested")))).scalars().first()
         if res is not None:
             res.status = "held"
@@ -345,7 +347,7 @@ class Applier:
         if p.get("status") == "held" and item is not None:
             item.status = "held"
         if res is None:
-            self.s.add(Reservation(uid=uid, item_code=p["item"], member_number=p["member"],
+            self.s.add(Reservation(uid=uid, item_key=p["item"], member_number=p["member"],
                                    site=item.home_site if item else self.kiosk.site,
                                    status=p.get("status", "waiting"), source=p.get("source", "kiosk"),
                                    created_at=ev.at, hold_until=p.get("hold_until"),
@@ -359,10 +361,10 @@ class Applier:
         res.accepted_at = self.now
         res.updated_at = self.now
         if status == "held":
-            item = self.item(res.item_code)
+            item = self.item(res.item_key)
             if item is not None:
                 item.status = "held"
-            resv.tell(self.s, res.member_number, res, resv.READY, self.now, item=res.item_code,
+            resv.tell(self.s, res.member_number, res, resv.READY, self.now, item=res.item_key,
                       until=hold_until or "")
         resv.notify_reservation(self.s, res, self.notify)
 
@@ -370,13 +372,13 @@ class Applier:
         res = self.s.get(Reservation, uid) if uid else None
         if res is None or res.status not in ACTIVE_RESERVATION:
             return
-        item = self.item(res.item_code)
+        item = self.item(res.item_key)
         if res.status == "held" and item is not None and item.status == "held":
             item.status = "available"
         res.status = status
         res.updated_at = self.now
         if res.source == "platform":
-            resv.tell(self.s, res.member_number, res, msgid, self.now, item=res.item_code)
+            resv.tell(self.s, res.member_number, res, msgid, self.now, item=res.item_key)
         resv.notify_reservation(self.s, res, self.notify)
 
     def on_reservation_cancelled(self, ev: WireEvent, p: dict[str, Any]) -> None:
@@ -421,6 +423,20 @@ class Applier:
             self.s.delete(have[day])
             self.notify("closed_day", day, site)
 
+
+
+def name_items(parsed: list[tuple[WireEvent, dict[str, Any]]], site: str
+               ) -> list[tuple[WireEvent, dict[str, Any]]]:
+    """Name the item of each payload by its city-wide key ``SITE/CODE`` (in place).
+
+    ``item_site`` missing means the sending kiosk's site, what every kiosk of
+    before sites meant. The stored event keeps the payload as the kiosk sent it.
+    """
+    for _e, p in parsed:
+        if isinstance(p.get("item"), str) and "/" not in p["item"]:
+            home = p.get("item_site") or site
+            p["item"] = item_key(home if isinstance(home, str) else site, p["item"])
+    return parsed
 
 
 def batch_keys(applier: Any, parsed: list[tuple[WireEvent, dict[str, Any]]]

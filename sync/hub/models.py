@@ -74,11 +74,26 @@ class Event(Base):
     __table_args__ = (UniqueConstraint("kiosk_id", "seq", name="uq_events_kiosk_seq"),)
 
 
+def item_key(site: str, code: str) -> str:
+    """An item's name in the city, ``SITE/CODE``: centres number their items independently."""
+    return f"{site}/{code}"
+
+
+def _key_of_row(context: Any) -> str:
+    row = context.get_current_parameters()
+    return item_key(row["home_site"], row["code"])
+
+
 class Item(Base):
-    """The city catalogue (the platform owns it) plus where each item is."""
+    """The city catalogue (the platform owns it) plus where each item is.
+
+    ``key`` is ``<home site>/<code>`` (see :func:`item_key`); loans and
+    reservations refer to items by it.
+    """
 
     __tablename__ = "items"
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True, default=_key_of_row)
+    code: Mapped[str] = mapped_column(String(16))
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(40), default="tool")
@@ -97,6 +112,10 @@ class Item(Base):
     location: Mapped[str] = mapped_column(String(32))  # site where the item physically is
     origin: Mapped[str] = mapped_column(String(80), default="platform")
     updated_hlc: Mapped[str] = mapped_column(String(32), default="")
+    #: the former home site of an item the platform gave to another centre
+    moved_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (UniqueConstraint("home_site", "code", name="uq_items_site_code"),)
 
 
 class Member(Base):
@@ -120,7 +139,7 @@ class Member(Base):
 class Loan(Base):
     __tablename__ = "loans"
     uid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    item_key: Mapped[str] = mapped_column(String(64), index=True)  # Item.key
     member_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     member_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     site: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
@@ -144,7 +163,7 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
     uid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    item_key: Mapped[str] = mapped_column(String(64), index=True)  # Item.key
     member_number: Mapped[str] = mapped_column(String(16), index=True)
     site: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -153,7 +172,7 @@ class Reservation(Base):
     hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
     accepted_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[str] = mapped_column(String(32))
-    moved_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    moved_from: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an Item.key
 
 
 class ClosedDay(Base):
@@ -181,7 +200,7 @@ class Change(Base):
     txid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     site: Mapped[str | None] = mapped_column(String(32), nullable=True)
     kind: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_changes_position", "site", "txid", "id"),
                       Index("ix_changes_key", "kind", "key", "site"))

@@ -29,6 +29,7 @@ from kiosk.store.events import HybridClock
 from sync import events as schema
 from sync.hub.bulk import insert_rows
 from sync.hub.fastapply import BatchApplier
+from sync.hub.ingest import name_items
 from sync.hub.models import Conflict, Event, Item, Kiosk, Member, Quarantined, Reservation
 from sync.protocol import PushedEvent, PushRequest, WireEvent
 
@@ -117,6 +118,7 @@ def check_batch(s: Session, kiosk: Kiosk, new: list[PushedEvent], now_ms: int, n
             good.append(schema.check_event(e.model_dump(), now_ms))
         except schema.EventRefused as exc:
             refused[e.seq] = _quarantine(kiosk, e, exc.reason, exc.detail, now)
+    name_items(good, kiosk.site)  # items by their city-wide key from here on
     for env in _reused_ids(s, good):
         refused[env.seq] = _quarantine(kiosk, env, schema.INVALID,
                                        f"event_id: {env.event_id} is already used", now)
@@ -167,7 +169,7 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
                and isinstance(p.get("member"), str)}
     homes: dict[str, str] = {}
     for chunk in _chunks(sorted(codes)):
-        homes.update(s.execute(select(Item.code, Item.home_site).where(Item.code.in_(chunk))).all())
+        homes.update(s.execute(select(Item.key, Item.home_site).where(Item.key.in_(chunk))).all())
     members: dict[str, str] = {}
     for chunk in _chunks(sorted(numbers)):
         members.update(s.execute(select(Member.number, Member.home_site)
@@ -179,6 +181,9 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
     out = []
     for env, p in good:
         claimed = p.get("home_site") if env.type == "item.added" else p.get("site")
+        if env.type == "item.added" and isinstance(p.get("item"), str) \
+                and p["item"].partition("/")[0] != site:
+            claimed = p["item"].partition("/")[0]  # its item_site: a kiosk adds only its own items
         if env.type in schema.CIRCULATION:
             if claimed is not None and claimed != site:
                 s.add(Conflict(at=now, kiosk_id=kiosk.kiosk_id, event_id=env.event_id,

@@ -27,7 +27,7 @@ from kiosk.limits import MEMBER_NUMBER_MAX, echo
 from kiosk.secrets_hash import check_pin
 from kiosk.throttle import MEMBER_PIN, TooManyTries, reserve
 from sync.hub.feed import ACTIVE_RESERVATION
-from sync.hub.models import Item, Loan, Member, Notice, PinAttempt, Reservation
+from sync.hub.models import Item, Loan, Member, Notice, PinAttempt, Reservation, item_key
 
 if TYPE_CHECKING:
     from sync.hub.db import Database
@@ -147,27 +147,46 @@ def member_of(s: Session, number: str) -> Member:
     return member
 
 
-def resolve_item(s: Session, text: str) -> Item:
-    code = normalise_item_code(text or "")
-    if code is None:
+def items_with_code(s: Session, code: str) -> list[Item]:
+    """Every centre's item numbered ``code`` (centres number their items independently)."""
+    return list(s.execute(select(Item).where(Item.code == code, Item.origin != "placeholder")
+                          .order_by(Item.home_site)).scalars())
+
+
+def resolve_item(s: Session, text: str, site: str | None = None) -> Item:
+    """The item ``text`` names: ``SITE/CODE``, a label URL, or a code (with ``site``,
+    or when only one centre has an item of that code)."""
+    text = text or ""
+    ref: ItemRef | None = None
+    head, _, tail = text.rpartition("/")
+    if "://" not in text and head and normalise_item_code(tail):
+        ref = ItemRef(normalise_item_code(tail) or "", head)
+    elif normalise_item_code(text):
+        ref = ItemRef(normalise_item_code(text) or "")
+    else:
         try:
-            ref = parse_payload(text)
+            parsed = parse_payload(text)
         except (BadInput, ForeignCode):
-            ref = None
-        code = ref.code if isinstance(ref, ItemRef) else None
-    item = s.get(Item, code) if code else None
+            parsed = None
+        ref = parsed if isinstance(parsed, ItemRef) else None
+    item = None
+    if ref is not None and (ref.site or site):
+        item = s.get(Item, item_key(ref.site or site or "", ref.code))
+    elif ref is not None:
+        found = items_with_code(s, ref.code)
+        item = found[0] if len(found) == 1 else None
     if item is None:
         raise NotFound("No item with code {code}.", code=text)
     return item
 
 
-def active_count(s: Session, item_code: str) -> int:
+def active_count(s: Session, item_key: str) -> int:
     return s.execute(select(func.count()).select_from(Reservation).where(
-        Reservation.item_code == item_code, Reservation.status.in_(ACTIVE_RESERVATION))).scalar_one()
+        Reservation.item_key == item_key, Reservation.status.in_(ACTIVE_RESERVATION))).scalar_one()
 
 
 def is_available(s: Session, item: Item) -> bool:
-    return item.status == "available" and not item.retired and active_count(s, item.code) == 0
+    return item.status == "available" and not item.retired and active_count(s, item.key) == 0
 
 
 def notify_reservation(s: Session, res: Reservation, notify: Notify) -> None:
@@ -200,11 +219,11 @@ def create(s: Session, member: Member, item: Item, now: str, notify: Notify) -> 
         raise Refused("too_many", "You can hold up to {count} reservations at a time.",
                       count=MAX_ACTIVE_PER_MEMBER)
     same = s.execute(select(Reservation.uid).where(
-        Reservation.member_number == member.number, Reservation.item_code == item.code,
+        Reservation.member_number == member.number, Reservation.item_key == item.key,
         Reservation.status.in_(ACTIVE_RESERVATION))).first()
     if same:
         raise Refused("already_reserved", "You are already on the list for this item.")
-    res = Reservation(uid=str(uuid.uuid4()), item_code=item.code, member_number=member.number,
+    res = Reservation(uid=str(uuid.uuid4()), item_key=item.key, member_number=member.number,
                       site=item.home_site, status="requested", source="platform",
                       created_at=now, updated_at=now)
     s.add(res)
@@ -229,10 +248,10 @@ def find_copy(s: Session, item: Item) -> Item | None:
     """Another copy of the same thing at the same centre, free now."""
     candidates = s.execute(select(Item).where(
         Item.home_site == item.home_site, Item.name_ko == item.name_ko,
-        Item.category == item.category, Item.code != item.code,
+        Item.category == item.category, Item.key != item.key,
         Item.status == "available", Item.retired.is_(False)).order_by(Item.code)).scalars().all()
     for c in candidates:
-        if active_count(s, c.code) == 0:
+        if active_count(s, c.key) == 0:
             return c
     return None
 
@@ -241,8 +260,8 @@ def displace(s: Session, res: Reservation, item: Item, loan: Loan, now: str, not
     """A loan the kiosk made offline took the item this request wanted."""
     copy = find_copy(s, item)
     if copy is not None:
-        res.moved_from = res.item_code
-        res.item_code = copy.code
+        res.moved_from = res.item_key
+        res.item_key = copy.key
         tell(s, res.member_number, res, MOVED_TO_COPY, now, item=item.code, copy=copy.code)
     else:
         tell(s, res.member_number, res, MOVED_LATER, now, item=item.code, due=loan.due_on or "")
@@ -250,7 +269,7 @@ def displace(s: Session, res: Reservation, item: Item, loan: Loan, now: str, not
     notify_reservation(s, res, notify)
 
 
-def requests_for(s: Session, item_code: str) -> list[Reservation]:
+def requests_for(s: Session, item_key: str) -> list[Reservation]:
     return list(s.execute(select(Reservation).where(
-        Reservation.item_code == item_code, Reservation.status == "requested")
+        Reservation.item_key == item_key, Reservation.status == "requested")
         .order_by(Reservation.created_at, Reservation.uid)).scalars())

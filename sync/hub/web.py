@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.clock import to_iso, utcnow
+from kiosk.codes import normalise_item_code
 from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.throttle import TooManyTries
@@ -81,6 +82,11 @@ def _name(lang: str, ko: str, en: str) -> str:
     return en if lang == "en" and en else ko
 
 
+def _centre_name(s, site: str) -> str:
+    row = s.get(Site, site)
+    return row.name if row is not None else site
+
+
 def _reserve_form(code: str, lang: str) -> str:
     return (f"<form method='post' action='/i/{quote(code)}/reserve?lang={lang}'>"
             f"<label>{_h(lang, NUMBER)} <input name='member' required maxlength='16' "
@@ -117,7 +123,8 @@ def register_pages(app: FastAPI, db: Database) -> None:
             if it["waiting"]:
                 state += " · " + _h(lang, WAITING, count=it["waiting"])
             cls = "ok" if it["available"] else "no"
-            lines.append(f"<tr><td><a href='/i/{quote(it['code'])}?lang={lang}'>{escape(it['code'])}</a></td>"
+            lines.append(f"<tr><td><a href='/i/{quote(site)}/{quote(it['code'])}?lang={lang}'>"
+                         f"{escape(it['code'])}</a></td>"
                          f"<td>{escape(_name(lang, it['name_ko'], it['name_en']))}</td>"
                          f"<td class='{cls}'>{state}</td></tr>")
         head = f"<tr><th>{_h(lang, CODE)}</th><th>{_h(lang, ITEM)}</th><th>{_h(lang, STATUS)}</th></tr>"
@@ -128,6 +135,25 @@ def register_pages(app: FastAPI, db: Database) -> None:
         return _page(lang, translate(FIND, lang, centre=name), search + table)
 
     @app.get("/i/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def item_by_code(code: str, request: Request) -> HTMLResponse:
+        """A label printed before sites were in the URL: the item, or each centre's
+        item of that code when several centres number one alike."""
+        lang = _lang(request)
+        norm = normalise_item_code(code)
+        with db.transaction() as s:
+            found = resv.items_with_code(s, norm) if norm else []
+            if len(found) > 1:
+                rows = "".join(
+                    f"<li><a href='/i/{quote(i.home_site)}/{quote(i.code)}?lang={lang}'>"
+                    f"{escape(_centre_name(s, i.home_site))}: {escape(_name(lang, i.name_ko, i.name_en))}"
+                    "</a></li>" for i in found)
+                return _page(lang, escape(norm or code), f"<ul>{rows}</ul>")
+        return item_page(f"{found[0].home_site}/{found[0].code}" if found else code, request)
+
+    @app.get("/i/{site}/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def item_at_site(site: str, code: str, request: Request) -> HTMLResponse:
+        return item_page(f"{site}/{code}", request)
+
     def item_page(code: str, request: Request) -> HTMLResponse:
         lang = _lang(request)
         with db.transaction() as s:
@@ -136,7 +162,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
             except KioskError as exc:
                 return _page(lang, translate(NOT_FOUND, lang), f"<p>{escape(exc.render(lang))}</p>", 404)
             site = s.get(Site, item.home_site)
-            waiting = resv.active_count(s, item.code)
+            waiting = resv.active_count(s, item.key)
             status = "retired" if item.retired else item.status
             line = _h(lang, STATUS_LABELS.get(status, status))
             if waiting:
@@ -151,9 +177,13 @@ def register_pages(app: FastAPI, db: Database) -> None:
             if safe:
                 body.append(f"<p><b>{_h(lang, SAFE_USE)}:</b> {escape(safe)}</p>")
             if not item.retired:
-                body.append(_reserve_form(item.code, lang))
+                body.append(_reserve_form(item.key, lang))
             title = f"{item.code} {_name(lang, item.name_ko, item.name_en)}"
         return _page(lang, title, "".join(body))
+
+    @app.post("/i/{site}/{code}/reserve", response_class=HTMLResponse, include_in_schema=False)
+    async def reserve_at_site(site: str, code: str, request: Request) -> HTMLResponse:
+        return await reserve(f"{site}/{code}", request)
 
     @app.post("/i/{code}/reserve", response_class=HTMLResponse, include_in_schema=False)
     async def reserve(code: str, request: Request) -> HTMLResponse:

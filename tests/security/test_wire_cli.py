@@ -53,7 +53,7 @@ def test_sync_status_names_the_refused_event_and_later_events_arrive(nanum, tmp_
     platform = Database.open(db)
     try:
         with platform.transaction() as s:  # the item added after it arrived, the refused one did not
-            assert s.get(Item, "T-00001") is not None and s.get(Item, "T-00009") is None
+            assert s.get(Item, "GN01/" + "T-00001") is not None and s.get(Item, "GN01/" + "T-00009") is None
         assert admin.stats(platform)["kiosks"][0]["held_seq"] > bad.seq
     finally:
         platform.close()

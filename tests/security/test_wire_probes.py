@@ -59,7 +59,7 @@ def test_a_malformed_clock_stamp_is_quarantined_and_pulls_keep_working(platform)
     assert HLC_RE.match(answer["server_hlc"])
     with platform.session() as s:
         assert sorted(s.execute(select(Event.seq).where(Event.kiosk_id == f.kiosk_id)).scalars()) == [1, 3]
-        assert s.get(Item, "A-00001").status == "on_loan"  # the later loan went through
+        assert s.get(Item, "GN01/" + "A-00001").status == "on_loan"  # the later loan went through
         assert s.get(Quarantined, (f.kiosk_id, 2)).hash == events[1]["hash"]
     assert schema_violations(platform.db) == []
     assert site_rows(pull_all(client2), "GN02") == before
@@ -100,7 +100,7 @@ def test_stored_bad_stamps_do_not_break_pulls_or_admin_functions(platform):
                        "(0, 'GN02', 'member', :n), (0, 'GN02', 'weird', 'x')"),
                   {"c": codes[0], "n": number})
         s.execute(text("UPDATE kiosks SET heartbeat = '[1, 2]' WHERE kiosk_id = 'GN02-a'"))
-        s.execute(text("INSERT INTO loans (uid, item_code, renewals, transfer, checked_out_at) "
+        s.execute(text("INSERT INTO loans (uid, item_key, renewals, transfer, checked_out_at) "
                        "VALUES ('stray', :c, 0, false, '2026-01-01T00:00:00.000000Z')"), {"c": codes[0]})
     rows = pull_all(client2)
     assert {r["key"] for r in rows} >= {codes[0], number}
@@ -121,23 +121,25 @@ def test_a_kiosk_cannot_change_another_sites_records(platform):
     gn02, client2, codes, number, f = _setup(platform)
     with platform.session() as s:
         card_before = s.get(Member, number).card_hash
-    events = [f.event("item.status_changed", {"item": codes[0], "from": "available", "to": "retired"}),
+    # GN02's items, named with their site (without it an item means the sender's own site)
+    events = [f.event("item.status_changed", {"item": codes[0], "item_site": "GN02", "from": "available",
+                                              "to": "retired"}),
               f.event("member.status_changed", {"member": number, "status": "suspended"}),
               f.event("member.renewed", {"member": number, "expires_on": "2000-01-01"}),
               f.event("member.card_reissued", {"member": number}),
               f.event("member.pin_set", {"member": number}),
-              f.event("item.alias_added", {"item": codes[1], "alias": "880123456789"}),
+              f.event("item.alias_added", {"item": codes[1], "item_site": "GN02", "alias": "880123456789"}),
               f.event("item.added", {"item": "C-00001", "name_ko": "남의 물품", "home_site": "GN02"}),
               f.event("loan.checked_out", _loan("A-00009"))]
     answer = f.push(events).json()
     assert answer["held"] == 8
     assert _quarantined(answer) == {n: "forbidden" for n in range(1, 8)}
     with platform.session() as s:
-        item = s.get(Item, codes[0])
-        assert not item.retired and item.status == "available" and not s.get(Item, codes[1]).aliases
+        item = s.get(Item, "GN02/" + codes[0])
+        assert not item.retired and item.status == "available" and not s.get(Item, "GN02/" + codes[1]).aliases
         m = s.get(Member, number)
         assert (m.status, m.card_hash) == ("active", card_before) and m.expires_on > "2020"
-        assert s.get(Item, "C-00001") is None
+        assert s.get(Item, "GN02/C-00001") is None and s.get(Item, "GN01/C-00001") is None
         flags = s.execute(select(Conflict.kind).where(Conflict.kiosk_id == f.kiosk_id)).scalars().all()
         assert flags.count("foreign_site_refused") == 7
     drain(gn02, client2)
@@ -147,15 +149,15 @@ def test_a_kiosk_cannot_change_another_sites_records(platform):
 
 def test_circulation_of_another_centres_item_is_accepted_and_flagged(platform):
     gn02, client2, codes, number, f = _setup(platform)
-    out = _loan(codes[0], number, site="GN02")  # a loan "at GN02" from a GN01 kiosk
-    back = {"loan": out["loan"], "item": codes[0], "member": number, "site": "GN01",
+    out = _loan(codes[0], number, site="GN02", item_site="GN02")  # a loan "at GN02" from a GN01 kiosk
+    back = {"loan": out["loan"], "item": codes[0], "item_site": "GN02", "member": number, "site": "GN01",
             "destination": "shelf", "condition": "ok"}
     answer = f.push([f.event("loan.checked_out", out), f.event("loan.returned", back)]).json()
     assert answer["held"] == 2 and answer["quarantined"] == []
     with platform.session() as s:
         loan = s.get(Loan, out["loan"])
         assert loan.site == "GN01" and loan.return_site == "GN01" and loan.transfer
-        assert s.get(Item, codes[0]).status == "in_transit"
+        assert s.get(Item, "GN02/" + codes[0]).status == "in_transit"
         kinds = set(s.execute(select(Conflict.kind).where(Conflict.kiosk_id == f.kiosk_id)).scalars())
         assert {"foreign_site_claimed", "foreign_item_lent", "transfer"} <= kinds
     assert schema_violations(platform.db) == []
@@ -180,7 +182,7 @@ def test_injection_codes_and_values_no_column_holds_are_quarantined(platform):
     assert answer["held"] == 9 and _quarantined(answer) == {n: "invalid" for n in range(1, 8)}
     with platform.session() as s:
         assert sorted(s.execute(select(Item.code).where(Item.home_site == "GN01")).scalars()) == ["A-00007"]
-        assert s.get(Item, "A-00007").status == "on_loan"
+        assert s.get(Item, "GN01/" + "A-00007").status == "on_loan"
     assert schema_violations(platform.db) == []
     assert site_rows(pull_all(client2), "GN02") == before
 
@@ -201,7 +203,7 @@ def test_a_refused_event_is_shown_to_staff_and_later_loans_still_reach_the_city(
     shown = worker.status().to_json("en")["refused"]
     assert len(shown) == 1 and f"Event {bad.seq} (item.added)" in shown[0] and "name_ko" in shown[0]
     with platform.session() as s:
-        assert s.get(Item, codes[0]).status == "on_loan"
+        assert s.get(Item, "GN01/" + codes[0]).status == "on_loan"
     worker.run_once()  # a later round neither fails nor counts it twice
     assert len(syncstate.refused(k)) == 1
 

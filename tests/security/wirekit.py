@@ -87,6 +87,14 @@ def _text_ok(value: Any, limit: int, *, null: bool = False, multiline: bool = Fa
         value, multiline=multiline)
 
 
+def _key_ok(value: Any) -> bool:
+    """An item's city-wide key: ``SITE/CODE``."""
+    from sync import events as schema
+
+    site, _, code = value.rpartition("/") if isinstance(value, str) else ("", "", None)
+    return bool(site) and _match(schema.SITE_PATTERN, site) and _code_ok(code)
+
+
 def _code_ok(value: Any) -> bool:
     from kiosk.codes import normalise_item_code
 
@@ -148,7 +156,7 @@ def schema_violations(db) -> list[str]:
             if not ok:
                 bad.append(f"member {m.number!r}")
         for ln in s.execute(select(Loan)).scalars():
-            ok = (_match(schema.UID_PATTERN, ln.uid) and _code_ok(ln.item_code)
+            ok = (_match(schema.UID_PATTERN, ln.uid) and _key_ok(ln.item_key)
                   and _match(schema.MEMBER_PATTERN, ln.member_number, null=True)
                   and _match(schema.SITE_PATTERN, ln.site, null=True)
                   and _match(schema.SITE_PATTERN, ln.return_site, null=True)
@@ -157,7 +165,7 @@ def schema_violations(db) -> list[str]:
             if not ok:
                 bad.append(f"loan {ln.uid!r}")
         for r in s.execute(select(Reservation)).scalars():
-            ok = (_match(schema.UID_PATTERN, r.uid) and _code_ok(r.item_code)
+            ok = (_match(schema.UID_PATTERN, r.uid) and _key_ok(r.item_key)
                   and _match(schema.MEMBER_PATTERN, r.member_number) and _date_ok(r.hold_until, null=True))
             if not ok:
                 bad.append(f"reservation {r.uid!r}")

@@ -73,10 +73,10 @@ def test_a_loan_or_return_that_happened_is_never_rejected_only_flagged(platform)
     drain(b, client_b)
     (flag,) = flags(platform, "checkout_while_on_loan")
     with platform.session() as s:
-        loans = {x.kiosk_id: x for x in s.execute(select(Loan).where(Loan.item_code == codes[1])).scalars()}
+        loans = {x.kiosk_id: x for x in s.execute(select(Loan).where(Loan.item_key == "GN01/" + codes[1])).scalars()}
         assert loans["GN01-a"].condition == "unrecorded" and loans["GN01-a"].returned_at
         assert loans["GN01-b"].returned_at is None
-        assert s.get(HubItem, codes[1]).status == "on_loan"
+        assert s.get(HubItem, "GN01/" + codes[1]).status == "on_loan"
 
 
 def test_an_online_reservation_is_a_request_until_the_kiosk_has_pulled_it(platform):
@@ -119,7 +119,7 @@ def test_a_request_displaced_by_an_offline_loan_moves_to_another_copy(platform):
     drain(k, client)
     with platform.session() as s:
         res = s.get(HubReservation, made["uid"])
-        assert (res.item_code, res.moved_from, res.status) == ("T-00012", "T-00011", "held")
+        assert (res.item_key, res.moved_from, res.status) == ("GN01/T-00012", "GN01/T-00011", "held")
     assert flags(platform, "reservation_displaced")
     assert local(k, Item, code="T-00012").status == "held"
     told = notices(platform, number, "4321")
@@ -181,7 +181,7 @@ def test_a_return_at_a_centre_other_than_the_items_home_is_a_transfer(platform):
     (flag,) = flags(platform, "transfer")
     assert flag.detail == {"from_site": "GN01", "to_site": "MP02"}
     with platform.session() as s:
-        item = s.get(HubItem, codes[0])
+        item = s.get(HubItem, "MP02/" + codes[0])  # its new name in the city
         assert (item.status, item.location, item.home_site) == ("in_transit", "GN01", "MP02")
     assert admin.stats(platform.db)["transfers"] == 1
 
@@ -239,9 +239,9 @@ def test_order_is_by_sequence_and_hybrid_clock_never_by_wall_clock(platform):
     k.circulation.return_item(codes[0])
     drain(k, client)
     with platform.session() as s:
-        loan = s.execute(select(Loan).where(Loan.item_code == codes[0])).scalar_one()
+        loan = s.execute(select(Loan).where(Loan.item_key == "GN01/" + codes[0])).scalar_one()
         assert loan.returned_at < loan.checked_out_at  # the wall clock went backwards
-        assert s.get(HubItem, codes[0]).status == "available"
+        assert s.get(HubItem, "GN01/" + codes[0]).status == "available"
 
 
 def test_two_kiosks_of_one_centre_registering_members_offline_never_share_a_number(platform):

@@ -50,13 +50,13 @@ def _stock(db: Database) -> None:
         # Loans the platform holds already: two open on one item (a missed return), one renewed.
         for uid, code, returned in (("old-1", "T-00005", None), ("old-2", "T-00005", None),
                                     ("old-3", "T-00006", None), ("old-4", "T-00007", NOW)):
-            s.add(Loan(uid=uid, item_code=code, member_number="M-000001", member_type="standard",
+            s.add(Loan(uid=uid, item_key="GN01/" + code, member_number="M-000001", member_type="standard",
                        site="GN01", kiosk_id=KIOSK, checked_out_at="2026-03-01T00:00:00Z",
                        due_on="2026-03-08", renewals=0, returned_at=returned, transfer=False))
         # Online requests waiting for the kiosk.
         for uid, code, member in (("req-1", "T-00001", "M-900001"), ("req-2", "T-00002", "M-000002"),
                                   ("req-3", "T-00003", "M-900001")):
-            s.add(Reservation(uid=uid, item_code=code, member_number=member, site="GN01",
+            s.add(Reservation(uid=uid, item_key="GN01/" + code, member_number=member, site="GN01",
                               status="requested", source="platform", created_at="2026-03-09T00:00:00Z",
                               updated_at="2026-03-09T00:00:00Z"))
 
@@ -169,7 +169,7 @@ def _rows(db: Database) -> dict[str, list]:
                 for r in s.execute(select(model).order_by(*order)).scalars()]
 
     with db.transaction() as s:
-        return {"items": dump(s, Item, [Item.code]), "loans": dump(s, Loan, [Loan.uid]),
+        return {"items": dump(s, Item, [Item.key]), "loans": dump(s, Loan, [Loan.uid]),
                 "members": dump(s, Member, [Member.number]),
                 "reservations": dump(s, Reservation, [Reservation.uid]),
                 "conflicts": dump(s, Conflict, [Conflict.id]), "notices": dump(s, Notice, [Notice.id]),
@@ -266,15 +266,15 @@ def test_a_batch_of_plain_loans_needs_no_orm_handler(sqlite_template, tmp_path):
     rows = _rows(db)
     db.close()
     loans = {r[0]: r for r in rows["loans"]}
-    assert loans[uid][1:] == ("T-00007", "M-000002", "child", "GN01", KIOSK, batch[0].at, batch[0].hlc,
+    assert loans[uid][1:] == ("GN01/T-00007", "M-000002", "child", "GN01", KIOSK, batch[0].at, batch[0].hlc,
                               "2026-03-27", 1, batch[2].at, "MP01", "ok", True)
     assert loans["old-1"][-3:] == (None, "unrecorded", False) and loans["old-1"][10] == batch[3].at
     items = {r[0]: r for r in rows["items"]}
-    assert items["T-00007"][-4:-2] == ("in_transit", "MP01")
-    assert items["T-00005"][-4:-2] == ("on_loan", "GN01")
+    assert items["GN01/T-00007"][-5:-3] == ("in_transit", "MP01")
+    assert items["GN01/T-00005"][-5:-3] == ("on_loan", "GN01")
     kinds = [(c[3], c[4]) for c in rows["conflicts"]]
-    assert kinds == [("transfer", "T-00007"), ("unknown_member", "M-000077"),
-                     ("checkout_while_on_loan", "T-00005"), ("checkout_while_on_loan", "T-00005")]
+    assert kinds == [("transfer", "GN01/T-00007"), ("unknown_member", "M-000077"),
+                     ("checkout_while_on_loan", "GN01/T-00005"), ("checkout_while_on_loan", "GN01/T-00005")]
     assert rows["changes"] == []
 
 

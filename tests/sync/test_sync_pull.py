@@ -31,7 +31,7 @@ def test_a_row_whose_transaction_commits_late_is_not_skipped(platform):
         # row id) but commits last.
         slow.add(HubItem(code="T-00901", name_ko="늦게 오는 물품", home_site="GN01", location="GN01",
                          parts=[], aliases=[], retired=False, status="available", origin="platform"))
-        feed.Notifier(slow)("item", "T-00901", None)
+        feed.Notifier(slow)("item", "GN01/T-00901", None)
         slow.flush()
         late_id = slow.execute(select(func.max(Change.id))).scalar_one()
         admin.add_item(platform.db, "T-00902", "먼저 오는 물품", "GN01")  # T2 commits now
@@ -53,7 +53,7 @@ def test_changes_come_in_pages_and_a_crash_between_pages_loses_nothing(any_platf
         for i in range(1, 251):
             s.add(HubItem(code=f"G-{i:05d}", name_ko=f"물품 {i}", home_site="GN01", location="GN01",
                           parts=[], aliases=[], retired=False, status="available", origin="platform"))
-            notify("item", f"G-{i:05d}", None)
+            notify("item", f"GN01/G-{i:05d}", None)
     first = client.pull(syncstate.cursor(k), 40)
     assert len(first["rows"]) == 40 and first["more"]
     syncstate.apply_page(k, first["rows"], first["cursor"], first["server_hlc"])
@@ -89,7 +89,7 @@ def test_tombstones_remove_members_closed_days_and_reservations(platform):
     drain(k, client)
     assert k.circulation.checkout(card, [codes[0]]).outcomes[0].ok
     with platform.session() as s:
-        res = resv.create(s, s.get(resv.Member, reserver), s.get(HubItem, codes[1]), "2026-03-10T02:00:00.000000Z",
+        res = resv.create(s, s.get(resv.Member, reserver), s.get(HubItem, "GN01/" + codes[1]), "2026-03-10T02:00:00.000000Z",
                           feed.Notifier(s))
         uid = res.uid
     drain(k, client)
@@ -124,7 +124,7 @@ def test_an_expired_cursor_is_answered_clearly_and_a_full_download_ends_in_the_s
     # Changes the kiosk will only see after its cursor expired:
     with platform.session() as s:
         m = s.get(resv.Member, members[0])
-        gone = resv.create(s, m, s.get(HubItem, codes[0]), "2026-03-10T02:00:00.000000Z", feed.Notifier(s)).uid
+        gone = resv.create(s, m, s.get(HubItem, "GN01/" + codes[0]), "2026-03-10T02:00:00.000000Z", feed.Notifier(s)).uid
     drain(a, client_a)  # the kiosk takes the reservation: held for the member
     stale_cursor = syncstate.cursor(a)
     with platform.session() as s:

@@ -36,7 +36,7 @@ def test_a_kiosk_reads_only_its_own_sites_members(platform):
     page = client_a.pull(None, 500)
     members = {r["key"] for r in page["rows"] if r["kind"] == "member"}
     items = {r["key"] for r in page["rows"] if r["kind"] == "item"}
-    assert members == {mine} and "T-00500" in items  # the catalogue is city-wide, members are not
+    assert members == {mine} and "MP02/T-00500" in items  # the catalogue is city-wide, members are not
     with pytest.raises(SyncRefused) as info:
         client_a._call("GET", "/changes", params={"site": "MP02"})
     assert "403" in info.value.detail
