@@ -70,6 +70,20 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
     s = with_db(hub.add_parser("revoke-kiosk", help="revoke a kiosk's credential"))
     s.add_argument("kiosk_id")
     with_db(hub.add_parser("stats", help="city-wide indicators and events per kiosk"))
+    s = with_db(hub.add_parser("add-member", help="register a resident on the platform; prints their card once"))
+    s.add_argument("name")
+    s.add_argument("--site", required=True, help="the member's home centre")
+    s.add_argument("--type", default="standard", help="standard, family, senior or organisation")
+    s.add_argument("--expires", help="membership ends on this day (YYYY-MM-DD; default: in a year)")
+    s.add_argument("--language", default="ko")
+    s = with_db(hub.add_parser("import", help="register residents from a file (CSV or XLSX)"))
+    s.add_argument("kind", choices=["members"])
+    s.add_argument("file")
+    s.add_argument("--site", required=True, help="the members' home centre")
+    s = with_db(hub.add_parser("card-policy", help="which other centres' member cards a centre lends to"))
+    s.add_argument("site")
+    s.add_argument("--honour", metavar="all|none|SITE,SITE",
+                   help="set the policy (without it: show it)")
     s = with_db(hub.add_parser("compact", help="shrink the change feed"))
     s.add_argument("--purge-days", type=int,
                    help="also delete reservations that ended this many days ago (older cursors expire)")
@@ -97,6 +111,8 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
                      ("hub add-kiosk", hub_add_kiosk), ("hub revoke-kiosk", hub_revoke_kiosk),
                      ("hub add-admin", hub_add_admin), ("hub revoke-admin", hub_revoke_admin),
                      ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
+                     ("hub add-member", hub_add_member), ("hub import", hub_import),
+                     ("hub card-policy", hub_card_policy),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
 
@@ -205,6 +221,53 @@ def hub_stats(args: argparse.Namespace) -> int:
                         items=st["items_lent"])]
     lines += [f"{k['kiosk_id']}\t{k['site']}\t{k['events']}\t{k['last_push_at'] or '-'}" for k in st["kiosks"]]
     args.out.emit(st, lines)
+    return 0
+
+
+def hub_add_member(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from sync.hub import admin
+
+    try:
+        expires = dt.date.fromisoformat(args.expires) if args.expires else None
+    except ValueError:
+        raise BadInput("Not a date: {value}. Write it like 2026-12-31.", value=args.expires[:40]) from None
+    number, card = admin.register_member(_db(args), args.site, args.name, args.type,
+                                         expires_on=expires, language=args.language)
+    args.out.emit({"number": number, "site": args.site, "card": card},
+                  [args.out.t("Member {number} registered at {site}.", number=number, site=args.site),
+                   args.out.t("Card code (shown once, print it on the card): {card}", card=card)])
+    return 0
+
+
+def hub_import(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    done = admin.import_members(_db(args), args.site, args.file)
+    if done["errors"]:
+        lines = [args.out.t("Nothing was imported: {count} row(s) need fixing.", count=len(done["errors"]))]
+        lines += [args.out.t("Row {row}: {message}", row=e.row, message=e.message.render(args.out.lang))
+                  for e in done["errors"]]
+        args.out.emit({"rows": done["rows"], "errors": [{"row": e.row, "message": e.message.render("en")}
+                                                         for e in done["errors"]]}, lines)
+        return 2
+    lines = [args.out.t("{count} members registered at {site}; their card codes are shown once:",
+                        count=len(done["members"]), site=args.site)]
+    lines += [f"{m['row']}\t{m['number']}\t{m['card']}" for m in done["members"]]
+    args.out.emit(done, lines)
+    return 0
+
+
+def hub_card_policy(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    policy = admin.set_card_policy(_db(args), args.site, args.honour) if args.honour is not None \
+        else admin.card_policy(_db(args), args.site)
+    honours = {"all": args.out.t("every centre"), "none": args.out.t("no other centre")}.get(
+        policy["honour"], ", ".join(policy["sites"]))
+    args.out.emit(policy, [args.out.t("{site} lends to members of {honours}.", site=args.site,
+                                      honours=honours)])
     return 0
 
 

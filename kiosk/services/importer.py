@@ -583,6 +583,22 @@ def _check_members(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dic
         known = {(name, contact): number for name, contact, number in s.execute(
             select(Member.display_name, Member.contact, Member.number)
             .where(Member.contact.is_not(None)))}
+    return _check_member_rows(rows, mapping, known)
+
+
+def check_member_file(path: str | Path) -> tuple[int, list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """Read and check a members file with the kiosk's rules, for a register kept
+    elsewhere (the city platform): (rows in the file, good rows, errors)."""
+    table = _read_table(path)
+    mapping = detect_mapping("members", table.headers, strict=True)
+    _check_mapping("members", mapping, max(len(table.headers), *(len(c) for _, c in table.rows)))
+    good, errors = _check_member_rows(table.rows, mapping, {})
+    return len(table.rows), good, errors
+
+
+def _check_member_rows(rows: list[tuple[int, list[str]]], mapping: dict[str, int],
+                       known: dict[tuple[str, str], str]
+                       ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     seen: dict[tuple[str, str], int] = {}
     good, errors = [], []
     for n, cells in rows:

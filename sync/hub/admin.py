@@ -23,7 +23,7 @@ from sync.events import sane_hlc
 from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
-from sync.hub.models import (Administrator, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
+from sync.hub.models import (Administrator, CardPolicy, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
                              PinAttempt, Reservation, Site, item_key)
 
 CREDENTIAL_PREFIX = "nkc1_"
@@ -235,7 +235,49 @@ def add_member(db: Database, site: str, display_name: str, member_type: str = "s
                      member_type=member_type, expires_on=expires, status="active", language=language,
                      origin="platform", deleted=False, updated_hlc=_stamp(None)))
         Notifier(s)("member", number, site)
+        Notifier(s)("member", number, None)  # other centres: a guest row (sync.hub.feed)
     return number, card_payload(token)
+
+
+def register_member(db: Database, site: str, display_name: str, member_type: str = "standard",
+                    expires_on: dt.date | None = None, pin: str | None = None,
+                    language: str = "ko") -> tuple[str, str]:
+    """:func:`add_member` for input from people (a command, a file): checked with
+    the kiosk's rules first, and a clear message for anything wrong."""
+    from kiosk.i18n import LANGUAGES
+    from kiosk.limits import is_pin
+    from kiosk.services.members import member_name, normalise_member_type
+
+    name = member_name(display_name)
+    member_type = normalise_member_type(member_type)
+    if pin is not None and not is_pin(pin):
+        raise BadInput("A PIN has 4 to 8 digits.")
+    if language not in LANGUAGES:
+        language = "ko"
+    return add_member(db, site, name, member_type, expires_on=expires_on, pin=pin, language=language)
+
+
+def import_members(db: Database, site: str, path: str) -> dict[str, Any]:
+    """Register every row of a members file (CSV or XLSX, the kiosk's columns) at ``site``.
+
+    Every row is checked first (kiosk.services.importer's rules and limits);
+    with any bad row nothing is registered. Contacts in the file are not kept:
+    the platform holds only what reservations and lending need.
+    """
+    from kiosk.services.importer import check_member_file
+
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+    total, good, errors = check_member_file(path)
+    if errors:
+        return {"rows": total, "errors": errors, "members": []}
+    made = []
+    for row, fields in good:
+        number, card = add_member(db, site, fields["display_name"], fields["member_type"],
+                                  expires_on=fields["expires_on"], language=fields["language"] or "ko")
+        made.append({"row": row, "number": number, "card": card})
+    return {"rows": total, "errors": [], "members": made}
 
 
 def update_member(db: Database, number: str, **fields: Any) -> None:
@@ -249,7 +291,7 @@ def update_member(db: Database, number: str, **fields: Any) -> None:
             setattr(m, key, value)
         m.updated_hlc = _stamp(m.updated_hlc)
         notify = Notifier(s)
-        for site in {old_site, m.home_site, *feed.member_sites(s, number)}:
+        for site in {old_site, m.home_site, None, *feed.member_sites(s, number)}:
             notify("member", number, site)
 
 
@@ -265,8 +307,49 @@ def remove_member(db: Database, number: str) -> None:
         m.pin_hash = None
         m.updated_hlc = _stamp(m.updated_hlc)
         notify = Notifier(s)
-        for site in {m.home_site, *feed.member_sites(s, number)}:
+        for site in {m.home_site, None, *feed.member_sites(s, number)}:
             notify("member", number, site)
+
+
+def card_policy(db: Database, site: str) -> dict[str, Any]:
+    """``site``'s card policy (see :func:`set_card_policy`)."""
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+        honours = feed.honoured_sites(s, site)
+        if honours is None:
+            return {"site": site, "honour": "all", "sites": []}
+        return {"site": site, "honour": "list" if honours else "none", "sites": sorted(honours)}
+
+
+def set_card_policy(db: Database, site: str, honour: str) -> dict[str, Any]:
+    """Which other centres' cards ``site`` lends to: ``all``, ``none`` or ``SITE,SITE``.
+
+    Every member of another centre is sent to ``site``'s kiosks again, so they
+    learn the change on their next pull (lending there works offline).
+    """
+    text = (honour or "").strip()
+    with db.transaction() as s:
+        if s.get(Site, site) is None:
+            raise NotFound("No site {site} on the platform.", site=site)
+        if text.lower() in ("all", "none"):
+            mode, sites = text.lower(), []
+        else:
+            sites = sorted({x.strip().upper() for x in text.split(",") if x.strip()} - {site})
+            unknown = [x for x in sites if s.get(Site, x) is None]
+            if not sites or unknown:
+                raise BadInput("No site {site} on the platform.", site=",".join(unknown) or text[:40])
+            mode = "list"
+        policy = s.get(CardPolicy, site)
+        if policy is None:
+            policy = CardPolicy(site=site)
+            s.add(policy)
+        policy.honour, policy.sites, policy.updated_at = mode, sites, now_iso()
+        notify = Notifier(s)
+        for number in s.execute(select(Member.number).where(Member.home_site != site,
+                                                            Member.deleted.is_(False))).scalars():
+            notify("member", number, site)
+        return {"site": site, "honour": mode, "sites": sites}
 
 
 def set_closed_day(db: Database, site: str, day: dt.date, closed: bool = True, reason: str = "") -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.digest import digest, item_digest_record
-from sync.hub.feed import ACTIVE_RESERVATION
+from sync.hub.feed import ACTIVE_RESERVATION, honoured_sites, member_row
 from sync.hub.models import ClosedDay, Item, Kiosk, Member, Reservation
 
 
@@ -21,9 +21,10 @@ def site_digest(s: Session, kiosk_id: str) -> dict[str, Any]:
              for i in s.execute(select(Item).where(Item.origin != "placeholder")).scalars()]
     active = set(s.execute(select(Reservation.member_number).where(
         Reservation.site == site, Reservation.status.in_(ACTIVE_RESERVATION))).scalars())
-    members = [[m.number, m.member_type, m.expires_on, m.status]
-               for m in s.execute(select(Member).where(Member.deleted.is_(False))).scalars()
-               if m.home_site == site or m.number in active]
+    # Every member of the city, as the feed shows them to this site (sync.hub.feed).
+    honours = honoured_sites(s, site)
+    members = [[m.number, m.member_type, m.expires_on, (member_row(m, site, active, honours) or {}).get("status")]
+               for m in s.execute(select(Member).where(Member.deleted.is_(False))).scalars()]
     reservations = [[r.uid, r.item_key, r.member_number] for r in s.execute(select(Reservation).where(
         Reservation.site == site, Reservation.source == "platform",
         Reservation.status.in_(ACTIVE_RESERVATION))).scalars()]

@@ -22,8 +22,9 @@ from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from kiosk.clock import utcnow
+from kiosk.services.members import NOT_HONOURED
 from sync.events import sane_hlc
-from sync.hub.models import Change, ClosedDay, Item, Member, Meta, Reservation
+from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Member, Meta, Reservation
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
 KINDS = ("item", "member", "reservation", "closed_day")
@@ -168,7 +169,32 @@ def member_body(m: Member) -> dict[str, Any]:
     # NULL name/card: only the kiosk that registered the member knows them.
     return {"number": m.number, "display_name": m.display_name, "card_hash": m.card_hash,
             "member_type": m.member_type, "expires_on": m.expires_on, "status": m.status,
-            "language": m.language}
+            "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash}
+
+
+def guest_body(m: Member, honoured: bool) -> dict[str, Any]:
+    """Another centre's member as a kiosk may know them: never a name or contact.
+
+    Honoured: what lending and number + PIN sign-in need. Not honoured: only
+    the card's hash and home centre, so the kiosk can say why it refuses the card.
+    """
+    if honoured:
+        return {"number": m.number, "display_name": None, "card_hash": m.card_hash,
+                "member_type": m.member_type, "expires_on": m.expires_on, "status": m.status,
+                "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash}
+    return {"number": m.number, "display_name": None, "card_hash": m.card_hash,
+            "member_type": m.member_type, "expires_on": m.expires_on, "status": NOT_HONOURED,
+            "language": m.language, "home_site": m.home_site, "pin_hash": None}
+
+
+def honoured_sites(s: Session, site: str) -> set[str] | None:
+    """The centres whose cards ``site`` honours besides its own; None: every centre."""
+    policy = s.get(CardPolicy, site)
+    if policy is None or policy.honour == "none":
+        return set()
+    if policy.honour == "all":
+        return None
+    return {x for x in _list(policy.sites) if isinstance(x, str)}
 
 
 def reservation_body(r: Reservation) -> dict[str, Any]:
@@ -177,8 +203,17 @@ def reservation_body(r: Reservation) -> dict[str, Any]:
             "created_at": r.created_at, "hold_until": r.hold_until}
 
 
-def _member_visible(s: Session, m: Member | None, site: str, active_here: set[str]) -> bool:
-    return m is not None and not m.deleted and (m.home_site == site or m.number in active_here)
+def member_row(m: Member | None, site: str, active_here: set[str],
+                honours: set[str] | None) -> dict[str, Any] | None:
+    """The member as ``site`` sees them: its own in full, another centre's without
+    a name (see guest_body), or None (a tombstone) once forgotten."""
+    if m is None or m.deleted:
+        return None
+    if m.home_site == site:
+        return member_body(m)
+    if m.number in active_here:  # reserved here: they may pick it up
+        return guest_body(m, True)
+    return guest_body(m, honours is None or m.home_site in honours)
 
 
 def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str, Any]], str]:
@@ -203,6 +238,7 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
         if "closed_day" in keys else {}
     out = []
     newest = ""
+    honours = honoured_sites(s, site) if "member" in keys else set()
     # A malformed or far-future stamp (stored before stamps were checked) must
     # neither break the page nor push every kiosk's clock ahead.
     now_ms = int(utcnow().timestamp() * 1000)
@@ -213,9 +249,10 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
         if c.kind == "item" and c.key in items:
             body = item_body(items[c.key])
             newest = max(newest, sane_hlc(items[c.key].updated_hlc, now_ms))
-        elif c.kind == "member" and _member_visible(s, members.get(c.key), site, active_here):
-            body = member_body(members[c.key])
-            newest = max(newest, sane_hlc(members[c.key].updated_hlc, now_ms))
+        elif c.kind == "member":
+            body = member_row(members.get(c.key), site, active_here, honours)
+            if body is not None:
+                newest = max(newest, sane_hlc(members[c.key].updated_hlc, now_ms))
         elif c.kind == "reservation" and c.key in reservations:
             body = reservation_body(reservations[c.key])
         elif c.kind == "closed_day" and c.key in days:

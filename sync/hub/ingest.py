@@ -183,13 +183,15 @@ class Applier:
             if m.origin != f"kiosk:{self.kiosk.kiosk_id}":
                 self.flag(ev, "member_number_clash", number, home_site=m.home_site)
             return
-        m = Member(number=number, home_site=self.kiosk.site, display_name=None, card_hash=None,
+        m = Member(number=number, home_site=self.kiosk.site, display_name=None,
+                   card_hash=self._free_card(ev, number, p.get("card_hash")), pin_hash=p.get("pin_hash"),
                    member_type=p.get("type", "standard"), expires_on=p.get("expires_on", "9999-12-31"),
                    status="active", language="ko", origin=f"kiosk:{self.kiosk.kiosk_id}",
                    deleted=False, updated_hlc=ev.hlc)
         self.s.add(m)
         self.members[number] = m
         self.notify("member", number, self.kiosk.site)
+        self.notify("member", number, None)  # other centres: a guest row (sync.hub.feed)
 
     def _member_edit(self, ev: WireEvent, p: dict[str, Any], field: str, value: Any) -> None:
         m = self.member(p["member"])
@@ -204,7 +206,7 @@ class Applier:
             return
         setattr(m, field, value)
         m.updated_hlc = ev.hlc
-        for site in {m.home_site, self.kiosk.site}:
+        for site in {m.home_site, self.kiosk.site, None}:
             self.notify("member", m.number, site)
 
     def on_member_renewed(self, ev: WireEvent, p: dict[str, Any]) -> None:
@@ -213,14 +215,35 @@ class Applier:
     def on_member_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
         self._member_edit(ev, p, "status", p["status"])
 
+    def _free_card(self, ev: WireEvent, number: str, card_hash: str | None) -> str | None:
+        """``card_hash`` unless another member holds it (then flagged, and None)."""
+        if card_hash is None:
+            return None
+        self.s.flush()
+        holder = self.s.execute(select(Member.number).where(Member.card_hash == card_hash)).scalar()
+        if holder is not None and holder != number:
+            self.flag(ev, "card_clash", number, other=holder)
+            return None
+        return card_hash
+
     def on_member_card_reissued(self, ev: WireEvent, p: dict[str, Any]) -> None:
-        # The new card's token never leaves the kiosk: the platform stops
-        # vouching for the old card instead of sending its hash back out.
         m = self.member(p["member"])
-        if m is not None and m.card_hash is not None:
-            m.card_hash = None
-            for site in {m.home_site, self.kiosk.site}:
-                self.notify("member", m.number, site)
+        if m is None:
+            self.flag(ev, "unknown_member", p["member"])
+            return
+        if p.get("card_hash") is None:
+            # A kiosk that does not share card hashes: the platform stops
+            # vouching for the old card rather than keep it working.
+            if m.card_hash is not None:
+                m.card_hash = None
+                for site in {m.home_site, self.kiosk.site, None}:
+                    self.notify("member", m.number, site)
+            return
+        self._member_edit(ev, p, "card_hash", self._free_card(ev, m.number, p["card_hash"]))
+
+    def on_member_pin_set(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        if p.get("pin_hash") is not None:
+            self._member_edit(ev, p, "pin_hash", p["pin_hash"])
 
     def on_loan_checked_out(self, ev: WireEvent, p: dict[str, Any]) -> None:
         code, uid = p["item"], p["loan"]

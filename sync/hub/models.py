@@ -118,6 +118,17 @@ class Item(Base):
     __table_args__ = (UniqueConstraint("home_site", "code", name="uq_items_site_code"),)
 
 
+class CardPolicy(Base):
+    """Whose cards a centre lends to: ``all`` centres, the ``list`` in ``sites``, or ``none``
+    but its own. A site without a row honours only its own cards."""
+
+    __tablename__ = "card_policies"
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"), primary_key=True)
+    honour: Mapped[str] = mapped_column(String(8), default="none")
+    sites: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
 class Member(Base):
     """A resident. ``display_name``/``card_hash`` are NULL when only a kiosk knows them."""
 

@@ -26,7 +26,7 @@ from kiosk.i18n import N_
 from kiosk.limits import MEMBER_NUMBER_MAX, echo
 from kiosk.secrets_hash import check_pin
 from kiosk.throttle import MEMBER_PIN, TooManyTries, reserve
-from sync.hub.feed import ACTIVE_RESERVATION
+from sync.hub.feed import ACTIVE_RESERVATION, honoured_sites
 from sync.hub.models import Item, Loan, Member, Notice, PinAttempt, Reservation, item_key
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("nanum.pin")
 
 MAX_ACTIVE_PER_MEMBER = 5
+NOT_LENT_TO_YOUR_CENTRE = N_("The {site} centre does not lend to members of your centre yet. "
+                             "Please reserve at your own centre or ask its staff.")
 Notify = Callable[[str, str, "str | None"], None]
 
 MOVED_TO_COPY = N_("Your reservation of {item} moved to another copy, {copy}: the first one was lent "
@@ -212,6 +214,10 @@ def create(s: Session, member: Member, item: Item, now: str, notify: Notify) -> 
                       date=member.expires_on)
     if item.retired:
         raise Refused("retired", "This item is no longer lent.")
+    if item.home_site != member.home_site:
+        honours = honoured_sites(s, item.home_site)
+        if honours is not None and member.home_site not in honours:
+            raise Refused("card_policy", NOT_LENT_TO_YOUR_CENTRE, site=item.home_site)
     mine = s.execute(select(Reservation.status).where(
         Reservation.member_number == member.number,
         Reservation.status.in_(ACTIVE_RESERVATION))).scalars().all()

@@ -34,9 +34,14 @@ def test_a_kiosk_reads_only_its_own_sites_members(platform):
     theirs, _ = admin.add_member(platform.db, "MP02", "마포 회원")
     admin.add_item(platform.db, "T-00500", "마포 물품", "MP02")
     page = client_a.pull(None, 500)
-    members = {r["key"] for r in page["rows"] if r["kind"] == "member"}
+    members = {r["key"]: r["body"] for r in page["rows"] if r["kind"] == "member"}
     items = {r["key"] for r in page["rows"] if r["kind"] == "item"}
-    assert members == {mine} and "MP02/T-00500" in items  # the catalogue is city-wide, members are not
+    assert members[mine]["display_name"] == "강남 회원" and "MP02/T-00500" in items  # the catalogue is city-wide
+    # Another centre's member (GN01 does not honour MP02's cards): their card is
+    # named, so the kiosk can say why it refuses it, and nothing else that lends.
+    guest = members[theirs]
+    assert (guest["display_name"], guest["pin_hash"], guest["status"], guest["home_site"]) == \
+        (None, None, "not_honoured", "MP02")
     with pytest.raises(SyncRefused) as info:
         client_a._call("GET", "/changes", params={"site": "MP02"})
     assert "403" in info.value.detail
