@@ -93,10 +93,12 @@ RULES = ("on_loan", "held_for_other", "not_available", "retired", "other_site", 
 @pytest.mark.parametrize("rule", RULES)
 def test_each_lending_rule_refuses_inline_with_its_reason(window, ui, cards, demo, rule):
     name, code = _setup_rule(demo, cards, rule)
-    before = demo.catalogue.get(code).status
+    site = "SC02" if rule == "other_site" else None  # another centre's item: its label names it
+    ref = ui.label(code, site)
+    before = demo.catalogue.get(ref).status
     ui.sign_in(cards[name])
     window.sound.played.clear()
-    ui.scan(ui.label(code))
+    ui.scan(ref)
     screen = _borrow_screen(window)
     (outcome, _view, row), = screen.entries
     assert not outcome.ok and outcome.reason == rule
@@ -104,7 +106,7 @@ def test_each_lending_rule_refuses_inline_with_its_reason(window, ui, cards, dem
     assert screen.banner.kind == "refused"
     assert screen.banner.title.text() == f"{_view.name('ko') if _view else code}: 대여 불가"
     assert window.sound.played == ["refused"]
-    assert demo.catalogue.get(code).status == before
+    assert demo.catalogue.get(ref).status == before
     # What to do next is offered where there is something to do.
     wait = window.findChild(type(ui.button("BorrowDone")), f"wait_{code}")
     assert (wait is not None and wait.isVisible()) == (rule == "on_loan")

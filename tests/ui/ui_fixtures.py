@@ -77,8 +77,8 @@ class UiDriver:
         self.settle()
         return taken
 
-    def label(self, code: str) -> str:
-        return item_label_payload(code, self.window.ctx.kiosk.base_url)
+    def label(self, code: str, site: str | None = None) -> str:
+        return item_label_payload(code, self.window.ctx.kiosk.base_url, site)
 
     def sign_in(self, card: str, screen: str = "borrow") -> None:
         self.window.go(screen)

@@ -21,7 +21,7 @@ def borrow_job(kiosk, member_ref: str, payload: str) -> tuple[ItemOutcome, ItemV
     view = outcome.item_view
     if view is None:
         try:
-            view = kiosk.catalogue.get(outcome.item)
+            view = kiosk.catalogue.get(payload)  # the payload names the item's site too
         except KioskError:
             view = None
     return outcome, view
