@@ -70,10 +70,11 @@ def pull_all(client) -> list[dict[str, Any]]:
 
 
 def site_rows(rows: list[dict[str, Any]], site: str) -> list[tuple]:
-    """The rows that describe ``site``'s own records (items of other centres left out)."""
+    """The rows that describe ``site``'s own records (other centres' items and members,
+    which every kiosk also receives, left out)."""
     out = []
     for r in rows:
-        if r["kind"] == "item" and (r["body"] or {}).get("home_site") != site:
+        if r["kind"] in ("item", "member") and (r["body"] or {}).get("home_site") != site:
             continue
         out.append((r["kind"], r["key"], r["deleted"], json.dumps(r["body"], sort_keys=True)))
     return sorted(out)
