@@ -140,6 +140,12 @@ def _states(d: Driver) -> Iterable[tuple[str, Callable[[], None]]]:
     yield "thanks", lambda: d.tap("ReceiptQrDone")
     yield "loans", lambda: (w.end_session(), d.sign_in("김민준", "loans"))
     yield "loans-renewed", lambda: d.tap("renew_T-00008")
+    yield "setpin", lambda: d.tap("SetPin")
+
+    def setpin_mismatch():
+        for key in ("2", "5", "8", "0", "ok", "2", "5", "8", "1", "ok"):
+            d.tap(f"newpin_{key}")
+    yield "setpin-mismatch", setpin_mismatch
     yield "idle-warning", lambda: (w.idle._quiet_elapsed(), d.settle())
     yield "keyboard", lambda: (w.end_session(), w.go("return"), d.settle(), d.tap("TypeCode"),
                                [d.tap(f"type_{c}") for c in "T-42"])
