@@ -75,9 +75,16 @@ def _refused(nanum, path, *expect, code=2):
     assert len(_asides(nanum)) == 1  # the live data from before that one, kept
 
 
-def _copy(nanum, tmp_path, name):
+def _copy(nanum, tmp_path, name, *sql):
+    """A copy of the good backup named ``name``, with ``sql`` statements run on it."""
     dest = tmp_path / name
     shutil.copy(nanum.good, dest)
+    if sql:
+        con = sqlite3.connect(dest)
+        for statement in sql:
+            con.execute(statement)
+        con.commit()
+        con.close()
     return dest
 
 
@@ -104,50 +111,35 @@ def test_the_same_tables_without_a_schema_version_are_refused(live, tmp_path):
 
 
 def test_a_real_backup_of_an_unknown_schema_version_is_refused(live, tmp_path):
-    newer = _copy(live, tmp_path, "newer.sqlite3")
-    con = sqlite3.connect(newer)
-    con.execute("UPDATE alembic_version SET version_num = '9999'")
-    con.commit()
-    con.close()
+    newer = _copy(live, tmp_path, "newer.sqlite3",
+        "UPDATE alembic_version SET version_num = '9999'")
     _refused(live, newer, "schema this version does not know (9999)")
 
 
 def test_a_real_backup_missing_a_column_is_refused(live, tmp_path):
-    cut = _copy(live, tmp_path, "cut.sqlite3")
-    con = sqlite3.connect(cut)
-    con.execute("ALTER TABLE loans DROP COLUMN return_note")
-    con.commit()
-    con.close()
+    cut = _copy(live, tmp_path, "cut.sqlite3",
+        "ALTER TABLE loans DROP COLUMN return_note")
     _refused(live, cut, "its table loans does not have the columns")
 
 
 def test_a_backup_with_a_trigger_of_its_own_is_refused(live, tmp_path):
     # A trigger would run inside the kiosk after the restore, e.g. dropping every new event.
-    trap = _copy(live, tmp_path, "trap.sqlite3")
-    con = sqlite3.connect(trap)
-    con.execute("CREATE TRIGGER forget AFTER INSERT ON events BEGIN DELETE FROM events WHERE seq = NEW.seq; END")
-    con.commit()
-    con.close()
+    trap = _copy(live, tmp_path, "trap.sqlite3",
+        "CREATE TRIGGER forget AFTER INSERT ON events BEGIN DELETE FROM events WHERE seq = NEW.seq; END")
     _refused(live, trap, "its indexes or triggers are not the ones this version expects (forget)")
 
 
 def test_a_backup_without_the_one_open_loan_per_item_index_is_refused(live, tmp_path):
-    weak = _copy(live, tmp_path, "weak.sqlite3")
-    con = sqlite3.connect(weak)
-    con.execute("DROP INDEX uq_loans_open_item")
-    con.execute("CREATE INDEX uq_loans_open_item ON loans (item_id)")  # same name, not unique
-    con.commit()
-    con.close()
+    # same name, not unique
+    weak = _copy(live, tmp_path, "weak.sqlite3",
+        "DROP INDEX uq_loans_open_item",
+        "CREATE INDEX uq_loans_open_item ON loans (item_id)")
     _refused(live, weak, "(uq_loans_open_item)")
 
 
 def test_a_backup_with_an_edited_event_is_refused(live, tmp_path):
-    edited = _copy(live, tmp_path, "edited.sqlite3")
-    con = sqlite3.connect(edited)
-    con.execute("UPDATE events SET payload = replace(payload, 'T-00001', 'T-00002') "
-                "WHERE type = 'loan.checked_out'")
-    con.commit()
-    con.close()
+    edited = _copy(live, tmp_path, "edited.sqlite3",
+        "UPDATE events SET payload = replace(payload, 'T-00001', 'T-00002') WHERE type = 'loan.checked_out'")
     _refused(live, edited, "its event log is broken at event")
 
 
@@ -214,11 +206,8 @@ def test_a_damaged_live_database_is_cured_by_a_restore_and_kept_aside(live):
 
 
 def test_staff_mode_uses_the_same_checked_restore(live, tmp_path):
-    newer = _copy(live, tmp_path, "nanum-backup-newer.sqlite3")
-    con = sqlite3.connect(newer)
-    con.execute("UPDATE alembic_version SET version_num = '9999'")
-    con.commit()
-    con.close()
+    newer = _copy(live, tmp_path, "nanum-backup-newer.sqlite3",
+        "UPDATE alembic_version SET version_num = '9999'")
     before = _state(live)
     k = open_kiosk(live.data)
     staff = Staff(k)
