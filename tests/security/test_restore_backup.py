@@ -130,7 +130,7 @@ def test_a_backup_with_a_trigger_of_its_own_is_refused(live, tmp_path):
 
 
 def test_a_backup_without_the_one_open_loan_per_item_index_is_refused(live, tmp_path):
-    # same name, not unique
+    # an index of the same name that is not unique
     weak = _copy(live, tmp_path, "weak.sqlite3",
         "DROP INDEX uq_loans_open_item",
         "CREATE INDEX uq_loans_open_item ON loans (item_id)")
