@@ -30,24 +30,33 @@ log = logging.getLogger(__name__)
 DB_FILENAME = "nanum.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
-_ENV_ERRORS = (
-    ("database or disk is full", N_("The disk is full. Ask staff to free space; nothing was lost.")),
-    ("disk i/o error", N_("The disk could not be written. Ask staff; nothing was lost.")),
-    ("readonly database", N_("The database is read-only. Ask staff to check the data folder.")),
-    ("read-only", N_("The database is read-only. Ask staff to check the data folder.")),
-    ("database is locked", N_("The database is busy. Please try again in a moment.")),
-    ("file is not a database", N_("The database file is damaged. Ask staff to restore a backup.")),
-    ("malformed", N_("The database file is damaged. Ask staff to restore a backup.")),
-    ("unable to open database", N_("The database could not be opened. Ask staff to check the data folder.")),
-)
+FULL = N_("The disk is full. Ask staff to free space; nothing was lost.")
+READ_ONLY = N_("The database is read-only. Ask staff to check the data folder.")
+FAILING = N_("The disk could not be written. Ask staff; nothing was lost.")
+BUSY = N_("The database is busy. Please try again in a moment.")
+DAMAGED = N_("The database file is damaged. Ask staff to restore a backup.")
+CANNOT_OPEN = N_("The database could not be opened. Ask staff to check the data folder.")
+
+# SQLite's primary result codes (the low byte of an extended code) the
+# environment causes. Codes, not message text: a bug whose message happens to
+# say "malformed" (bad JSON) or name a column "read-only" is not a broken disk.
+_ENV_ERRORS = {
+    sqlite3.SQLITE_FULL: FULL,
+    sqlite3.SQLITE_IOERR: FAILING,
+    sqlite3.SQLITE_READONLY: READ_ONLY,
+    sqlite3.SQLITE_BUSY: BUSY,
+    sqlite3.SQLITE_NOTADB: DAMAGED,
+    sqlite3.SQLITE_CORRUPT: DAMAGED,
+    sqlite3.SQLITE_CANTOPEN: CANNOT_OPEN,
+}
 
 
 _OS_ERRORS = {
-    errno.ENOSPC: N_("The disk is full. Ask staff to free space; nothing was lost."),
-    errno.EDQUOT: N_("The disk is full. Ask staff to free space; nothing was lost."),
-    errno.EFBIG: N_("The disk is full. Ask staff to free space; nothing was lost."),
-    errno.EROFS: N_("The database is read-only. Ask staff to check the data folder."),
-    errno.EIO: N_("The disk could not be written. Ask staff; nothing was lost."),
+    errno.ENOSPC: FULL,
+    errno.EDQUOT: FULL,
+    errno.EFBIG: FULL,
+    errno.EROFS: READ_ONLY,
+    errno.EIO: FAILING,
 }
 
 
@@ -61,14 +70,17 @@ def environment_error(exc: BaseException) -> StorageError | None:
     """Map a storage exception caused by the environment to a known error."""
     if isinstance(exc, OSError):
         return os_storage_error(exc)
+    code = sqlite_code(exc)
+    msgid = _ENV_ERRORS.get(code & 0xFF) if code is not None else None
+    return StorageError(msgid) if msgid else None
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's extended result code behind ``exc`` (None if SQLite gave none)."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, (sqlite3.OperationalError, sqlite3.DatabaseError)):
+    if not isinstance(orig, sqlite3.Error):
         return None
-    text = str(orig).lower()
-    for needle, msgid in _ENV_ERRORS:
-        if needle in text:
-            return StorageError(msgid)
-    return None
+    return getattr(orig, "sqlite_errorcode", None)
 
 
 @contextlib.contextmanager
@@ -80,7 +92,10 @@ def storage_errors() -> Iterator[None]:
         known = environment_error(exc)
         if known is None:
             raise
-        log.warning("storage error: %s", exc)
+        # The code's name (SQLITE_IOERR_FSYNC, SQLITE_READONLY_DBMOVED...) says
+        # more to a maintainer than the message does.
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        log.warning("storage error %s: %s", getattr(orig, "sqlite_errorname", "?"), exc)
         raise known from exc
 
 
