@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk import josa
+
 DEFAULT_LANGUAGE = "ko"
 #: each language's own name, as its speakers look for it on the home screen
 LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English", "zh": "中文", "vi": "Tiếng Việt"}
@@ -69,10 +71,13 @@ def translate(msgid: str, lang: str | None = None, /, **params: Any) -> str:
     text = catalogue(lang).get(msgid, msgid)
     if params:
         try:
-            return text.format(**params)
+            text = text.format(**params)
         except (KeyError, IndexError, ValueError):
             # A broken translation must never hide the message itself.
             return msgid.format(**params)
+    if lang == "ko":
+        # Particles after a placeholder fit the word it now holds: 드릴을, 텐트를.
+        text = josa.resolve(text)
     return text
 
 
