@@ -405,7 +405,7 @@ def test_renewing_an_item_not_on_loan_is_bad_input(kiosk):
     with pytest.raises(BadInput) as err:
         kiosk.circulation.renew("T-1")
     assert err.value.render("en") == "T-00001 is not on loan."
-    assert err.value.render("ko") == "T-00001는 대여 중이 아닙니다."
+    assert err.value.render("ko") == "T-00001은 대여 중이 아닙니다."
     assert snapshot(kiosk) == before
 
 
@@ -591,7 +591,7 @@ def test_returning_an_item_not_on_loan_changes_nothing(kiosk):
         kiosk.circulation.return_item("T-1")
     assert err.value.render("en") == \
         "T-00001 is not on loan, so it cannot be returned. Please hand it to staff."
-    assert err.value.render("ko") == "T-00001는 대여 중이 아니라서 반납할 수 없습니다. 직원에게 전달해 주세요."
+    assert err.value.render("ko") == "T-00001은 대여 중이 아니라서 반납할 수 없습니다. 직원에게 전달해 주세요."
     assert snapshot(kiosk) == before
 
 
