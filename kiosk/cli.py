@@ -581,6 +581,23 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: ``--json`` and ``--lang`` are taken after the command too.
+
+    Users type ``nanum scan photo.png --json`` as often as ``nanum --json scan
+    photo.png``. The defaults are suppressed so the value given before the
+    command stands unless the command repeats it. A command may still declare
+    its own ``--lang`` (screenshots: the screens' language): it replaces this one.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("conflict_handler", "resolve")
+        super().__init__(*args, **kwargs)
+        self.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")
+        self.add_argument("--lang", choices=sorted(LANGUAGES), default=argparse.SUPPRESS,
+                          help="language of messages")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nanum", description="Nanum Kiosk: self-service lending for sharing centres")
     p.add_argument("--version", action="version", version=f"nanum {__version__}")
@@ -591,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.add_argument("--lang", choices=sorted(LANGUAGES), default=os.environ.get("NANUM_LANG", DEFAULT_LANGUAGE),
                    help="language of messages (default ko)")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND", parser_class=_CommandParser)
 
     s = sub.add_parser("init", help="set up this kiosk for a site")
     s.add_argument("--site", default="DEMO")
