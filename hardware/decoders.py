@@ -1,8 +1,9 @@
 """QR decoders behind one interface.
 
 zxing-cpp is the default: on degraded webcam frames it reads more codes than
-ZBar at a tenth of the time (see ``bench/scan.py``), and it returns the raw
-bytes, so Hangul survives. pyzbar stays selectable (it needs the system
+ZBar at a tenth of the time (see ``bench/scan.py``), and it reads text the way
+the code says it is written (its ECI, else UTF-8, Shift-JIS or ISO-8859-1), so
+Hangul and foreign Japanese or Korean codes survive; the raw bytes are kept. pyzbar stays selectable (it needs the system
 libzbar); OpenCV's detector is there for comparison.
 
 Every decoder takes a grayscale or BGR ``numpy`` image and returns
@@ -100,13 +101,19 @@ class ZxingDecoder(Decoder):
         if isinstance(opts["binarizer"], str):
             opts["binarizer"] = getattr(self._zx.Binarizer, opts["binarizer"])
         kw = {"formats": self.formats} if self.formats is not None else {}
-        return self._zx.read_barcodes(to_gray(image), return_errors=errors, **kw, **opts)
+        # Plain: the bytes as text by the code's ECI, else zxing-cpp's charset guess
+        # (UTF-8, Shift-JIS, ISO-8859-1), without HRI's GS1 brackets on legacy barcodes.
+        return self._zx.read_barcodes(to_gray(image), return_errors=errors, text_mode=self._zx.TextMode.Plain,
+                                      **kw, **opts)
 
     def _record(self, b) -> Decoded:
         p = b.position
         pts = tuple((float(q.x), float(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
         raw = bytes(b.bytes)
-        return Decoded(text_from_bytes(raw) if raw else b.text, pts, _format_name(b.format), raw)
+        # zxing-cpp's text honours the ECI a foreign code declares (EUC-KR, Shift-JIS...)
+        # and recognises Shift-JIS without one. Our labels and cards (UTF-8, no ECI)
+        # read the same either way; their bytes stay in ``raw``.
+        return Decoded(b.text or text_from_bytes(raw), pts, _format_name(b.format), raw)
 
     def decode(self, image: np.ndarray, **override) -> list[Decoded]:
         """Decode; keyword options (``binarizer``, ``try_invert``...) override the defaults."""
