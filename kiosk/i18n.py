@@ -5,10 +5,15 @@ gettext ``.po`` files under ``kiosk/locale``. Korean is the default language.
 Domain errors carry a msgid and parameters; they are translated only where they
 are shown, in the language of whoever is looking.
 
-Korean and English cover everything. Chinese (Simplified) and Vietnamese, the
-languages of Seoul's largest migrant communities, cover everything a resident
-can see (:data:`RESIDENT_SOURCES`): staff screens and the command line stay in
-Korean or English and fall back to the English msgid in those languages.
+Every language covers every msgid: Korean, Chinese (Simplified) and
+Vietnamese (the languages of Seoul's largest migrant communities), for the
+resident screens and for staff mode, reports and the command line alike, so a
+volunteer who reads Chinese or Vietnamese never meets a screen in three
+languages. English is the source language. Each language keeps one register
+and one set of terms, written down in ``docs/glossary-<lang>.md`` and checked
+by the catalogue tests. Korean particles after a placeholder are written as an
+alternation (``{item}을(를)``) and resolved by :mod:`kiosk.josa` once the
+message is formatted.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from kiosk import josa
 DEFAULT_LANGUAGE = "ko"
 #: each language's own name, as its speakers look for it on the home screen
 LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English", "zh": "中文", "vi": "Tiếng Việt"}
-#: languages complete for every msgid (the others: for residents' msgids)
-FULL_LANGUAGES = ("ko", "en")
+#: languages complete for every msgid (a language added later may first cover
+#: only the residents' msgids, :data:`RESIDENT_SOURCES`)
+FULL_LANGUAGES = ("ko", "en", "zh", "vi")
 #: where the msgids a resident can meet come from: the resident screens and
 #: dialogs, receipts, the refusals and errors of the services they use, and the
 #: platform's public item pages a label's QR opens on a phone

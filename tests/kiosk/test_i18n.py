@@ -1,8 +1,7 @@
 """The one catalogue: every user-visible string translated, placeholders intact.
 
-Korean is complete for every msgid. Chinese and Vietnamese are complete for
-every msgid a resident can see (kiosk.i18n.RESIDENT_SOURCES); staff screens
-and the command line fall back to English there.
+Korean, Chinese and Vietnamese are complete for every msgid, the residents'
+(kiosk.i18n.RESIDENT_SOURCES) and staff mode's alike.
 """
 
 import string
