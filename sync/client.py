@@ -12,11 +12,13 @@ import ssl
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
 from kiosk.platform_url import INSECURE_URL, insecure_url
 from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, PROTOCOL_VERSION
+from sync.protocol import HeartbeatAck, OwnEventsResponse, PullResponse, PushResponse
 
 USER_AGENT = f"nanum-kiosk-sync/{PROTOCOL_VERSION}"
 
@@ -54,6 +56,22 @@ REFUSED = N_("The city platform refused this kiosk's credential. Ask the adminis
 FORKED = N_("This kiosk's event log differs from the platform's copy. Ask the administrator.")
 INVALID = N_("The city platform refused the data: {reason}")
 CA_BUNDLE = N_("The CA bundle {path} cannot be read. Check the sync settings.")
+MALFORMED = N_("The city platform sent an answer this kiosk cannot use. Sync will try again.")
+
+
+def checked(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` when it is the answer ``model`` describes, else a transient SyncError.
+
+    A proxy's page or a platform of another version must not reach the round
+    as a dict missing a key (a crash there); strict, because JSON gives exact types.
+    """
+    try:
+        model.model_validate(body, strict=True)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(map(str, first["loc"])) or "answer"
+        raise SyncError(MALFORMED, f"{model.__name__} {where}: {first['msg']}"[:300]) from exc
+    return body
 
 
 class SyncClient:
@@ -116,17 +134,17 @@ class SyncClient:
         raise SyncError(SERVER, detail)
 
     def push(self, kiosk_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "/push", json={"kiosk_id": kiosk_id, "events": events})
+        return checked(PushResponse, self._call("POST", "/push", json={"kiosk_id": kiosk_id, "events": events}))
 
     def pull(self, cursor: str | None, limit: int = 500) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        return self._call("GET", "/changes", params=params)
+        return checked(PullResponse, self._call("GET", "/changes", params=params))
 
     def own_events(self, after: int, limit: int = 500) -> dict[str, Any]:
         """This kiosk's events past ``after`` as the platform holds them (recovery)."""
-        return self._call("GET", "/events", params={"after": after, "limit": limit})
+        return checked(OwnEventsResponse, self._call("GET", "/events", params={"after": after, "limit": limit}))
 
     def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
-        return self._call("POST", "/heartbeat", json=beat)
+        return checked(HeartbeatAck, self._call("POST", "/heartbeat", json=beat))
