@@ -50,7 +50,7 @@ def test_bad_input_exits_2_and_changes_nothing(nanum):
     nanum("item", "add", "T-1", "사다리")
     before = _json(nanum, "verify-log")["events"]
     code, _, err = nanum("checkout", "WIFI:S:x;;", "T-1", lang="ko")
-    assert code == 2 and "회원카드가 아닙니다" in err
+    assert code == 2 and "회원카드가 아니에요" in err
     code, _, err = nanum("item", "add", "T-00001", "또 사다리")
     assert code == 2 and "already in the catalogue" in err
     code, _, err = nanum("return", "T-1")

@@ -45,7 +45,7 @@ def test_damaged_card_is_told_apart_from_a_foreign_code():
         parse_payload(card_payload(broken), BASE)
     assert not isinstance(exc.value, ForeignCode)
     assert exc.value.render("en") == "This member card could not be read. Please ask staff for a new card."
-    assert "회원카드를 읽을 수 없습니다" in exc.value.render("ko")
+    assert "회원카드를 읽을 수 없어요" in exc.value.render("ko")
 
 
 def test_damaged_label_of_ours_asks_to_type_the_code():

@@ -64,7 +64,7 @@ def test_every_translation_formats_with_its_parameters(lang):
 
 def test_translate_fills_parameters_and_falls_back_to_english():
     assert translate("You can borrow up to {limit} items at a time.", "ko", limit=3) == \
-        "한 번에 최대 3개까지 빌릴 수 있습니다."
+        "한 번에 최대 3개까지 빌릴 수 있어요."
     assert translate("You can borrow up to {limit} items at a time.", "en", limit=3) == \
         "You can borrow up to 3 items at a time."
     assert translate("A message nobody translated {x}", "ko", x=1) == "A message nobody translated 1"

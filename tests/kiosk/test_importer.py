@@ -312,7 +312,7 @@ def test_row_errors_render_in_korean(kiosk, tmp_path, monkeypatch):
         path = write_csv(tmp_path / "items.csv", [ITEM_HEADERS, GOOD, ["t1", "드릴", "tool", "x"]])
         report = import_items(kiosk, path)
         assert [e.message.render("ko") for e in report.errors] == [
-            "물품 코드 T-00001이(가) 2행에도 있습니다.",
+            "물품 코드 T-00001이 2행에도 있습니다.",
             "구성품 수는 정수로 적어 주세요: x",
         ]
     finally:

@@ -119,7 +119,7 @@ def test_a_foreign_code_is_refused_clearly_and_changes_nothing(window, ui, cards
     screen = _borrow_screen(window)
     assert screen.entries == []
     assert screen.banner.kind == "refused"
-    assert screen.banner.title.text() == "나눔센터의 코드가 아닙니다."
+    assert screen.banner.title.text() == "나눔센터의 코드가 아니에요."
     assert window.sound.played[-1] == "refused"
     assert demo.maintenance.verify_log().count == events
 

@@ -15,7 +15,7 @@ def test_my_loans_lists_due_dates_and_renews(window, ui, cards, demo):
     ui.sign_in(cards["김민준"], "loans")
     rows = _rows(window)
     assert sorted(rows) == ["T-00001", "T-00008"]
-    assert window.screens["loans"].summary.text() == "대여 중인 물품이 2개 있습니다."
+    assert window.screens["loans"].summary.text() == "대여 중인 물품이 2개 있어요."
     before = {loan.item_code: loan.due_on for loan in
               demo.circulation.loans(open_only=True, member_payload=cards["김민준"])}
     assert rows["T-00008"].status.text() == "반납일 3월 13일 (금)"
@@ -24,7 +24,7 @@ def test_my_loans_lists_due_dates_and_renews(window, ui, cards, demo):
              demo.circulation.loans(open_only=True, member_payload=cards["김민준"])}
     assert after["T-00008"] > before["T-00008"] and after["T-00001"] == before["T-00001"]
     row = _rows(window)["T-00008"]
-    assert row.ok is True and "연장했습니다" in row.status.text()
+    assert row.ok is True and "연장했어요" in row.status.text()
     assert window.findChild(QPushButton, "renew_T-00008") is None  # renewed once: the most allowed
     assert window.session.visit.renewed[0].item == "T-00008"
     ui.tap("LoansDone")  # something happened: a receipt is offered

@@ -17,7 +17,7 @@ def test_toy_with_missing_pieces_goes_to_staff_for_inspection(window, ui, demo):
     ui.scan(ui.label("K-00001"))
     screen = _ret(window)
     assert screen.step == PARTS
-    assert screen.parts_question.text() == "이 물품의 구성품은 120개입니다. 모두 있나요?"
+    assert screen.parts_question.text() == "이 물품의 구성품은 120개예요. 모두 있나요?"
     assert screen.parts_list.text() == "구성품: 120개"
     assert screen.item_photo.isVisible() and screen.item_name.text().startswith("블록 장난감")
     ui.tap("SomeMissing")
@@ -31,7 +31,7 @@ def test_toy_with_missing_pieces_goes_to_staff_for_inspection(window, ui, demo):
     ui.tap("ConditionFine")
     assert screen.step == RESULT
     assert screen.where.text() == "직원에게 전달해 주세요."
-    assert "구성품 3개가 빠졌습니다" in screen.where_detail.text()
+    assert "구성품 3개가 빠졌어요" in screen.where_detail.text()
     item = demo.catalogue.get("K-00001")
     assert item.status == "inspection"
     returned = [loan for loan in demo.circulation.loans() if loan.item_code == "K-00001"]
@@ -78,7 +78,7 @@ def test_complete_return_goes_to_the_return_shelf_then_receipt(window, ui, demo)
     ui.tap("AllPartsHere")
     ui.tap("ConditionFine")
     assert _ret(window).where.text() == "반납 선반에 놓아 주세요."
-    assert "일 늦게 반납되었습니다" in _ret(window).where_detail.text()  # it was overdue
+    assert "일 늦게 반납되었어요" in _ret(window).where_detail.text()  # it was overdue
     ui.tap("ReturnDone")
     assert window.current.name == "receipt"
     ui.tap("ReceiptQr")
@@ -93,7 +93,7 @@ def test_an_item_not_on_loan_is_refused_and_nothing_changes(window, ui, demo):
     ui.scan(ui.label("T-00013"))
     screen = _ret(window)
     assert screen.step == SCAN and screen.banner.kind == "refused"
-    assert "대여 중이 아닙니다" in screen.banner.title.text()
+    assert "대여 중이 아니에요" in screen.banner.title.text()
     assert window.sound.played[-1] == "refused"
     assert demo.catalogue.get("T-00013").status == "available"
 

@@ -50,7 +50,7 @@ def test_espeak_has_a_voice_for_every_kiosk_language_and_says_the_sentence(tmp_p
 def test_the_system_speech_falls_back_to_espeak_and_stop_ends_the_child():
     speech = system_speech()
     assert all(speech.speaks(lang) for lang in ESPEAK_VOICES)
-    speech.say(Utterance("나눔센터에 오신 것을 환영합니다. " * 5, "ko"))
+    speech.say(Utterance("나눔센터에 오신 것을 환영해요. " * 5, "ko"))
     speech.stop()
     engines = [e for e in speech.engines if isinstance(e, EspeakSpeech)]
     assert engines and engines[0]._proc is None

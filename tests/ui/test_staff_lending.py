@@ -76,7 +76,7 @@ def test_a_volunteer_lends_what_the_kiosk_refused_with_a_reason(window, ui, ente
         name = "한도윤"
         for code in ("T-00012", "T-00013", "T-00015"):
             assert demo.circulation.checkout(cards[name], [code]).outcomes[0].ok
-        why = "한 번에 최대 3개까지 빌릴 수 있습니다."
+        why = "한 번에 최대 3개까지 빌릴 수 있어요."
     else:
         name = "오예린"
         why = translate("Your membership expired on {date}. Please see staff to renew it.", "ko",
@@ -126,7 +126,7 @@ def test_no_reason_no_lending(window, ui, enter, cards, demo):
     assert page.banner.title.text() == "회원증을 먼저 찍어 주세요."
     assert page.items == []
     _scan(window, ui, cards["정우진"])  # overdue
-    assert "연체된 물품이 1개 있습니다. 먼저 반납해 주세요." in page.why.text()
+    assert "연체된 물품이 1개 있어요. 먼저 반납해 주세요." in page.why.text()
     _scan(window, ui, ui.label("T-00017"))
     _type(window, "LendReasonText", "   ")  # blanks are no reason
     ui.tap("LendGo")

@@ -51,14 +51,14 @@ def test_borrowing_speaks_each_result_with_its_due_date_and_each_refusal_with_wh
     ui.scan(ui.label("T-00002"))
     said = _last(window)
     assert said.startswith("충전드릴: 대여 완료")
-    assert "대여했습니다. 3월 17일 (화)까지 반납해 주세요." in said
+    assert "대여했어요. 3월 17일 (화)까지 반납해 주세요." in said
     ui.scan(ui.label("K-00001"))  # on loan to someone else
     said = _last(window)
     assert "블록 장난감: 대여 불가" in said
-    assert "대기자 명단에 이름을 올릴 수 있습니다" in said  # what they can do
+    assert "대기자 명단에 이름을 올릴 수 있어요" in said  # what they can do
     assert translate("Join the waiting list", "ko") in said  # and the button to do it
     ui.scan("https://example.com/coupon/1234")
-    assert _last(window).startswith("나눔센터의 코드가 아닙니다.")
+    assert _last(window).startswith("나눔센터의 코드가 아니에요.")
 
 
 def test_the_return_flow_is_spoken_step_by_step(window, ui):
@@ -66,7 +66,7 @@ def test_the_return_flow_is_spoken_step_by_step(window, ui):
     window.go("return")
     ui.scan(ui.label("K-00001"))
     said = _last(window)
-    assert "이 물품의 구성품은 120개입니다. 모두 있나요?" in said
+    assert "이 물품의 구성품은 120개예요. 모두 있나요?" in said
     ui.tap("SomeMissing")
     ui.tap("part_0_minus")
     part = window.screens["return"].counters[0]
@@ -77,7 +77,7 @@ def test_the_return_flow_is_spoken_step_by_step(window, ui):
     ui.tap("ConditionFine")
     said = _last(window)
     assert "직원에게 전달해 주세요." in said  # where the item goes
-    assert "구성품 1개가 빠졌습니다" in said
+    assert "구성품 1개가 빠졌어요" in said
 
 
 def test_my_loans_and_the_receipt_are_read_out(window, ui, cards):
@@ -86,7 +86,7 @@ def test_my_loans_and_the_receipt_are_read_out(window, ui, cards):
     said = _last(window)
     assert "대여 중인 물품이" in said and "반납일" in said
     ui.tap("renew_T-00008")
-    assert "연장했습니다. 새 반납일은" in _last(window)
+    assert "연장했어요. 새 반납일은" in _last(window)
     ui.tap("LoansDone")
     assert window.current.name == "receipt"
     said = _last(window)
