@@ -181,9 +181,10 @@ def cmd_return(args: argparse.Namespace) -> int:
     where = {"shelf": N_("Put it on the return shelf."),
              "reservation_shelf": N_("Put it on the reservation shelf: someone is waiting for it."),
              "staff": N_("Please hand it to staff for a check."),
-             "transfer": N_("It belongs to another centre: please hand it to staff.")}[r.destination]
+             "transfer": N_("It belongs to {site}: put it on the shelf for other centres' items; "
+                            "staff send it home.")}[r.destination]
     args.out.emit(r.to_json(args.lang), [args.out.t("{item} returned.", item=r.item.code),
-                                         args.out.t(where)])
+                                         args.out.t(where, site=r.item.home_site)])
     return 0
 
 
@@ -210,6 +211,19 @@ def cmd_loans(args: argparse.Namespace) -> int:
     args.out.emit([loan.to_json() for loan in loans],
                   [f"{loan.item_code}\t{loan.member_number or '-'}\t{loan.due_on}\t"
                    f"{loan.returned_at or ''}\t{loan.item_name}" for loan in loans])
+    return 0
+
+
+@command("transfers")
+def cmd_transfers(args: argparse.Namespace) -> int:
+    from kiosk.services.transfers import open_transfers
+
+    found = open_transfers(_open(args, read_only=True))
+    lines = [args.out.t("To send to their home centres: {count}", count=len(found.to_send))]
+    lines += [f"  {t.item.home_site}/{t.item.code}\t{t.item.name_ko}\t{t.started_at}" for t in found.to_send]
+    lines.append(args.out.t("Coming home from other centres: {count}", count=len(found.to_expect)))
+    lines += [f"  {t.item.code}\t{t.item.name_ko}\t{t.from_site}\t{t.started_at}" for t in found.to_expect]
+    args.out.emit(found.to_json(), lines)
     return 0
 
 
@@ -662,6 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("loans", help="list loans")
     s.add_argument("--open", action="store_true")
     s.add_argument("--overdue", action="store_true")
+    sub.add_parser("transfers", help="items to send to their home centres and items coming home")
 
     sub.add_parser("verify-log", help="verify the event log's hash chain")
     sub.add_parser("check", help="check database integrity and lending invariants")

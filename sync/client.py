@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
 from kiosk.platform_url import INSECURE_URL, insecure_url
-from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, PROTOCOL_VERSION
+from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, OPTIONAL_KINDS, PROTOCOL_VERSION
 from sync.protocol import HeartbeatAck, OwnEventsResponse, PullResponse, PushResponse
 
 USER_AGENT = f"nanum-kiosk-sync/{PROTOCOL_VERSION}"
@@ -137,7 +137,7 @@ class SyncClient:
         return checked(PushResponse, self._call("POST", "/push", json={"kiosk_id": kiosk_id, "events": events}))
 
     def pull(self, cursor: str | None, limit: int = 500) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit}
+        params: dict[str, Any] = {"limit": limit, "kinds": ",".join(OPTIONAL_KINDS)}
         if cursor:
             params["cursor"] = cursor
         return checked(PullResponse, self._call("GET", "/changes", params=params))

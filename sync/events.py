@@ -261,6 +261,32 @@ class LoanReturned(Payload):
     site: SiteCode | None = None
 
 
+class TransferStarted(Payload):
+    """Another centre's item taken back here: it travels home (the platform closes its loan)."""
+
+    transfer: Uid
+    item: ItemCode
+    loan: Uid | None = None  # the loan this kiosk closed, when it had it
+    parts_expected: Total | None = None
+    parts_counted: Total | None = None
+    condition: Word | None = None
+    note: Note(L.NOTE_MAX) | None = None
+    site: SiteCode | None = None
+    to_site: SiteCode | None = None
+
+
+class TransferReceived(Payload):
+    """The home centre has its item back."""
+
+    transfer: Uid
+    item: ItemCode
+    parts_counted: Total | None = None
+    condition: Word | None = None
+    destination: Token | None = None
+    held_for: MemberNumber | None = None
+    site: SiteCode | None = None
+
+
 class LoanRenewed(Payload):
     loan: Uid
     item: ItemCode | None = None
@@ -388,6 +414,8 @@ MODELS: dict[str, type[Payload]] = {
     "loan.checked_out": LoanCheckedOut,
     "loan.returned": LoanReturned,
     "loan.renewed": LoanRenewed,
+    "transfer.started": TransferStarted,
+    "transfer.received": TransferReceived,
     "override.granted": OverrideGranted,
     "reservation.created": ReservationCreated,
     "reservation.cancelled": ReservationCancelled,
@@ -416,13 +444,14 @@ MODELS: dict[str, type[Payload]] = {
 
 #: administrative changes to a record: only the record's own site may make them
 ITEM_ADMIN = frozenset({"item.edited", "item.status_changed", "item.retired", "item.alias_added",
-                        "item.photo_set"})
+                        "item.photo_set", "transfer.received"})
 MEMBER_ADMIN = frozenset({"member.renewed", "member.status_changed", "member.card_reissued",
                           "member.pin_set"})
 #: a centre's reservation queue: only the item's home site keeps it
 RESERVATIONS = frozenset({"reservation.created", "reservation.cancelled", "reservation.expired"})
 #: physical circulation: it happened, so it is accepted (and flagged when odd)
-CIRCULATION = frozenset({"loan.checked_out", "loan.returned", "loan.renewed", "item.inspected"})
+CIRCULATION = frozenset({"loan.checked_out", "loan.returned", "loan.renewed", "item.inspected",
+                         "transfer.started"})
 
 
 # -- refusals ----------------------------------------------------------------------------

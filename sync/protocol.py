@@ -89,8 +89,13 @@ class PushResponse(BaseModel):
         description="events of this batch refused one by one (their seqs count as received)")
 
 
+#: kinds of feed rows a kiosk asks for besides the four every kiosk reads
+#: (``GET /changes?kinds=transfer``): a kiosk that does not know a kind never gets it
+OPTIONAL_KINDS = ("transfer",)
+
+
 class ChangeRow(BaseModel):
-    kind: Literal["item", "member", "reservation", "closed_day"]
+    kind: Literal["item", "member", "reservation", "closed_day", "transfer"]
     key: str
     deleted: bool = False
     body: dict[str, Any] | None = None

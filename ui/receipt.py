@@ -19,7 +19,7 @@ _DESTINATION = {
     "shelf": N_("Returned: on the return shelf"),
     "reservation_shelf": N_("Returned: on the reservation shelf"),
     "staff": N_("Returned: handed to staff for a check"),
-    "transfer": N_("Returned: handed to staff for its home centre"),
+    "transfer": N_("Returned here: it goes back to its home centre"),
 }
 
 

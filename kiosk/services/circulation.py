@@ -6,6 +6,7 @@ appends its event; an item outcome that says ``ok`` is committed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from kiosk.i18n import N_, Message
 from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
 from kiosk.policy import LoanPolicy
 from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
-from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
+from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation, Transfer
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -222,7 +223,7 @@ class Circulation:
             raise refuse(Refused("on_loan", "This item is on loan now. You can join the waiting list."))
         if item.status == ItemStatus.RETIRED:
             raise refuse(Refused("retired", "This item is no longer lent. Please hand it to staff."))
-        if item.status in (ItemStatus.INSPECTION, ItemStatus.REPAIR):
+        if item.status in (ItemStatus.INSPECTION, ItemStatus.REPAIR, ItemStatus.IN_TRANSIT):
             raise refuse(Refused("not_available",
                                  "This item is waiting for a staff check and cannot be lent yet."))
         if item.home_site != self.k.site:
@@ -243,6 +244,8 @@ class Circulation:
 
         Missing parts or damage send it to inspection; otherwise it goes to the
         reservation shelf for the next member waiting, or back to the shelf.
+        Another centre's item is taken back too, wherever it was lent, and sent
+        home (a transfer); this centre's item back from another centre arrives.
         """
         if damaged_note is not None and not damaged_note.strip():
             raise BadInput("Please say briefly what is damaged.")
@@ -253,22 +256,26 @@ class Circulation:
             item = self.k.catalogue.resolve(s, item_payload)
             # Plain columns and a Core update: the loan row is only read and closed.
             found = s.connection().execute(_OPEN_LOAN_OF_ITEM, {"item_id": item.id}).first()
+            if found is None and item.status != ItemStatus.RETIRED and (
+                    item.home_site != self.k.site or item.status == ItemStatus.IN_TRANSIT):
+                # Not lent here: another centre's item coming back through this one,
+                # or this centre's item home from another centre.
+                expected, counted, condition, note = self._condition(item, parts_counted, damaged_note)
+                if item.home_site != self.k.site:
+                    if item.status == ItemStatus.IN_TRANSIT and s.execute(select(Transfer.id).where(
+                            Transfer.item_id == item.id, Transfer.from_site == self.k.site,
+                            Transfer.received_at.is_(None))).first() is not None:
+                        # Scanned again: it is already on its way home from here.
+                        return ReturnOutcome(item=ItemView.of(item), member_number=None,
+                                             destination="transfer", parts_expected=expected,
+                                             parts_counted=counted, late_days=0, condition=condition)
+                    return self._send_home(s, item, None, expected, counted, condition, note)
+                return self._arrive_home(s, item, today, expected, counted, condition)
             if found is None:
                 raise BadInput("{code} is not on loan, so it cannot be returned. Please hand it to staff.",
                                code=item.code)
             loan_id, loan_uid, due_on, member_number = found
-            expected = item.parts_total
-            counted = expected if parts_counted is None else parts_counted
-            if counted < 0 or counted > expected:
-                raise BadInput("Please enter a number of parts from 0 to {expected}.",
-                               expected=expected)
-            if damaged_note:
-                condition = "damaged"
-            elif counted < expected:
-                condition = "missing_parts"
-            else:
-                condition = "ok"
-            note = damaged_note.strip() if damaged_note else None
+            expected, counted, condition, note = self._condition(item, parts_counted, damaged_note)
             s.connection().execute(_CLOSE_LOAN, {
                 "loan_id": loan_id, "returned_at": to_iso(self.k.clock()), "return_site": self.k.site,
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
@@ -278,8 +285,6 @@ class Circulation:
                 item.status = ItemStatus.INSPECTION
                 destination = "staff"
             elif item.home_site != self.k.site:
-                # A return at another centre is a transfer: staff send it home.
-                item.status = ItemStatus.INSPECTION
                 destination = "transfer"
             else:
                 item.status = ItemStatus.AVAILABLE
@@ -292,10 +297,85 @@ class Circulation:
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
                 "note": note, "destination": destination, "held_for": held_for,
                 "late_days": late, "site": self.k.site})
+            if item.home_site != self.k.site:
+                # A return at another centre is a transfer: staff send it home.
+                out = self._send_home(s, item, loan_uid, expected, counted, condition, note)
+                return dataclasses.replace(out, member_number=member_number, late_days=late)
             return ReturnOutcome(item=ItemView.of(item), member_number=member_number,
                                  destination=destination, parts_expected=expected,
                                  parts_counted=counted, late_days=late, condition=condition,
                                  held_for=held_for)
+
+    @staticmethod
+    def _condition(item: Item, parts_counted: int | None,
+                   damaged_note: str | None) -> tuple[int, int, str, str | None]:
+        """(parts expected, parts counted, condition, note) of an item handed back."""
+        expected = item.parts_total
+        counted = expected if parts_counted is None else parts_counted
+        if counted < 0 or counted > expected:
+            raise BadInput("Please enter a number of parts from 0 to {expected}.", expected=expected)
+        if damaged_note:
+            condition = "damaged"
+        elif counted < expected:
+            condition = "missing_parts"
+        else:
+            condition = "ok"
+        return expected, counted, condition, damaged_note.strip() if damaged_note else None
+
+    def _send_home(self, s: Session, item: Item, loan_uid: str | None, expected: int, counted: int,
+                   condition: str, note: str | None) -> ReturnOutcome:
+        """Another centre's item handed in here: it waits on the shelf for other centres'
+        items until staff send it home. The platform closes its loan wherever it was
+        lent and tells the home centre to expect it."""
+        uid = str(uuid.uuid4())
+        s.add(Transfer(uid=uid, item_id=item.id, from_site=self.k.site, to_site=item.home_site,
+                       loan_uid=loan_uid, started_at=to_iso(self.k.clock()),
+                       parts_expected=expected, parts_counted=counted, condition=condition))
+        item.status = ItemStatus.IN_TRANSIT
+        item.held_for_member_id = None
+        item.hold_until = None
+        self.k.record(s, "transfer.started", {
+            "transfer": uid, **item.event_ref(), "loan": loan_uid, "parts_expected": expected,
+            "parts_counted": counted, "condition": condition, "note": note, "site": self.k.site,
+            "to_site": item.home_site})
+        return ReturnOutcome(item=ItemView.of(item), member_number=None,
+                             destination="transfer" if condition == "ok" else "staff",
+                             parts_expected=expected, parts_counted=counted, late_days=0,
+                             condition=condition)
+
+    def _arrive_home(self, s: Session, item: Item, today: dt.date, expected: int, counted: int,
+                     condition: str) -> ReturnOutcome:
+        """This centre's item back from another centre: on the shelf again, or to the
+        next member waiting, or to staff when it came back damaged or short."""
+        travelling = s.execute(select(Transfer).where(
+            Transfer.item_id == item.id, Transfer.received_at.is_(None))).scalars().all()
+        if condition != "ok" or any(t.condition not in (None, "ok") for t in travelling):
+            item.status = ItemStatus.INSPECTION
+            held_for, destination = None, "staff"
+        else:
+            item.status = ItemStatus.AVAILABLE
+            held_for = self._offer(s, item, today)
+            destination = "reservation_shelf" if held_for else "shelf"
+        now = to_iso(self.k.clock())
+        for t in travelling:
+            t.received_at = now
+            self.k.record(s, "transfer.received", {
+                "transfer": t.uid, **item.event_ref(), "parts_counted": counted,
+                "condition": condition, "destination": destination, "held_for": held_for,
+                "site": self.k.site})
+        return ReturnOutcome(item=ItemView.of(item), member_number=None, destination=destination,
+                             parts_expected=expected, parts_counted=counted, late_days=0,
+                             condition=condition, held_for=held_for)
+
+    def receive_transfer(self, item_payload: str) -> ReturnOutcome:
+        """Staff: this centre's item is back from another centre (parts as counted there)."""
+        today = self.k.today()
+        with self.k.transaction() as s:
+            item = self.k.catalogue.resolve(s, item_payload)
+            if item.home_site != self.k.site or item.status != ItemStatus.IN_TRANSIT:
+                raise BadInput("{code} is not on its way back to this centre.", code=item.code)
+            expected = item.parts_total
+            return self._arrive_home(s, item, today, expected, expected, "ok")
 
     # -- renew ----------------------------------------------------------------
     def renew(self, item_payload: str, member_payload: str | None = None) -> ItemOutcome:

@@ -175,8 +175,9 @@ class _Expected:
     item_pull: int = 0  # ... that changed items or reservations
 
 
-_RETURN_STATUS = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus.HELD,
-                  "staff": ItemStatus.INSPECTION, "transfer": ItemStatus.INSPECTION}
+#: an item's status after a return, by where the resident was asked to put it
+RETURN_STATUS = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus.HELD,
+                  "staff": ItemStatus.INSPECTION, "transfer": ItemStatus.IN_TRANSIT}
 
 
 def _item_key(code: Any, site: Any, own_site: str | None) -> Any:
@@ -194,7 +195,12 @@ def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any], own_site: str |
         x.loans[p["loan"]]["due"] = p.get("due")
     elif type_ == "loan.returned":
         x.loans.pop(p.get("loan"), None)
-        x.items[item] = (_RETURN_STATUS.get(p.get("destination")), seq)
+        x.items[item] = (RETURN_STATUS.get(p.get("destination")), seq)
+    elif type_ == "transfer.started":
+        x.loans.pop(p.get("loan"), None)
+        x.items[item] = (ItemStatus.IN_TRANSIT, seq)
+    elif type_ == "transfer.received":
+        x.items[item] = (RETURN_STATUS.get(p.get("destination")), seq)
     elif type_ == "item.added":
         x.items[item] = (ItemStatus.AVAILABLE, seq)
     elif type_ in ("item.status_changed", "item.inspected"):
@@ -218,8 +224,11 @@ def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any], own_site: str |
         changed = p.get("changed") or {}
         if changed.get("member"):
             x.member_pull = seq
-        if changed.get("item") or changed.get("reservation") or p.get("accepted") or p.get("cancelled"):
+        if changed.get("item") or changed.get("reservation") or changed.get("transfer") \
+                or p.get("accepted") or p.get("cancelled"):
             x.item_pull = seq
+        for uid in p.get("closed_loans") or []:
+            x.loans.pop(uid, None)  # returned at another centre (a transfer the platform sent)
         for acc in p.get("accepted") or []:
             if isinstance(acc, dict) and acc.get("status") == "held":
                 x.items[_item_key(acc.get("item"), acc.get("item_site"), own_site)] = (

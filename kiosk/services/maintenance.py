@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput, StorageError
@@ -66,12 +66,22 @@ class Maintenance:
             if mismatched:
                 report.problems.append("items whose status disagrees with their loans: " + ", ".join(mismatched))
             loans = s.execute(select(func.count()).select_from(Loan)).scalar_one()
-            returned = s.execute(select(func.count()).select_from(Loan)
-                                 .where(Loan.returned_at.is_not(None))).scalar_one()
+            site = self.k.site
+            returned = s.execute(select(func.count()).select_from(Loan).where(
+                Loan.returned_at.is_not(None),
+                or_(Loan.return_site.is_(None), Loan.return_site == site))).scalar_one()
+            elsewhere = s.execute(select(func.count()).select_from(Loan).where(
+                Loan.returned_at.is_not(None), Loan.return_site != site)).scalar_one()
             if event_count(s, "loan.checked_out") != loans:
                 report.problems.append("loans without exactly one checkout event")
             if event_count(s, "loan.returned") != returned:
                 report.problems.append("returns without exactly one return event")
+            # Returned at another centre: the pull that brought the transfer names the loan.
+            closed = s.execute(text(
+                "SELECT COALESCE(SUM(json_array_length(payload, '$.closed_loans')), 0) FROM events "
+                "WHERE type = 'sync.pulled' AND json_valid(payload)")).scalar_one()
+            if closed != elsewhere:
+                report.problems.append("returns at another centre without the pull that told of them")
             held = s.execute(select(func.count()).select_from(Item).where(
                 Item.status == ItemStatus.HELD, Item.held_for_member_id.is_(None))).scalar_one()
             if held:

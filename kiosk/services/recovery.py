@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
 from kiosk.store.events import GENESIS, event_hash
-from kiosk.store.models import Event, Item, ItemStatus, Loan, Member, Reservation, Setting
+from kiosk.services.integrity import RETURN_STATUS
+from kiosk.store.models import Event, Item, ItemStatus, Loan, Member, Reservation, Setting, Transfer
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -39,8 +40,6 @@ RECOVERY = "sync_recovery"  # the last recovery, for `nanum sync status` and sta
 ACKED = "sync_acked_seq"  # kiosk.services.syncstate keeps both
 ACKED_HASH = "sync_acked_hash"
 _FIELDS = ("event_id", "kiosk_id", "seq", "type", "at", "hlc", "actor", "payload", "prev_hash", "hash")
-_RETURN_STATUS = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus.HELD,
-                  "staff": ItemStatus.INSPECTION, "transfer": ItemStatus.INSPECTION}
 
 
 class RecoveryRefused(ValueError):
@@ -331,9 +330,36 @@ class Replayer:
         loan.condition, loan.return_note = p.get("condition"), p.get("note")
         item = self.s.get(Item, loan.item_id)
         if item is not None:
-            item.status = _RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
+            item.status = RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
             held_for = self._member(p.get("held_for"))
             item.held_for_member_id = held_for.id if held_for and item.status == ItemStatus.HELD else None
+        self.s.flush()
+        return True
+
+    def on_transfer_started(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
+        item = self._item(p)
+        if item is None:
+            return False
+        if self.s.execute(select(Transfer.id).where(Transfer.uid == p["transfer"])).first() is None:
+            self.s.add(Transfer(uid=p["transfer"], item_id=item.id, from_site=p.get("site") or self.site,
+                                to_site=p.get("to_site") or item.home_site, loan_uid=_str(p.get("loan")),
+                                started_at=row["at"], parts_expected=p.get("parts_expected"),
+                                parts_counted=p.get("parts_counted"), condition=_str(p.get("condition"))))
+        item.status = ItemStatus.IN_TRANSIT
+        item.held_for_member_id, item.hold_until = None, None
+        self.s.flush()
+        return True
+
+    def on_transfer_received(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
+        item = self._item(p)
+        t = self.s.execute(select(Transfer).where(Transfer.uid == p["transfer"])).scalar_one_or_none()
+        if item is None:
+            return False
+        if t is not None and t.received_at is None:
+            t.received_at = row["at"]
+        item.status = RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
+        held_for = self._member(p.get("held_for"))
+        item.held_for_member_id = held_for.id if held_for and item.status == ItemStatus.HELD else None
         self.s.flush()
         return True
 

@@ -24,7 +24,7 @@ from kiosk.limits import echo
 from kiosk.services.members import MEMBER_BLOCK
 from kiosk.store.events import HybridClock, append_event
 from kiosk.store.models import (ClosedDay, Event, Item, ItemAlias, ItemStatus, Loan, Member,
-                                Reservation, Setting)
+                                Reservation, Setting, Transfer)
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -180,13 +180,15 @@ class ApplyReport:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    closed_loans: list[str] = field(default_factory=list)  # returned at another centre
 
     def count(self, kind: str) -> None:
         self.changed[kind] = self.changed.get(kind, 0) + 1
 
     @property
     def any_change(self) -> bool:
-        return bool(self.changed or self.accepted or self.cancelled or self.conflicts)
+        return bool(self.changed or self.accepted or self.cancelled or self.conflicts
+                    or self.closed_loans)
 
 
 class _Applier:
@@ -221,7 +223,7 @@ class _Applier:
                 refs.add(self.item_key(row["key"], body if isinstance(body, dict) else None))
             elif row.get("kind") == "member":
                 numbers.add(row.get("key"))
-            elif row.get("kind") == "reservation" and isinstance(body, dict):
+            elif row.get("kind") in ("reservation", "transfer") and isinstance(body, dict):
                 if isinstance(body.get("item"), str):
                     refs.add(self._ref_of(body, self.k.site))
                 numbers.add(body.get("member"))
@@ -392,6 +394,60 @@ class _Applier:
         if diff:
             self.r.count("member")
 
+    # -- transfers: items returned at a centre that is not their home ----------
+    def _transfer(self, uid: str, body: dict[str, Any] | None) -> None:
+        if body is None:
+            return
+        item = self.item(self._ref_of(body, self.k.site))
+        if item is None:
+            self.flag("transfer_unknown_item", uid, item=body["item"])
+            return
+        self.s.flush()
+        t = self.s.execute(select(Transfer).where(Transfer.uid == uid)).scalar_one_or_none()
+        changed = False
+        if t is None:
+            t = Transfer(uid=uid, item_id=item.id, from_site=body["from_site"], to_site=body["to_site"],
+                         loan_uid=body.get("loan"), started_at=body.get("started_at") or self.now,
+                         parts_expected=body.get("parts_expected"), parts_counted=body.get("parts_counted"),
+                         condition=body.get("condition"))
+            self.s.add(t)
+            changed = True
+        ours = item.home_site == self.site
+        if body.get("received_at"):
+            if t.received_at is None:
+                t.received_at = body["received_at"]
+                changed = True
+            if item.status == ItemStatus.IN_TRANSIT:
+                # Received by the centre's other kiosk (or, for another centre's item, at home).
+                item.status = ItemStatus.AVAILABLE
+                if ours:
+                    self.k.circulation.offer_to_waitlist(self.s, item)
+                changed = True
+        elif t.received_at is None and item.status != ItemStatus.RETIRED:
+            loan = self.s.execute(select(Loan).where(Loan.item_id == item.id,
+                                                     Loan.returned_at.is_(None))).scalar_one_or_none()
+            home_since = ours and self.s.execute(select(Loan.id).where(
+                Loan.item_id == item.id, Loan.return_site == self.site,
+                Loan.returned_at > t.started_at)).first() is not None
+            if home_since:
+                t.received_at = self.now  # back home before the platform heard of the transfer
+                changed = True
+            else:
+                if loan is not None:
+                    # Returned at the other centre: the loan ends there, then.
+                    loan.returned_at = t.started_at
+                    loan.return_site = t.from_site
+                    loan.parts_expected, loan.parts_counted = t.parts_expected, t.parts_counted
+                    loan.condition = t.condition
+                    self.r.closed_loans.append(loan.uid)
+                if item.status in (ItemStatus.AVAILABLE, ItemStatus.ON_LOAN):
+                    item.status = ItemStatus.IN_TRANSIT
+                    item.held_for_member_id = None
+                    item.hold_until = None
+                    changed = True
+        if changed:
+            self.r.count("transfer")
+
     # -- reservations ---------------------------------------------------------
     def _reservation(self, uid: str, body: dict[str, Any] | None) -> None:
         res = self.s.execute(select(Reservation).where(Reservation.uid == uid)).scalar_one_or_none()
@@ -500,6 +556,7 @@ def apply_page(k: Kiosk, rows: list[dict[str, Any]], new_cursor: str, server_hlc
                          wall_ms=wall, payload={"cursor": new_cursor, "rows": report.rows,
                                                 "changed": report.changed, "accepted": report.accepted,
                                                 "cancelled": report.cancelled,
+                                                "closed_loans": report.closed_loans,
                                                 "conflicts": [c["kind"] for c in report.conflicts]})
     k.forget_cached_settings()
     return report

@@ -23,7 +23,8 @@ class ItemStatus:
     INSPECTION = "inspection"
     REPAIR = "repair"
     RETIRED = "retired"
-    ALL = (AVAILABLE, ON_LOAN, HELD, INSPECTION, REPAIR, RETIRED)
+    IN_TRANSIT = "in_transit"  # returned at another centre, on its way home
+    ALL = (AVAILABLE, ON_LOAN, HELD, INSPECTION, REPAIR, RETIRED, IN_TRANSIT)
 
 
 class Setting(Base):
@@ -151,6 +152,28 @@ class Reservation(Base):
     source: Mapped[str] = mapped_column(String(16), default="kiosk")  # kiosk|platform
     created_at: Mapped[str] = mapped_column(String(32))
     hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
+
+
+class Transfer(Base):
+    """An item returned at a centre that is not its home: it travels home.
+
+    Recorded by the kiosk that took it back (``from_site``); the platform tells
+    the home centre (``to_site``), which closes its loan and expects the item.
+    ``received_at`` is set when the home centre has it back.
+    """
+
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    from_site: Mapped[str] = mapped_column(String(32))
+    to_site: Mapped[str] = mapped_column(String(32))
+    loan_uid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    parts_expected: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parts_counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    condition: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Event(Base):

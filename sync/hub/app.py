@@ -36,6 +36,7 @@ from sync.hub.guard import Guard, GuardSettings
 from sync.hub.push import PushError, push
 from sync.hub.models import Item, Kiosk, Notice, Reservation, Site
 from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, INVALID, MAX_PAGE, NOT_FOUND,
+                           OPTIONAL_KINDS,
                            PROTOCOL_VERSION, REFUSED, UNAUTHORISED, ErrorBody, Heartbeat,
                            HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, OwnEventsResponse,
                            PullResponse,
@@ -165,14 +166,19 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
              responses={**ERRORS, 410: {"model": ErrorBody}})
     def pull_changes(cursor: str | None = None, limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
                      site: str | None = None,
+                     kinds: str | None = Query(None, max_length=200, description=(
+                         "comma-separated optional kinds the kiosk reads besides the four every "
+                         "kiosk reads: " + ", ".join(OPTIONAL_KINDS))),
                      creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
-        """Changes of the catalogue, members, reservations and closed days for the kiosk's site."""
+        """Changes of the catalogue, members, reservations and closed days for the kiosk's site
+        (and the transfers of items to or from it, for a kiosk that asks for them)."""
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds)
             if site is not None and site != k.site:
                 raise ApiError(403, FORBIDDEN, SITE_MSG)
             try:
-                page = feed.pull(s, k.site, cursor, limit, db.postgres)
+                page = feed.pull(s, k.site, cursor, limit, db.postgres,
+                                 tuple((kinds or "").split(",")))
             except feed.CursorExpired as exc:
                 raise ApiError(410, CURSOR_EXPIRED, EXPIRED_MSG) from exc
             wall = int(utcnow().timestamp() * 1000)

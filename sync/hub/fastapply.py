@@ -176,9 +176,10 @@ class BatchApplier:
         if name == "on_loan_returned":
             item = self.items[code]
             site = p.get("site") or self.site
+            # Held for a reservation, or home from a transfer: the ORM applier does those.
             return _str_or_none(p.get("condition")) and not (
                 item is not None and site == item.home_site
-                and p.get("destination") == "reservation_shelf")
+                and (p.get("destination") == "reservation_shelf" or item.status == "in_transit"))
         return (self.items[code] is not None and (not member or member in self.members)
                 and _str_or_none(p.get("due")) and not p.get("reservation")
                 and self.orm.requested.get(code) == [])

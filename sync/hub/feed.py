@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from kiosk.clock import utcnow
 from kiosk.services.members import NOT_HONOURED
 from sync.events import sane_hlc
-from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Member, Meta, Reservation
+from sync.protocol import OPTIONAL_KINDS
+from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Member, Meta, Reservation, Transfer
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
 KINDS = ("item", "member", "reservation", "closed_day")
@@ -203,6 +204,14 @@ def reservation_body(r: Reservation) -> dict[str, Any]:
             "created_at": r.created_at, "hold_until": r.hold_until}
 
 
+def transfer_body(t: Transfer) -> dict[str, Any]:
+    site, _, code = t.item_key.rpartition("/")
+    return {"uid": t.uid, "item": code, "item_site": site, "from_site": t.from_site,
+            "to_site": t.to_site, "loan": t.loan_uid, "started_at": t.started_at,
+            "received_at": t.received_at, "parts_expected": t.parts_expected,
+            "parts_counted": t.parts_counted, "condition": t.condition}
+
+
 def member_row(m: Member | None, site: str, active_here: set[str],
                 honours: set[str] | None) -> dict[str, Any] | None:
     """The member as ``site`` sees them: its own in full, another centre's without
@@ -216,9 +225,10 @@ def member_row(m: Member | None, site: str, active_here: set[str],
     return guest_body(m, honours is None or m.home_site in honours)
 
 
-def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str, Any]], str]:
+def bodies(s: Session, site: str, changes: list[Change], kinds: tuple[str, ...] = KINDS
+           ) -> tuple[list[dict[str, Any]], str]:
     """The rows of a page (each record's current state, or a tombstone) and
-    the newest HLC stamp among them."""
+    the newest HLC stamp among them; rows of other kinds than ``kinds`` are passed over."""
     keys: dict[str, set[str]] = {}
     for c in changes:
         keys.setdefault(c.kind, set()).add(c.key)
@@ -236,6 +246,9 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
     days = {d.day: d for d in s.execute(select(ClosedDay).where(
         ClosedDay.site == site, ClosedDay.day.in_(keys.get("closed_day", ())))).scalars()} \
         if "closed_day" in keys else {}
+    transfers = {t.uid: t for t in s.execute(select(Transfer).where(
+        Transfer.uid.in_(keys.get("transfer", ())))).scalars()} \
+        if "transfer" in keys and "transfer" in kinds else {}
     out = []
     newest = ""
     honours = honoured_sites(s, site) if "member" in keys else set()
@@ -243,7 +256,7 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
     # neither break the page nor push every kiosk's clock ahead.
     now_ms = int(utcnow().timestamp() * 1000)
     for c in changes:
-        if c.kind not in KINDS:
+        if c.kind not in kinds:
             continue  # never written by the platform: passed over, never a broken page
         body: dict[str, Any] | None = None
         if c.kind == "item" and c.key in items:
@@ -257,17 +270,21 @@ def bodies(s: Session, site: str, changes: list[Change]) -> tuple[list[dict[str,
             body = reservation_body(reservations[c.key])
         elif c.kind == "closed_day" and c.key in days:
             body = {"day": c.key, "reason": days[c.key].reason}
+        elif c.kind == "transfer" and c.key in transfers:
+            body = transfer_body(transfers[c.key])
         out.append({"kind": c.kind, "key": c.key, "deleted": body is None, "body": body})
     return out, newest
 
 
-def pull(s: Session, site: str, cursor: str | None, limit: int, postgres: bool) -> dict[str, Any]:
-    """One page of the feed for ``site``; raises CursorExpired."""
+def pull(s: Session, site: str, cursor: str | None, limit: int, postgres: bool,
+         extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One page of the feed for ``site`` with the ``extra`` kinds the kiosk reads
+    (see sync.protocol.OPTIONAL_KINDS); raises CursorExpired."""
     epoch = ensure_epoch(s)
     after = decode_cursor(cursor, epoch, horizon(s)) if cursor else None
     changes, more = read_page(s, site, after, limit, postgres)
     last = Position(changes[-1].txid, changes[-1].id) if changes else after or Position(0, 0)
-    rows, newest = bodies(s, site, changes)
+    rows, newest = bodies(s, site, changes, KINDS + tuple(k for k in extra if k in OPTIONAL_KINDS))
     return {"cursor": last.encode(epoch), "more": more, "reset": after is None, "rows": rows,
             "newest_hlc": newest}
 

@@ -19,7 +19,8 @@ from kiosk.clock import from_iso
 from sync.events import sane_hlc
 from sync.hub import reservations as resv
 from sync.hub.feed import ACTIVE_RESERVATION, FINAL_RESERVATION, Notifier
-from sync.hub.models import ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation, item_key
+from sync.hub.models import (ClosedDay, Conflict, Item, Kiosk, Loan, Member, Reservation, Transfer,
+                             item_key)
 from sync.protocol import WireEvent
 
 
@@ -338,13 +339,84 @@ class Applier:
             loan.transfer = True
             item.status = "in_transit"
             self.flag(ev, "transfer", code, from_site=site, to_site=item.home_site)
-        elif destination == "reservation_shelf":
+            return
+        self._arrived(ev, code)  # taken back at home: any transfer of it has ended
+        if destination == "reservation_shelf":
             item.status = "held"
             self._hold_for(code, p.get("held_for"))
         elif destination == "shelf":
             item.status = "available"
         else:
             item.status = "inspection"
+
+    # -- transfers: an item returned at a centre that is not its home -----------
+    def on_transfer_started(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        code, uid = p["item"], p["transfer"]
+        site = p.get("site") or self.kiosk.site
+        item = self.item(code)
+        if item is None:
+            self.flag(ev, "unknown_item", code)
+        home = item.home_site if item is not None else code.partition("/")[0]
+        t = self.s.get(Transfer, uid)
+        if t is None:
+            t = Transfer(uid=uid, item_key=code, from_site=site, to_site=home,
+                         kiosk_id=self.kiosk.kiosk_id)
+            self.s.add(t)
+        t.started_at = ev.at
+        t.parts_expected = p.get("parts_expected")
+        t.parts_counted = p.get("parts_counted")
+        t.condition = p.get("condition")
+        # The loan ends here, whichever kiosk lent the item: the resident gave it back.
+        for loan in self.open_loans[code]:
+            loan.returned_at = ev.at
+            loan.return_site = site
+            loan.condition = p.get("condition")
+            loan.transfer = True
+            t.loan_uid = loan.uid
+        self.open_loans[code] = []
+        if t.loan_uid is None and p.get("loan"):
+            t.loan_uid = p["loan"]
+        if t.received_at is None and item is not None:
+            back = self.s.execute(select(Loan.returned_at).where(
+                Loan.item_key == code, Loan.return_site == home, Loan.returned_at > ev.at)
+                .order_by(Loan.returned_at).limit(1)).scalar()
+            if back is not None:
+                t.received_at = back  # it was home again before this return reached the platform
+            else:
+                item.status = "in_transit"
+                item.location = site
+        if not p.get("loan"):  # else its loan.returned has flagged it already
+            self.flag(ev, "transfer", code, from_site=site, to_site=home)
+        self.notify("transfer", uid, site)
+        self.notify("transfer", uid, home)
+
+    def on_transfer_received(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        code, uid = p["item"], p["transfer"]
+        t = self.s.get(Transfer, uid)
+        if t is None:
+            self.flag(ev, "unknown_transfer", uid, item=code)
+            return
+        self._arrived(ev, code)
+        item = self.item(code)
+        if item is None:
+            return
+        item.location = item.home_site
+        destination = p.get("destination")
+        if destination == "reservation_shelf":
+            item.status = "held"
+            self._hold_for(code, p.get("held_for"))
+        elif destination == "shelf":
+            item.status = "available"
+        else:
+            item.status = "inspection"
+
+    def _arrived(self, ev: WireEvent, code: str) -> None:
+        """The item is back at its home centre: its open transfers end now."""
+        for t in self.s.execute(select(Transfer).where(Transfer.item_key == code,
+                                                       Transfer.received_at.is_(None))).scalars():
+            t.received_at = ev.at
+            self.notify("transfer", t.uid, t.from_site)
+            self.notify("transfer", t.uid, t.to_site)
 
     def _hold_for(self, code: str, member: str | None) -> None:
         if not member:

@@ -165,6 +165,28 @@ class Loan(Base):
     transfer: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class Transfer(Base):
+    """An item returned at a centre that is not its home, travelling home.
+
+    Started by the returning centre's kiosk (``transfer.started``); received
+    when the home centre's kiosk has the item back (``transfer.received``, or
+    a plain return there). Both centres' feeds carry it.
+    """
+
+    __tablename__ = "transfers"
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(64), index=True)  # Item.key
+    from_site: Mapped[str] = mapped_column(String(32), index=True)
+    to_site: Mapped[str] = mapped_column(String(32), index=True)
+    loan_uid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kiosk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    received_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    parts_expected: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parts_counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    condition: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
 class Reservation(Base):
     """A resident's reservation.
 

@@ -308,7 +308,7 @@ def test_item_rules_cannot_be_overridden(kiosk):
     before = snapshot(kiosk)
     expected = [
         ("on_loan", "This item is on loan now. You can join the waiting list.",
-         "지금 다른 분이 대여 중인 물품이에요. 대기자 명단에 이름을 올릴 수 있어요."),
+         "지금 다른 분이 대여 중인 물품이에요. 대기 명단에 이름을 올릴 수 있어요."),
         ("retired", "This item is no longer lent. Please hand it to staff.",
          "더 이상 대여하지 않는 물품이에요. 직원에게 전달해 주세요."),
         ("not_available", "This item is waiting for a staff check and cannot be lent yet.",
@@ -478,7 +478,7 @@ def test_waitlist_when_unavailable_and_the_hold_is_offered_on_return(kiosk):
      "선반에 있는 물품이에요. 지금 바로 빌릴 수 있어요."),
     ("mine", "already_yours", "You already have this item.", "이미 대여 중인 물품이에요."),
     ("twice", "already_reserved", "You are already on the list for this item.",
-     "이미 이 물품의 대기자 명단에 있어요."),
+     "이미 이 물품의 대기 명단에 있어요."),
     ("retired", "retired", "This item is no longer lent. Please hand it to staff.",
      "더 이상 대여하지 않는 물품이에요. 직원에게 전달해 주세요."),
 ])
@@ -609,8 +609,13 @@ def test_a_return_at_another_centre_is_a_transfer(kiosk):
     back = kiosk.circulation.return_item(item_label_payload("T-1", kiosk.base_url, "GN01"))
     assert (back.destination, back.held_for) == ("transfer", None)
     assert loan_row(kiosk, "T-1").return_site == "GN02"
-    assert kiosk.catalogue.get(item_label_payload("T-1", kiosk.base_url, "GN01")).status == "inspection"
+    # it travels home: on the shelf for other centres' items here, not lent again here
+    assert kiosk.catalogue.get(item_label_payload("T-1", kiosk.base_url, "GN01")).status == "in_transit"
     assert events(kiosk, "loan.returned")[0][1]["destination"] == "transfer"
+    [(_, started)] = events(kiosk, "transfer.started")
+    assert (started["item"], started["item_site"], started["to_site"], started["site"]) == \
+        ("T-00001", "GN01", "GN01", "GN02")
+    assert started["loan"] == loan_row(kiosk, "T-1").uid
 
 
 # -- the messages themselves ------------------------------------------------------------

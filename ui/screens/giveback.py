@@ -25,7 +25,7 @@ DESTINATIONS = {
     "reservation_shelf": (N_("Please put it on the reservation shelf."),
                           N_("Someone has reserved it: it will wait there for them."), "shelf"),
     "staff": (N_("Please hand it to staff."), N_("Staff will check it before it is lent again."), "info"),
-    "transfer": (N_("Please hand it to staff."),
+    "transfer": (N_("Please put it on the shelf for other centres' items."),
                  N_("It belongs to another centre; staff will send it home."), "info"),
 }
 

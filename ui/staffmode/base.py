@@ -23,7 +23,8 @@ from ui.widgets.common import Banner, button, card, label
 
 STATUS_NAMES = {"available": N_("On the shelf"), "on_loan": N_("On loan"),
                 "held": N_("Held for pickup"), "inspection": N_("Waiting for a check"),
-                "repair": N_("In repair"), "retired": N_("Retired")}
+                "repair": N_("In repair"), "retired": N_("Retired"),
+                "in_transit": N_("On its way to its home centre")}
 
 
 @dataclass

@@ -72,8 +72,9 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.members import MembersPage
     from ui.staffmode.reports_page import ReportsPage
     from ui.staffmode.settings_page import SettingsPage
+    from ui.staffmode.transfers import TransfersPage
 
-    return [DashboardPage, InspectionPage, LendingPage, CataloguePage, MembersPage, LabelsPage,
+    return [DashboardPage, InspectionPage, TransfersPage, LendingPage, CataloguePage, MembersPage, LabelsPage,
             ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
 
 

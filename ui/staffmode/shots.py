@@ -57,6 +57,7 @@ def staff_states(d) -> Iterable[tuple[str, Callable[[], None]]]:
         d.tap("StaffMenu_staff_mode")
     yield "staff-dashboard", into_staff_mode
     yield "staff-inspection", lambda: (d.tap("nav_inspection"), d.tap("case_0"))
+    yield "staff-transfers", lambda: d.tap("nav_transfers")
 
     def lending():
         d.tap("nav_lending")
