@@ -120,8 +120,16 @@ def test_opencv_decoder_reads_a_clean_label():
     assert _texts(OpenCvDecoder().decode(frame)) == [ITEM]
 
 
-def test_pyzbar_can_be_limited_to_qr():
-    assert PyzbarDecoder().qr_only is True
+def test_pyzbar_reads_only_qr_unless_told_otherwise():
+    # A legacy barcode on an item: left alone by default (a misread waiting to
+    # happen on the camera), read when asked for.
+    import zxingcpp
+
+    code = zxingcpp.create_barcode("8801234567893", zxingcpp.BarcodeFormat.EAN13)
+    img = np.array(zxingcpp.write_barcode_to_image(code, scale=4))
+    assert _texts(PyzbarDecoder().decode(img)) == []
+    found = PyzbarDecoder(qr_only=False).decode(img)
+    assert [(d.text, d.format) for d in found] == [("8801234567893", "Ean13")]
 
 
 def test_make_decoder_names():

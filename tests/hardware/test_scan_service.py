@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 
-import numpy as np
 import pytest
 from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
-from hardware.decoders import ZxingDecoder
 from hardware.frames import FrameSource, SourceError, VirtualCamera
 from hardware.scanning import ScanResult, ScanService, classify
 
@@ -248,32 +247,25 @@ def test_a_read_that_hangs_is_reported_as_loss(rec, service_factory):
     assert wait_for(lambda: svc.status == "ok", 5.0)
 
 
-class SlowDecoder(ZxingDecoder):
-    """zxing-cpp on a very slow machine."""
+class FeedSource(FrameSource):
+    """Numbered frames, one for each number the test feeds: the pixel (0, 0) carries it."""
 
-    def locate(self, image, **kw):
-        time.sleep(0.1)
-        return super().locate(image, **kw)
-
-
-class CountingSource(FrameSource):
-    """Numbered frames as fast as they are asked for: the pixel (0, 0) carries the number."""
-
-    name = "counter"
+    name = "feed"
 
     def __init__(self) -> None:
-        self.n = 0
+        self.feed: queue.Queue[int] = queue.Queue()
         self.base, _ = camera_frame(None, size=(320, 240))
 
     def open(self) -> None:
         pass
 
     def read(self):
-        time.sleep(0.002)
-        self.n += 1
+        try:
+            n = self.feed.get(timeout=0.05)
+        except queue.Empty:
+            return None  # nothing new; the service asks again
         f = self.base.copy()
-        f[:8, :8] = self.n % 256  # also makes each frame "changed"
-        f[8:16, :8] = (self.n // 256) % 256
+        f[:8, :8] = n  # also makes each frame "changed"
         return f
 
     def close(self) -> None:
@@ -281,25 +273,37 @@ class CountingSource(FrameSource):
 
 
 def test_slow_decoding_drops_frames_instead_of_queueing(service_factory):
-    src = CountingSource()
-    svc = service_factory(src, decoder=SlowDecoder())
+    # The analysis of a frame lasts until the test lets it end: a machine as slow
+    # as it takes, counted in frames, not in seconds.
+    src = FeedSource()
+    svc = service_factory(src, lost_after_s=3600)  # an idle feed is not a lost camera
     svc.analyser.change_threshold = 0.0  # analyse every frame it gets
-    seen = []
+    seen: list[int] = []
+    gate = threading.Semaphore(0)
     orig = svc.analyser.analyse
 
-    def spy(frame):
-        seen.append(int(frame[0, 0, 0]) + 256 * int(frame[8, 0, 0]))
+    def held(frame):
+        seen.append(int(frame[0, 0, 0]))
+        gate.acquire(timeout=30)
         return orig(frame)
 
-    svc.analyser.analyse = spy
+    svc.analyser.analyse = held
     svc.start()
-    time.sleep(1.0)
-    svc.stop()
-    assert len(seen) <= 12  # about 10 decodes fit in a second
-    assert svc.stats.dropped > 100
-    # Each decode took the newest frame there was: big jumps, never a backlog.
-    gaps = np.diff(seen)
-    assert (gaps > 10).mean() > 0.8
+    try:
+        src.feed.put(1)
+        assert wait_for(lambda: seen == [1])
+        for n in range(2, 102):  # a hundred frames arrive while frame 1 is analysed
+            src.feed.put(n)
+        assert wait_for(lambda: svc.stats.frames == 101)
+        assert seen == [1]
+        gate.release()
+        # The next analysis takes the newest frame; the 99 between were dropped, not queued.
+        assert wait_for(lambda: seen == [1, 101])
+        assert (svc.stats.frames, svc.stats.dropped) == (101, 99)
+    finally:
+        gate.release(10)
+        svc.stop()
+    assert seen == [1, 101]
 
 
 def test_a_failing_callback_does_not_stop_scanning(service_factory):

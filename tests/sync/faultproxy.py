@@ -73,6 +73,9 @@ class FaultProxy:
         self.only = only
         self.counts: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
+        #: exchanges over, whatever their fault: the platform got all it will get of them
+        self.finished = 0
+        self._done = threading.Condition()
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -81,6 +84,11 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.port}"
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def wait_finished(self, n: int, timeout: float) -> bool:
+        """Wait until ``n`` exchanges are over (a delayed one reaches the platform late)."""
+        with self._done:
+            return self._done.wait_for(lambda: self.finished >= n, timeout)
 
     def close(self) -> None:
         self._closed = True
@@ -137,3 +145,6 @@ class FaultProxy:
             client.close()
             if upstream is not None:
                 upstream.close()
+            with self._done:
+                self.finished += 1
+                self._done.notify_all()

@@ -1,6 +1,10 @@
 """A kiosk process for the crash test: lends, returns and syncs in a loop until killed.
 
     python kiosk_proc.py DATA_DIR PLATFORM_URL CREDENTIAL SEED
+
+It prints "ready", then "lent" or "returned" after each committed loan or
+return and "synced" after each sync round, so the test kills it after a
+number of steps, not after a time.
 """
 
 import random
@@ -25,14 +29,17 @@ def main() -> None:
             try:
                 if on_loan and (not free or rng.random() < 0.5):
                     k.circulation.return_item(rng.choice(on_loan))
+                    print("returned", flush=True)
                 elif free:
                     k.circulation.checkout(rng.choice(members), [rng.choice(free)])
+                    print("lent", flush=True)
             except KioskError as exc:  # e.g. the database busy for a moment: carry on
                 print(exc, file=sys.stderr, flush=True)
             try:
                 sync_round(k, client)
             except SyncError:
                 pass
+            print("synced", flush=True)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ class CameraPage(StaffPage):
     name = "camera"
     permission = "settings"
     title_msgid = N_("Camera")
+    #: seconds, monotonic; the frame rate is frames counted over this clock's time
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -131,7 +133,7 @@ class CameraPage(StaffPage):
         bridge = self.ctx.bridge
         if bridge is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         self._samples.append((now, bridge.frames_captured()))
         while len(self._samples) > 2 and now - self._samples[0][0] > WINDOW_S:
             self._samples.popleft()
