@@ -40,7 +40,7 @@ def test_refusal_exits_1_with_translated_message(nanum):
     assert nanum("checkout", card, "T-1")[0] == 0
     code, out, _ = nanum("checkout", card2, "T-1", lang="ko")
     assert code == 1
-    assert "대여할 수 없습니다" in out and "대기자 명단" in out
+    assert "대여할 수 없습니다" in out and "대기 명단" in out
     code, out, _ = nanum("checkout", card2, "T-1", lang="en")
     assert code == 1 and "on loan now" in out
 

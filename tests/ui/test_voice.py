@@ -55,7 +55,7 @@ def test_borrowing_speaks_each_result_with_its_due_date_and_each_refusal_with_wh
     ui.scan(ui.label("K-00001"))  # on loan to someone else
     said = _last(window)
     assert "블록 장난감: 대여 불가" in said
-    assert "대기자 명단에 이름을 올릴 수 있어요" in said  # what they can do
+    assert "대기 명단에 이름을 올릴 수 있어요" in said  # what they can do
     assert translate("Join the waiting list", "ko") in said  # and the button to do it
     ui.scan("https://example.com/coupon/1234")
     assert _last(window).startswith("나눔센터의 코드가 아니에요.")
