@@ -137,8 +137,10 @@ class ScanService:
                  on_status: Callable[[str], None] | None = None,
                  base_url: str | None = None, gone_after_s: float = 0.5,
                  repeat_after_s: float | None = 2.0, lost_after_s: float = 1.0,
-                 max_backoff_s: float = 1.0) -> None:
+                 max_backoff_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
+        #: seconds: frames are stamped with it, presentations and camera loss timed by it
+        self.clock = clock
         self.decoder = decoder or make_decoder("zxing")
         self.on_code = on_code
         self.on_status = on_status
@@ -213,13 +215,13 @@ class ScanService:
     def _capture_loop(self, stop: threading.Event) -> None:
         opened = False
         backoff = 0.1
-        last_ok = time.monotonic()
+        last_ok = self.clock()
         while not stop.is_set():
             if not opened:
                 try:
                     self.source.open()
                     opened = True
-                    last_ok = time.monotonic()
+                    last_ok = self.clock()
                 except Exception as exc:  # a missing device is expected here
                     log.debug("open %s: %s", self.source.name, exc)
                     self._set_status("lost")
@@ -233,7 +235,7 @@ class ScanService:
                 frame = None
             if stop.is_set():
                 break
-            now = time.monotonic()
+            now = self.clock()
             if frame is None:
                 if now - last_ok > self.lost_after_s:
                     self._set_status("lost")
@@ -270,7 +272,7 @@ class ScanService:
                     self._cond.wait(0.25)
                     # Some drivers block in read() for seconds after an unplug:
                     # say so now, the capture thread reopens when read() returns.
-                    if self.status == "ok" and time.monotonic() - self._last_frame_t > self.lost_after_s:
+                    if self.status == "ok" and self.clock() - self._last_frame_t > self.lost_after_s:
                         self._set_status("lost")
                 if stop.is_set():
                     return
@@ -286,8 +288,8 @@ class ScanService:
 
     def process(self, frame: np.ndarray, t_in: float | None = None) -> list[ScanResult]:
         """Analyse one frame and report new codes (the worker calls this; tests may too)."""
-        t0 = time.monotonic()
-        t_in = t0 if t_in is None else t_in
+        t0 = time.monotonic()  # the analysis's own duration is measured on the real clock
+        t_in = self.clock() if t_in is None else t_in
         res = self.analyser.analyse(frame)
         st = self.stats
         if res.skipped:
@@ -304,5 +306,5 @@ class ScanService:
                 self.on_code(result)
             except Exception:
                 log.exception("code callback failed")
-            st.latencies.append(time.monotonic() - t_in)
+            st.latencies.append(self.clock() - t_in)
         return results
