@@ -604,7 +604,7 @@ class _CommandParser(argparse.ArgumentParser):
     its own ``--lang`` (screenshots: the screens' language): it replaces this one.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("conflict_handler", "resolve")
         super().__init__(*args, **kwargs)
         self.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")

@@ -80,7 +80,8 @@ def sqlite_code(exc: BaseException) -> int | None:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if not isinstance(orig, sqlite3.Error):
         return None
-    return getattr(orig, "sqlite_errorcode", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else None
 
 
 @contextlib.contextmanager
