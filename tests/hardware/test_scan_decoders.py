@@ -93,9 +93,18 @@ def test_zxing_reads_only_qr_model_2_by_default():
 def test_zxing_rotation_search_is_off_by_default_but_available():
     frame, _ = camera_frame(ITEM, module_px=5.0)
     rotated = cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE)
-    # QR finder patterns make a quarter turn irrelevant to QR; the option still exists.
+    # QR finder patterns make a quarter turn irrelevant to QR: read either way.
+    assert _texts(ZxingDecoder().decode(rotated)) == [ITEM]
     assert _texts(ZxingDecoder(try_rotate=True).decode(rotated)) == [ITEM]
-    assert ZxingDecoder().options["try_rotate"] is False
+    # A legacy barcode standing on its end is read only with the search on.
+    import zxingcpp
+
+    ean = zxingcpp.create_barcode("8801234567893", zxingcpp.BarcodeFormat.EAN13)
+    upright = np.array(zxingcpp.write_barcode_to_image(ean, scale=4))
+    on_end = cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE)
+    assert _texts(ZxingDecoder(formats="EAN13").decode(upright)) == ["8801234567893"]
+    assert _texts(ZxingDecoder(formats="EAN13").decode(on_end)) == []
+    assert _texts(ZxingDecoder(formats="EAN13", try_rotate=True).decode(on_end)) == ["8801234567893"]
 
 
 def test_zxing_locate_reports_symbols_it_could_not_read():
