@@ -31,7 +31,7 @@ def test_each_language_goes_to_the_first_engine_that_has_a_voice_for_it():
 
 
 SENTENCES = [("ko", "회원카드를 카메라에 비춰 주세요."), ("en", "Hold the label inside the frame."),
-             ("zh", "请把会员卡对准摄像头。"), ("vi", "Hãy đưa thẻ thành viên trước camera.")]
+             ("zh", "请把会员卡对准摄像头。"), ("vi", "Xin đưa thẻ thành viên trước camera.")]
 
 
 @pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed (Debian package espeak-ng)")

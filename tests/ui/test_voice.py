@@ -132,7 +132,7 @@ def test_switching_to_chinese_and_vietnamese_mid_session_speaks_them_and_idle_re
     window.session.set_language("vi")
     ui.settle()
     u = window.voice.speech.last
-    assert u.lang == "vi" and "Hãy đưa nhãn của từng đồ dùng vào trong khung." in u.text
+    assert u.lang == "vi" and "Xin đưa nhãn của từng đồ dùng vào trong khung." in u.text
     assert "ngày 17 tháng 3" in u.text  # the due date, in words
     qtbot.waitUntil(lambda: window.session.member is None, timeout=4000)
     assert window.session.lang == "ko" and not window.session.voice
