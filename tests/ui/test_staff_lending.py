@@ -88,7 +88,7 @@ def test_a_volunteer_lends_what_the_kiosk_refused_with_a_reason(window, ui, ente
     if rule == "limit":
         _scan(window, ui, cards[name])  # the card, shown at the kiosk's camera
         ui.tap("LendReason_family")
-        reason = "직원 판단: 가족 필요"
+        reason = "직원 판단: 가정 사정"
     else:
         _type(window, "LendMemberNumber", member.number)  # a forgotten card: the number
         ui.tap("LendFindMember")
@@ -123,7 +123,7 @@ def test_no_reason_no_lending(window, ui, enter, cards, demo):
     page = enter()
     _scan(window, ui, ui.label("T-00017"))  # an item before the member
     assert page.banner.kind == "refused"
-    assert page.banner.title.text() == "회원증을 먼저 찍어 주세요."
+    assert page.banner.title.text() == "회원카드를 먼저 스캔해 주세요."
     assert page.items == []
     _scan(window, ui, cards["정우진"])  # overdue
     assert "연체된 물품이 1개 있어요. 먼저 반납해 주세요." in page.why.text()
