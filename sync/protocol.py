@@ -91,11 +91,11 @@ class PushResponse(BaseModel):
 
 #: kinds of feed rows a kiosk asks for besides the four every kiosk reads
 #: (``GET /changes?kinds=transfer``): a kiosk that does not know a kind never gets it
-OPTIONAL_KINDS = ("transfer",)
+OPTIONAL_KINDS = ("transfer", "loan")
 
 
 class ChangeRow(BaseModel):
-    kind: Literal["item", "member", "reservation", "closed_day", "transfer"]
+    kind: Literal["item", "member", "reservation", "closed_day", "transfer", "loan"]
     key: str
     deleted: bool = False
     body: dict[str, Any] | None = None
@@ -153,7 +153,8 @@ class HeartbeatAck(BaseModel):
 class ReservationRequest(BaseModel):
     member: str = Field(max_length=16, description="membership number, e.g. M-900001")
     secret: str = Field(max_length=64, description="the member's card code or PIN")
-    item: str = Field(max_length=200, description="item code or label URL")
+    item: str = Field(max_length=200, description="SITE/CODE, a label URL, or a code (a code that "
+                                                   "several centres use names the member's own centre's item)")
 
 
 class MemberAuth(BaseModel):

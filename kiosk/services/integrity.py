@@ -225,10 +225,17 @@ def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any], own_site: str |
         if changed.get("member"):
             x.member_pull = seq
         if changed.get("item") or changed.get("reservation") or changed.get("transfer") \
-                or p.get("accepted") or p.get("cancelled"):
+                or changed.get("loan") or p.get("accepted") or p.get("cancelled"):
             x.item_pull = seq
-        for uid in p.get("closed_loans") or []:
-            x.loans.pop(uid, None)  # returned at another centre (a transfer the platform sent)
+        for ln in p.get("loans") or []:
+            # the centre's other kiosks' loans, and this kiosk's loans ended elsewhere
+            if not isinstance(ln, dict):
+                continue
+            if ln.get("state") == "closed":
+                x.loans.pop(ln.get("loan"), None)
+            else:
+                x.loans[ln.get("loan")] = {"item": _item_key(ln.get("item"), ln.get("item_site"), own_site),
+                                           "member": ln.get("member"), "due": ln.get("due")}
         for acc in p.get("accepted") or []:
             if isinstance(acc, dict) and acc.get("status") == "held":
                 x.items[_item_key(acc.get("item"), acc.get("item_site"), own_site)] = (

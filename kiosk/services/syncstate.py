@@ -180,15 +180,17 @@ class ApplyReport:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-    closed_loans: list[str] = field(default_factory=list)  # returned at another centre
+    #: loans the centre's other kiosks made, changed or ended, and this kiosk's own loans
+    #: ended elsewhere: {"loan", "item", "item_site", "member", "due", "state"} with state
+    #: opened | updated | closed (logged in sync.pulled, so the log still replays to the tables)
+    loans: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, kind: str) -> None:
         self.changed[kind] = self.changed.get(kind, 0) + 1
 
     @property
     def any_change(self) -> bool:
-        return bool(self.changed or self.accepted or self.cancelled or self.conflicts
-                    or self.closed_loans)
+        return bool(self.changed or self.accepted or self.cancelled or self.conflicts or self.loans)
 
 
 class _Applier:
@@ -196,6 +198,7 @@ class _Applier:
         self.k, self.s, self.r = k, s, report
         self.now = to_iso(k.clock())
         self.site = _get(s, "site")
+        self.kiosk_id = _get(s, "kiosk_id")
         self.items: dict[tuple[str, str], Item | None] = {}
         self.members: dict[str, Member | None] = {}
         self.aliases: dict[str, int] | None = None
@@ -223,7 +226,7 @@ class _Applier:
                 refs.add(self.item_key(row["key"], body if isinstance(body, dict) else None))
             elif row.get("kind") == "member":
                 numbers.add(row.get("key"))
-            elif row.get("kind") in ("reservation", "transfer") and isinstance(body, dict):
+            elif row.get("kind") in ("reservation", "transfer", "loan") and isinstance(body, dict):
                 if isinstance(body.get("item"), str):
                     refs.add(self._ref_of(body, self.k.site))
                 numbers.add(body.get("member"))
@@ -435,11 +438,8 @@ class _Applier:
             else:
                 if loan is not None:
                     # Returned at the other centre: the loan ends there, then.
-                    loan.returned_at = t.started_at
-                    loan.return_site = t.from_site
+                    self._close(loan, item, t.started_at, t.from_site, t.condition)
                     loan.parts_expected, loan.parts_counted = t.parts_expected, t.parts_counted
-                    loan.condition = t.condition
-                    self.r.closed_loans.append(loan.uid)
                 if item.status in (ItemStatus.AVAILABLE, ItemStatus.ON_LOAN):
                     item.status = ItemStatus.IN_TRANSIT
                     item.held_for_member_id = None
@@ -447,6 +447,68 @@ class _Applier:
                     changed = True
         if changed:
             self.r.count("transfer")
+
+    # -- loans of the centre's other kiosks ---------------------------------
+    def _loan(self, uid: str, body: dict[str, Any] | None) -> None:
+        """A loan another kiosk of this centre made: kept here too, so a resident can
+        return or renew it at either kiosk and the loan limits count every loan."""
+        if body is None:
+            return
+        item = self.item(self._ref_of(body, self.k.site))
+        if item is None:
+            self.flag("loan_unknown_item", uid, item=body["item"])
+            return
+        self.s.flush()
+        loan = self.s.execute(select(Loan).where(Loan.uid == uid)).scalar_one_or_none()
+        number = body.get("member")
+        if loan is None:
+            if body.get("returned_at") or body.get("kiosk_id") == self.kiosk_id:
+                return  # ended before this kiosk heard of it; or its own, to be recovered
+            other = self.s.execute(select(Loan).where(Loan.item_id == item.id,
+                                                      Loan.returned_at.is_(None))).scalar()
+            if other is not None:
+                if (other.checked_out_at or "") > (body.get("checked_out_at") or ""):
+                    self.flag("loan_clash", uid, item=body["item"], open_loan=other.uid)
+                    return
+                # Lent again since: the older loan ended, and the row telling so is on its way.
+                self._close(other, item, body.get("checked_out_at") or self.now, self.site, None)
+            member = self.member(number) if isinstance(number, str) else None
+            self.s.add(Loan(uid=uid, item_id=item.id, member_id=member.id if member else None,
+                            member_type=body.get("member_type") or "standard",
+                            site=body.get("site") or self.site,
+                            checked_out_at=body.get("checked_out_at") or self.now, due_on=body["due"],
+                            renewals=int(body.get("renewals") or 0)))
+            item.status = ItemStatus.ON_LOAN
+            item.held_for_member_id = None
+            item.hold_until = None
+            self._logged(uid, item, number if member else None, body["due"], "opened")
+        elif loan.returned_at is None:
+            if body.get("returned_at"):
+                self._close(loan, item, body["returned_at"], body.get("return_site") or self.site,
+                            body.get("condition"))
+            elif int(body.get("renewals") or 0) > loan.renewals:  # renewed at another kiosk
+                loan.due_on, loan.renewals = body["due"], int(body.get("renewals") or 0)
+                member = self.s.get(Member, loan.member_id) if loan.member_id else None
+                self._logged(uid, item, member.number if member else None, loan.due_on, "updated")
+        else:
+            return
+        self.r.count("loan")
+
+    def _close(self, loan: Loan, item: Item, at: str, where: str, condition: str | None) -> None:
+        """A loan of this kiosk's tables ended at another kiosk or centre."""
+        loan.returned_at, loan.return_site, loan.condition = at, where, condition
+        if item.status == ItemStatus.ON_LOAN:
+            if where != item.home_site:
+                item.status = ItemStatus.IN_TRANSIT
+            elif condition in (None, "ok"):
+                item.status = ItemStatus.AVAILABLE
+            else:
+                item.status = ItemStatus.INSPECTION
+        self._logged(loan.uid, item, None, loan.due_on, "closed")
+
+    def _logged(self, uid: str, item: Item, member: str | None, due: str, state: str) -> None:
+        self.r.loans.append({"loan": uid, **item.event_ref(), "member": member, "due": due,
+                             "state": state})
 
     # -- reservations ---------------------------------------------------------
     def _reservation(self, uid: str, body: dict[str, Any] | None) -> None:
@@ -556,7 +618,7 @@ def apply_page(k: Kiosk, rows: list[dict[str, Any]], new_cursor: str, server_hlc
                          wall_ms=wall, payload={"cursor": new_cursor, "rows": report.rows,
                                                 "changed": report.changed, "accepted": report.accepted,
                                                 "cancelled": report.cancelled,
-                                                "closed_loans": report.closed_loans,
+                                                "loans": report.loans,
                                                 "conflicts": [c["kind"] for c in report.conflicts]})
     k.forget_cached_settings()
     return report

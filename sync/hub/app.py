@@ -171,14 +171,15 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
                          "kiosk reads: " + ", ".join(OPTIONAL_KINDS))),
                      creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
         """Changes of the catalogue, members, reservations and closed days for the kiosk's site
-        (and the transfers of items to or from it, for a kiosk that asks for them)."""
+        (and, for a kiosk that asks for them, the transfers of items to or from it and the
+        loans its centre's other kiosks made)."""
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds)
             if site is not None and site != k.site:
                 raise ApiError(403, FORBIDDEN, SITE_MSG)
             try:
                 page = feed.pull(s, k.site, cursor, limit, db.postgres,
-                                 tuple((kinds or "").split(",")))
+                                 tuple((kinds or "").split(",")), k.kiosk_id)
             except feed.CursorExpired as exc:
                 raise ApiError(410, CURSOR_EXPIRED, EXPIRED_MSG) from exc
             wall = int(utcnow().timestamp() * 1000)
@@ -240,7 +241,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
         def run(s: Session) -> dict[str, Any]:
             member = resv.member_of(s, number)
-            item = resv.resolve_item(s, req.item)
+            item = resv.resolve_item(s, req.item, prefer=member.home_site)
             return view(resv.create(s, member, item, now_iso(), feed.Notifier(s)))
         return in_tx(run)
 

@@ -159,6 +159,7 @@ class BatchApplier:
             self.orm.apply_one(ev, p)
         if self.plain:
             self._write()
+        self.orm.write_loan_changes()
         self.s.flush()
 
     def _fits(self, name: str, p: dict[str, Any]) -> bool:
@@ -268,6 +269,8 @@ class BatchApplier:
             ln.stored = True
         for ln in new + changed:
             ln.dirty = False
+        # The kiosks of each loan's centre learn of it (see Applier.loan_changed).
+        self.orm.loans_changed.update((ln.uid, ln.site) for ln in new + changed if ln.site)
         self.touched_loans.update(ln.uid for ln in changed)
         items = sorted((i for i in self.items.values()
                         if i is not None and (i.status, i.location) != i.written), key=lambda i: i.code)

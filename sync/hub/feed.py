@@ -25,7 +25,7 @@ from kiosk.clock import utcnow
 from kiosk.services.members import NOT_HONOURED
 from sync.events import sane_hlc
 from sync.protocol import OPTIONAL_KINDS
-from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Member, Meta, Reservation, Transfer
+from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Loan, Member, Meta, Reservation, Transfer
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
 KINDS = ("item", "member", "reservation", "closed_day")
@@ -212,6 +212,15 @@ def transfer_body(t: Transfer) -> dict[str, Any]:
             "parts_counted": t.parts_counted, "condition": t.condition}
 
 
+def loan_body(ln: Loan) -> dict[str, Any]:
+    """A loan as the other kiosks of its centre keep it: who, what, until when."""
+    site, _, code = ln.item_key.rpartition("/")
+    return {"uid": ln.uid, "item": code, "item_site": site, "member": ln.member_number,
+            "member_type": ln.member_type, "site": ln.site, "kiosk_id": ln.kiosk_id,
+            "checked_out_at": ln.checked_out_at, "due": ln.due_on, "renewals": ln.renewals,
+            "returned_at": ln.returned_at, "return_site": ln.return_site, "condition": ln.condition}
+
+
 def member_row(m: Member | None, site: str, active_here: set[str],
                 honours: set[str] | None) -> dict[str, Any] | None:
     """The member as ``site`` sees them: its own in full, another centre's without
@@ -225,10 +234,11 @@ def member_row(m: Member | None, site: str, active_here: set[str],
     return guest_body(m, honours is None or m.home_site in honours)
 
 
-def bodies(s: Session, site: str, changes: list[Change], kinds: tuple[str, ...] = KINDS
-           ) -> tuple[list[dict[str, Any]], str]:
+def bodies(s: Session, site: str, changes: list[Change], kinds: tuple[str, ...] = KINDS,
+           kiosk_id: str | None = None) -> tuple[list[dict[str, Any]], str]:
     """The rows of a page (each record's current state, or a tombstone) and
-    the newest HLC stamp among them; rows of other kinds than ``kinds`` are passed over."""
+    the newest HLC stamp among them; rows of other kinds than ``kinds`` are passed
+    over, and so are the loans kiosk ``kiosk_id`` made as it made them (it has them)."""
     keys: dict[str, set[str]] = {}
     for c in changes:
         keys.setdefault(c.kind, set()).add(c.key)
@@ -249,6 +259,8 @@ def bodies(s: Session, site: str, changes: list[Change], kinds: tuple[str, ...] 
     transfers = {t.uid: t for t in s.execute(select(Transfer).where(
         Transfer.uid.in_(keys.get("transfer", ())))).scalars()} \
         if "transfer" in keys and "transfer" in kinds else {}
+    loans = {ln.uid: ln for ln in s.execute(select(Loan).where(
+        Loan.uid.in_(keys.get("loan", ())))).scalars()} if "loan" in keys and "loan" in kinds else {}
     out = []
     newest = ""
     honours = honoured_sites(s, site) if "member" in keys else set()
@@ -272,19 +284,26 @@ def bodies(s: Session, site: str, changes: list[Change], kinds: tuple[str, ...] 
             body = {"day": c.key, "reason": days[c.key].reason}
         elif c.kind == "transfer" and c.key in transfers:
             body = transfer_body(transfers[c.key])
+        elif c.kind == "loan":
+            loan = loans.get(c.key)
+            if loan is None or loan.site != site or (
+                    loan.kiosk_id == kiosk_id and loan.returned_at is None and not loan.renewals):
+                continue  # none to tell of, or the kiosk's own loan as it made it
+            body = loan_body(loan)
         out.append({"kind": c.kind, "key": c.key, "deleted": body is None, "body": body})
     return out, newest
 
 
 def pull(s: Session, site: str, cursor: str | None, limit: int, postgres: bool,
-         extra: tuple[str, ...] = ()) -> dict[str, Any]:
+         extra: tuple[str, ...] = (), kiosk_id: str | None = None) -> dict[str, Any]:
     """One page of the feed for ``site`` with the ``extra`` kinds the kiosk reads
     (see sync.protocol.OPTIONAL_KINDS); raises CursorExpired."""
     epoch = ensure_epoch(s)
     after = decode_cursor(cursor, epoch, horizon(s)) if cursor else None
     changes, more = read_page(s, site, after, limit, postgres)
     last = Position(changes[-1].txid, changes[-1].id) if changes else after or Position(0, 0)
-    rows, newest = bodies(s, site, changes, KINDS + tuple(k for k in extra if k in OPTIONAL_KINDS))
+    rows, newest = bodies(s, site, changes, KINDS + tuple(k for k in extra if k in OPTIONAL_KINDS),
+                          kiosk_id)
     return {"cursor": last.encode(epoch), "more": more, "reset": after is None, "rows": rows,
             "newest_hlc": newest}
 

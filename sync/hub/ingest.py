@@ -55,6 +55,7 @@ class Applier:
         self.members: dict[str, Member | None] = {}
         self.open_loans: dict[str, list[Loan]] = defaultdict(list)
         self.requested: dict[str, list[Reservation]] = {}
+        self.loans_changed: set[tuple[str, str]] = set()  # (uid, site) of loans this batch changed
 
     # -- loading --------------------------------------------------------------
     def _preload(self, parsed: list[tuple[WireEvent, dict[str, Any]]]) -> None:
@@ -101,6 +102,17 @@ class Applier:
             self.loans[uid] = self.s.get(Loan, uid)
         return self.loans[uid]
 
+    def loan_changed(self, loan: Loan) -> None:
+        """The kiosks of the loan's centre learn of it (each shares the centre's loans)."""
+        if loan.site:
+            self.loans_changed.add((loan.uid, loan.site))
+
+    def write_loan_changes(self) -> None:
+        """The batch's loan rows of the feed, once each, in one order whichever path wrote them."""
+        for uid, site in sorted(self.loans_changed):
+            self.notify("loan", uid, site)
+        self.loans_changed = set()
+
     def flag(self, ev: WireEvent, kind: str, subject: str, **detail: Any) -> None:
         self.s.add(Conflict(at=self.now, kiosk_id=self.kiosk.kiosk_id, event_id=ev.event_id,
                             kind=kind, subject=subject, detail=detail))
@@ -116,6 +128,7 @@ class Applier:
         self._preload(parsed)
         for ev, payload in parsed:
             self.apply_one(ev, payload)
+        self.write_loan_changes()
         self.s.flush()
 
     def apply_one(self, ev: WireEvent, payload: dict[str, Any]) -> None:
@@ -266,6 +279,7 @@ class Applier:
             self.flag(ev, "checkout_while_on_loan", code, open_loan=other.uid)
             other.returned_at = ev.at
             other.condition = "unrecorded"
+            self.loan_changed(other)
         loan = self.loan(uid)
         member = self.member(p.get("member"))
         if loan is None:
@@ -279,6 +293,7 @@ class Applier:
         loan.checked_out_at = ev.at
         loan.checkout_hlc = ev.hlc
         loan.due_on = p.get("due")
+        self.loan_changed(loan)
         if loan.returned_at is None:
             item.status = "on_loan"
             item.location = loan.site
@@ -313,6 +328,7 @@ class Applier:
             return
         loan.due_on = p.get("due", loan.due_on)
         loan.renewals = int(p.get("renewals", loan.renewals + 1))
+        self.loan_changed(loan)
 
     def on_loan_returned(self, ev: WireEvent, p: dict[str, Any]) -> None:
         code, uid = p["item"], p["loan"]
@@ -329,6 +345,7 @@ class Applier:
         self.open_loans[code] = [o for o in self.open_loans[code] if o.uid != uid]
         loan.return_site = site
         loan.condition = p.get("condition")
+        self.loan_changed(loan)
         item = self.item(code)
         if item is None:
             self.flag(ev, "unknown_item", code)
@@ -373,6 +390,7 @@ class Applier:
             loan.condition = p.get("condition")
             loan.transfer = True
             t.loan_uid = loan.uid
+            self.loan_changed(loan)
         self.open_loans[code] = []
         if t.loan_uid is None and p.get("loan"):
             t.loan_uid = p["loan"]

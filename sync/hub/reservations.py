@@ -155,9 +155,10 @@ def items_with_code(s: Session, code: str) -> list[Item]:
                           .order_by(Item.home_site)).scalars())
 
 
-def resolve_item(s: Session, text: str, site: str | None = None) -> Item:
+def resolve_item(s: Session, text: str, site: str | None = None, prefer: str | None = None) -> Item:
     """The item ``text`` names: ``SITE/CODE``, a label URL, or a code (with ``site``,
-    or when only one centre has an item of that code)."""
+    or when only one centre has an item of that code, or else centre ``prefer``'s:
+    a member's bare code means their own centre's item)."""
     text = text or ""
     ref: ItemRef | None = None
     head, _, tail = text.rpartition("/")
@@ -176,6 +177,8 @@ def resolve_item(s: Session, text: str, site: str | None = None) -> Item:
         item = s.get(Item, item_key(ref.site or site or "", ref.code))
     elif ref is not None:
         found = items_with_code(s, ref.code)
+        if len(found) > 1 and prefer:
+            found = [i for i in found if i.home_site == prefer]
         item = found[0] if len(found) == 1 else None
     if item is None:
         raise NotFound("No item with code {code}.", code=text)

@@ -74,7 +74,7 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.settings_page import SettingsPage
     from ui.staffmode.transfers import TransfersPage
 
-    return [DashboardPage, InspectionPage, TransfersPage, LendingPage, CataloguePage, MembersPage, LabelsPage,
+    return [DashboardPage, InspectionPage, LendingPage, TransfersPage, CataloguePage, MembersPage, LabelsPage,
             ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
 
 
