@@ -8,10 +8,14 @@ day.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -22,7 +26,7 @@ def korean_holidays(year: int) -> frozenset[dt.date]:
 
 
 @lru_cache(maxsize=1)
-def _south_korea() -> type:
+def _south_korea() -> type[HolidayBase]:
     """The ``holidays`` package's South Korea calendar, loaded on its own.
 
     ``holidays.KR`` goes through the package of all countries, which imports
@@ -30,6 +34,7 @@ def _south_korea() -> type:
     the first time a due date is computed (a resident's first scan). Only
     the Korean module and the calendars it imports are loaded here.
     """
+    import importlib
     import importlib.util
     import sys
 
@@ -37,14 +42,18 @@ def _south_korea() -> type:
 
     name = "holidays.countries.south_korea"
     if name in sys.modules:
-        return sys.modules[name].SouthKorea
+        loaded: type[HolidayBase] = sys.modules[name].SouthKorea
+        return loaded
     path = Path(holidays.__file__).parent / "countries" / "south_korea.py"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None or not path.is_file():
-        return holidays.KR  # a packaging we do not know: the ordinary way
+        # A packaging we do not know: the ordinary way, through the package of all countries.
+        ordinary: type[HolidayBase] = importlib.import_module(name).SouthKorea
+        return ordinary
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.SouthKorea
+    alone: type[HolidayBase] = module.SouthKorea
+    return alone
 
 
 @dataclass(frozen=True)

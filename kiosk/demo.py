@@ -259,7 +259,7 @@ def _play_loans(kiosk: Kiosk, at: _Backdate, card: dict[str, str]) -> list[str]:
         refused = [o for o in result.outcomes if not o.ok]
         if refused:  # the story below must hold under the default policy
             raise BadInput(N_("Demo data could not lend {item}: {reason}"),
-                           item=refused[0].item, reason=refused[0].error.render())
+                           item=refused[0].item, reason=str(refused[0].error or refused[0].reason))
 
     at(days=30)
     lend("김민준", "C-00001", "C-00003")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import Message
+
+if TYPE_CHECKING:
+    from kiosk.services.views import MemberView
 
 
 class KioskError(Exception):
@@ -12,6 +15,8 @@ class KioskError(Exception):
 
     #: CLI exit status for this kind of error
     exit_code = 1
+    #: the member a refused checkout concerns, when known (the refusal screen still greets them)
+    member: MemberView | None = None
 
     def __init__(self, msgid: str, /, **params: Any) -> None:
         self.message = Message(msgid, params)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from kiosk.errors import BadInput
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Message
 
 # -- text fields (characters) --------------------------------------------------
 ITEM_CODE_MAX = 16
@@ -128,7 +128,7 @@ def has_forbidden_chars(text: str, *, multiline: bool = False) -> bool:
     return pattern.search(text) is not None
 
 
-def clean_text(value: str, limit: int, field: str, *, multiline: bool = False,
+def clean_text(value: str, limit: int, field: str | Message, *, multiline: bool = False,
                required: bool = False) -> str:
     """``value`` stripped and NFC-normalised, or :class:`BadInput` naming ``field``.
 
@@ -153,7 +153,7 @@ def is_pin(text: str) -> bool:
     return PIN_MIN <= len(text) <= PIN_MAX and text.isascii() and text.isdigit()
 
 
-def check_int(value: int, low: int, high: int, field: str) -> int:
+def check_int(value: int, low: int, high: int, field: str | Message) -> int:
     """``value`` when ``low <= value <= high``, else :class:`BadInput` naming ``field``."""
     if not low <= value <= high:
         raise BadInput(N_("{field} must be between {low} and {high}."),

@@ -19,9 +19,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.errors import BadInput
+
+if TYPE_CHECKING:
+    import ctypes
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "kiosk.lock"
@@ -60,7 +63,7 @@ def private_file(path: str | Path) -> Path:
     return path
 
 
-def open_private(path: str | Path, mode: str = "a", encoding: str | None = "utf-8") -> IO:
+def open_private(path: str | Path, mode: str = "a", encoding: str | None = "utf-8") -> IO[Any]:
     """``open(path, mode)`` for ``"a"``, ``"a+"`` or ``"w"``, creating the file 0600 from the start."""
     flags = {"a": os.O_WRONLY | os.O_APPEND, "a+": os.O_RDWR | os.O_APPEND,
              "w": os.O_WRONLY | os.O_TRUNC}[mode.replace("b", "")]
@@ -115,7 +118,7 @@ class InstanceLock:
         private_dir(self.path.parent)
         fh = open_private(self.path, "a+")
         try:
-            if os.name == "nt":  # pragma: no cover - Windows kiosks
+            if sys.platform == "win32":  # pragma: no cover - Windows kiosks
                 import msvcrt
 
                 msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
@@ -171,6 +174,10 @@ def setup_logging(log_dir: str | Path | None, level: str = "INFO",
     return path / "nanum.log"
 
 
+_ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
+_ThreadHook = Callable[[threading.ExceptHookArgs], Any]
+
+
 class CrashReporter:
     """Write a crash file (and the log) for any uncaught exception.
 
@@ -183,7 +190,7 @@ class CrashReporter:
         self.dir = Path(data_dir) / CRASH_DIR
         self.on_crash = on_crash
         self._fault_file: IO[str] | None = None
-        self._previous: tuple | None = None
+        self._previous: tuple[_ExceptHook, _ThreadHook] | None = None
 
     def install(self) -> CrashReporter:
         private_dir(self.dir)
@@ -225,7 +232,7 @@ class CrashReporter:
 
     def write(self, exc_type: type[BaseException], exc: BaseException | None,
               tb: TracebackType | None) -> Path:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.dir / f"crash-{stamp}.txt"
         write_private(path, "".join(traceback.format_exception(exc_type, exc, tb)))
         return path
@@ -280,7 +287,7 @@ class Watchdog:
 _M_ARENA_MAX = -8
 
 
-def _glibc():
+def _glibc() -> ctypes.CDLL | None:
     """The C library when it is glibc (None elsewhere: musl, macOS, Windows)."""
     if not sys.platform.startswith("linux"):
         return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.errors import Refused
 
@@ -45,7 +46,8 @@ class Policy:
             return 0
         if self.lockout_after is not None and failures >= self.lockout_after:
             return self.lockout_s
-        return min(self.longest_wait_s, self.first_wait_s * 2 ** (failures - self.free_tries))
+        wait: int = min(self.longest_wait_s, self.first_wait_s * 2 ** (failures - self.free_tries))
+        return wait
 
     def locked_out(self, failures: int) -> bool:
         """True once the failures reached the lockout (not merely a growing wait)."""
@@ -108,7 +110,7 @@ class TooManyTries(Refused):
     around the wait, which differs between the kiosk and the web.
     """
 
-    def __init__(self, seconds: int, msgid: str, **params) -> None:
+    def __init__(self, seconds: int, msgid: str, **params: Any) -> None:
         self.seconds = seconds
         minutes = max(1, math.ceil(seconds / 60))
         super().__init__("too_many_tries", msgid, seconds=seconds, minutes=minutes, **params)

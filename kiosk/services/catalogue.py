@@ -8,13 +8,24 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
-from kiosk.codes import (LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalise_item_code,
-                         parse_payload)
+from kiosk.codes import LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalise_item_code, parse_payload
 from kiosk.errors import BadInput, ForeignCode, NotFound
 from kiosk.i18n import N_, Message
-from kiosk.limits import (AGE_MONTHS_MAX, ALIAS_MAX, ALIASES_MAX, ITEM_NAME_MAX, NOTE_MAX,
-                          PART_COUNT_MAX, PART_NAME_MAX, PARTS_ENTRIES_MAX, REPLACEMENT_VALUE_MAX,
-                          SAFE_USE_MAX, check_int, clean_text, echo)
+from kiosk.limits import (
+    AGE_MONTHS_MAX,
+    ALIAS_MAX,
+    ALIASES_MAX,
+    ITEM_NAME_MAX,
+    NOTE_MAX,
+    PART_COUNT_MAX,
+    PART_NAME_MAX,
+    PARTS_ENTRIES_MAX,
+    REPLACEMENT_VALUE_MAX,
+    SAFE_USE_MAX,
+    check_int,
+    clean_text,
+    echo,
+)
 from kiosk.services.views import ItemView
 from kiosk.store.models import Item, ItemAlias, ItemStatus
 
@@ -156,7 +167,7 @@ class Catalogue:
         alias = session.get(ItemAlias, ref.text)
         if alias is None:
             raise ForeignCode("This code is not from a sharing centre.")
-        return session.get(Item, alias.item_id)
+        return session.get_one(Item, alias.item_id)
 
     # -- public operations ----------------------------------------------------
     def add_item(self, code: str, name_ko: str, *, name_en: str = "", category: str = "tool",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, case, func, insert, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
@@ -100,11 +100,11 @@ class Circulation:
             except Refused as exc:
                 outcomes.append(ItemOutcome(item=exc.item_code or payload, ok=False,
                                             error=exc.message, reason=exc.reason))
-                member = member or getattr(exc, "member", None)
+                member = member or exc.member
             except BadInput as exc:
                 outcomes.append(ItemOutcome(item=payload, ok=False, error=exc.message,
                                             reason=type(exc).__name__.lower()))
-                member = member or getattr(exc, "member", None)
+                member = member or exc.member
         assert member is not None
         return CheckoutResult(member, outcomes)
 
@@ -178,6 +178,8 @@ class Circulation:
                 refusal.item_code = item.code
                 raise refusal
             overridden.append(refusal.reason)
+        # A rule is overridden only with an override at hand.
+        granted = override if overridden else None
         due = cal.due_date(today, policy.days_for(item.category))
         loan_uid = str(uuid.uuid4())
         # A Core insert: the loan object itself is not needed again in this
@@ -186,7 +188,7 @@ class Circulation:
             "uid": loan_uid, "item_id": item.id, "member_id": member.id,
             "member_type": member.member_type, "site": self.k.site,
             "checked_out_at": to_iso(self.k.clock()), "due_on": due.isoformat(), "renewals": 0,
-            "override_by": override.staff if overridden else None})
+            "override_by": granted.staff if granted else None})
         # A Core update on the connection, and the loaded item told it is stored:
         # no unit of work on the scan path.
         s.connection().execute(_LEND_ITEM, {"item_id": item.id})
@@ -195,15 +197,15 @@ class Circulation:
             set_committed_value(item, attr, value)
         if reservation is not None:
             reservation.status = "fulfilled"
-        if overridden:
+        if granted:
             self.k.record(s, "override.granted", {"rules": overridden, **item.event_ref(),
                                                   "member": member.number, "loan": loan_uid,
-                                                  "reason": override.reason}, override.staff)
+                                                  "reason": granted.reason}, granted.staff)
         self.k.record(s, "loan.checked_out", {
             "loan": loan_uid, **item.event_ref(), "member": member.number,
             "due": due.isoformat(), "site": self.k.site,
             "reservation": reservation.uid if reservation else None},
-            override.staff if overridden else None)
+            granted.staff if granted else None)
         return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
 
     def _item_refusal(self, s: Session, item: Item, member: Member,
@@ -506,7 +508,7 @@ class Circulation:
         if res is None:
             return None
         self._hold(s, item, res, today)
-        return s.get(Member, res.member_id).number
+        return s.get_one(Member, res.member_id).number
 
     def offer_to_waitlist(self, s: Session, item: Item) -> str | None:
         """For staff actions that put an item back on the shelf."""

@@ -19,8 +19,15 @@ from kiosk.clock import Clock, to_iso, utcnow
 from kiosk.codes import DEFAULT_BASE_URL
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
-from kiosk.limits import (KIOSK_ID_MAX, KIOSK_ID_PATTERN, SITE_CODE_MAX, SITE_CODE_PATTERN, SITE_NAME_MAX,
-                          clean_text, echo)
+from kiosk.limits import (
+    KIOSK_ID_MAX,
+    KIOSK_ID_PATTERN,
+    SITE_CODE_MAX,
+    SITE_CODE_PATTERN,
+    SITE_NAME_MAX,
+    clean_text,
+    echo,
+)
 from kiosk.policy import LoanPolicy
 from kiosk.runtime import private_dir, private_file
 from kiosk.store import migrate
@@ -41,6 +48,8 @@ class Kiosk:
                  defaults: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self.defaults = dict(defaults or {})  # starting values from the config file
+        if engine.url.database is None:
+            raise ValueError("the kiosk's database is a file")
         self.data_dir = Path(engine.url.database).parent
         self.log_key = LogKey(self.data_dir)  # every append reseals the log with it
         self.sessions = make_sessionmaker(engine, info={"log_key": self.log_key})
@@ -113,11 +122,13 @@ class Kiosk:
 
     @property
     def kiosk_id(self) -> str:
-        return self.setting("kiosk_id")
+        kiosk_id: str = self.setting("kiosk_id")
+        return kiosk_id
 
     @property
     def site(self) -> str:
-        return self.setting("site")
+        site: str = self.setting("site")
+        return site
 
     @property
     def base_url(self) -> str:
@@ -179,7 +190,7 @@ class Kiosk:
         with self.transaction() as s:
             if s.get(Setting, "kiosk_id") is not None:
                 raise BadInput("This kiosk is already set up for site {site}.",
-                               site=s.get(Setting, "site").value)
+                               site=s.get_one(Setting, "site").value)
             kid = kiosk_id or f"{site}-{secrets.token_hex(4)}"
             if not self.log_key.exists:  # a kiosk set up again keeps its key
                 self.log_key.create()

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from kiosk.calendar import SEOUL
 from kiosk.clock import to_iso
@@ -85,8 +85,9 @@ class Dashboard:
         lo = to_iso(dt.datetime.combine(today, dt.time(), tzinfo=SEOUL))
         hi = to_iso(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=SEOUL))
         with self.k.reading() as s:
-            def count(*where) -> int:
-                return s.execute(select(func.count()).select_from(Loan).where(*where)).scalar_one()
+            def count(*where: ColumnElement[bool]) -> int:
+                n: int = s.execute(select(func.count()).select_from(Loan).where(*where)).scalar_one()
+                return n
             loans_today = count(Loan.checked_out_at >= lo, Loan.checked_out_at < hi)
             returns_today = count(Loan.returned_at >= lo, Loan.returned_at < hi)
             open_loans = count(Loan.returned_at.is_(None))

@@ -11,6 +11,7 @@ actor is the staff member.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
 from kiosk.store.staff_models import Inspection
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from kiosk.services.core import Kiosk
 
 OUTCOMES = {"shelf": ItemStatus.AVAILABLE, "repair": ItemStatus.REPAIR,
@@ -41,7 +44,7 @@ def _language(value: Any) -> str:
 
     if value not in LANGUAGES:
         raise BadInput(N_("Unknown language: {value}. Use ko or en."), value=value)
-    return value
+    return str(value)
 
 
 def _seconds(value: Any) -> int:
@@ -72,8 +75,8 @@ def _printer(value: Any) -> str:
 def _camera(value: Any) -> str:
     """A camera spec as ``hardware.frames.open_source`` reads it (checked there when opened)."""
     text = str(value or "").strip()
-    if text in ("auto", "virtual") or (text.isascii() and text.isdigit()) or (text.startswith(("/dev/", "file:", "folder:", "video:"))
-                                                          and 0 < len(text) <= 300):
+    if text in ("auto", "virtual") or (text.isascii() and text.isdigit()) or (
+            text.startswith(("/dev/", "file:", "folder:", "video:")) and 0 < len(text) <= 300):
         return text
     raise BadInput(N_("Unknown camera {name}: use auto, virtual, a number or /dev/videoN."), name=text)
 
@@ -91,8 +94,9 @@ def _sync_url(value: Any) -> str:
 
 
 #: the settings staff mode may change, each with its check
-SETTINGS = {"ui_language": _language, "ui_idle_quiet_s": _seconds, "site_name": _site_name,
-            "printer": _printer, "camera_device": _camera, "sync_url": _sync_url}
+SETTINGS: dict[str, Callable[[Any], str | int]] = {
+    "ui_language": _language, "ui_idle_quiet_s": _seconds, "site_name": _site_name,
+    "printer": _printer, "camera_device": _camera, "sync_url": _sync_url}
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class InspectionResult:
 
 def photo_dir(kiosk: Kiosk) -> Path:
     """Where item photos taken at the kiosk are kept (next to the database)."""
-    return Path(kiosk.engine.url.database).parent / "photos"
+    return kiosk.data_dir / "photos"
 
 
 class Desk:
@@ -148,7 +152,7 @@ class Desk:
                 loan = s.execute(select(Loan).where(Loan.item_id == item.id,
                                                     Loan.returned_at.is_not(None))
                                  .order_by(Loan.returned_at.desc()).limit(1)).scalar_one_or_none()
-                number = (s.get(Member, loan.member_id).number
+                number = (s.get_one(Member, loan.member_id).number
                           if loan is not None and loan.member_id else None)
                 waiting = s.execute(select(func.count()).select_from(Reservation).where(
                     Reservation.item_id == item.id, Reservation.status == "waiting")).scalar_one()
@@ -239,7 +243,7 @@ class Desk:
             return ItemView.of(item)
 
     @staticmethod
-    def _cancel_reservations(s, item: Item) -> int:
+    def _cancel_reservations(s: Session, item: Item) -> int:
         cancelled = 0
         for res in s.execute(select(Reservation).where(
                 Reservation.item_id == item.id,
@@ -257,7 +261,7 @@ class Desk:
             raise BadInput(N_("Unknown setting: {name}"), name=", ".join(sorted(unknown)))
         clean = {key: SETTINGS[key](value) for key, value in changes.items()}
         url = clean.get("sync_url")
-        if url and insecure_url(url, bool(self.k.setting(INSECURE_SETTING)) or None):
+        if isinstance(url, str) and url and insecure_url(url, bool(self.k.setting(INSECURE_SETTING)) or None):
             # Loans and members travel to this address: https only (kiosk.platform_url).
             raise BadInput(INSECURE_URL, url=url)
         changed = {k: v for k, v in clean.items() if self.k.setting(k) != v}

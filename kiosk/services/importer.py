@@ -26,19 +26,30 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from sqlalchemy import select
 
 from kiosk.codes import normalise_item_code
 from kiosk.errors import BadInput
-from kiosk.i18n import LANGUAGES, N_, Message
-from kiosk.limits import (AGE_MONTHS_MAX, CONTACT_MAX, IMPORT_CELL_MAX, IMPORT_COLUMNS_MAX, IMPORT_FILE_MAX, IMPORT_PART_MAX,
-                          IMPORT_PARTS_MAX, IMPORT_ROWS_MAX, IMPORT_UNZIPPED_MAX, IMPORT_XML_MAX,
-                          clean_text, echo)
-from kiosk.services.catalogue import (check_alias, check_item_field, item_name, normalise_category,
-                                      parts_list)
+from kiosk.i18n import N_, Message
+from kiosk.limits import (
+    AGE_MONTHS_MAX,
+    CONTACT_MAX,
+    IMPORT_CELL_MAX,
+    IMPORT_COLUMNS_MAX,
+    IMPORT_FILE_MAX,
+    IMPORT_PART_MAX,
+    IMPORT_PARTS_MAX,
+    IMPORT_ROWS_MAX,
+    IMPORT_UNZIPPED_MAX,
+    IMPORT_XML_MAX,
+    clean_text,
+    echo,
+)
+from kiosk.services.catalogue import check_alias, check_item_field, item_name, normalise_category, parts_list
 from kiosk.services.members import member_name, normalise_member_type
 from kiosk.services.views import ItemView, MemberView
 from kiosk.store.models import Item, ItemAlias, Member
@@ -293,7 +304,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     depth_text = [0]  # characters in the current text element
     in_text = [False]
 
-    def refuse_dtd(*_args: Any) -> None:
+    def refuse_dtd(*_args: Any) -> NoReturn:
         raise BadInput(N_("{name} declares a document type or entities, which workbooks never "
                           "need. Save it again from Excel. Nothing was imported."), name=name)
 
@@ -540,9 +551,9 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
             N_("The replacement value must be a whole number of won, not {value}.")))
         if value is not None:
             c.check(lambda: check_item_field("replacement_value", value))
-        ages = [c.check(lambda k=k: _whole_number(
-            c.text(k), N_("An age must be a whole number of months, not {value}.")))
-            for k in ("age_min_months", "age_max_months")]
+        ages = [c.check(partial(_whole_number, c.text(k),
+                                N_("An age must be a whole number of months, not {value}.")))
+                for k in ("age_min_months", "age_max_months")]
         if any(a is not None and a < 0 for a in ages):
             c.reject(N_("An age in months cannot be negative."))
         elif any(a is not None and a > AGE_MONTHS_MAX for a in ages):
@@ -597,7 +608,7 @@ def check_member_file(path: str | Path) -> tuple[int, list[tuple[int, dict[str, 
 
 
 def _check_member_rows(rows: list[tuple[int, list[str]]], mapping: dict[str, int],
-                       known: dict[tuple[str, str], str]
+                       known: dict[tuple[str, str | None], str]
                        ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     seen: dict[tuple[str, str], int] = {}
     good, errors = [], []

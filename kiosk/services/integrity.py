@@ -89,7 +89,7 @@ def start_seal(k: Kiosk) -> None:
         with k.transaction() as s:
             if s.get(Setting, SEAL_KEY) is not None:
                 return
-            kiosk_id = s.get(Setting, "kiosk_id").value
+            kiosk_id = s.get_one(Setting, "kiosk_id").value
             head = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
             key = k.log_key.create()
             seq, head_hash = (head.seq, head.hash) if head else (0, "")
@@ -110,7 +110,7 @@ def verify_log(s: Session, log_key: LogKey) -> LogReport:
     head = s.execute(select(Event.seq, Event.hash, Event.kiosk_id)
                      .order_by(Event.seq.desc()).limit(1)).first()
     count = head.seq if head else 0
-    settings = dict(s.execute(select(Setting.key, Setting.value).where(
+    settings: dict[str, Any] = dict(s.execute(select(Setting.key, Setting.value).where(
         Setting.key.in_((SEAL_KEY, ACKED_SEQ, ACKED_HASH, "kiosk_id")))).all())
     problems += _seal_problems(settings, head, log_key)
     problems += _platform_problems(s, settings, count)
@@ -140,7 +140,7 @@ def _seal_problems(settings: dict[str, Any], head: Any, log_key: LogKey) -> list
         return [(sealed + 1, Message(N_("The log has {count} events but its seal covers only {sealed}: "
                                         "events were added without the kiosk key."),
                                      {"sealed": sealed, "count": count}))]
-    kiosk_id = head.kiosk_id if head else settings.get("kiosk_id")
+    kiosk_id: str = head.kiosk_id if head else settings["kiosk_id"]  # set up: see above
     if not seal_matches(key, kiosk_id, seal, count, head.hash if head else ""):
         return [(count, Message(N_("The seal does not match the log: the log was rewritten, or it "
                                    "was sealed with another kiosk's key.")))]
@@ -167,16 +167,17 @@ def _platform_problems(s: Session, settings: dict[str, Any], count: int) -> list
 # -- replay -------------------------------------------------------------------
 @dataclass
 class _Expected:
-    loans: dict[str, dict[str, str]] = field(default_factory=dict)  # uid -> item, member, due
+    # Keys and values as the (sealed, but free-form) payloads name them.
+    loans: dict[Any, dict[str, Any]] = field(default_factory=dict)  # uid -> item, member, due
     # item key -> (status, seq); the key is the code for this site's items, SITE/CODE otherwise
-    items: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+    items: dict[Any, tuple[str | None, int]] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # number -> status/expiry + seqs
     member_pull: int = 0  # seq of the last pull that changed members
     item_pull: int = 0  # ... that changed items or reservations
 
 
 #: an item's status after a return, by where the resident was asked to put it
-RETURN_STATUS = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus.HELD,
+RETURN_STATUS: dict[object, str] = {"shelf": ItemStatus.AVAILABLE, "reservation_shelf": ItemStatus.HELD,
                   "staff": ItemStatus.INSPECTION, "transfer": ItemStatus.IN_TRANSIT}
 
 

@@ -71,7 +71,7 @@ class Maintenance:
             # Loans of the centre's other kiosks, and loans ended at another kiosk or
             # centre, come by pull: the sync.pulled event that brought each names it.
             # (A pull may name a loan twice: again after a restore from a backup.)
-            pulled = dict(s.execute(text(
+            pulled: dict[str, int] = dict(s.execute(text(
                 "SELECT json_extract(l.value, '$.state'), COUNT(DISTINCT json_extract(l.value, '$.loan')) "
                 "FROM events e, "
                 "json_each(e.payload, '$.loans') l WHERE e.type = 'sync.pulled' "

@@ -29,8 +29,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
-from kiosk.store.events import GENESIS, event_hash
 from kiosk.services.integrity import RETURN_STATUS
+from kiosk.store.events import GENESIS, event_hash
 from kiosk.store.models import Event, Item, ItemStatus, Loan, Member, Reservation, Setting, Transfer
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ def local_head(k: Kiosk) -> tuple[int, int]:
 def plan(k: Kiosk, fetched: list[dict[str, Any]], after: int, held: int, head_hash: str) -> Plan:
     """Compare events fetched past ``after`` with the local log past it."""
     with k.reading() as s:
-        local = dict(s.execute(select(Event.seq, Event.event_id).where(Event.seq > after)).all())
+        # seq -> event id, looked up with each seq as the platform sent it
+        local: dict[Any, str] = dict(s.execute(select(Event.seq, Event.event_id).where(Event.seq > after)).all())
     common = after
     for e in fetched:
         if local.get(e.get("seq")) != e.get("event_id"):
@@ -152,7 +153,7 @@ def _checked(fetched: list[dict[str, Any]], kiosk_id: str, after: int, prev: str
     rows = []
     seq = after
     for e in fetched:
-        row = {f: e.get(f) for f in _FIELDS}
+        row: dict[str, Any] = {f: e.get(f) for f in _FIELDS}  # checked just below
         seq += 1
         strings = [row[f] for f in _FIELDS if f not in ("seq", "actor")]
         if row["seq"] != seq or not all(isinstance(v, str) for v in strings) \

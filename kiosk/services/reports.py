@@ -230,9 +230,9 @@ class Reports:
                 r.hours[out_local.hour] += 1
                 per_item[item.id] += 1
                 loans_in_cat[item.category] += 1
-                if who(loan):
-                    per_member[who(loan)] += 1
-                    served.add(who(loan))
+                if person := who(loan):
+                    per_member[person] += 1
+                    served.add(person)
             if loan.returned_at and lo <= loan.returned_at < hi:
                 back = _local(loan.returned_at)
                 per_day_returns[back.date()] += 1
@@ -240,8 +240,8 @@ class Reports:
                 r.returns += 1
                 if back.date() > dt.date.fromisoformat(loan.due_on):
                     r.late_returns += 1
-                if who(loan):
-                    served.add(who(loan))
+                if person := who(loan):
+                    served.add(person)
                 if loan.parts_expected is not None and loan.parts_counted is not None:
                     missing = max(0, loan.parts_expected - loan.parts_counted)
                     found = min(missing, int(found_by_loan.get(loan.id) or 0))
@@ -259,7 +259,8 @@ class Reports:
                 loan.returned_at is None or loan.returned_at >= as_of_end)
             due = dt.date.fromisoformat(loan.due_on)
             if still_out and due < as_of:
-                o = OverdueLoan(item.code, item.name_ko, numbers.get(loan.member_id),
+                number = numbers.get(loan.member_id) if loan.member_id is not None else None
+                o = OverdueLoan(item.code, item.name_ko, number,
                                 due, (as_of - due).days, item.replacement_value)
                 r.overdue.append(o)
                 if o.days_overdue > LOST_AFTER_DAYS:

@@ -39,7 +39,14 @@ from sqlalchemy.orm import Session
 from kiosk.errors import BadInput, KioskError, StorageError
 from kiosk.i18n import N_
 from kiosk.store import migrate
-from kiosk.store.db import DB_FILENAME, environment_error, make_engine, os_storage_error, read_only_uri
+from kiosk.store.db import (
+    DB_FILENAME,
+    environment_error,
+    make_engine,
+    os_storage_error,
+    read_only_uri,
+    sqlite_connection,
+)
 from kiosk.store.events import verify_chain
 from kiosk.store.seal import SEAL_KEY, seal_matches, seal_value
 
@@ -154,13 +161,13 @@ def backup(k: Kiosk, dest: str | Path) -> Path:
     """A consistent copy of the live database at ``dest`` (SQLite online backup API)."""
     raw = k.engine.raw_connection()
     try:
-        return write_copy(raw.driver_connection, Path(dest))
+        return write_copy(sqlite_connection(raw), Path(dest))
     finally:
         raw.close()
 
 
 def aside_path(k: Kiosk) -> Path:
-    stamp = k.clock().astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = k.clock().astimezone(dt.UTC).strftime("%Y%m%d-%H%M%S")
     path = k.data_dir / f"{ASIDE_PREFIX}-{stamp}.sqlite3"
     n = 1
     while path.exists():
@@ -170,7 +177,7 @@ def aside_path(k: Kiosk) -> Path:
 
 
 # -- checking a backup ------------------------------------------------------------
-Schema = tuple[dict[str, set[str]], set[tuple]]
+Schema = tuple[dict[str, set[str]], set[tuple[object, ...]]]
 _reference: dict[str, Schema] = {}
 
 
@@ -185,7 +192,7 @@ def reference_schema() -> Schema:
                 migrate.upgrade(engine)
                 raw = engine.raw_connection()
                 try:
-                    _reference[head] = schema_of(raw.driver_connection)
+                    _reference[head] = schema_of(sqlite_connection(raw))
                 finally:
                     raw.close()
             finally:
@@ -197,7 +204,7 @@ def schema_of(con: sqlite3.Connection) -> Schema:
     tables = [r[0] for r in con.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
     columns = {t: {r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))} for t in tables}
-    objects: set[tuple] = set()
+    objects: set[tuple[object, ...]] = set()
     for type_, name, table in con.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type != 'table'"):
         if type_ == "index":
             # Compared by what they enforce (unique, partial, columns), not by their SQL text.
@@ -253,7 +260,7 @@ def validate(k: Kiosk, work: Path, shown: Path, *, reseal: bool = False) -> int:
             raise BadInput(NOT_A_BACKUP, path=name) from exc
         raw = engine.raw_connection()
         try:
-            con = raw.driver_connection
+            con = sqlite_connection(raw)
             with _storage(work, reading=shown):
                 have, objects = schema_of(con)
                 want, want_objects = reference_schema()
@@ -263,7 +270,7 @@ def validate(k: Kiosk, work: Path, shown: Path, *, reseal: bool = False) -> int:
                                        "have the columns this version expects. Nothing was restored.",
                                        path=name, table=table)
                 if objects != want_objects:
-                    odd = sorted({o[1] for o in objects ^ want_objects})
+                    odd = sorted({str(o[1]) for o in objects ^ want_objects})  # by name
                     raise BadInput("{path} is not a Nanum Kiosk backup: its indexes or triggers are not "
                                    "the ones this version expects ({names}). Nothing was restored.",
                                    path=name, names=", ".join(odd[:3]))
@@ -291,9 +298,12 @@ def _seal_copy(k: Kiosk, s: Session, name: str, count: int, *, reseal: bool) -> 
 
     head = s.execute(select(Event.seq, Event.hash, Event.kiosk_id).order_by(Event.seq.desc()).limit(1)).first()
     kiosk_id = s.get(Setting, "kiosk_id")
-    if head is None and kiosk_id is None:
+    if head is not None:
+        kid = head.kiosk_id
+    elif kiosk_id is not None:
+        kid = kiosk_id.value
+    else:
         return
-    kid = head.kiosk_id if head else kiosk_id.value
     seq, head_hash = (head.seq, head.hash) if head else (0, "")
     row = s.get(Setting, SEAL_KEY)
     key = k.log_key.key
@@ -356,7 +366,7 @@ def restore(k: Kiosk, src: str | Path, *, before: Callable[[], object] | None = 
         else:
             raw = k.engine.raw_connection()
             try:
-                write_copy(raw.driver_connection, aside)
+                write_copy(sqlite_connection(raw), aside)
             finally:
                 raw.close()
             _swap_in(k, work, aside)
@@ -382,7 +392,7 @@ def _live_is_damaged(k: Kiosk) -> bool:
     try:
         con = sqlite3.connect(f"file:{path.absolute()}?mode=ro", uri=True)
         try:
-            return con.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+            return bool(con.execute("PRAGMA quick_check").fetchone()[0] != "ok")
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -437,7 +447,7 @@ def _copy_into_live(k: Kiosk, path: Path) -> None:
     source = sqlite3.connect(path)
     raw = k.engine.raw_connection()
     try:
-        live = raw.driver_connection
+        live = sqlite_connection(raw)
         with _storage(k.data_dir / DB_FILENAME):
             size = live.execute("PRAGMA page_size").fetchone()[0]
             if source.execute("PRAGMA page_size").fetchone()[0] != size:

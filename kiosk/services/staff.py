@@ -36,6 +36,8 @@ from kiosk.store.staff_models import StaffAccount, StaffPinGuard, StaffRole
 from kiosk.throttle import STAFF_PIN
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from kiosk.services.core import Kiosk
 
 __all__ = ["ROLES", "VOLUNTEER", "MANAGER", "PERMISSIONS", "StaffView", "StaffLocked",
@@ -208,7 +210,7 @@ class Staff:
             if ok:
                 self._clear(s, scope)
                 self.k.record(s, "staff.login", {"staff": who, "by": "card" if card else "name"}, who)
-                return StaffView.of(s.get(StaffAccount, account_id))
+                return StaffView.of(s.get_one(StaffAccount, account_id))
             self.k.record(s, "staff.pin_failed", {"staff": who, "failures": failures,
                                                   "locked_s": wait}, who)
         log.warning("wrong staff PIN for %s (%d in a row)", who or "unknown", failures)
@@ -255,12 +257,12 @@ class Staff:
             return guard.failures, wait
 
     @staticmethod
-    def _clear(s, scope: str) -> None:
+    def _clear(s: Session, scope: str) -> None:
         guard = s.get(StaffPinGuard, scope)
         if guard is not None:
             guard.failures, guard.locked_until = 0, None
 
-    def _find(self, s, *, name: str | None, card: str | None) -> StaffAccount | None:
+    def _find(self, s: Session, *, name: str | None, card: str | None) -> StaffAccount | None:
         if card is not None:
             try:
                 ref = parse_payload(card, self.k.base_url)
@@ -299,7 +301,7 @@ class Staff:
             self.k.record(s, "staff.added", {"staff": name, "role": MANAGER, "first": True}, name)
             return StaffView.of(account)
 
-    def _new(self, s, name: str, role: str, pin_hash: str) -> StaffAccount:
+    def _new(self, s: Session, name: str, role: str, pin_hash: str) -> StaffAccount:
         if s.execute(select(StaffAccount.id).where(StaffAccount.name == name)).first():
             raise BadInput(N_("There is already a staff member called {name}."), name=name)
         account = StaffAccount(name=name, role=role, pin_hash=pin_hash, active=True,
@@ -326,7 +328,7 @@ class Staff:
                           by.name if by is not None else ADMIN_ACTOR)
             return StaffView.of(account)
 
-    def _account(self, s, name: str) -> StaffAccount:
+    def _account(self, s: Session, name: str) -> StaffAccount:
         account = s.execute(select(StaffAccount).where(StaffAccount.name == name)).scalar_one_or_none()
         if account is None:
             raise NotFound(N_("There is no staff member called {name}."), name=name)
@@ -367,7 +369,7 @@ class Staff:
                           {"staff": name}, by.name)
             return StaffView.of(account)
 
-    def _keep_a_manager(self, s, account: StaffAccount) -> None:
+    def _keep_a_manager(self, s: Session, account: StaffAccount) -> None:
         others = s.execute(select(func.count()).select_from(StaffAccount).where(
             StaffAccount.role == MANAGER, StaffAccount.active.is_(True),
             StaffAccount.id != account.id)).scalar_one()

@@ -17,11 +17,13 @@ import sqlite3
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from kiosk.errors import StorageError
 from kiosk.i18n import N_
@@ -115,6 +117,15 @@ def read_only_uri(path: str | Path) -> str:
     return uri
 
 
+def sqlite_connection(raw: PoolProxiedConnection) -> sqlite3.Connection:
+    """The sqlite3 connection under one of the engine's pooled connections
+    (for the online backup API and statements outside SQLAlchemy)."""
+    con = raw.driver_connection
+    if not isinstance(con, sqlite3.Connection):
+        raise TypeError(f"not a SQLite connection: {con!r}")
+    return con
+
+
 def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
     """An engine on the SQLite file at ``path`` with the kiosk's pragmas.
 
@@ -130,7 +141,7 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no branch
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:  # pragma: no branch
         # Let SQLAlchemy's begin event below issue BEGIN itself.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -144,7 +155,7 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         # Writers take the write lock up front; readers never block in WAL.
         if conn.get_execution_options().get("immediate"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -155,7 +166,7 @@ def make_engine(path: str | Path, *, read_only: bool = False) -> Engine:
 
 
 def make_sessionmaker(engine: Engine, *, write: bool = False,
-                      info: dict | None = None) -> sessionmaker[Session]:
+                      info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     """Sessions for reading, or (``write=True``) for BEGIN IMMEDIATE transactions.
 
     ``info`` is given to every session (the log key rides there).

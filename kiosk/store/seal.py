@@ -35,7 +35,7 @@ _KEY_BYTES = 32
 
 
 def seal_mac(key: bytes, kiosk_id: str, seq: int, head_hash: str) -> str:
-    msg = f"nanum-log-seal/1|{kiosk_id}|{seq}|{head_hash}".encode("utf-8")
+    msg = f"nanum-log-seal/1|{kiosk_id}|{seq}|{head_hash}".encode()
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
