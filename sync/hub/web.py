@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.clock import to_iso, utcnow
@@ -135,9 +135,10 @@ def register_pages(app: FastAPI, db: Database) -> None:
         return _page(lang, translate(FIND, lang, centre=name), search + table)
 
     @app.get("/i/{code}", response_class=HTMLResponse, include_in_schema=False)
-    def item_by_code(code: str, request: Request) -> HTMLResponse:
-        """A label printed before sites were in the URL: the item, or each centre's
-        item of that code when several centres number one alike."""
+    def item_by_code(code: str, request: Request) -> Response:
+        """A label printed before sites were in the URL: to the item's own address, or
+        a list of each centre's item of that code when several centres number one alike.
+        (A temporary redirect: another centre may number an item alike later.)"""
         lang = _lang(request)
         norm = normalise_item_code(code)
         with db.transaction() as s:
@@ -148,7 +149,10 @@ def register_pages(app: FastAPI, db: Database) -> None:
                     f"{escape(_centre_name(s, i.home_site))}: {escape(_name(lang, i.name_ko, i.name_en))}"
                     "</a></li>" for i in found)
                 return _page(lang, escape(norm or code), f"<ul>{rows}</ul>")
-        return item_page(f"{found[0].home_site}/{found[0].code}" if found else code, request)
+        if found:
+            return RedirectResponse(f"/i/{quote(found[0].home_site)}/{quote(found[0].code)}?lang={lang}",
+                                    status_code=307)
+        return item_page(code, request)
 
     @app.get("/i/{site}/{code}", response_class=HTMLResponse, include_in_schema=False)
     def item_at_site(site: str, code: str, request: Request) -> HTMLResponse:

@@ -75,7 +75,10 @@ def test_a_resident_finds_an_item_at_a_centre_and_reserves_it_on_the_page(platfo
     k, client, number, card = centre
     page = httpx.get(platform.url + "/centres/GN01", params={"q": "사다리"})
     assert page.status_code == 200 and "T-00003" in page.text and "T-00001" not in page.text
-    item = httpx.get(platform.url + "/i/T-00001", params={"lang": "en"})
+    old_label = httpx.get(platform.url + "/i/T-00001", params={"lang": "en"})
+    assert old_label.status_code == 307 and old_label.headers["location"] == "/i/GN01/T-00001?lang=en"
+    item = httpx.get(platform.url + "/i/T-00001", params={"lang": "en"}, follow_redirects=True)
+    assert str(item.url).endswith("/i/GN01/T-00001?lang=en")
     assert "Power drill" in item.text and "<form method='post'" in item.text
     bad = httpx.post(platform.url + "/i/T-00001/reserve?lang=en", data={"member": number, "secret": "1111"})
     assert bad.status_code == 409 and "Could not reserve" in bad.text

@@ -93,7 +93,9 @@ class InspectionPage(StaffPage):
             self.list.add(f"{c.item.code} {c.item.name_ko}", why,
                           [(tr(N_("Check")), f"case_{i}", lambda c=c: self.show_case(c))])
         self.list.finish()
-        if self.case is not None and not any(c.item.code == self.case.item.code for c in cases):
+        shown = self.case
+        if shown is not None and not any((c.item.home_site, c.item.code) == (shown.item.home_site, shown.item.code)
+                                         for c in cases):
             self.case = None
             self.detail.hide()
 
@@ -138,10 +140,12 @@ class InspectionPage(StaffPage):
         try:
             ref = parse_payload(payload, self.ctx.kiosk.base_url)
             code = getattr(ref, "code", None) or normalise_item_code(payload)
+            # a label names its centre; a typed code or an old label, this one
+            site = getattr(ref, "site", None) or self.ctx.kiosk.site
         except KioskError as exc:
             self.fail(exc)
             return True
-        match = next((c for c in self.cases if c.item.code == code), None)
+        match = next((c for c in self.cases if (c.item.home_site, c.item.code) == (site, code)), None)
         if match is None:
             self.fail(tr(N_("{code} is not waiting for a check."), code=code or payload))
         else:
