@@ -5,20 +5,19 @@ A session starts when someone touches the home screen and ends on "done",
 about them, and puts language, display, layout and voice back to the kiosk's
 defaults (voice stays on while earphones are plugged in).
 Background results that arrive after the session they belong to has ended are
-dropped (:meth:`Session.guard`), so a slow query can never paint one
-resident's data on the next resident's screen.
+dropped (the session's :class:`ui.tasks.Scope` is renewed when it ends), so a
+slow query can never paint one resident's data on the next resident's screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from kiosk.services.views import ItemOutcome, MemberView, ReturnOutcome
+from ui.tasks import Scope
 
 
 @dataclass
@@ -49,7 +48,8 @@ class Session(QObject):
     def __init__(self, default_language: str = DEFAULT_LANGUAGE) -> None:
         super().__init__()
         self.default_language = default_language
-        self.generation = 0
+        #: what background work started for this visit belongs to
+        self.scope = Scope()
         self.lang = default_language
         self.large_text = False
         self.high_contrast = False
@@ -118,7 +118,7 @@ class Session(QObject):
 
     def end(self) -> None:
         """Forget the member and the visit; back to the kiosk's defaults."""
-        self.generation += 1
+        self.scope.renew()
         self.member = None
         self.member_ref = None
         self.visit = Visit()
@@ -128,12 +128,3 @@ class Session(QObject):
         self.set_voice(self.voice_default)
         self.member_changed.emit()
         self.ended.emit()
-
-    def guard(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Wrap a background callback so it is dropped if this session has ended."""
-        generation = self.generation
-
-        def guarded(value: Any) -> None:
-            if self.generation == generation:
-                callback(value)
-        return guarded

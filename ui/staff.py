@@ -120,7 +120,7 @@ class StaffPin(Overlay):
             self.bridge.code.connect(self._scanned)
         self.retranslate()
         svc = self.staff
-        run_task(svc.list, self._loaded, self._failed)
+        run_task(svc.list, self._loaded, self._failed, scope=self.scope)
 
     # -- texts ------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -155,8 +155,6 @@ class StaffPin(Overlay):
 
     # -- loading and choosing -----------------------------------------------------------
     def _loaded(self, people) -> None:
-        if self.result_ is not None:
-            return
         self.people = [p for p in people if p.active]
         if not self.people:
             self.mode = "legacy" if self.pin_hash else "first"
@@ -194,11 +192,11 @@ class StaffPin(Overlay):
         self._update_message()
         svc, chosen = self.staff, (name, card)
         run_task(lambda: svc.lock_state(name=None if card else name, card=card),
-                 lambda lock: self._lock_known(chosen, lock), self._failed)
+                 lambda lock: self._lock_known(chosen, lock), self._failed, scope=self.scope)
 
     def _lock_known(self, chosen: tuple[str, str | None], lock) -> None:
         # Still the same person's PIN page: show how long their account waits.
-        if self.result_ is None and self.mode == "pin" and (self.who, self.card) == chosen and lock.locked:
+        if self.mode == "pin" and (self.who, self.card) == chosen and lock.locked:
             self._lock(lock.wait_s)
             self._update_message()
 
@@ -209,7 +207,7 @@ class StaffPin(Overlay):
         # Results travel as text, not bool: PySide6 6.12 drops a reference to
         # True/False sent through a queued signal.
         run_task(lambda: "staff" if svc.is_staff_card(payload) else "",
-                 lambda ok: self._choose(tr(N_("Staff card")), payload) if ok and self.result_ is None else None)
+                 lambda ok: self._choose(tr(N_("Staff card")), payload) if ok else None, scope=self.scope)
 
     # -- checking --------------------------------------------------------------------------
     def _check(self) -> None:
@@ -221,18 +219,16 @@ class StaffPin(Overlay):
         if self.mode == "legacy":
             svc, stored = self.staff, self.pin_hash
             run_task(lambda: "ok" if svc.check_setup_pin(pin, stored) else "", self._legacy_checked,
-                     self._refused)
+                     self._refused, scope=self.scope)
             return
         svc, name, card = self.staff, self.who, self.card
         # scrypt takes a noticeable moment: off the GUI thread.
         run_task(lambda: svc.unlock(pin, name=None if card else name, card=card),
-                 self._unlocked, self._refused)
+                 self._unlocked, self._refused, scope=self.scope)
 
     def _legacy_checked(self, ok: str) -> None:
         self.checking = False
         self.field.clear()
-        if self.result_ is not None:
-            return
         if ok:
             self.mode, self.error = "first", ""
             self.pages.setCurrentWidget(self.first_page)
@@ -242,16 +238,12 @@ class StaffPin(Overlay):
 
     def _unlocked(self, who: StaffView) -> None:
         self.checking = False
-        if self.result_ is not None:
-            return
         self.parentWidget().staff_member = who
         self.finish("ok")
 
     def _refused(self, exc: BaseException) -> None:
         self.checking = False
         self.field.clear()
-        if self.result_ is not None:
-            return
         if isinstance(exc, StaffLocked):
             self.error = ""
             self._lock(exc.seconds)
@@ -262,8 +254,7 @@ class StaffPin(Overlay):
     def _failed(self, exc: BaseException) -> None:
         self.checking = False
         self.error = error_text(exc)
-        if self.result_ is None:
-            self._update_message()
+        self._update_message()
 
     def _lock(self, seconds: int) -> None:
         self.lock_left = seconds
@@ -291,7 +282,7 @@ class StaffPin(Overlay):
         def create() -> StaffView:
             svc.create_first_manager(name, pin)
             return svc.unlock(pin, name=" ".join(name.split()))
-        run_task(create, self._unlocked, self._refused)
+        run_task(create, self._unlocked, self._refused, scope=self.scope)
 
     def finish(self, result: str = "") -> None:
         if self.bridge is not None and self.result_ is None:

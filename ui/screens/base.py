@@ -31,10 +31,12 @@ class Context:
     say: Callable[[str], None] = field(default=lambda text: None)
 
     def run(self, func: Callable[[], Any], on_done: Callable[[Any], None],
-            on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Background work whose result is dropped if the session ends meanwhile."""
-        run_task(func, self.session.guard(on_done),
-                 self.session.guard(on_error) if on_error else None)
+            on_error: Callable[[BaseException], None] | None = None, *, slow: bool = False) -> None:
+        """Background work whose result is dropped if the session ends meanwhile.
+
+        ``slow`` is for printing and PDFs: it never waits for, nor delays, a scan.
+        """
+        run_task(func, on_done, on_error, scope=self.session.scope, slow=slow)
 
 
 class Screen(QWidget):

@@ -144,4 +144,4 @@ class ReceiptScreen(Screen):
             self.banner.show_message("refused", lambda: tr(N_("The receipt could not be printed.")),
                                      lambda: error_text(exc) + "\n" + tr(N_("You can use the QR code instead.")))
             self.ctx.announce()
-        self.ctx.run(lambda: printer.print_receipt(receipt), lambda _r: self.ctx.go("thanks"), failed)
+        self.ctx.run(lambda: printer.print_receipt(receipt), lambda _r: self.ctx.go("thanks"), failed, slow=True)

@@ -129,9 +129,12 @@ class AccountsPage(StaffPage):
         accounts, who, ctx = self.ctx.accounts, self.ctx.staff, self.ctx
         role = tr(ROLE_NAMES.get(p.role, p.role))
 
-        def issue():
-            payload = accounts.issue_card(p.name, by=who)
-            spec = CardSpec(p.name, role, payload, ctx.site_name, kind="staff")
-            print_pdf(ctx.printer, lambda path: render_card(spec, path), "staff-card")
-        self.run(issue, lambda _r: self._done(tr(N_("Staff card printed for {name}. Their old card no longer works."),
-                                                  name=p.name)))
+        site = ctx.site_name
+
+        def printed(payload: str) -> None:
+            spec = CardSpec(p.name, role, payload, site, kind="staff")
+            self.run_slow(lambda: print_pdf(ctx.printer, lambda path: render_card(spec, path), "staff-card"),
+                          lambda _r: self._done(tr(N_("Staff card printed for {name}. Their old card no longer works."),
+                                                   name=p.name)))
+        # The new card is database work; printing it is slow work beside it.
+        self.run(lambda: accounts.issue_card(p.name, by=who), printed)

@@ -17,7 +17,7 @@ from kiosk.services.desk import Desk
 from kiosk.services.reports import CATEGORY_LABELS as CATEGORY_NAMES
 from kiosk.services.reports import Reports, site_name
 from kiosk.services.staff import Staff, StaffView
-from ui.tasks import run_task
+from ui.tasks import Scope, run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Banner, button, card, label
 
@@ -40,7 +40,8 @@ class StaffContext:
     go: Callable[..., None] = field(default=lambda name, **kw: None)
     #: puts saved settings into effect in the running window
     apply_settings: Callable[[dict[str, Any]], None] = field(default=lambda changes: None)
-    generation: int = 0
+    #: what background work started in staff mode belongs to (closed when staff mode closes)
+    scope: Scope = field(default_factory=Scope)
 
     def __post_init__(self) -> None:
         k = self.kiosk
@@ -63,14 +64,14 @@ class StaffContext:
         """Where saved PDFs go when nothing else is chosen: next to the database."""
         return Path(self.kiosk.engine.url.database).parent / "documents"
 
-    def run(self, func: Callable[[], Any], on_done: Callable[[Any], None],
-            on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Background work whose result is dropped once staff mode has closed."""
-        generation = self.generation
+    def run(self, func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, *, slow: bool = False) -> None:
+        """Background work whose result is dropped once staff mode has closed.
 
-        def guard(cb):
-            return (lambda value: cb(value) if self.generation == generation else None) if cb else None
-        run_task(func, guard(on_done), guard(on_error))
+        ``slow`` is for printing, PDFs and photos (never the database): it runs
+        beside the database work instead of queueing in front of a scan.
+        """
+        run_task(func, on_done, on_error, scope=self.scope, slow=slow)
 
 
 class StaffPage(QWidget):
@@ -116,8 +117,14 @@ class StaffPage(QWidget):
         self.banner.show_message("refused", exc if isinstance(exc, str) else error_text(exc))
 
     def run(self, func: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        """Background work; a failure is shown on the page's banner."""
+        """Database work in the background; a failure is shown on the page's banner."""
         self.ctx.run(func, on_done, self.fail)
+
+    def run_slow(self, func: Callable[[], Any], on_done: Callable[[Any], None],
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Printing, rendering a PDF or saving a photo in the background (never the database);
+        a failure is shown on the page's banner unless ``on_error`` takes it."""
+        self.ctx.run(func, on_done, on_error or self.fail, slow=True)
 
 
 def scroll(inner: QWidget) -> QScrollArea:

@@ -238,14 +238,22 @@ class CataloguePage(StaffPage):
         folder = photo_dir(self.ctx.kiosk)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{code}-{int(time.time())}.jpg"
-        image = self.last_frame.scaled(800, 800, Qt.AspectRatioMode.KeepAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation)
-        if not image.save(str(path), "JPG", 85):
-            self.fail(tr(N_("The photo could not be saved.")))
-            return
-        self.photo_path = str(path)
-        self.photo.set_item(code, self.photo_path)
-        self.ok(tr(N_("Photo taken. Save to keep it.")))
+        frame = self.last_frame
+
+        def save() -> str:
+            # Scaling and JPEG encoding take a moment: slow work, off the GUI thread.
+            image = frame.scaled(800, 800, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
+            return "saved" if image.save(str(path), "JPG", 85) else ""
+
+        def saved(ok: str) -> None:
+            if not ok:
+                self.fail(tr(N_("The photo could not be saved.")))
+                return
+            self.photo_path = str(path)
+            self.photo.set_item(code, self.photo_path)
+            self.ok(tr(N_("Photo taken. Save to keep it.")))
+        self.run_slow(save, saved)
 
     # -- retire ---------------------------------------------------------------------------------
     def _confirm_retire(self) -> None:

@@ -209,5 +209,5 @@ class ImportPage(StaffPage):
         ctx = self.ctx
         specs = [CardSpec(c.member.display_name, c.member.number, c.card, ctx.site_name,
                           c.member.expires_on.isoformat(), lang=c.member.language) for c in created]
-        self.run(lambda: print_pdf(ctx.printer, lambda path: render_cards(specs, path), "cards"),
-                 lambda _p: self.ok(tr(N_("{count} card(s) printed."), count=len(specs))))
+        self.run_slow(lambda: print_pdf(ctx.printer, lambda path: render_cards(specs, path), "cards"),
+                      lambda _p: self.ok(tr(N_("{count} card(s) printed."), count=len(specs))))

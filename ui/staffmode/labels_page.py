@@ -143,12 +143,12 @@ class LabelsPage(StaffPage):
         if layout == "62mm":
             skip = 0
 
-        def make():
-            specs = label_specs(k, codes)
+        def make(specs):
             render = lambda path: render_labels(specs, path, layout, skip=skip, site_name=site)  # noqa: E731
             path = save_pdf(render, ctx.documents_dir, "labels") if save else print_pdf(ctx.printer, render, "labels")
             return len(specs), path
-        self.run(make, self._made)
+        # What to print comes from the database; drawing and printing it is slow work.
+        self.run(lambda: label_specs(k, codes), lambda specs: self.run_slow(lambda: make(specs), self._made))
 
     def _made(self, result) -> None:
         n, path = result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
@@ -21,14 +22,18 @@ TYPE_NAMES = {"standard": N_("Standard"), "family": N_("Family"), "senior": N_("
 LIST_LIMIT = 60
 
 
-def print_card(ctx, member: MemberView, payload: str):
-    """Render the member's card and send it to the printer (background work)."""
+def card_printing(ctx, member: MemberView, payload: str) -> Callable[[], Any]:
+    """The slow work of rendering the member's card and sending it to the printer.
+
+    Built on the GUI thread (it reads the centre's name), run on the slow lane.
+    """
     from hardware.card_pdf import CardSpec, render_card
     from hardware.documents import print_pdf
 
     spec = CardSpec(member.display_name, member.number, payload, ctx.site_name,
                     member.expires_on.isoformat(), lang=member.language)
-    return print_pdf(ctx.printer, lambda path: render_card(spec, path), f"card-{member.number}")
+    printer = ctx.printer
+    return lambda: print_pdf(printer, lambda path: render_card(spec, path), f"card-{member.number}")
 
 
 class MembersPage(StaffPage):
@@ -171,16 +176,17 @@ class MembersPage(StaffPage):
             Staff.require(who, "members")
             member, payload = k.members.add(name, mtype, contact=contact, language=lang, actor=who.name)
             Staff(k).note(who, "member.consent_recorded", {"member": member.number})
-            try:
-                print_card(ctx, member, payload)
-                printed = None
-            except Exception as exc:  # the member is registered even when printing fails
-                printed = exc
-            return member, payload, printed
-        self.run(register, self._registered)
+            return member, payload
 
-    def _registered(self, result) -> None:
-        member, payload, failure = result
+        def registered(result) -> None:
+            member, payload = result
+            # The member is registered even when printing fails.
+            self.run_slow(card_printing(ctx, member, payload),
+                          lambda _r: self._registered(member, payload, None),
+                          lambda exc: self._registered(member, payload, exc))
+        self.run(register, registered)
+
+    def _registered(self, member: MemberView, payload: str, failure: BaseException | None) -> None:
         self.last_card = payload
         self.form.hide()
         self.enter()
@@ -234,10 +240,9 @@ class MembersPage(StaffPage):
 
         def reissue():
             Staff.require(who, "members")
-            payload = k.members.reissue_card(m.number, actor=who.name)
-            print_card(ctx, m, payload)
-            return payload
-        self.run(reissue, self._reissued)
+            return k.members.reissue_card(m.number, actor=who.name)
+        self.run(reissue, lambda payload: self.run_slow(card_printing(ctx, m, payload),
+                                                        lambda _r: self._reissued(payload)))
 
     def _reissued(self, payload: str) -> None:
         self.last_card = payload

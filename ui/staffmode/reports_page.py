@@ -133,8 +133,10 @@ class ReportsPage(StaffPage):
         lang = self.ctx.kiosk.setting("ui_language", "ko") or "ko"
         stem = f"report-{r.start.isoformat()}-{r.end.isoformat()}"
 
+        site = ctx.site_name  # read here: the slow lane never touches the database
+
         def write():
-            render = lambda path: render_report_pdf(r, path, lang, ctx.site_name)  # noqa: E731
+            render = lambda path: render_report_pdf(r, path, lang, site)  # noqa: E731
             files = []
             if save:
                 pdf = save_pdf(render, ctx.documents_dir, stem)
@@ -144,10 +146,14 @@ class ReportsPage(StaffPage):
             else:
                 got = print_pdf(ctx.printer, render, stem)
                 files = [got] if got else []
-            accounts.note(who, "report.made", {"from": r.start.isoformat(), "to": r.end.isoformat(),
-                                               "saved": save})
             return files
-        self.run(write, self._written)
+
+        def noted(files) -> None:
+            self.run(lambda: accounts.note(who, "report.made", {"from": r.start.isoformat(), "to": r.end.isoformat(),
+                                                                "saved": save}),
+                     lambda _r: self._written(files))
+        # Drawing and printing are slow work; the note in the event log is database work.
+        self.run_slow(write, noted)
 
     def _written(self, files) -> None:
         self.last_files = files

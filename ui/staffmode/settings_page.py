@@ -149,7 +149,8 @@ class SettingsPage(StaffPage):
 
         ctx = self.ctx
         lang = ctx.kiosk.setting("ui_language", "ko") or "ko"
-        self.run(lambda: print_pdf(ctx.printer, lambda path: render_test_page(path, ctx.site_name, lang), "test-page"),
+        self.run_slow(lambda: print_pdf(ctx.printer, lambda path: render_test_page(path, ctx.site_name, lang),
+                                        "test-page"),
                  lambda path: self.ok(tr(N_("The test page went to the printer.")),
                                       tr(N_("Saved to {path}."), path=str(path)) if path else ""))
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, Q
 from kiosk.services.staff import StaffView
 from ui.staff import ROLE_NAMES
 from ui.staffmode.base import StaffContext, StaffPage
-from ui.tasks import run_task
+from ui.tasks import Scope, run_task
 from ui.text import N_, tr
 from ui.widgets.common import button, label, theme_of
 
@@ -95,7 +95,7 @@ class StaffMode(QWidget):
                                 printer=getattr(ctx_res, "printer", None),
                                 bridge=getattr(window, "bridge", None),
                                 sync_status=sync_status, go=self.go,
-                                apply_settings=self._apply_settings)
+                                apply_settings=self._apply_settings, scope=Scope(self))
         self.ended = False
         theme = theme_of(window)
         p = theme.palette
@@ -243,7 +243,7 @@ class StaffMode(QWidget):
         if self.ended:
             return
         self.ended = True
-        self.ctx.generation += 1  # drop results still on their way
+        self.ctx.scope.close()  # drop results still on their way
         self.idle.stop()
         if self.current is not None:
             self.current.leave()

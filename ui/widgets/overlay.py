@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
+from ui.tasks import Scope
 from ui.widgets.common import button, label
 
 
@@ -45,6 +46,8 @@ class Overlay(QWidget):
         self.buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.addLayout(self.buttons)
         self.result_: str | None = None
+        #: background work started for this dialog: dropped once it is answered or deleted
+        self.scope = Scope(self)
         host.installEventFilter(self)
         self.panel.installEventFilter(self)
         self.hide()
@@ -83,6 +86,7 @@ class Overlay(QWidget):
         if self.result_ is not None:
             return
         self.result_ = result
+        self.scope.close()
         self.hide()
         self.parentWidget().removeEventFilter(self)
         self.closed.emit(result)
