@@ -11,6 +11,7 @@ background task, never from the GUI thread.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import tempfile
@@ -57,6 +58,9 @@ class Printer(Protocol):
 
     def print_receipt(self, receipt: Receipt) -> None:
         """Print (or file) the receipt; raise :class:`PrinterError` when it cannot."""
+
+    def check(self) -> str:
+        """Whether it is there: "ok", "off" (known but not accepting) or "missing" (may block a moment)."""
 
 
 def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
@@ -140,6 +144,14 @@ class PdfFilePrinter:
                                reason=exc.strerror or str(exc)) from exc
         self.printed.append(path)
 
+    def check(self) -> str:
+        """"ok" when the folder exists or can be made and takes files, else "missing"."""
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return "missing"
+        return "ok" if os.access(self.out_dir, os.W_OK) else "missing"
+
 
 class SystemPrinter:
     """Sends the receipt PDF to a CUPS queue with ``lp`` (the default queue when none is named)."""
@@ -166,6 +178,29 @@ class SystemPrinter:
             if done.returncode != 0:
                 raise PrinterError(N_("The printer refused the receipt: {reason}"),
                                    reason=(done.stderr or done.stdout).strip()[:200])
+
+    def check(self, lpstat: str = "lpstat") -> str:
+        """Ask CUPS about the queue: "ok", "off" (disabled) or "missing" (no CUPS, no such queue)."""
+        exe = shutil.which(lpstat)
+        if not exe or not shutil.which(self.lp):
+            return "missing"
+        if not self.queue:
+            return "ok" if system_has_printer(lpstat) else "missing"
+        try:
+            out = subprocess.run([exe, "-p", self.queue], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return "missing"
+        if out.returncode != 0 or not out.stdout.strip():
+            return "missing"
+        return "off" if "disabled" in out.stdout.lower() else "ok"
+
+
+def printer_state(printer: Printer | None) -> str:
+    """The device state of ``printer`` for the device-status holder: "none" when there is none.
+
+    Checking a system printer runs ``lpstat``: call it off the GUI thread.
+    """
+    return "none" if printer is None else printer.check()
 
 
 def system_has_printer(lpstat: str = "lpstat") -> bool:

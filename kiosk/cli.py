@@ -16,12 +16,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
+from kiosk.devices import DeviceStatus
 from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, set_language, translate
 from kiosk.limits import PART_COUNT_MAX, REPLACEMENT_VALUE_MAX, RETENTION_DAYS_MAX, echo, printable
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+    from sync.worker import SyncWorker
 
 log = logging.getLogger("nanum")
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -443,18 +448,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         # capped log file, crash files + the "please ask staff" screen, systemd watchdog
         guard_kiosk(args.data_dir, args.config)
         camera = _camera_spec(args, kiosk)
-        worker = None if args.demo else _start_sync(args, kiosk)
+        devices = DeviceStatus()  # the window writes it, the heartbeat reads it
+        worker = None if args.demo else _start_sync(args, kiosk, devices)
         try:
             return run_kiosk(kiosk, windowed=args.windowed or args.config.get("kiosk", "windowed"),
                              camera_spec=camera, demo_panel=args.demo or camera in (None, "virtual"),
-                             sync_status=(lambda: worker.status().to_json(args.lang)) if worker else None)
+                             sync_status=(lambda: worker.status().to_json(args.lang)) if worker else None,
+                             devices=devices)
         finally:
             if worker is not None:
                 worker.stop()
 
 
-def _start_sync(args: argparse.Namespace, kiosk):
-    """The background sync worker when sync is set up (else None: the kiosk works offline)."""
+def _start_sync(args: argparse.Namespace, kiosk: Kiosk,
+                devices: DeviceStatus | None = None) -> SyncWorker | None:
+    """The background sync worker when sync is set up (else None: the kiosk works offline).
+
+    Its heartbeat carries the camera's and the printer's state from ``devices``
+    (a :class:`kiosk.devices.DeviceStatus`), sent again as soon as one changes.
+    """
     from kiosk.health import heartbeat
     from kiosk.services import open_kiosk
     from sync.cli import sync_settings, sync_url
@@ -474,9 +486,14 @@ def _start_sync(args: argparse.Namespace, kiosk):
         # emptied on the screen and none in the config: the address it started with
         return SyncClient(sync_url(args, own) or conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"],
                           allow_insecure_http=conf["allow_insecure_http"])
-    worker = SyncWorker(own, client,
-                        interval_s=conf["interval_s"], health=lambda: heartbeat(own, data_dir=args.data_dir),
+
+    def health() -> dict[str, Any]:
+        states = devices.snapshot() if devices is not None else {}
+        return heartbeat(own, camera=states.get("camera"), printer=states.get("printer"), data_dir=args.data_dir)
+    worker = SyncWorker(own, client, interval_s=conf["interval_s"], health=health,
                         on_change=lambda _report: kiosk.forget_cached_settings())
+    if devices is not None:
+        devices.subscribe(lambda _device, _state: worker.beat_soon())
     worker.start()
     return worker
 

@@ -19,12 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk import __version__
+from kiosk.devices import DEVICE_STATES
 from kiosk.runtime import CRASH_DIR
 from kiosk.services import syncstate
 from kiosk.store.models import Event, Setting
 
-#: what a device's state may be; anything else is sent as "unknown"
-DEVICE_STATES = ("ok", "degraded", "missing", "off", "none", "unknown")
 _STARTED = time.monotonic()  # when this process imported the module: close enough to its start
 
 

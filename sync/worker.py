@@ -89,6 +89,7 @@ class SyncWorker(threading.Thread):
         self.on_change = on_change
         self.heartbeat_s = heartbeat_s
         self._last_beat = float("-inf")
+        self._beat_due = threading.Event()
         self.rng = rng or random.Random()
         self._wake = threading.Event()
         self._halt = threading.Event()
@@ -108,6 +109,12 @@ class SyncWorker(threading.Thread):
         """Sync now (e.g. right after a loan), without waiting for the interval."""
         self._wake.set()
 
+    def beat_soon(self) -> None:
+        """Send a heartbeat with the next round, now (e.g. a device's state changed):
+        the fleet view learns of a lost camera without waiting for the heartbeat interval."""
+        self._beat_due.set()
+        self._wake.set()
+
     def stop(self, timeout: float | None = 10.0) -> None:
         self._halt.set()
         self._wake.set()
@@ -118,11 +125,17 @@ class SyncWorker(threading.Thread):
     def run_once(self) -> RoundReport:
         """One round in the caller's thread (also what the thread does each time)."""
         self._set(state="syncing", last_attempt=to_iso(utcnow()))
-        beat = time.monotonic() - self._last_beat >= self.heartbeat_s
+        due = self._beat_due.is_set()
+        self._beat_due.clear()  # a change from now on asks for another beat
+        beat = due or time.monotonic() - self._last_beat >= self.heartbeat_s
         client = self.client_factory()
         try:
             report = sync_round(self.kiosk, client, health=self.health, heartbeat=beat,
                                 on_applied=self.on_change)
+        except BaseException:
+            if due:
+                self._beat_due.set()  # still owed: the next round sends it
+            raise
         finally:
             client.close()
             self._show_refused()

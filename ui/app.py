@@ -19,13 +19,15 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from hardware.printing import Printer, printer_state
+from kiosk.devices import DeviceStatus, camera_state
 from kiosk.runtime import limit_heap_growth, release_free_memory
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
 from ui.config import UiConfig
 from ui.earphones import EarphoneWatcher
 from ui.idle import IdleWatcher
-from ui.scanbridge import ScanBridge, camera_ok, install_wedge
+from ui.scanbridge import ScanBridge, install_wedge
 from ui.screens.base import Context, Screen
 from ui.screens.borrow import BorrowScreen
 from ui.screens.giveback import ReturnScreen
@@ -39,6 +41,7 @@ from ui.session import Session
 from ui.sound import RecordingSound, Sound
 from ui.speech import Speech
 from ui.staff import StaffMenu, StaffPin
+from ui.tasks import Scope, run_task
 from ui.theme import Theme
 from ui.guide import SpokenWindow
 from ui.voice import VoiceBar, VoiceGuide
@@ -82,18 +85,23 @@ class KioskWindow(SpokenWindow, QWidget):
                  printer: Any = None, bridge: ScanBridge | None = None,
                  demo: list[DemoEntry] | None = None, locked: bool = False,
                  staff_mode_hook: Callable[[KioskWindow], None] | None = None,
-                 speech: Speech | None = None, earphones: EarphoneWatcher | None = None) -> None:
+                 speech: Speech | None = None, earphones: EarphoneWatcher | None = None,
+                 devices: DeviceStatus | None = None) -> None:
         super().__init__()
         self.setObjectName("KioskRoot")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # receives a wedge scanner's keys
         self.family = register_fonts()
         self.config = config
+        #: the camera's and the printer's state (the heartbeat reads it too)
+        self.devices = devices or DeviceStatus()
         self.locked = locked
         self.may_close = not locked
         if staff_mode_hook is not None:
             self.staff_mode_hook = staff_mode_hook
         self.theme = Theme.make(dpi=config.dpi)
+        #: the window's own background work (printer checks): dropped once it is gone
+        self.scope = Scope(self)
         self.session = Session(config.language)
         self.sound = sound or RecordingSound()
         self.voice = VoiceGuide(self.session, speech, self)
@@ -237,8 +245,18 @@ class KioskWindow(SpokenWindow, QWidget):
             view.show_frame(image)
 
     def on_camera_status(self, status: str) -> None:
-        self.camera_state.setVisible(not camera_ok(status))
+        self.devices.set("camera", camera_state(status))
+        self.camera_state.setVisible(self.devices.camera in ("missing", "degraded", "off"))
         self.chrome.retranslate()
+
+    def set_printer(self, printer: Printer | None) -> None:
+        """Use ``printer`` from now on and find out whether it is there (in the background)."""
+        self.ctx.printer = printer
+        if printer is None:
+            self.devices.set("printer", "none")
+            return
+        run_task(lambda: printer_state(printer), lambda state: self.devices.set("printer", state),
+                 lambda _exc: self.devices.set("printer", "missing"), scope=self.scope, slow=True)
 
     def open_keyboard(self) -> CodeKeyboard:
         kb = CodeKeyboard(self)
@@ -369,8 +387,12 @@ def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
 def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool = False,
                  locked: bool = False, sound: Sound | None = None, printer: Any = None,
                  open_camera: bool = True, speech: Speech | None = None,
-                 earphones: EarphoneWatcher | None = None) -> KioskWindow:
-    """Everything read from the database happens here, before the first paint."""
+                 earphones: EarphoneWatcher | None = None,
+                 devices: DeviceStatus | None = None) -> KioskWindow:
+    """Everything read from the database happens here, before the first paint.
+
+    ``devices`` is told the camera's and the printer's state as they become known.
+    """
     from hardware.printing import open_printer
 
     kiosk.forget_cached_settings()  # read them fresh once, here, off the scan path
@@ -389,12 +411,14 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
         else:
             config = replace(config, site_name=site_name(kiosk))
     bridge = ScanBridge()
+    devices = devices or DeviceStatus()
+    unusable = False
     if printer is None:
         try:
             printer = open_printer(config.printer)
         except ValueError as exc:
             log.warning("%s", exc)
-            printer = None
+            printer, unusable = None, True
     entries = None
     if demo_panel:
         from ui.widgets.demo_strip import demo_entries
@@ -402,8 +426,12 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
         entries = demo_entries(kiosk)
     window = KioskWindow(kiosk, config, sound=sound, printer=printer, bridge=bridge, demo=entries,
                          locked=locked, staff_mode_hook=_staff_mode_hook(), speech=speech,
-                         earphones=earphones)
+                         earphones=earphones, devices=devices)
     bridge.setParent(window)
+    if unusable:
+        devices.set("printer", "missing")  # a printer setting we cannot use: none is there
+    else:
+        window.set_printer(printer)
     if open_camera:
         bridge.open_after_first_paint(window, camera_spec, kiosk.base_url)
     install_wedge(window, bridge)
@@ -412,8 +440,12 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
 
 def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = None,
               demo_panel: bool = False, size: tuple[int, int] | None = None,
-              sync_status: Callable[[], dict[str, Any]] | None = None) -> int:
-    """Start the kiosk; returns the exit status when staff close it."""
+              sync_status: Callable[[], dict[str, Any]] | None = None,
+              devices: DeviceStatus | None = None) -> int:
+    """Start the kiosk; returns the exit status when staff close it.
+
+    ``devices`` is the device-status holder the heartbeat reads as well.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nanum Kiosk")
     from ui.earphones import linux_jack_probe
@@ -424,7 +456,8 @@ def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = N
     probe = linux_jack_probe() if UiConfig.from_settings(kiosk.setting).earphone_voice else None
     window = build_window(kiosk, camera_spec=camera_spec, demo_panel=demo_panel,
                           locked=not windowed, sound=system_sound(), speech=system_speech(),
-                          earphones=EarphoneWatcher(probe) if probe is not None else None)
+                          earphones=EarphoneWatcher(probe) if probe is not None else None,
+                          devices=devices)
     window.sync_status = sync_status  # the staff dashboard shows it (None: sync not set up)
     if windowed:
         window.resize(*(size or (1280, 800)))

@@ -229,3 +229,6 @@ class _NullPrinter:
 
     def print_receipt(self, receipt) -> None:
         pass
+
+    def check(self) -> str:
+        return "ok"

@@ -229,8 +229,7 @@ class StaffMode(QWidget):
             except ValueError:
                 printer = None
             self.ctx.printer = printer
-            if hasattr(w, "ctx"):
-                w.ctx.printer = printer
+            w.set_printer(printer)  # the resident screens print on it, the heartbeat reports it
         bridge = self.ctx.bridge
         if "camera_device" in changed and bridge is not None:
             spec = k.setting("camera_device")
