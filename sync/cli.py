@@ -12,12 +12,21 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
-from kiosk.platform_url import INSECURE_SETTING
 from kiosk.limits import RATE_PER_ADDRESS, RATE_PER_CREDENTIAL, RATE_WINDOW_S
+from kiosk.platform_url import INSECURE_SETTING
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+    from sync.client import SyncClient
+    from sync.hub.db import Database
+
+#: a command's handler: parsed arguments in, exit status out
+Handler = Callable[[argparse.Namespace], int]
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
 CREDENTIAL_FILE = "sync-credential"
 #: the stored setting that lets http:// reach a platform on this computer (tests, demos)
@@ -28,7 +37,8 @@ NO_CREDENTIAL_ARG = N_("A credential on the command line can be seen by other us
 NOT_A_CREDENTIAL = N_("{path} does not hold a credential: one line, as 'nanum hub add-kiosk' printed it.")
 
 
-def register(sub: argparse._SubParsersAction, command: Callable) -> None:
+def register(sub: argparse._SubParsersAction[_Parser],
+             command: Callable[[str], Callable[[Handler], Handler]]) -> None:
     """Add ``hub`` and ``sync`` to the ``nanum`` sub-commands; ``command`` registers handlers."""
     db_help = "platform database: postgresql://user@host/db or sqlite:///file (default $NANUM_HUB_DB)"
     hub = sub.add_parser("hub", help="the reference city platform server").add_subparsers(
@@ -118,7 +128,7 @@ def register(sub: argparse._SubParsersAction, command: Callable) -> None:
 
 
 # -- the platform -----------------------------------------------------------------------
-def _db(args: argparse.Namespace, migrate: bool = False):
+def _db(args: argparse.Namespace, migrate: bool = False) -> Database:
     from sync.hub.db import Database
 
     if not args.db:
@@ -314,7 +324,7 @@ def hub_serve(args: argparse.Namespace) -> int:
 
 
 # -- this kiosk -------------------------------------------------------------------------
-def _kiosk(args: argparse.Namespace):
+def _kiosk(args: argparse.Namespace) -> Kiosk:
     from kiosk.services import open_kiosk
 
     k = open_kiosk(args.data_dir, defaults=args.config.defaults)
@@ -323,13 +333,14 @@ def _kiosk(args: argparse.Namespace):
     return k
 
 
-def sync_url(args: argparse.Namespace, k) -> str:
+def sync_url(args: argparse.Namespace, k: Kiosk) -> str:
     """The platform's address: command line, then 'nanum sync configure' or staff mode's
     settings, then the config file ("" when none says)."""
-    return getattr(args, "url", None) or k.setting("sync_url") or args.config.get("sync", "url")
+    url: str = getattr(args, "url", None) or k.setting("sync_url") or args.config.get("sync", "url")
+    return url
 
 
-def sync_settings(args: argparse.Namespace, k) -> dict[str, Any]:
+def sync_settings(args: argparse.Namespace, k: Kiosk) -> dict[str, Any]:
     """Where to sync: command line, then 'nanum sync configure', then the config file."""
     cfg = args.config
     url = sync_url(args, k)
@@ -363,15 +374,15 @@ def read_credential(source: str) -> str:
     except UnicodeDecodeError:
         text = ""
     cred = text.strip()
-    if not re.fullmatch(r"[\x21-\x7e]{1,%d}" % CREDENTIAL_MAX, cred):
+    if not re.fullmatch(rf"[\x21-\x7e]{{1,{CREDENTIAL_MAX}}}", cred):
         raise BadInput(NOT_A_CREDENTIAL, path=echo(source))
     return cred
 
 
 def sync_configure(args: argparse.Namespace) -> int:
     from kiosk.limits import echo
-    from kiosk.runtime import write_private
     from kiosk.platform_url import INSECURE_URL, insecure_url
+    from kiosk.runtime import write_private
 
     if args.credential is not None or not args.credential_file:
         raise BadInput(NO_CREDENTIAL_ARG)
@@ -419,7 +430,7 @@ def sync_now(args: argparse.Namespace) -> int:
     return 0
 
 
-def _loop(args: argparse.Namespace, k, client, interval: float) -> int:
+def _loop(args: argparse.Namespace, k: Kiosk, client: Callable[[], SyncClient], interval: float) -> int:
     import signal
     import threading
 

@@ -17,8 +17,17 @@ from pydantic import BaseModel, ValidationError
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
 from kiosk.platform_url import INSECURE_URL, insecure_url
-from sync.protocol import API_PREFIX, CURSOR_EXPIRED, FORK, OPTIONAL_KINDS, PROTOCOL_VERSION
-from sync.protocol import HeartbeatAck, OwnEventsResponse, PullResponse, PushResponse
+from sync.protocol import (
+    API_PREFIX,
+    CURSOR_EXPIRED,
+    FORK,
+    OPTIONAL_KINDS,
+    PROTOCOL_VERSION,
+    HeartbeatAck,
+    OwnEventsResponse,
+    PullResponse,
+    PushResponse,
+)
 
 USER_AGENT = f"nanum-kiosk-sync/{PROTOCOL_VERSION}"
 

@@ -84,12 +84,24 @@ def _at(value: str) -> str:
     return value
 
 
-def Text(limit: int) -> Any:  # noqa: N802 - reads as a type
-    return Annotated[str, Field(max_length=limit), AfterValidator(_one_line)]
-
-
-def Note(limit: int) -> Any:  # noqa: N802
-    return Annotated[str, Field(max_length=limit), AfterValidator(_multi_line)]
+# Free text: one line, or several where a person writes a note; each with its limit.
+# Spelled out per limit because a type checker cannot read a type made by a call.
+_OneLine = AfterValidator(_one_line)
+_MultiLine = AfterValidator(_multi_line)
+PartName = Annotated[str, Field(max_length=L.PART_NAME_MAX), _OneLine]
+ItemName = Annotated[str, Field(max_length=L.ITEM_NAME_MAX), _OneLine]
+CategoryName = Annotated[str, Field(max_length=L.CATEGORY_MAX), _OneLine]
+FieldName = Annotated[str, Field(max_length=L.EVENT_TYPE_MAX), _OneLine]
+MemberTypeName = Annotated[str, Field(max_length=L.MEMBER_TYPE_MAX), _OneLine]
+SettingKey = Annotated[str, Field(max_length=L.SETTING_KEY_MAX), _OneLine]
+SiteName = Annotated[str, Field(max_length=L.SITE_NAME_MAX), _OneLine]
+Cursor = Annotated[str, Field(max_length=L.CURSOR_MAX), _OneLine]
+Label = Annotated[str, Field(max_length=L.STATUS_MAX), _OneLine]
+ReasonLine = Annotated[str, Field(max_length=L.REASON_MAX), _OneLine]
+ReasonNote = Annotated[str, Field(max_length=L.REASON_MAX), _MultiLine]
+NoteLine = Annotated[str, Field(max_length=L.NOTE_MAX), _OneLine]
+NoteText = Annotated[str, Field(max_length=L.NOTE_MAX), _MultiLine]
+StaffName = Annotated[str, Field(max_length=L.ACTOR_MAX), _OneLine]
 
 
 ItemCode = Annotated[str, Field(max_length=L.ITEM_CODE_MAX), AfterValidator(_item_code)]
@@ -104,7 +116,6 @@ Token = Annotated[str, Field(max_length=L.EVENT_TYPE_MAX, pattern=r"^[a-z][a-z_]
 Count = Annotated[int, Field(ge=0, le=L.PART_COUNT_MAX)]
 #: pieces of an item all told (every line of its parts list)
 Total = Annotated[int, Field(ge=0, le=L.PARTS_ENTRIES_MAX * L.PART_COUNT_MAX)]
-StaffName = Text(L.ACTOR_MAX)
 
 
 def _item_status(value: str) -> str:
@@ -131,17 +142,17 @@ class Closed(BaseModel):
 
 
 class Part(Closed):
-    name_ko: Text(L.PART_NAME_MAX) = ""
-    name_en: Text(L.PART_NAME_MAX) = ""
+    name_ko: PartName = ""
+    name_en: PartName = ""
     count: Count = 0
 
 
 # -- items ---------------------------------------------------------------------------
 class ItemAdded(Payload):
     item: ItemCode
-    name_ko: Text(L.ITEM_NAME_MAX)
-    name_en: Text(L.ITEM_NAME_MAX) = ""
-    category: Text(L.CATEGORY_MAX) = "tool"
+    name_ko: ItemName
+    name_en: ItemName = ""
+    category: CategoryName = "tool"
     parts: list[Part] = Field(default_factory=list, max_length=L.PARTS_ENTRIES_MAX)
     aliases: list[Alias] = Field(default_factory=list, max_length=L.ALIASES_MAX)
     home_site: SiteCode | None = None
@@ -150,20 +161,20 @@ class ItemAdded(Payload):
 
 class ItemEdited(Payload):
     item: ItemCode
-    changes: dict[Text(L.EVENT_TYPE_MAX), Any] = Field(default_factory=dict)
+    changes: dict[FieldName, Any] = Field(default_factory=dict)
 
 
 class ItemStatusChanged(Payload):
     item: ItemCode
     from_: ItemStatusName | None = Field(None, alias="from")
     to: ItemStatusName
-    note: Note(L.NOTE_MAX) | None = ""
+    note: NoteText | None = ""
 
 
 class ItemRetired(Payload):
     item: ItemCode
     from_: ItemStatusName | None = Field(None, alias="from")
-    note: Note(L.NOTE_MAX) | None = ""
+    note: NoteText | None = ""
     reservations_cancelled: Count = 0
 
 
@@ -174,7 +185,7 @@ class ItemAliasAdded(Payload):
 
 class ItemPhotoSet(Payload):
     item: ItemCode
-    photo: Text(L.NOTE_MAX) | None = None
+    photo: NoteLine | None = None
 
 
 class ItemInspected(Payload):
@@ -186,7 +197,7 @@ class ItemInspected(Payload):
     parts_after: Total | None = None
     parts_found: Total | None = None
     loan: Uid | None = None
-    note: Note(L.NOTE_MAX) | None = ""
+    note: NoteText | None = ""
     held_for: MemberNumber | None = None
     reservations_cancelled: Count = 0
 
@@ -200,7 +211,7 @@ PinHash = Annotated[str, Field(max_length=100, pattern=PIN_HASH_PATTERN)]
 
 class MemberRegistered(Payload):
     member: MemberNumber
-    type: Text(L.MEMBER_TYPE_MAX) = "standard"
+    type: MemberTypeName = "standard"
     expires_on: IsoDate = "9999-12-31"
     # Sent by kiosks that share their members with the platform; older kiosks' events lack them.
     card_hash: CardHash | None = None
@@ -229,7 +240,7 @@ class MemberStatusChanged(Payload):
 
 class MemberContactViewed(Payload):
     member: MemberNumber
-    why: Note(L.REASON_MAX) | None = None
+    why: ReasonNote | None = None
 
 
 class MemberConsent(Payload):
@@ -254,7 +265,7 @@ class LoanReturned(Payload):
     parts_expected: Total | None = None
     parts_counted: Total | None = None
     condition: Word | None = None
-    note: Note(L.NOTE_MAX) | None = None
+    note: NoteText | None = None
     destination: Token | None = None
     held_for: MemberNumber | None = None
     late_days: int | None = Field(None, ge=0, le=L.EVENT_DAYS_MAX)
@@ -270,7 +281,7 @@ class TransferStarted(Payload):
     parts_expected: Total | None = None
     parts_counted: Total | None = None
     condition: Word | None = None
-    note: Note(L.NOTE_MAX) | None = None
+    note: NoteText | None = None
     site: SiteCode | None = None
     to_site: SiteCode | None = None
 
@@ -295,11 +306,11 @@ class LoanRenewed(Payload):
 
 
 class OverrideGranted(Payload):
-    rules: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+    rules: list[ReasonLine] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
     item: ItemCode | None = None
     member: MemberNumber | None = None
     loan: Uid | None = None
-    reason: Note(L.REASON_MAX) | None = None
+    reason: ReasonNote | None = None
 
 
 class ReservationCreated(Payload):
@@ -332,12 +343,12 @@ class Accepted(Payload):
 
 
 class SyncPulled(Payload):
-    cursor: Text(L.CURSOR_MAX) | None = None
+    cursor: Cursor | None = None
     rows: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
     changed: dict[Token, int] = Field(default_factory=dict)
     accepted: list[Accepted] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
     cancelled: list[Uid] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
-    conflicts: list[Text(L.EVENT_TYPE_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+    conflicts: list[FieldName] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
 
 
 class SyncRecovered(Payload):
@@ -348,7 +359,7 @@ class SyncRecovered(Payload):
     held: int = Field(0, ge=0)
     fork_seq: int | None = Field(None, ge=1)
     renumbered: int = Field(0, ge=0, le=L.EVENT_COUNT_MAX)
-    skipped: list[Text(L.REASON_MAX)] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
+    skipped: list[ReasonLine] = Field(default_factory=list, max_length=L.EVENT_LIST_MAX)
 
 
 # -- the kiosk itself ------------------------------------------------------------------
@@ -358,12 +369,12 @@ class CalendarChanged(Payload):
 
 
 class SettingsChanged(Payload):
-    changes: dict[Text(L.SETTING_KEY_MAX), Any] = Field(default_factory=dict)
+    changes: dict[SettingKey, Any] = Field(default_factory=dict)
 
 
 class KioskInitialised(Payload):
     site: SiteCode
-    site_name: Text(L.SITE_NAME_MAX) = ""
+    site_name: SiteName = ""
 
 
 class StaffEvent(Payload):
@@ -371,11 +382,11 @@ class StaffEvent(Payload):
 
 
 class StaffAdded(StaffEvent):
-    role: Text(L.STATUS_MAX) | None = None
+    role: Label | None = None
 
 
 class StaffLogin(StaffEvent):
-    by: Text(L.STATUS_MAX) | None = None
+    by: Label | None = None
 
 
 class StaffPinFailed(StaffEvent):
@@ -384,7 +395,7 @@ class StaffPinFailed(StaffEvent):
 
 
 class StaffLogout(StaffEvent):
-    reason: Text(L.REASON_MAX) | None = None
+    reason: ReasonLine | None = None
 
 
 class Retention(Payload):
@@ -488,7 +499,7 @@ class WireEvent(BaseModel):
     at: Annotated[str, Field(max_length=L.STAMP_MAX, description="UTC time on the kiosk's clock "
                              "(informative only)"), AfterValidator(_at)]
     hlc: Annotated[Stamp, Field(description="hybrid logical clock stamp; orders across kiosks")]
-    actor: Text(L.ACTOR_MAX) | None = None
+    actor: StaffName | None = None
     payload: str = Field(max_length=L.PAYLOAD_MAX, description="canonical JSON of the event's payload")
     prev_hash: str = Field(pattern=HEX64_PATTERN)
     hash: str = Field(pattern=HEX64_PATTERN)

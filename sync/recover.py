@@ -43,7 +43,8 @@ def recover(k: Kiosk, client: SyncClient, page: int = PAGE) -> dict[str, Any]:
         held, head = answer["held"], str(answer.get("head_hash") or "")
         if not answer.get("more") or not events:
             break
-        after = fetched[-1].get("seq") if isinstance(fetched[-1].get("seq"), int) else held
+        last = fetched[-1].get("seq")
+        after = last if isinstance(last, int) else held
     plan = recovery.plan(k, fetched, acked, held, head)
     try:
         record = recovery.adopt(k, plan)

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk import __version__
 from kiosk.clock import to_iso
 from kiosk.services import recovery, syncstate
-from sync.client import (FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError,
-                         SyncRefused, TooLarge)
+from sync.client import FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError, SyncRefused, TooLarge
 from sync.recover import recover
 
 if TYPE_CHECKING:

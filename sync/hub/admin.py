@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, distinct, func, or_, select, update
+from sqlalchemy import CursorResult, delete, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso, utcnow
@@ -23,8 +23,21 @@ from sync.events import sane_hlc
 from sync.hub import feed
 from sync.hub.db import Database
 from sync.hub.feed import Notifier
-from sync.hub.models import (Administrator, CardPolicy, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member,
-                             PinAttempt, Reservation, Site, item_key)
+from sync.hub.models import (
+    Administrator,
+    CardPolicy,
+    ClosedDay,
+    Conflict,
+    Event,
+    Item,
+    Kiosk,
+    Loan,
+    Member,
+    PinAttempt,
+    Reservation,
+    Site,
+    item_key,
+)
 
 CREDENTIAL_PREFIX = "nkc1_"
 ADMIN_TOKEN_PREFIX = "nka1_"
@@ -178,8 +191,9 @@ def add_item(db: Database, code: str, name_ko: str, site: str, **fields: Any) ->
             raise NotFound("No site {site} on the platform.", site=site)
         if s.get(Item, item_key(site, norm)) is not None:
             raise BadInput("Item code {code} is already in the catalogue.", code=norm)
-        item = Item(key=item_key(site, norm), code=norm, name_ko=name_ko, home_site=site, location=site, status="available",
-                    retired=False, origin="platform", parts=[], aliases=[], updated_hlc=_stamp(None))
+        item = Item(key=item_key(site, norm), code=norm, name_ko=name_ko, home_site=site, location=site,
+                    status="available", retired=False, origin="platform", parts=[], aliases=[],
+                    updated_hlc=_stamp(None))
         for key, value in fields.items():
             setattr(item, key, value)
         s.add(item)
@@ -372,8 +386,9 @@ def compact(db: Database, purge_days: int | None = None, now: dt.datetime | None
     forgotten = to_iso(now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s))
     with db.transaction() as s:
         done = feed.compact(s, cutoff)
-        done["pin_attempts"] = s.execute(delete(PinAttempt).where(or_(
-            PinAttempt.last_failure.is_(None), PinAttempt.last_failure < forgotten))).rowcount
+        forget = cast(CursorResult[Any], s.execute(delete(PinAttempt).where(or_(
+            PinAttempt.last_failure.is_(None), PinAttempt.last_failure < forgotten))))  # DML: a cursor result
+        done["pin_attempts"] = forget.rowcount
         return done
 
 

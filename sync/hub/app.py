@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,17 +33,39 @@ from sync.hub import recovery as own_log
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.guard import Guard, GuardSettings
-from sync.hub.push import PushError, push
 from sync.hub.models import Item, Kiosk, Notice, Reservation, Site
-from sync.protocol import (API_PREFIX, BUSY, CURSOR_EXPIRED, FORBIDDEN, INVALID, MAX_PAGE, NOT_FOUND,
-                           OPTIONAL_KINDS,
-                           PROTOCOL_VERSION, REFUSED, UNAUTHORISED, ErrorBody, Heartbeat,
-                           HeartbeatAck, ItemAvailability, MemberAuth, NoticeView, OwnEventsResponse,
-                           PullResponse,
-                           PushRequest, PushResponse, ReservationRequest, ReservationView, Stats)
+from sync.hub.push import PushError, push
+from sync.protocol import (
+    API_PREFIX,
+    BUSY,
+    CURSOR_EXPIRED,
+    FORBIDDEN,
+    INVALID,
+    MAX_PAGE,
+    NOT_FOUND,
+    OPTIONAL_KINDS,
+    PROTOCOL_VERSION,
+    REFUSED,
+    UNAUTHORISED,
+    ErrorBody,
+    Heartbeat,
+    HeartbeatAck,
+    ItemAvailability,
+    MemberAuth,
+    NoticeView,
+    OwnEventsResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReservationRequest,
+    ReservationView,
+    Stats,
+)
 
+_T = TypeVar("_T")
 bearer = HTTPBearer(auto_error=False, description="the kiosk's credential")
-ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                                           503: {"model": ErrorBody}}
 #: residents' calls with a PIN: too many wrong PINs, try again after ``Retry-After`` seconds
 TOO_MANY_TRIES: dict[int | str, dict[str, Any]] = {429: {"model": ErrorBody, "headers": {
     "Retry-After": {"description": "seconds before the next try", "schema": {"type": "integer"}}}}}
@@ -123,7 +145,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return JSONResponse(status_code=503, content={
             "error": BUSY, "message": translate(BUSY_MSG, _lang(request)), "detail": {}})
 
-    def in_tx(fn: Callable[[Session], Any]) -> Any:
+    def in_tx(fn: Callable[[Session], _T]) -> _T:
         with db.transaction() as s:
             return fn(s)
 
@@ -152,7 +174,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.post(api + "/push", tags=["sync"], response_model=PushResponse,
               responses={**ERRORS, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-    def push_events(req: PushRequest, creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+    def push_events(req: PushRequest, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """Store a batch of events: all or nothing; duplicates are ignored; a gap asks for a resend."""
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds, lock=True)
@@ -169,7 +191,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
                      kinds: str | None = Query(None, max_length=200, description=(
                          "comma-separated optional kinds the kiosk reads besides the four every "
                          "kiosk reads: " + ", ".join(OPTIONAL_KINDS))),
-                     creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+                     creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """Changes of the catalogue, members, reservations and closed days for the kiosk's site
         (and, for a kiosk that asks for them, the transfers of items to or from it and the
         loans its centre's other kiosks made)."""
@@ -191,13 +213,13 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.get(api + "/events", tags=["sync"], response_model=OwnEventsResponse, responses=ERRORS)
     def own_events(after: int = Query(0, ge=0, le=2**62), limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
-                   creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+                   creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """The kiosk's own events past ``after`` as the platform holds them, quarantined ones
         included: a kiosk restored from a backup fetches what it had sent since."""
         return in_tx(lambda s: own_log.own_events(s, kiosk_of(s, creds), after, limit))
 
     @app.post(api + "/heartbeat", tags=["sync"], response_model=HeartbeatAck, responses=ERRORS)
-    def heartbeat(beat: Heartbeat, creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+    def heartbeat(beat: Heartbeat, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """Kiosk health: version, uptime, camera and printer, outbox depth, last sync."""
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds)
@@ -213,14 +235,14 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
                                 for x in s.execute(select(Site).order_by(Site.code)).scalars()])
 
     @app.get(api + "/sites/{site}/items", tags=["reservations"], response_model=list[ItemAvailability])
-    def site_items(site: str, q: str = "", available: bool | None = None):
+    def site_items(site: str, q: str = "", available: bool | None = None) -> list[dict[str, Any]]:
         """The centre's items with their availability (search by code or name)."""
         return in_tx(lambda s: list_items(s, site, q, available))
 
     @app.get(api + "/sites/{site}/reservations", tags=["reservations"],
              response_model=list[ReservationView], responses=ERRORS)
     def site_reservations(site: str, status: str | None = None,
-                          creds: HTTPAuthorizationCredentials | None = Depends(bearer)):
+                          creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> list[dict[str, Any]]:
         """Reservations to pick up at a centre (for that centre's kiosks and staff)."""
         def run(s: Session) -> list[dict[str, Any]]:
             if kiosk_of(s, creds).site != site:
@@ -235,7 +257,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
               response_model=ReservationView,
               responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
                          **TOO_MANY_TRIES})
-    def create_reservation(req: ReservationRequest, request: Request):
+    def create_reservation(req: ReservationRequest, request: Request) -> dict[str, Any]:
         """Reserve an item for pickup at its centre. It is a request until the centre's kiosk takes it."""
         number = signed_in(request, req.member, req.secret)
 
@@ -248,7 +270,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
     @app.post(api + "/reservations/{uid}/cancel", tags=["reservations"], response_model=ReservationView,
               responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
                          **TOO_MANY_TRIES})
-    def cancel_reservation(uid: str, auth: MemberAuth, request: Request):
+    def cancel_reservation(uid: str, auth: MemberAuth, request: Request) -> dict[str, Any]:
         number = signed_in(request, auth.member, auth.secret)
 
         def run(s: Session) -> dict[str, Any]:
@@ -258,7 +280,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.post(api + "/members/reservations", tags=["reservations"], response_model=list[ReservationView],
               responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
-    def member_reservations(auth: MemberAuth, request: Request):
+    def member_reservations(auth: MemberAuth, request: Request) -> list[dict[str, Any]]:
         number = signed_in(request, auth.member, auth.secret)
 
         def run(s: Session) -> list[dict[str, Any]]:
@@ -269,7 +291,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.post(api + "/members/notices", tags=["reservations"], response_model=list[NoticeView],
               responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
-    def member_notices(auth: MemberAuth, request: Request):
+    def member_notices(auth: MemberAuth, request: Request) -> list[dict[str, Any]]:
         """Messages for the member, e.g. a reservation moved to another copy."""
         lang = _lang(request)
         number = signed_in(request, auth.member, auth.secret)
@@ -283,7 +305,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.get(api + "/stats", tags=["statistics"], response_model=Stats, responses=ERRORS)
-    def city_stats(_admin: str = Depends(administrator)):
+    def city_stats(_admin: str = Depends(administrator)) -> dict[str, Any]:
         """City-wide sharing indicators: loans, members reached, value shared, per kiosk
         (for administrators: ``Authorization: Bearer <token from 'nanum hub add-admin'>``)."""
         return admin.stats(db)
@@ -291,6 +313,9 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
     from sync.hub.web import register_pages
 
     register_pages(app, db)
+    from sync.hub.resident import register_resident_pages
+
+    register_resident_pages(app, db)
     return app
 
 

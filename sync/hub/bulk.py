@@ -29,6 +29,8 @@ def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: list[tup
 
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"not a psycopg connection: {raw!r}")
     try:
         with raw.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:

@@ -14,7 +14,7 @@ from sync.hub.models import ClosedDay, Item, Kiosk, Member, Reservation
 
 def site_digest(s: Session, kiosk_id: str) -> dict[str, Any]:
     """What the kiosk ``kiosk_id`` should hold once it has pushed and pulled everything."""
-    k = s.get(Kiosk, kiosk_id)
+    k = s.get_one(Kiosk, kiosk_id)
     site = k.site
     items = [item_digest_record(i.code, i.name_ko, i.name_en, i.category, i.home_site, i.parts,
                                 i.replacement_value, i.retired, i.aliases or [])

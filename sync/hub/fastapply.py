@@ -18,11 +18,12 @@ lists (platform requests waiting per item) live in the Applier throughout.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import ColumnElement, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.orm.util import identity_key
 
 from sync.hub.bulk import insert_rows, update_rows
@@ -36,6 +37,7 @@ LOAN_COLUMNS = ("uid", "item_key", "member_number", "member_type", "site", "kios
 CONFLICT_COLUMNS = ("at", "kiosk_id", "event_id", "kind", "subject", "detail")
 _FAST = {handler_name(t) for t in ("loan.checked_out", "loan.returned", "loan.renewed")}
 _CHUNK = 500
+_Column = ColumnElement[str] | QueryableAttribute[str]
 
 
 class PlainItem:
@@ -53,6 +55,23 @@ class PlainLoan:
     """A loan row; ``stored`` says the row exists in the database."""
 
     __slots__ = LOAN_COLUMNS + ("stored", "dirty")
+    # the columns (LOAN_COLUMNS), set by name in __init__
+    uid: str
+    item_key: str
+    member_number: str | None
+    member_type: str | None
+    site: str | None
+    kiosk_id: str | None
+    checked_out_at: str | None
+    checkout_hlc: str | None
+    due_on: str | None
+    renewals: int
+    returned_at: str | None
+    return_site: str | None
+    condition: str | None
+    transfer: bool
+    stored: bool
+    dirty: bool
 
     def __init__(self, uid: str, item_key: str, member_number: str | None = None, *,
                  stored: bool = False, **fields: Any) -> None:
@@ -134,8 +153,9 @@ class BatchApplier:
                     .order_by(Reservation.created_at, Reservation.uid)).scalars():
                 requested[res.item_key].append(res)
         if numbers:
-            for r in conn.execute(select(mb.number, mb.member_type).where(among(mb.number, numbers))):
-                self.members[r[0]] = (r[1],)
+            for number, member_type in conn.execute(select(mb.number, mb.member_type)
+                                                    .where(among(mb.number, numbers))):
+                self.members[number] = (member_type,)
 
     # -- applying ----------------------------------------------------------------
     def apply_all(self, events: list[WireEvent]) -> None:
@@ -191,6 +211,7 @@ class BatchApplier:
     def on_loan_checked_out(self, ev: WireEvent, p: dict[str, Any]) -> None:
         code, uid = p["item"], p["loan"]
         item = self.items[code]
+        assert item is not None  # _fits lets only known items through
         if item.retired:
             self._flag(ev, "retired_item_lent", code)
         number = p.get("member")
@@ -300,10 +321,11 @@ class BatchApplier:
         orm.members = {k: None for k, v in self.members.items() if v is None}
         orm.loans = {k: None for k, v in self.loans.items() if v is None}
         wanted = [ln.uid for lst in self.open_loans.values() for ln in lst]
+        open_loans: dict[str, Loan] = {}
         for chunk in _chunks(wanted):
             for obj in s.execute(select(Loan).where(Loan.uid.in_(chunk))).scalars():
-                orm.loans[obj.uid] = obj
-        orm.open_loans = defaultdict(list, {code: [orm.loans[ln.uid] for ln in lst]
+                orm.loans[obj.uid] = open_loans[obj.uid] = obj
+        orm.open_loans = defaultdict(list, {code: [open_loans[ln.uid] for ln in lst]
                                             for code, lst in self.open_loans.items()})
         self.plain = False
 
@@ -326,22 +348,23 @@ class BatchApplier:
         for code, lst in orm.open_loans.items():
             plain = []
             for ln in lst:
-                if self.loans.get(ln.uid) is None or ln.uid not in orm.loans:
-                    self.loans[ln.uid] = _plain_loan(ln)
-                plain.append(self.loans[ln.uid])
+                record = self.loans.get(ln.uid)
+                if record is None or ln.uid not in orm.loans:
+                    record = self.loans[ln.uid] = _plain_loan(ln)
+                plain.append(record)
             self.open_loans[code] = plain
         self.plain = True
 
 
-def _in(column, values: set[str]):
+def _in(column: _Column, values: set[str]) -> ColumnElement[bool]:
     return column.in_(sorted(values))
 
 
-def _any(column, values: set[str]):
+def _any(column: _Column, values: set[str]) -> ColumnElement[bool]:
     # One array parameter: the statement text is the same for every batch size.
     return column == any_(bindparam(None, sorted(values), type_=ARRAY(String())))
 
 
-def _chunks(seq: list[str], n: int = _CHUNK):
+def _chunks(seq: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
     for i in range(0, len(seq), n):
         yield seq[i:i + n]

@@ -121,11 +121,11 @@ class RateLimits:
     def hit(self, address: str, credential: str | None) -> int | None:
         """Count one request; None when allowed, else the whole seconds to wait before retrying."""
         # Credentials are keyed by a digest: raw ones are never kept, even in memory.
-        keys = {"address": address,
+        keys: dict[str, str | None] = {"address": address,
                 "credential": hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()
                 if credential else None}
         for kind, window in self._windows:
-            if keys[kind] is not None and (wait := window.hit(keys[kind])) is not None:
+            if (key := keys[kind]) is not None and (wait := window.hit(key)) is not None:
                 return max(1, math.ceil(wait))
         return None
 

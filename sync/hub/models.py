@@ -7,10 +7,21 @@ reservations, closed days), and the change feed kiosks pull (``changes``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
@@ -18,7 +29,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    pass
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table: Core statements use ``Model.__table__`` as one.
+        __table__: ClassVar[Table]
 
 
 class Meta(Base):
@@ -262,6 +275,21 @@ class Notice(Base):
     msgid: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class ResidentSession(Base):
+    """A resident signed in on the platform's pages (number + PIN).
+
+    Only the SHA-256 of the cookie's token is kept, so a copy of the table
+    signs nobody in. ``csrf`` is the token every form of the session carries.
+    """
+
+    __tablename__ = "resident_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(16), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32), index=True)
 
 
 class Administrator(Base):

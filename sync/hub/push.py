@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select, text
@@ -167,14 +168,15 @@ def check_sites(s: Session, kiosk: Kiosk, good: list[tuple[WireEvent, dict[str, 
             and isinstance(p.get("reservation"), str)}
     numbers = {p["member"] for env, p in good if env.type in schema.MEMBER_ADMIN
                and isinstance(p.get("member"), str)}
-    homes: dict[str, str] = {}
+    # site of each item, member and reservation, looked up with the payloads' values as sent
+    homes: dict[object, str] = {}
     for chunk in _chunks(sorted(codes)):
         homes.update(s.execute(select(Item.key, Item.home_site).where(Item.key.in_(chunk))).all())
-    members: dict[str, str] = {}
+    members: dict[object, str] = {}
     for chunk in _chunks(sorted(numbers)):
         members.update(s.execute(select(Member.number, Member.home_site)
                                  .where(Member.number.in_(chunk))).all())
-    queues: dict[str, str] = {}
+    queues: dict[object, str] = {}
     for chunk in _chunks(sorted(uids)):
         queues.update(s.execute(select(Reservation.uid, Reservation.site)
                                 .where(Reservation.uid.in_(chunk))).all())
@@ -228,7 +230,7 @@ def _answer(q: Quarantined) -> dict[str, Any]:
             "detail": q.detail}
 
 
-def _chunks(values: list[str], n: int = 500):
+def _chunks(values: list[str], n: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(values), n):
         yield values[i:i + n]
 

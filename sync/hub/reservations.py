@@ -13,15 +13,14 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, delete, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.codes import hash_card_token, normalise_item_code, parse_payload
-from kiosk.codes import CardRef, ItemRef
-from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
 from kiosk.clock import from_iso, to_iso
+from kiosk.codes import CardRef, ItemRef, hash_card_token, normalise_item_code, parse_payload
+from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
 from kiosk.i18n import N_
 from kiosk.limits import MEMBER_NUMBER_MAX, echo
 from kiosk.secrets_hash import check_pin
@@ -87,12 +86,16 @@ def authenticate_member(s: Session, number: str, secret: str) -> Member:
 
 def _attempts_row(s: Session, subject: str, address: str) -> PinAttempt:
     """The (number, address) row, created if new and locked until the transaction ends."""
+    add: Executable
     if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        add = pg_insert(PinAttempt).values(subject=subject, address=address, failures=0).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    s.execute(insert(PinAttempt).values(subject=subject, address=address, failures=0)
-              .on_conflict_do_nothing())
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        add = sqlite_insert(PinAttempt).values(subject=subject, address=address, failures=0).on_conflict_do_nothing()
+    s.execute(add)
     return s.execute(select(PinAttempt).where(PinAttempt.subject == subject, PinAttempt.address == address)
                      .with_for_update()).scalar_one()
 
@@ -202,7 +205,7 @@ def notify_reservation(s: Session, res: Reservation, notify: Notify) -> None:
     notify("reservation", res.uid, res.site)
 
 
-def tell(s: Session, member: str, res: Reservation | None, msgid: str, now: str, **params) -> None:
+def tell(s: Session, member: str, res: Reservation | None, msgid: str, now: str, **params: Any) -> None:
     s.add(Notice(member_number=member, reservation_uid=res.uid if res else None, msgid=msgid,
                  params=params, created_at=now))
 

@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _txid_default():
+def _txid_default() -> sa.TextClause:
     # On PostgreSQL each change row records the id of the transaction that wrote
     # it; pullers compare it with pg_snapshot_xmin() so late commits are never
     # skipped. SQLite has one writer, so commit order is id order there.

@@ -9,6 +9,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06
 """
+from typing import Any
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -21,7 +23,7 @@ depends_on = None
 _KEY_OF_CODE = "(SELECT i.home_site || '/' || i.code FROM items i WHERE i.code = {table}.{column})"
 
 
-def _item_columns() -> list[sa.Column]:
+def _item_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('code', sa.String(length=16), nullable=False),
