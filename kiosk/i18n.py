@@ -40,7 +40,7 @@ RESIDENT_SOURCES = (
     "ui/crashscreen.py", "ui/staff.py", "ui/screens/", "ui/widgets/",
     "kiosk/codes.py", "kiosk/services/circulation.py", "kiosk/services/members.py",
     "kiosk/services/catalogue.py", "kiosk/services/staff.py", "kiosk/store/db.py",
-    "hardware/printing.py", "sync/hub/web.py", "sync/hub/reservations.py",
+    "hardware/printing.py", "sync/hub/web.py", "sync/hub/reservations.py", "sync/hub/resident.py",
 )
 DOMAIN = "nanum"
 LOCALE_DIR = Path(__file__).with_name("locale")

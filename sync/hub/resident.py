@@ -1,0 +1,256 @@
+"""A resident's own pages on the platform: sign in with membership number and PIN,
+see loans with due dates, reservations (with cancel) and notices, sign out.
+
+Server-rendered from Jinja2 templates (``sync/hub/templates``, autoescaped), no
+JavaScript. A signed-in resident holds a random token in an HttpOnly,
+SameSite=Strict cookie; the platform keeps only its SHA-256 with the member's
+number and an expiry (``resident_sessions``). Every form carries the session's
+own CSRF token. Wrong PINs are counted and slowed down exactly as for the API
+(:func:`sync.hub.reservations.sign_in`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.calendar import SEOUL
+from kiosk.clock import from_iso, to_iso
+from kiosk.errors import KioskError
+from kiosk.i18n import LANGUAGES, N_, translate
+from kiosk.throttle import TooManyTries
+from sync.hub import feed
+from sync.hub import reservations as resv
+from sync.hub.db import Database
+from sync.hub.models import Item, Loan, Notice, Reservation, ResidentSession, Site
+
+COOKIE = "nanum_resident"
+SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
+FORM_MAX = 4096  # bytes of a posted form that are read
+
+TEXTS = {
+    "nav": N_("Site"), "centres": N_("Sharing centres"), "mine": N_("My page"),
+    "signin_title": N_("Sign in"), "signin": N_("Sign in"),
+    "signin_why": N_("See your loans, reservations and notices with your membership number and PIN."),
+    "number": N_("Membership number"), "pin": N_("PIN"),
+    "no_pin": N_("No PIN yet? Set one at a sharing centre's kiosk: show your member card, then "
+                 "My loans, then Set a PIN."),
+    "account_title": N_("My page"), "signed_in_as": N_("Signed in as member {number}."),
+    "loans": N_("My loans"), "no_loans": N_("You have nothing on loan."),
+    "item": N_("Item"), "centre": N_("Centre"), "due": N_("Due"), "overdue": N_("overdue"),
+    "reservations": N_("My reservations"), "no_reservations": N_("You have no reservations."),
+    "state": N_("Status"), "cancel": N_("Cancel"),
+    "notices": N_("My notices"), "no_notices": N_("No notices."),
+    "signout": N_("Sign out"),
+}
+STATES = {"requested": N_("sent to the centre"), "waiting": N_("on the waiting list"),
+          "held": N_("ready for pickup until {day}")}
+CANCEL_LABEL = N_("Cancel the reservation of {item}")
+CANCELLED = N_("Your reservation of {item} is cancelled.")
+NOT_CANCELLED = N_("Could not cancel: {reason}")
+NOT_SIGNED_IN = N_("Could not sign in: {reason}")
+EXPIRED = N_("Please sign in again.")
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.headers.get("accept-language", "ko")[:2]
+    return lang if lang in LANGUAGES else "ko"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+async def _form(request: Request) -> dict[str, str]:
+    raw = (await request.body())[:FORM_MAX].decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(raw).items() if v}
+
+
+def render(name: str, lang: str, title_msgid: str, status: int = 200, *, message: str = "",
+           error: bool = False, **context: Any) -> HTMLResponse:
+    """A page of ``name``.html in ``lang``; every text is translated here, so the
+    message extractor finds it in this file and templates hold no words."""
+    txt = {key: translate(msgid, lang) for key, msgid in TEXTS.items()}
+    txt.update(context.pop("txt", {}))
+    html = _env.get_template(name).render(
+        lang=lang, title=translate(title_msgid, lang), txt=txt, message=message, error=error,
+        languages=list(LANGUAGES.items()), **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _item_name(item: Item | None, key: str, lang: str) -> str:
+    if item is None:
+        return key.partition("/")[2]
+    name = item.name_en if lang == "en" and item.name_en else item.name_ko
+    return f"{item.code} {name}"
+
+
+class Sessions:
+    """Sign-in sessions of residents, kept as token hashes."""
+
+    def __init__(self, db: Database, clock: Any) -> None:
+        self.db, self.clock = db, clock
+
+    def open(self, number: str) -> tuple[str, str]:
+        """A new session for ``number``: (cookie token, CSRF token)."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.db.transaction() as s:
+            # Expired sessions go as new ones come: the table never grows without bound.
+            s.execute(delete(ResidentSession).where(ResidentSession.expires_at < to_iso(now)))
+            s.add(ResidentSession(token_hash=_hash(token), member_number=number, csrf=csrf,
+                                  created_at=to_iso(now),
+                                  expires_at=to_iso(now + dt.timedelta(hours=SESSION_HOURS))))
+        return token, csrf
+
+    def current(self, request: Request) -> ResidentSession | None:
+        token = request.cookies.get(COOKIE)
+        if not token or len(token) > 100:
+            return None
+        with self.db.transaction() as s:
+            row = s.get(ResidentSession, _hash(token))
+            if row is None or from_iso(row.expires_at) <= self.clock():
+                return None
+            s.expunge(row)
+            return row
+
+    def close(self, row: ResidentSession) -> None:
+        with self.db.transaction() as s:
+            s.execute(delete(ResidentSession).where(ResidentSession.token_hash == row.token_hash))
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+def _to_account(lang: str) -> RedirectResponse:
+    return RedirectResponse(f"/me?lang={lang}", status_code=303)
+
+
+def account_page(db: Database, row: ResidentSession, lang: str, today: str, message: str = "",
+                 error: bool = False, status: int = 200) -> HTMLResponse:
+    """The signed-in resident's loans, reservations and notices (``today``: ISO date in Seoul)."""
+    number = row.member_number
+    with db.transaction() as s:
+        loans = s.execute(select(Loan).where(Loan.member_number == number, Loan.returned_at.is_(None))
+                          .order_by(Loan.due_on)).scalars().all()
+        res = s.execute(select(Reservation).where(
+            Reservation.member_number == number, Reservation.status.in_(feed.ACTIVE_RESERVATION))
+            .order_by(Reservation.created_at)).scalars().all()
+        notices = s.execute(select(Notice).where(Notice.member_number == number)
+                            .order_by(Notice.id.desc()).limit(50)).scalars().all()
+        keys = {ln.item_key for ln in loans} | {r.item_key for r in res}
+        items = {i.key: i for i in s.execute(select(Item).where(Item.key.in_(keys))).scalars()} if keys else {}
+        sites = {x.code: x.name for x in s.execute(select(Site)).scalars()}
+
+        def centre(key: str, fallback: str | None = None) -> str:
+            site = items[key].home_site if key in items else (fallback or key.partition("/")[0])
+            return sites.get(site, site)
+        loan_rows = [{"item": _item_name(items.get(ln.item_key), ln.item_key, lang),
+                      "centre": sites.get(ln.site or "", ln.site or ""), "due": ln.due_on or "",
+                      "late": bool(ln.due_on and ln.due_on < today)} for ln in loans]
+        res_rows = []
+        for r in res:
+            name = _item_name(items.get(r.item_key), r.item_key, lang)
+            res_rows.append({"uid": r.uid, "item": name, "centre": centre(r.item_key, r.site),
+                             "state": translate(STATES.get(r.status, r.status), lang, day=r.hold_until or ""),
+                             "cancel_label": translate(CANCEL_LABEL, lang, item=name)})
+        notice_rows = [{"at": n.created_at, "day": n.created_at[:10],
+                        "text": translate(n.msgid, lang, **(n.params if isinstance(n.params, dict) else {}))}
+                       for n in notices]
+    return render("account.html", lang, TEXTS["account_title"], status, message=message, error=error,
+                  loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf,
+                  txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
+
+
+def register_resident_pages(app: FastAPI, db: Database) -> None:
+    """Add /me (sign in, loans, reservations, notices, sign out) to ``app``."""
+    sessions = Sessions(db, app.state.clock)
+
+    def today() -> str:
+        return app.state.clock().astimezone(SEOUL).date().isoformat()
+
+    @app.get("/me", response_class=HTMLResponse, include_in_schema=False)
+    def me(request: Request) -> HTMLResponse:
+        lang = _lang(request)
+        row = sessions.current(request)
+        if row is None:
+            return render("signin.html", lang, TEXTS["signin_title"])
+        return account_page(db, row, lang, today())
+
+    @app.post("/me/signin", response_class=HTMLResponse, include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        from sync.hub.app import client_address
+
+        lang = _lang(request)
+        form = await _form(request)
+        address, now = client_address(request), app.state.clock()
+
+        def check() -> str:
+            return resv.sign_in(db, form.get("member", "")[:16], form.get("secret", "")[:64], address, now)
+        try:
+            number = await run_in_threadpool(check)
+        except TooManyTries as exc:
+            page = render("signin.html", lang, TEXTS["signin_title"], 429, error=True,
+                          message=translate(NOT_SIGNED_IN, lang, reason=exc.render(lang)))
+            page.headers["Retry-After"] = str(exc.seconds)
+            return page
+        except KioskError as exc:
+            return render("signin.html", lang, TEXTS["signin_title"], 401, error=True,
+                          message=translate(NOT_SIGNED_IN, lang, reason=exc.render(lang)))
+        token, _csrf = await run_in_threadpool(sessions.open, number)
+        out = _to_account(lang)
+        out.set_cookie(COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict",
+                       secure=_secure(request), path="/")
+        return out
+
+    async def _signed(request: Request) -> tuple[ResidentSession | None, dict[str, str]]:
+        form = await _form(request)
+        row = sessions.current(request)
+        if row is None or not secrets.compare_digest(form.get("csrf", ""), row.csrf):
+            return None, form
+        return row, form
+
+    @app.post("/me/reservations/{uid}/cancel", response_class=HTMLResponse, include_in_schema=False)
+    async def cancel(uid: str, request: Request) -> Response:
+        lang = _lang(request)
+        row, _form_data = await _signed(request)
+        if row is None:
+            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
+                          message=translate(EXPIRED, lang))
+        number = row.member_number
+
+        def run() -> str:
+            with db.transaction() as s:
+                member = resv.member_of(s, number)
+                res = resv.cancel(s, member, uid[:64], to_iso(app.state.clock()), feed.Notifier(s))
+                return _item_name(s.get(Item, res.item_key), res.item_key, lang)
+        try:
+            name = await run_in_threadpool(run)
+        except KioskError as exc:
+            return account_page(db, row, lang, today(), translate(NOT_CANCELLED, lang, reason=exc.render(lang)),
+                                error=True, status=409)
+        return account_page(db, row, lang, today(), translate(CANCELLED, lang, item=name))
+
+    @app.post("/me/signout", response_class=HTMLResponse, include_in_schema=False)
+    async def sign_out(request: Request) -> Response:
+        lang = _lang(request)
+        row, _form_data = await _signed(request)
+        if row is not None:
+            await run_in_threadpool(sessions.close, row)
+        out = RedirectResponse(f"/me?lang={lang}", status_code=303)
+        out.delete_cookie(COOKIE, path="/")
+        return out

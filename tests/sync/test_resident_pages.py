@@ -1,0 +1,80 @@
+"""The resident's own pages: sign in with number + PIN, loans, reservations with cancel, notices."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import select, text
+
+from platformkit import drain, stock
+from sync.hub.models import Reservation as HubReservation
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_a_resident_signs_in_sees_loans_and_reservations_cancels_one_and_signs_out(platform):
+    k, client, _ = platform.kiosk("GN01", "GN01-a")
+    codes, _ = stock(k, items=3, members=0)
+    member, card = k.members.add("김나눔")
+    k.members.set_pin(member.number, "2468")
+    assert k.circulation.checkout(card, [codes[0]]).outcomes[0].ok
+    drain(k, client)
+    for code in codes[1:]:
+        made = httpx.post(platform.url + "/api/v1/reservations",
+                          json={"member": member.number, "secret": "2468", "item": code})
+        assert made.status_code == 201, made.text
+    drain(k, client)  # the kiosk holds both
+
+    with httpx.Client(base_url=platform.url) as web:
+        form = web.get("/me", params={"lang": "ko"})
+        assert form.status_code == 200 and 'name="secret"' in form.text and "<script" not in form.text
+        wrong = web.post("/me/signin?lang=en", data={"member": member.number, "secret": "1111"})
+        assert wrong.status_code == 401 and "Could not sign in" in wrong.text and not web.cookies
+        ok = web.post("/me/signin?lang=en", data={"member": member.number, "secret": "2468"})
+        assert ok.status_code == 303
+        cookie = ok.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        page = web.get("/me", params={"lang": "en"})
+        assert page.status_code == 200 and f"Signed in as member {member.number}" in page.text
+        assert codes[0] in page.text and "Due" in page.text  # the loan with its due date
+        assert page.text.count("Cancel the reservation of") == 2
+        assert "ready for pickup until" in page.text
+
+        # a cancel without the page's token is refused and changes nothing
+        forged = web.post(f"/me/reservations/{_uid(platform, codes[1])}/cancel?lang=en", data={"csrf": "x"})
+        assert forged.status_code == 403
+        assert _status(platform, codes[1]) == "held"
+        done = web.post(f"/me/reservations/{_uid(platform, codes[1])}/cancel?lang=en",
+                        data={"csrf": _csrf(page.text)})
+        assert done.status_code == 200 and "is cancelled" in done.text
+        assert _status(platform, codes[1]) == "cancelled"
+        assert done.text.count("Cancel the reservation of") == 1
+        drain(k, client)
+        assert k.catalogue.get(codes[1]).status == "available"  # the kiosk released the hold
+
+        vi = web.get("/me", params={"lang": "vi"})
+        assert vi.status_code == 200 and 'lang="vi"' in vi.text and "Đăng xuất" in vi.text
+        token = web.cookies["nanum_resident"]
+        with platform.session() as s:
+            stored = "\n".join(str(r) for r in s.execute(text("SELECT * FROM resident_sessions")).all())
+        assert token not in stored and member.number in stored  # only the token's hash is kept
+
+        out = web.post("/me/signout?lang=en", data={"csrf": _csrf(vi.text)})
+        assert out.status_code == 303
+        assert 'name="secret"' in web.get("/me").text
+    # the old cookie signs nobody in any more
+    again = httpx.get(platform.url + "/me", cookies={"nanum_resident": token})
+    assert 'name="secret"' in again.text and member.number not in again.text
+
+
+def _uid(platform, code):
+    with platform.session() as s:
+        return s.execute(select(HubReservation.uid).where(HubReservation.item_key == f"GN01/{code}")).scalar_one()
+
+
+def _status(platform, code):
+    with platform.session() as s:
+        return s.execute(select(HubReservation.status).where(HubReservation.item_key == f"GN01/{code}")).scalar_one()
