@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import random
 import shutil
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.codes import card_payload, hash_card_token, new_card_token  # noqa: E402
 from kiosk.services import open_kiosk  # noqa: E402
-from kiosk.store.events import GENESIS, HybridClock, canonical_json, event_hash  # noqa: E402
+from kiosk.store.events import HybridClock, canonical_json, event_hash  # noqa: E402
 
 SITE = "GN01"
 KIOSK_ID = "GN01-bench"
@@ -45,7 +44,7 @@ def build(k, items: int, members: int, loans: int, rng: random.Random) -> list[s
     """Fill the database; returns card payloads of a sample of members."""
     raw = k.engine.raw_connection()
     cur = raw.cursor()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat(timespec="seconds")
     half = items // 2
     codes = [f"T-{i:05d}" for i in range(1, half + 1)] + [f"K-{i:05d}" for i in range(1, items - half + 1)]
@@ -158,7 +157,7 @@ def main() -> int:
                 raise SystemExit(f"checkout refused: {result.outcomes[0].error}")
             lent.append(code)
         # a few days later some are overdue: the morning list staff open
-        k.clock = lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)
+        k.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=40)
         overdue_ms = []
         for _ in range(20):
             t = time.perf_counter()

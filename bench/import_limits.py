@@ -95,7 +95,8 @@ def files(folder: Path) -> dict[str, Path]:
             [HEADER, ["T-00009", "&xxe;", "tool"]],
             prolog='<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>')),
         "CSV over IMPORT_FILE_MAX": csv_file(folder / "big.csv", bomb, "\r\n" * (IMPORT_FILE_MAX // 2 + 1)),
-        "CSV over IMPORT_ROWS_MAX": csv_file(folder / "rows.csv", [HEADER] + [["T-00001", "드릴", "tool"]] * (IMPORT_ROWS_MAX + 1)),
+        "CSV over IMPORT_ROWS_MAX": csv_file(folder / "rows.csv",
+                                             [HEADER] + [["T-00001", "드릴", "tool"]] * (IMPORT_ROWS_MAX + 1)),
     }
 
 

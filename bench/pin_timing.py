@@ -38,7 +38,7 @@ class JumpingClock:
     """A clock two days further on at each call: every try is a first wrong PIN."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         self.now += dt.timedelta(days=2)
@@ -56,11 +56,12 @@ def _report(name: str, known: list[float], unknown: list[float]) -> float:
 
 def bench_platform(rounds: int, kind: str) -> float:
     import httpx
-    from platformkit import Server
 
     from sync.hub import admin
     from sync.hub.app import create_app
     from sync.hub.db import Database
+
+    from platformkit import Server
 
     cluster = None
     tmp = Path(tempfile.mkdtemp(prefix="nanum-pin-bench-"))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -236,7 +235,7 @@ def report(d: dict, frames: int) -> dict:
     print(hdr)
     tot = {k: 0 for k in ("n", "frames", "zx", "zx_any", "pz", "pz_n", "ocv", "ocv_n", "pipe", "pipe_frames")}
     by_cond: dict[str, dict] = {}
-    for (res, cond), r in rows.items():
+    for (_res, cond), r in rows.items():
         for k in tot:
             tot[k] += r[k]
             by_cond.setdefault(cond, {k2: 0 for k2 in tot})[k] += r[k]

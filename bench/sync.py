@@ -37,12 +37,12 @@ import httpx  # noqa: E402
 
 # The benchmark's platform listens on plain http://127.0.0.1.
 os.environ["NANUM_SYNC_ALLOW_INSECURE_HTTP"] = "1"
-from pg import free_port, start_cluster  # noqa: E402
-
 from kiosk.store.events import GENESIS, HybridClock, canonical_json, event_hash  # noqa: E402
 from sync.hub import admin  # noqa: E402
 from sync.hub.db import Database  # noqa: E402
 from sync.hub.models import Item, Member  # noqa: E402
+
+from pg import free_port, start_cluster  # noqa: E402
 
 
 def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
@@ -150,7 +150,7 @@ def offline_week(cluster, runs: int = 3) -> list[float]:
 def simulated_chain(kiosk_id: str, site: str, items: list[str], count: int) -> list[dict]:
     """A valid hash-chained log: checkouts and returns of the site's items."""
     events, prev, hlc = [], GENESIS, None
-    start = dt.datetime(2026, 3, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 9, tzinfo=dt.UTC)
     open_loans: dict[str, str] = {}
     for seq in range(1, count + 1):
         at = start + dt.timedelta(seconds=seq * 60)

@@ -101,6 +101,7 @@ def scan_latency(k, scans: int) -> tuple[list[float], list[float], float]:
     from ui.app import build_window
     from ui.widgets.item_row import ItemRow
 
+    # isort: split
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
@@ -172,7 +173,7 @@ def scan_latency(k, scans: int) -> tuple[list[float], list[float], float]:
             payload = item_label_payload(code, k.base_url)
             t0 = time.perf_counter()
             bridge.source.present(payload)
-            wait(lambda: code in painted)
+            wait(lambda code=code: code in painted)
             latencies.append((painted[code] - captured[payload]) * 1000)
             from_present.append((painted[code] - t0) * 1000)
             bridge.source.clear()

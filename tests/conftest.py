@@ -30,7 +30,7 @@ def make_kiosk(tmp_path):
 
     opened = []
 
-    def make(now: dt.datetime = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc),
+    def make(now: dt.datetime = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC),
              site: str = "GN01", name: str = "dir"):
         clock = ManualClock(now)
         k = open_kiosk(tmp_path / name, clock=clock)

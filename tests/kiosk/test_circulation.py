@@ -32,7 +32,7 @@ STAFF = Override("박지원", "Returned the overdue drill at the desk just now")
 
 def seoul(day: dt.date, hour: int = 10) -> dt.datetime:
     """An aware UTC time at ``hour`` o'clock on ``day`` in Seoul."""
-    return dt.datetime.combine(day, dt.time(hour), SEOUL).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(hour), SEOUL).astimezone(dt.UTC)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -167,7 +167,7 @@ def test_due_date_skips_closed_days_and_holidays(kiosk, clock, today, closed_wee
 
 def test_the_loan_day_is_the_day_in_seoul(kiosk, clock):
     # 15:30 UTC on Monday is 00:30 on Tuesday in Seoul.
-    clock.now = dt.datetime(2026, 11, 2, 15, 30, tzinfo=dt.timezone.utc)
+    clock.now = dt.datetime(2026, 11, 2, 15, 30, tzinfo=dt.UTC)
     stock(kiosk, "T-1")
     _, card = join(kiosk)
     assert one(kiosk.circulation.checkout(card, ["T-1"])).due == dt.date(2026, 11, 10)

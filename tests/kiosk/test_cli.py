@@ -6,7 +6,6 @@ import sqlite3
 import pytest
 
 
-
 def _json(nanum, *args):
     code, out, err = nanum("--json", *args)
     assert code == 0, err

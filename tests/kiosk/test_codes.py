@@ -1,10 +1,19 @@
 """The payload codec: labels, bare codes, cards, aliases, foreign and damaged codes."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kiosk.codes import (AliasRef, CardRef, ItemRef, card_payload, item_label_payload,
-                         new_card_token, normalise_item_code, parse_payload)
+from kiosk.codes import (
+    AliasRef,
+    CardRef,
+    ItemRef,
+    card_payload,
+    item_label_payload,
+    new_card_token,
+    normalise_item_code,
+    parse_payload,
+)
 from kiosk.errors import BadInput, ForeignCode
 from kiosk.i18n import translate
 

@@ -111,8 +111,8 @@ def test_an_uninitialised_kiosk_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("now", [
-    dt.datetime(2025, 10, 10, 1, tzinfo=dt.timezone.utc),  # just after the Chuseok closure
-    dt.datetime(2026, 12, 31, 14, 59, tzinfo=dt.timezone.utc),  # 23:59 in Seoul, year end
+    dt.datetime(2025, 10, 10, 1, tzinfo=dt.UTC),  # just after the Chuseok closure
+    dt.datetime(2026, 12, 31, 14, 59, tzinfo=dt.UTC),  # 23:59 in Seoul, year end
 ])
 def test_demo_holds_around_long_holidays(kiosk, clock, now):
     clock.now = now

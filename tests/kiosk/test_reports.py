@@ -19,7 +19,7 @@ from kiosk.services.desk import Desk
 from kiosk.services.reports import Reports
 from kiosk.services.staff import Staff
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
 

@@ -270,7 +270,7 @@ def test_contacts_are_masked(raw, masked):
 
 def test_today_is_seoul_time(make_kiosk):
     # 23:30 UTC on the 9th is 08:30 on the 10th in Seoul.
-    k, _ = make_kiosk(now=dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.timezone.utc))
+    k, _ = make_kiosk(now=dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC))
     assert Dashboard(k).view().today == dt.date(2026, 3, 10)
 
 

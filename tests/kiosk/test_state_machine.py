@@ -19,7 +19,6 @@ import collections
 import datetime as dt
 import json
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from kiosk.services import open_kiosk
 from kiosk.services.circulation import Override
 from kiosk.store.db import DB_FILENAME
 
-START = dt.datetime.combine(dt.date(2026, 9, 14), dt.time(10), SEOUL).astimezone(dt.timezone.utc)
+START = dt.datetime.combine(dt.date(2026, 9, 14), dt.time(10), SEOUL).astimezone(dt.UTC)
 CODES = ["T-00001", "T-00002", "T-00003", "T-00004", "T-00005"]
 PARTS = 3
 POLICY = LoanPolicy(max_open_loans={"standard": 2, "family": 3, "senior": 2},

@@ -32,7 +32,7 @@ def test_heartbeat_reports_version_uptime_devices_outbox_and_last_sync(make_kios
 def test_heartbeat_counts_recent_crash_files(make_kiosk, tmp_path):
     import os
 
-    k, clock = make_kiosk(now=dt.datetime.now(dt.timezone.utc))
+    k, clock = make_kiosk(now=dt.datetime.now(dt.UTC))
     crashes = tmp_path / "crashes"
     crashes.mkdir()
     (crashes / "crash-new.txt").write_text("x")

@@ -12,8 +12,16 @@ import pytest
 from kiosk.cli import main
 from kiosk.codes import normalise_item_code, parse_payload
 from kiosk.errors import BadInput, ForeignCode
-from kiosk.limits import (ALIASES_MAX, CONTACT_MAX, ITEM_NAME_MAX, MEMBER_NAME_MAX, PART_COUNT_MAX,
-                          PARTS_ENTRIES_MAX, REPLACEMENT_VALUE_MAX, SAFE_USE_MAX)
+from kiosk.limits import (
+    ALIASES_MAX,
+    CONTACT_MAX,
+    ITEM_NAME_MAX,
+    MEMBER_NAME_MAX,
+    PART_COUNT_MAX,
+    PARTS_ENTRIES_MAX,
+    REPLACEMENT_VALUE_MAX,
+    SAFE_USE_MAX,
+)
 from kiosk.services.desk import Desk
 from kiosk.services.staff import Staff
 

@@ -25,8 +25,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.errors import BadInput
-from kiosk.limits import (IMPORT_CELL_MAX, IMPORT_COLUMNS_MAX, IMPORT_FILE_MAX, IMPORT_ROWS_MAX,
-                          IMPORT_XML_MAX)
+from kiosk.limits import IMPORT_CELL_MAX, IMPORT_COLUMNS_MAX, IMPORT_FILE_MAX, IMPORT_ROWS_MAX, IMPORT_XML_MAX
 from kiosk.services.importer import import_items, import_members
 
 ROOT = Path(__file__).resolve().parents[2]

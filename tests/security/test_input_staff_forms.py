@@ -8,8 +8,14 @@ import pytest
 from PySide6.QtWidgets import QLineEdit, QSpinBox
 
 from kiosk.i18n import N_, Message
-from kiosk.limits import (CONTACT_MAX, ITEM_CODE_MAX, ITEM_NAME_MAX, MEMBER_NAME_MAX, PART_NAME_MAX,
-                          REPLACEMENT_VALUE_MAX)
+from kiosk.limits import (
+    CONTACT_MAX,
+    ITEM_CODE_MAX,
+    ITEM_NAME_MAX,
+    MEMBER_NAME_MAX,
+    PART_NAME_MAX,
+    REPLACEMENT_VALUE_MAX,
+)
 from kiosk.services.staff import Staff
 
 

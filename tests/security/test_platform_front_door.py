@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from kiosk import limits as L
+
 from platformkit import Server, ServerProcess
 
 API = "/api/v1"
@@ -246,7 +247,7 @@ def test_city_statistics_need_an_administrators_token(platform):
 
 
 def test_an_operator_can_change_or_lift_the_rates_for_a_platform_behind_a_remote_proxy():
-    from sync.hub.guard import RateLimits, GuardSettings
+    from sync.hub.guard import GuardSettings, RateLimits
 
     settings = GuardSettings.from_env({"NANUM_HUB_RATE_PER_ADDRESS": "0", "NANUM_HUB_RATE_PER_CREDENTIAL": "2"})
     assert (settings.per_address, settings.per_credential) == (0, 2)

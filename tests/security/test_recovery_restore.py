@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from platformkit import drain, stock
 from kiosk.i18n import translate
 from kiosk.services import recovery
 from kiosk.services.staff import Staff
@@ -15,6 +14,7 @@ from sync.client import SyncRefused
 from sync.hub.models import Event as HubEvent
 from sync.round import sync_round
 
+from platformkit import drain, stock
 
 FETCH_NEXT_SYNC = "The kiosk will fetch what it had sent since this backup at its next sync."
 

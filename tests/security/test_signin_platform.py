@@ -19,10 +19,10 @@ PIN = "2468"
 @pytest.fixture
 def hub(platform):
     """The platform served on a clock the test moves: (url, clock, member, card, other member)."""
-    from platformkit import Clock, Server
-
     from sync.hub import admin
     from sync.hub.app import create_app
+
+    from platformkit import Clock, Server
 
     platform.site("GN01")
     number, card = admin.add_member(platform.db, "GN01", "온라인 회원", pin=PIN)
@@ -128,7 +128,7 @@ def test_housekeeping_forgets_wrong_pin_counts_the_throttle_no_longer_counts(pla
     from sync.hub import admin
     from sync.hub.models import PinAttempt
 
-    now = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
     old = now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s + 1)
     recent = now - dt.timedelta(seconds=MEMBER_PIN.forget_after_s - 60)
     with platform.session() as s:

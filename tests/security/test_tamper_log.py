@@ -207,10 +207,11 @@ def test_the_platform_anchor_catches_truncation_even_with_the_key(lending):
 def test_synced_kiosks_keep_the_platforms_head_and_check_clean(platform):
     """Two kiosks of one centre lend, reserve and sync both ways: nothing is flagged, and
     each keeps the hash of the last event the platform acknowledged (the platform anchor)."""
-    from platformkit import drain, stock
     from sqlalchemy import select
 
     from sync.hub.models import Kiosk as HubKiosk
+
+    from platformkit import drain, stock
 
     k1, c1, _ = platform.kiosk("GN01")
     k2, c2, _ = platform.kiosk("GN01")

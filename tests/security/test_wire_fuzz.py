@@ -24,13 +24,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from platformkit import drain, stock
-from wirekit import HLC_RE, Forger, chain_verifies, pull_all, schema_violations, site_rows
 from kiosk import limits as L
 from kiosk.clock import utcnow
 from sync.hub import admin
 from sync.hub.models import Event
 from sync.protocol import MAX_BATCH
+
+from platformkit import drain, stock
+from wirekit import HLC_RE, Forger, chain_verifies, pull_all, schema_violations, site_rows
 
 EVENTS = 10_000
 SEED = int(os.environ.get("NANUM_WIRE_FUZZ_SEED", "14"))

@@ -16,13 +16,14 @@ import uuid
 import httpx
 from sqlalchemy import select, text
 
-from platformkit import drain, stock
-from wirekit import HLC_RE, Forger, pull_all, schema_violations, site_rows
 from kiosk.services import syncstate
+from sync.client import SyncClient
 from sync.hub import admin
 from sync.hub.models import Conflict, Event, Item, Loan, Member
-from sync.client import SyncClient
 from sync.worker import SyncWorker
+
+from platformkit import drain, stock
+from wirekit import HLC_RE, Forger, pull_all, schema_violations, site_rows
 
 
 def _loan(item: str, member: str | None = None, **extra) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pg import free_port
 
-NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
 # The test platforms listen on plain http://127.0.0.1: allowed explicitly, for this
 # process and the kiosk processes it starts (a kiosk refuses http:// otherwise).
 os.environ["NANUM_SYNC_ALLOW_INSECURE_HTTP"] = "1"
@@ -79,10 +79,10 @@ class ServerProcess:
             try:
                 httpx.get(self.url + "/api/v1/info", timeout=1)
                 return
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.stop()
-                    raise RuntimeError("the platform server process did not start")
+                    raise RuntimeError("the platform server process did not start") from exc
                 time.sleep(0.1)
 
     def stop(self) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from platformkit import drain, stock
 from kiosk.store.models import Item, Loan
 from sync.hub.models import Loan as HubLoan
+
+from platformkit import drain, stock
 
 
 def _status(k, code):

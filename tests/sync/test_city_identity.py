@@ -14,13 +14,14 @@ import random
 import httpx
 from sqlalchemy import select
 
-from platformkit import drain
 from kiosk.services import syncstate
 from kiosk.services.importer import import_items
 from kiosk.store.models import Item
 from sync.hub.models import Conflict
 from sync.hub.models import Item as HubItem
 from sync.hub.models import Loan as HubLoan
+
+from platformkit import drain
 
 CENTRES = {
     "GN01": [("망치", 0), ("전동드릴", 4), ("사다리", 1)],
@@ -132,7 +133,6 @@ def test_three_centres_converge_through_a_faulty_network(platform, tmp_path):
     (API and web page) and borrows by card, a GN01 item returned at MP01 goes home, and
     an SD01 kiosk restored from the day before rejoins: through a network that drops,
     cuts, delays and fails one request in four, with kiosks going offline at random."""
-    from faultproxy import FaultProxy
     from kiosk.codes import item_label_payload
     from kiosk.services import recovery
     from kiosk.services.transfers import open_transfers
@@ -140,6 +140,8 @@ def test_three_centres_converge_through_a_faulty_network(platform, tmp_path):
     from sync.hub.models import Member as HubMember
     from sync.hub.models import Reservation as HubReservation
     from sync.round import sync_round
+
+    from faultproxy import FaultProxy
     from test_restore_recovery import assert_logs_agree
 
     rng = random.Random(int(os.environ.get("NANUM_CITY_SEED", "15")))

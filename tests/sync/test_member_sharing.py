@@ -11,13 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from platformkit import drain, stock
 from kiosk.codes import hash_card_token, parse_payload
 from kiosk.errors import NotFound, Refused
 from kiosk.store.models import Item, Member
 from sync.hub import admin
 from sync.hub.models import Member as HubMember
 from sync.hub.models import Reservation as HubReservation
+
+from platformkit import drain, stock
 
 
 def local(k, model, **where):

@@ -9,12 +9,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from platformkit import drain, stock
 from kiosk.services import recovery
 from kiosk.store.models import Event, Item, Loan
-from sync.hub.models import Conflict
+from sync.hub.models import Conflict, Quarantined
 from sync.hub.models import Event as HubEvent
-from sync.hub.models import Quarantined
+
+from platformkit import drain, stock
 
 
 def platform_log(platform, kiosk_id):

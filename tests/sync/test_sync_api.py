@@ -9,9 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from platformkit import drain
 from sync.hub import admin
 from sync.hub.models import Kiosk, Reservation
+
+from platformkit import drain
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_a_resident_finds_an_item_at_a_centre_and_reserves_it_on_the_page(platfo
     assert old_label.status_code == 307 and old_label.headers["location"] == "/i/GN01/T-00001?lang=en"
     item = httpx.get(platform.url + "/i/T-00001", params={"lang": "en"}, follow_redirects=True)
     assert str(item.url).endswith("/i/GN01/T-00001?lang=en")
-    assert "Power drill" in item.text and "<form method='post'" in item.text
+    assert "Power drill" in item.text and '<form method="post"' in item.text
     bad = httpx.post(platform.url + "/i/T-00001/reserve?lang=en", data={"member": number, "secret": "1111"})
     assert bad.status_code == 409 and "Could not reserve" in bad.text
     ok = httpx.post(platform.url + "/i/T-00001/reserve?lang=en", data={"member": number, "secret": "2468"})

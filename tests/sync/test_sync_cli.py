@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pg import free_port
 from platform_fixtures import nanum_in_env
 from platformkit import Server
-from pg import free_port
 
 
 @pytest.fixture

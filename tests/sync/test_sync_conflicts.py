@@ -9,8 +9,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from platformkit import Clock, digests_agree, drain, stock
-from faultproxy import FaultProxy
 from kiosk.codes import item_label_payload
 from kiosk.services import syncstate
 from kiosk.store.models import Item, Member, Reservation
@@ -21,6 +19,9 @@ from sync.hub.models import Item as HubItem
 from sync.hub.models import Member as HubMember
 from sync.hub.models import Reservation as HubReservation
 from sync.round import sync_round
+
+from faultproxy import FaultProxy
+from platformkit import Clock, digests_agree, drain, stock
 
 
 def flags(platform, kind):
@@ -211,7 +212,7 @@ def test_member_and_catalogue_records_belong_to_the_platform(platform):
 
 
 def test_order_is_by_sequence_and_hybrid_clock_never_by_wall_clock(platform):
-    real_now = dt.datetime.now(dt.timezone.utc)
+    real_now = dt.datetime.now(dt.UTC)
     behind = Clock(real_now - dt.timedelta(hours=24))
     k, client, clock = platform.kiosk("GN01", clock=behind)
     number, _ = admin.add_member(platform.db, "GN01", "회원")

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from platformkit import ServerProcess, digests_agree, drain, stock
-from faultproxy import MODES, FaultProxy
 from kiosk.errors import KioskError
 from kiosk.services import open_kiosk, syncstate
 from kiosk.store.models import Event as KioskEvent
@@ -31,6 +29,9 @@ from sync.hub.models import Item as HubItem
 from sync.hub.models import Member as HubMember
 from sync.round import RoundReport, pull_changes, push_outbox, sync_round
 from sync.worker import SyncWorker, backoff_delay
+
+from faultproxy import MODES, FaultProxy
+from platformkit import ServerProcess, digests_agree, drain, stock
 
 CYCLES = int(os.environ.get("NANUM_SYNC_FAULT_CYCLES", "1000"))
 
@@ -120,7 +121,7 @@ def test_a_thousand_cycles_through_a_faulty_network_lose_and_duplicate_nothing(p
     server.stop()
     assert all(proxy.counts[m] > 0 for m in MODES), proxy.counts
     assert failed > CYCLES // 10
-    for site, k, direct, faulty, members, online in setups:
+    for _site, k, direct, faulty, _members, _online in setups:
         faulty.close()
         drain(k, direct)
         assert_nothing_lost(platform, k)

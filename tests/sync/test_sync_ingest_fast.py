@@ -18,8 +18,7 @@ from sync.hub import admin
 from sync.hub.db import Database
 from sync.hub.fastapply import BatchApplier
 from sync.hub.ingest import Applier
-from sync.hub.models import (Change, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member, Notice,
-                             Reservation)
+from sync.hub.models import Change, ClosedDay, Conflict, Event, Item, Kiosk, Loan, Member, Notice, Reservation
 from sync.hub.push import chain_hash, push
 from sync.protocol import PushedEvent, PushRequest, WireEvent
 

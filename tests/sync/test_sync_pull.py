@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from platformkit import digests_agree, drain, stock
 from kiosk.services import syncstate
 from kiosk.store.models import ClosedDay, Item, Loan, Member, Reservation, Setting
 from sync.hub import admin, feed
@@ -16,6 +15,8 @@ from sync.hub import reservations as resv
 from sync.hub.models import Change
 from sync.hub.models import Item as HubItem
 from sync.round import RoundReport, pull_changes
+
+from platformkit import digests_agree, drain, stock
 
 
 def local_items(k) -> set[str]:

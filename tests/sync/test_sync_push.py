@@ -7,10 +7,11 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from platformkit import stock
 from kiosk.services import syncstate
 from sync.client import Forked, SyncRefused
 from sync.hub.models import Event, Kiosk
+
+from platformkit import stock
 
 
 def server_events(platform, kiosk_id):

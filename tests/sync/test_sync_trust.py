@@ -7,11 +7,12 @@ import subprocess
 import httpx
 import pytest
 
-from platformkit import Server, drain, stock
 from kiosk.services import syncstate
 from sync.client import SyncClient, SyncError, SyncRefused
 from sync.hub import admin
 from sync.round import sync_round
+
+from platformkit import Server, drain, stock
 
 
 def test_a_kiosk_cannot_push_as_another_kiosk(platform):

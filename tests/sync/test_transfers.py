@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from platformkit import drain
 from kiosk.codes import item_label_payload
 from kiosk.services.transfers import open_transfers
 from kiosk.store.models import Item, Loan
 from sync.hub.models import Item as HubItem
 from sync.hub.models import Loan as HubLoan
 from sync.hub.models import Transfer as HubTransfer
+
+from platformkit import drain
 
 
 def _centres(platform):
@@ -136,8 +137,9 @@ def test_only_the_home_centre_receives_its_item(platform):
     drain(mp, mpc)
     drain(gn, gnc)
     # MP01 cannot mark GN01's drill as received, and a third centre's scan starts a new transfer
-    from kiosk.errors import BadInput
     import pytest
+
+    from kiosk.errors import BadInput
     with pytest.raises(BadInput):
         mp.circulation.receive_transfer(item_label_payload("T-00001", mp.base_url, site="GN01"))
     got = gn.circulation.receive_transfer(item_label_payload("T-00001", gn.base_url, site="GN01"))
