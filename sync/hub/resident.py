@@ -14,32 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.calendar import SEOUL
 from kiosk.clock import from_iso, to_iso
 from kiosk.errors import KioskError
-from kiosk.i18n import LANGUAGES, N_, translate
+from kiosk.i18n import N_, translate
 from kiosk.throttle import TooManyTries
-from sync.hub import feed
+from sync.hub import feed, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Loan, Notice, Reservation, ResidentSession, Site
 
 COOKIE = "nanum_resident"
 SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
-FORM_MAX = 4096  # bytes of a posted form that are read
 
 TEXTS = {
-    "nav": N_("Site"), "centres": N_("Sharing centres"), "mine": N_("My page"),
     "signin_title": N_("Sign in"), "signin": N_("Sign in"),
     "signin_why": N_("See your loans, reservations and notices with your membership number and PIN."),
     "number": N_("Membership number"), "pin": N_("PIN"),
@@ -61,34 +56,14 @@ NOT_CANCELLED = N_("Could not cancel: {reason}")
 NOT_SIGNED_IN = N_("Could not sign in: {reason}")
 EXPIRED = N_("Please sign in again.")
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-
-
-def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or request.headers.get("accept-language", "ko")[:2]
-    return lang if lang in LANGUAGES else "ko"
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-async def _form(request: Request) -> dict[str, str]:
-    raw = (await request.body())[:FORM_MAX].decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(raw).items() if v}
-
-
 def render(name: str, lang: str, title_msgid: str, status: int = 200, *, message: str = "",
            error: bool = False, **context: Any) -> HTMLResponse:
-    """A page of ``name``.html in ``lang``; every text is translated here, so the
-    message extractor finds it in this file and templates hold no words."""
-    txt = {key: translate(msgid, lang) for key, msgid in TEXTS.items()}
-    txt.update(context.pop("txt", {}))
-    html = _env.get_template(name).render(
-        lang=lang, title=translate(title_msgid, lang), txt=txt, message=message, error=error,
-        languages=list(LANGUAGES.items()), **context)
-    return HTMLResponse(html, status_code=status)
+    return pages.render(name, lang, translate(title_msgid, lang), status, texts=TEXTS, message=message,
+                        error=error, **context)
 
 
 def _item_name(item: Item | None, key: str, lang: str) -> str:
@@ -185,7 +160,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
 
     @app.get("/me", response_class=HTMLResponse, include_in_schema=False)
     def me(request: Request) -> HTMLResponse:
-        lang = _lang(request)
+        lang = pages.page_language(request)
         row = sessions.current(request)
         if row is None:
             return render("signin.html", lang, TEXTS["signin_title"])
@@ -195,8 +170,8 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
     async def sign_in(request: Request) -> Response:
         from sync.hub.app import client_address
 
-        lang = _lang(request)
-        form = await _form(request)
+        lang = pages.page_language(request)
+        form = await pages.read_form(request)
         address, now = client_address(request), app.state.clock()
 
         def check() -> str:
@@ -218,7 +193,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
         return out
 
     async def _signed(request: Request) -> tuple[ResidentSession | None, dict[str, str]]:
-        form = await _form(request)
+        form = await pages.read_form(request)
         row = sessions.current(request)
         if row is None or not secrets.compare_digest(form.get("csrf", ""), row.csrf):
             return None, form
@@ -226,7 +201,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
 
     @app.post("/me/reservations/{uid}/cancel", response_class=HTMLResponse, include_in_schema=False)
     async def cancel(uid: str, request: Request) -> Response:
-        lang = _lang(request)
+        lang = pages.page_language(request)
         row, _form_data = await _signed(request)
         if row is None:
             return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
@@ -247,7 +222,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
 
     @app.post("/me/signout", response_class=HTMLResponse, include_in_schema=False)
     async def sign_out(request: Request) -> Response:
-        lang = _lang(request)
+        lang = pages.page_language(request)
         row, _form_data = await _signed(request)
         if row is not None:
             await run_in_threadpool(sessions.close, row)
