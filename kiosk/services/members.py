@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk import throttle
@@ -44,7 +44,9 @@ OTHER_CENTRES_MEMBER = N_("This member is registered at another centre ({site}).
 
 MEMBER_TYPES = ("standard", "family", "senior", "organisation")
 # Built once: every card scan runs it.
-_BY_CARD = select(Member).where(Member.card_hash == bindparam("card_hash"))
+# the plastic card, or the member card on the resident's phone
+_BY_CARD = select(Member).where(or_(Member.card_hash == bindparam("card_hash"),
+                                    Member.phone_card_hash == bindparam("card_hash")))
 
 _TYPE_ALIASES = {"일반": "standard", "가족": "family", "어르신": "senior", "경로": "senior",
                  "단체": "organisation", "organization": "organisation"}

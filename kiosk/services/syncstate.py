@@ -374,6 +374,14 @@ class _Applier:
             wanted["display_name"] = body["display_name"]
         if card is not None:
             wanted["card_hash"] = card
+        if "phone_card_hash" in body:
+            # Issued and revoked on the platform only: its value, None included, is the truth.
+            phone = body["phone_card_hash"]
+            if phone is not None and self.s.execute(select(Member.number).where(
+                    Member.phone_card_hash == phone, Member.number != number)).first() is not None:
+                self.flag("card_clash", number)
+                phone = None
+            wanted["phone_card_hash"] = phone
         home = body.get("home_site")
         if isinstance(home, str) and home and home != self.site:
             # Another centre's member: the platform decides what this kiosk may know.

@@ -97,6 +97,8 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     contact: Mapped[str | None] = mapped_column(String(100), nullable=True)
     card_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    #: the member card on the resident's phone: issued and revoked on the platform only
+    phone_card_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     member_type: Mapped[str] = mapped_column(String(20), default="standard")
     expires_on: Mapped[str] = mapped_column(String(10))
@@ -108,6 +110,8 @@ class Member(Base):
     #: NULL: a member of this kiosk's site; else the centre of a member the platform
     #: shared (served when this centre honours that centre's cards, else only named)
     home_site: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (Index("ix_members_phone_card_hash", "phone_card_hash", unique=True),)
 
 
 class Loan(Base):

@@ -170,7 +170,8 @@ def member_body(m: Member) -> dict[str, Any]:
     # NULL name/card: only the kiosk that registered the member knows them.
     return {"number": m.number, "display_name": m.display_name, "card_hash": m.card_hash,
             "member_type": m.member_type, "expires_on": m.expires_on, "status": m.status,
-            "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash}
+            "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash,
+            "phone_card_hash": m.phone_card_hash}
 
 
 def guest_body(m: Member, honoured: bool) -> dict[str, Any]:
@@ -182,10 +183,12 @@ def guest_body(m: Member, honoured: bool) -> dict[str, Any]:
     if honoured:
         return {"number": m.number, "display_name": None, "card_hash": m.card_hash,
                 "member_type": m.member_type, "expires_on": m.expires_on, "status": m.status,
-                "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash}
+                "language": m.language, "home_site": m.home_site, "pin_hash": m.pin_hash,
+                "phone_card_hash": m.phone_card_hash}
     return {"number": m.number, "display_name": None, "card_hash": m.card_hash,
             "member_type": m.member_type, "expires_on": m.expires_on, "status": NOT_HONOURED,
-            "language": m.language, "home_site": m.home_site, "pin_hash": None}
+            "language": m.language, "home_site": m.home_site, "pin_hash": None,
+            "phone_card_hash": m.phone_card_hash}
 
 
 def honoured_sites(s: Session, site: str) -> set[str] | None:

@@ -150,6 +150,9 @@ class Member(Base):
     home_site: Mapped[str] = mapped_column(String(32), index=True)
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     card_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    #: the SHA-256 of the member card on the resident's phone (issued on the resident
+    #: page, revocable there), kept apart from the plastic card's
+    phone_card_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     member_type: Mapped[str] = mapped_column(String(20), default="standard")
     expires_on: Mapped[str] = mapped_column(String(10))
@@ -158,6 +161,8 @@ class Member(Base):
     origin: Mapped[str] = mapped_column(String(80), default="platform")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_hlc: Mapped[str] = mapped_column(String(32), default="")
+
+    __table_args__ = (Index("ix_members_phone_card_hash", "phone_card_hash", unique=True),)
 
 
 class Loan(Base):

@@ -11,8 +11,10 @@ own CSRF token. Wrong PINs are counted and slowed down exactly as for the API
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import io
 import secrets
 from typing import Any
 
@@ -23,13 +25,14 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk.calendar import SEOUL
 from kiosk.clock import from_iso, to_iso
-from kiosk.errors import KioskError
+from kiosk.codes import card_payload, hash_card_token, new_card_token
+from kiosk.errors import BadInput, KioskError
 from kiosk.i18n import N_, translate
 from kiosk.throttle import TooManyTries
 from sync.hub import feed, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
-from sync.hub.models import Item, Loan, Notice, Reservation, ResidentSession, Site
+from sync.hub.models import Item, Loan, Member, Notice, Reservation, ResidentSession, Site
 
 COOKIE = "nanum_resident"
 SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
@@ -46,10 +49,20 @@ TEXTS = {
     "reservations": N_("My reservations"), "no_reservations": N_("You have no reservations."),
     "state": N_("Status"), "cancel": N_("Cancel"),
     "notices": N_("My notices"), "no_notices": N_("No notices."),
-    "signout": N_("Sign out"),
+    "signout": N_("Sign out"), "back": N_("Back"),
+    "card_title": N_("My member card on this phone"),
+    "card_why": N_("Show it at a kiosk's camera instead of the plastic card. Opening it again makes a new "
+                   "one: the one shown before stops working."),
+    "card_show": N_("Show my member card"),
+    "card_how": N_("Hold the phone up to the kiosk's camera, screen brightness up."),
+    "card_alt": N_("Member card code"),
+    "card_keep": N_("Lost this phone? Block the phone card here or ask staff; your plastic card keeps working."),
+    "card_block": N_("Block this phone card"),
 }
 STATES = {"requested": N_("sent to the centre"), "waiting": N_("on the waiting list"),
           "held": N_("ready for pickup until {day}")}
+CARD_NUMBER = N_("Membership number {number}")
+CARD_BLOCKED = N_("Your phone card is blocked. Kiosks stop taking it after their next sync.")
 CANCEL_LABEL = N_("Cancel the reservation of {item}")
 CANCELLED = N_("Your reservation of {item} is cancelled.")
 NOT_CANCELLED = N_("Could not cancel: {reason}")
@@ -151,6 +164,31 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
+def set_phone_card(db: Database, number: str, token: str | None) -> str | None:
+    """Issue (``token``) or block (None) the member's phone card; the kiosks of the
+    member's centre and of every centre get the member's row again."""
+    with db.transaction() as s:
+        m = s.get(Member, number)
+        if m is None or m.deleted:
+            raise BadInput(resv.WRONG_SECRET)
+        m.phone_card_hash = hash_card_token(token) if token else None
+        notify = feed.Notifier(s)
+        notify("member", number, m.home_site)
+        notify("member", number, None)
+    return token
+
+
+def qr_png(payload: str) -> str:
+    """``payload`` as a QR code, a base64 PNG with a wide quiet zone (a phone screen's
+    glare eats into the margin)."""
+    import qrcode
+
+    img = qrcode.make(payload, box_size=10, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
 def register_resident_pages(app: FastAPI, db: Database) -> None:
     """Add /me (sign in, loans, reservations, notices, sign out) to ``app``."""
     sessions = Sessions(db, app.state.clock)
@@ -219,6 +257,30 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
             return account_page(db, row, lang, today(), translate(NOT_CANCELLED, lang, reason=exc.render(lang)),
                                 error=True, status=409)
         return account_page(db, row, lang, today(), translate(CANCELLED, lang, item=name))
+
+    @app.post("/me/card", response_class=HTMLResponse, include_in_schema=False)
+    async def phone_card(request: Request) -> Response:
+        """A new member card for this phone: the one issued before stops working."""
+        lang = pages.page_language(request)
+        row, _form_data = await _signed(request)
+        if row is None:
+            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
+                          message=translate(EXPIRED, lang))
+        token = await run_in_threadpool(set_phone_card, db, row.member_number, new_card_token())
+        page = render("card.html", lang, TEXTS["card_title"], qr_png=qr_png(card_payload(token or "")),
+                      csrf=row.csrf, txt={"card_number": translate(CARD_NUMBER, lang, number=row.member_number)})
+        page.headers["Cache-Control"] = "no-store"  # the card's code is a secret of this phone
+        return page
+
+    @app.post("/me/card/block", response_class=HTMLResponse, include_in_schema=False)
+    async def block_phone_card(request: Request) -> Response:
+        lang = pages.page_language(request)
+        row, _form_data = await _signed(request)
+        if row is None:
+            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
+                          message=translate(EXPIRED, lang))
+        await run_in_threadpool(set_phone_card, db, row.member_number, None)
+        return account_page(db, row, lang, today(), translate(CARD_BLOCKED, lang))
 
     @app.post("/me/signout", response_class=HTMLResponse, include_in_schema=False)
     async def sign_out(request: Request) -> Response:

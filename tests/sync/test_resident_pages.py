@@ -78,3 +78,59 @@ def _uid(platform, code):
 def _status(platform, code):
     with platform.session() as s:
         return s.execute(select(HubReservation.status).where(HubReservation.item_key == f"GN01/{code}")).scalar_one()
+
+
+def _card_in(page: str) -> str:
+    """The payload of the QR code on the phone-card page, read the way a kiosk reads it."""
+    import base64
+
+    import cv2
+    import numpy as np
+    import zxingcpp
+
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1))
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    [found] = zxingcpp.read_barcodes(img)
+    return found.text
+
+
+def test_a_phone_card_signs_in_at_the_kiosk_and_a_new_or_blocked_one_stops_the_old(platform):
+    from kiosk.errors import NotFound
+
+    k, client, _ = platform.kiosk("GN01", "GN01-a")
+    member, plastic = k.members.add("김나눔")
+    k.members.set_pin(member.number, "2468")
+    drain(k, client)
+    with httpx.Client(base_url=platform.url) as web:
+        web.post("/me/signin?lang=ko", data={"member": member.number, "secret": "2468"})
+        page = web.get("/me", params={"lang": "ko"}).text
+        shown = web.post("/me/card?lang=ko", data={"csrf": _csrf(page)})
+        assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+        phone = _card_in(shown.text)
+        assert phone != plastic and phone.upper().startswith("NKC")
+        assert web.post("/me/card?lang=ko", data={"csrf": "forged"}).status_code == 403
+        drain(k, client)
+        assert k.members.identify(phone).number == member.number  # the phone card
+        assert k.members.identify(plastic).number == member.number  # and the plastic one
+
+        again = _card_in(web.post("/me/card?lang=ko", data={"csrf": _csrf(page)}).text)
+        drain(k, client)
+        assert k.members.identify(again).number == member.number
+        try:
+            k.members.identify(phone)
+            raise AssertionError("the phone card shown before still works")
+        except NotFound:
+            pass
+
+        blocked = web.post("/me/card/block?lang=en", data={"csrf": _csrf(page)})
+        assert blocked.status_code == 200 and "phone card is blocked" in blocked.text
+        drain(k, client)
+        try:
+            k.members.identify(again)
+            raise AssertionError("a blocked phone card still works")
+        except NotFound:
+            pass
+        assert k.members.identify(plastic).number == member.number
+    with platform.session() as s:
+        dump = "\n".join(str(r) for r in s.execute(text("SELECT * FROM members")).all())
+    assert phone[3:] not in dump and again[3:] not in dump  # only hashes are kept
