@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -23,7 +24,7 @@ from kiosk.throttle import TooManyTries
 from sync.hub import feed, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
-from sync.hub.models import Site
+from sync.hub.models import Item, Site
 
 STATUS_LABELS = {
     "available": N_("on the shelf"), "on_loan": N_("on loan"), "held": N_("held for a member"),
@@ -50,9 +51,11 @@ RESERVED = N_("Reserved: {item} at {centre}. It is a request until the centre's 
               "any change is sent to your notices.")
 NOT_RESERVED = N_("Could not reserve: {reason}")
 BACK = N_("Back")
+ELSEWHERE = N_("On the shelf now at other centres")
 #: the words of the page templates, by the names the templates use
 TEXTS = {"search": SEARCH, "code": CODE, "item": ITEM, "state": STATUS, "no_items": NO_ITEMS,
-         "safe_use": SAFE_USE, "number": NUMBER, "secret": SECRET, "reserve": RESERVE, "back": BACK}
+         "safe_use": SAFE_USE, "number": NUMBER, "secret": SECRET, "reserve": RESERVE, "back": BACK,
+         "elsewhere": ELSEWHERE}
 
 
 def _page(name: str, lang: str, title: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -136,7 +139,15 @@ def register_pages(app: FastAPI, db: Database) -> None:
                 state += " · " + translate(WAITING, lang, count=waiting)
             parts = ", ".join(f"{_name(lang, p.get('name_ko', ''), p.get('name_en', ''))} × {p.get('count')}"
                               for p in item.parts or [])
+            # The same thing on the shelf at other centres (same name and category).
+            elsewhere = [(f"/i/{quote(o.home_site)}/{quote(o.code)}?lang={lang}", _centre_name(s, o.home_site))
+                         for o in s.execute(select(Item).where(
+                             Item.name_ko == item.name_ko, Item.category == item.category,
+                             Item.home_site != item.home_site, Item.status == "available",
+                             Item.retired.is_(False), Item.origin != "placeholder")
+                             .order_by(Item.home_site, Item.code).limit(20)).scalars()]
             return _page("item.html", lang, f"{item.code} {_name(lang, item.name_ko, item.name_en)}",
+                         elsewhere=elsewhere,
                          centre=translate(CENTRE, lang, centre=_centre_name(s, item.home_site)), state=state,
                          parts=translate(PARTS, lang, parts=parts) if parts else "",
                          safe_use=_name(lang, item.safe_use_ko, item.safe_use_en),

@@ -134,3 +134,19 @@ def test_a_phone_card_signs_in_at_the_kiosk_and_a_new_or_blocked_one_stops_the_o
     with platform.session() as s:
         dump = "\n".join(str(r) for r in s.execute(text("SELECT * FROM members")).all())
     assert phone[3:] not in dump and again[3:] not in dump  # only hashes are kept
+
+
+def test_an_item_page_names_the_centres_that_have_one_on_the_shelf_now(platform):
+    from sync.hub import admin
+
+    for site, name in (("GN01", "강남"), ("MP01", "마포"), ("SD01", "성동")):
+        platform.site(site, f"{name} 나눔센터")
+        admin.add_item(platform.db, "T-00001", "전동드릴", site, category="tool")
+    admin.add_item(platform.db, "T-00002", "전동드릴", "SD01", category="toy")  # another kind of thing
+    with platform.session() as s:
+        from sync.hub.models import Item as HubItem
+        s.get(HubItem, "SD01/T-00001").status = "on_loan"
+    page = httpx.get(platform.url + "/i/GN01/T-00001", params={"lang": "ko"})
+    assert page.status_code == 200 and "지금 다른 센터 선반에 있어요" in page.text
+    assert "/i/MP01/T-00001" in page.text and "마포 나눔센터" in page.text
+    assert "/i/SD01/" not in page.text  # on loan there, or not the same kind of thing
