@@ -27,8 +27,8 @@ from functools import lru_cache
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible, QFont, QFontInfo, QFontMetrics, QImage
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QLabel, QLineEdit, QScrollBar,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QAbstractSpinBox, QLabel, QLineEdit,
+                               QProgressBar, QScrollBar, QWidget)
 
 from kiosk.i18n import catalogue
 from ui.theme import MIN_TEXT_MM, MIN_TOUCH_MM
@@ -57,8 +57,7 @@ class Measures:
 
 
 def _name(w: QWidget) -> str:
-    text = getattr(w, "text", None)
-    shown = text() if callable(text) else ""
+    shown = w.text() if isinstance(w, (QLabel, QAbstractButton, QLineEdit, QAbstractSpinBox, QProgressBar)) else ""
     return w.objectName() or (shown[:24] if shown else type(w).__name__)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -24,6 +24,7 @@ from kiosk.devices import DeviceStatus, camera_state
 from kiosk.runtime import limit_heap_growth, release_free_memory
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
+from ui.application import KioskApp
 from ui.config import UiConfig
 from ui.earphones import EarphoneWatcher
 from ui.idle import IdleWatcher
@@ -46,9 +47,15 @@ from ui.theme import Theme
 from ui.guide import SpokenWindow
 from ui.voice import VoiceBar, VoiceGuide
 from ui.widgets.common import Banner
+from ui.widgets.host import WindowHost
 from ui.widgets.demo_strip import DemoEntry, DemoStrip
 from ui.widgets.keyboard import CodeKeyboard
 from ui.widgets.overlay import open_overlays
+
+if TYPE_CHECKING:
+    from kiosk.services.core import Kiosk
+    from kiosk.services.staff import StaffView
+    from ui.staffmode.shell import StaffMode
 
 log = logging.getLogger(__name__)
 
@@ -75,26 +82,34 @@ class ScreenStack(QStackedWidget):
         return current.sizeHint() if current is not None else super().sizeHint()
 
 
-class KioskWindow(SpokenWindow, QWidget):
+class KioskWindow(SpokenWindow, WindowHost, QWidget):
     """The one window of the resident kiosk."""
 
     #: staff mode plugs in here: called with the window after the staff PIN was accepted
     staff_mode_hook: Callable[[KioskWindow], None] | None = None
 
-    def __init__(self, kiosk: Any, config: UiConfig, *, sound: Sound | None = None,
-                 printer: Any = None, bridge: ScanBridge | None = None,
+    def __init__(self, kiosk: Kiosk, config: UiConfig, *, sound: Sound | None = None,
+                 printer: Printer | None = None, bridge: ScanBridge | None = None,
                  demo: list[DemoEntry] | None = None, locked: bool = False,
                  staff_mode_hook: Callable[[KioskWindow], None] | None = None,
                  speech: Speech | None = None, earphones: EarphoneWatcher | None = None,
-                 devices: DeviceStatus | None = None) -> None:
+                 devices: DeviceStatus | None = None,
+                 sync_status: Callable[[], dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.setObjectName("KioskRoot")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # receives a wedge scanner's keys
         self.family = register_fonts()
+        #: what this window and staff mode share: services, settings, devices, sync, tasks
+        self.app = KioskApp(kiosk=kiosk, config=config, devices=devices or DeviceStatus(), printer=printer,
+                            sync_status=sync_status)
         self.config = config
         #: the camera's and the printer's state (the heartbeat reads it too)
-        self.devices = devices or DeviceStatus()
+        self.devices = self.app.devices
+        #: who signed in at the staff door (None: nobody)
+        self.staff_member: StaffView | None = None
+        #: staff mode while it is open
+        self.staff_mode: StaffMode | None = None
         self.locked = locked
         self.may_close = not locked
         if staff_mode_hook is not None:
@@ -240,7 +255,7 @@ class KioskWindow(SpokenWindow, QWidget):
         self.handle_scan(payload)
 
     def on_frame(self, image) -> None:
-        view = getattr(self.current, "camera", None)
+        view = self.current.camera
         if view is not None and view.isVisible():
             view.show_frame(image)
 
@@ -249,14 +264,52 @@ class KioskWindow(SpokenWindow, QWidget):
         self.camera_state.setVisible(self.devices.camera in ("missing", "degraded", "off"))
         self.chrome.retranslate()
 
+    def say(self, text: str) -> None:
+        self.voice.speak(text)
+
+    @property
+    def sync_status(self) -> Callable[[], dict[str, Any]] | None:
+        """The sync worker's state for the staff dashboard (None: sync is not set up)."""
+        return self.app.sync_status
+
+    @sync_status.setter
+    def sync_status(self, status: Callable[[], dict[str, Any]] | None) -> None:
+        self.app.sync_status = status
+
+    def apply_settings(self, changed: Collection[str]) -> None:
+        """Saved settings (the keys in ``changed``) take effect now, not only after a restart."""
+        from hardware.printing import open_printer
+
+        kiosk = self.app.kiosk
+        kiosk.forget_cached_settings()
+        config = UiConfig.from_settings(kiosk.setting)
+        self.app.config = self.config = self.ctx.config = config
+        if "ui_language" in changed:
+            self.session.default_language = config.language  # the next resident starts in it
+        if "ui_idle_quiet_s" in changed:
+            self.idle.quiet_ms = config.idle_quiet_ms
+        if "printer" in changed:
+            try:
+                printer = open_printer(config.printer)
+            except ValueError:
+                printer = None
+            self.set_printer(printer)
+        if "camera_device" in changed:
+            spec = kiosk.setting("camera_device")
+            if spec and spec != self.bridge.spec:
+                self.bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
+
     def set_printer(self, printer: Printer | None) -> None:
         """Use ``printer`` from now on and find out whether it is there (in the background)."""
-        self.ctx.printer = printer
+        self.app.printer = self.ctx.printer = printer
         if printer is None:
             self.devices.set("printer", "none")
             return
-        run_task(lambda: printer_state(printer), lambda state: self.devices.set("printer", state),
-                 lambda _exc: self.devices.set("printer", "missing"), scope=self.scope, slow=True)
+        run_task(lambda: printer_state(printer), self._printer_checked,
+                 lambda _exc: self._printer_checked("missing"), scope=self.scope, slow=True)
+
+    def _printer_checked(self, state: str) -> None:
+        self.devices.set("printer", state)
 
     def open_keyboard(self) -> CodeKeyboard:
         kb = CodeKeyboard(self)
@@ -267,16 +320,22 @@ class KioskWindow(SpokenWindow, QWidget):
     # -- staff door --------------------------------------------------------------------
     def open_staff_door(self) -> StaffPin:
         pin = StaffPin(self, self.config.staff_pin_hash)
-        pin.closed.connect(lambda result: self._staff_menu() if result == "ok" else None)
+        pin.closed.connect(lambda result: self._signed_in(pin.signed_in) if result == "ok" else None)
         pin.open()
         return pin
 
+    def _signed_in(self, who: StaffView | None) -> None:
+        self.staff_member = who
+        self._staff_menu()
+
     def _staff_menu(self) -> None:
-        menu = StaffMenu(self, self.staff_mode_hook is not None)
+        menu = StaffMenu(self, self.staff_member, self.staff_mode_hook is not None)
         menu.closed.connect(self._staff_choice)
         menu.open()
 
     def _staff_choice(self, result: str) -> None:
+        if result not in ("staff_mode", "exit"):
+            self.staff_member = None  # signed out: the menu noted why
         if result == "exit":
             self.may_close = True
             self.close()
@@ -305,8 +364,7 @@ class KioskWindow(SpokenWindow, QWidget):
         if self.demo is not None:
             self.demo.retranslate()
         for overlay in open_overlays(self):
-            if hasattr(overlay, "retranslate"):
-                overlay.retranslate()
+            overlay.retranslate()
         self.idle.retranslate()
         self._update_bar()
         self._fit_body_soon()
@@ -375,25 +433,22 @@ class KioskWindow(SpokenWindow, QWidget):
 SWITCH_INTERVAL_S = 0.001
 
 
-def _staff_mode_hook() -> Callable[[KioskWindow], None] | None:
-    """Staff mode, when it is installed: ``ui.staffmode.shell.open_staff_mode(window)``."""
-    try:
-        from ui.staffmode.shell import open_staff_mode
-    except ImportError:
-        return None
-    return open_staff_mode
-
-
-def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool = False,
-                 locked: bool = False, sound: Sound | None = None, printer: Any = None,
+def build_window(kiosk: Kiosk, *, camera_spec: str | None = None, demo_panel: bool = False,
+                 locked: bool = False, sound: Sound | None = None, printer: Printer | None = None,
                  open_camera: bool = True, speech: Speech | None = None,
                  earphones: EarphoneWatcher | None = None,
-                 devices: DeviceStatus | None = None) -> KioskWindow:
+                 devices: DeviceStatus | None = None,
+                 sync_status: Callable[[], dict[str, Any]] | None = None) -> KioskWindow:
     """Everything read from the database happens here, before the first paint.
 
-    ``devices`` is told the camera's and the printer's state as they become known.
+    This is where the kiosk's application object (:class:`ui.application.KioskApp`)
+    is put together: ``devices`` is told the camera's and the printer's state as
+    they become known, ``sync_status`` is what the staff dashboard shows.
     """
     from hardware.printing import open_printer
+    from kiosk.services.reports import site_name
+    # Imported here, not at the top: staff mode's pages import the resident window's parts.
+    from ui.staffmode.shell import open_staff_mode
 
     kiosk.forget_cached_settings()  # read them fresh once, here, off the scan path
     # Camera capture, decoding and the database helper run Python in threads; by
@@ -404,12 +459,7 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
     limit_heap_growth()  # frame buffers from several threads: two heaps, not one per thread
     config = UiConfig.from_settings(kiosk.setting)
     if not config.site_name:
-        try:
-            from kiosk.services.reports import site_name
-        except ImportError:
-            pass
-        else:
-            config = replace(config, site_name=site_name(kiosk))
+        config = replace(config, site_name=site_name(kiosk))
     bridge = ScanBridge()
     devices = devices or DeviceStatus()
     unusable = False
@@ -425,8 +475,8 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
 
         entries = demo_entries(kiosk)
     window = KioskWindow(kiosk, config, sound=sound, printer=printer, bridge=bridge, demo=entries,
-                         locked=locked, staff_mode_hook=_staff_mode_hook(), speech=speech,
-                         earphones=earphones, devices=devices)
+                         locked=locked, staff_mode_hook=open_staff_mode, speech=speech,
+                         earphones=earphones, devices=devices, sync_status=sync_status)
     bridge.setParent(window)
     if unusable:
         devices.set("printer", "missing")  # a printer setting we cannot use: none is there
@@ -438,7 +488,7 @@ def build_window(kiosk: Any, *, camera_spec: str | None = None, demo_panel: bool
     return window
 
 
-def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = None,
+def run_kiosk(kiosk: Kiosk, *, windowed: bool = False, camera_spec: str | None = None,
               demo_panel: bool = False, size: tuple[int, int] | None = None,
               sync_status: Callable[[], dict[str, Any]] | None = None,
               devices: DeviceStatus | None = None) -> int:
@@ -457,8 +507,7 @@ def run_kiosk(kiosk: Any, *, windowed: bool = False, camera_spec: str | None = N
     window = build_window(kiosk, camera_spec=camera_spec, demo_panel=demo_panel,
                           locked=not windowed, sound=system_sound(), speech=system_speech(),
                           earphones=EarphoneWatcher(probe) if probe is not None else None,
-                          devices=devices)
-    window.sync_status = sync_status  # the staff dashboard shows it (None: sync not set up)
+                          devices=devices, sync_status=sync_status)
     if windowed:
         window.resize(*(size or (1280, 800)))
         window.show()

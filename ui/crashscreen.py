@@ -170,8 +170,10 @@ class KioskGuard(QObject):
         """Cover everything with the crash screen (once) and schedule the restart."""
         if self.screen is not None:
             return  # one calm screen, however many errors follow
+        from ui.app import KioskWindow
+
         for w in QApplication.topLevelWidgets():
-            if w.isVisible() and hasattr(w, "end_session"):
+            if w.isVisible() and isinstance(w, KioskWindow):
                 w.setEnabled(False)  # no half-finished flow stays touchable under the screen
         # the crash file's time to the second: short to read out, enough to find the file
         self.screen = CrashScreen(Path(crash_file).stem.removeprefix("crash-")[:15])

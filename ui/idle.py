@@ -15,6 +15,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.text import N_, tr
+from ui.widgets.host import WindowHost
 from ui.widgets.overlay import Overlay
 
 _INPUT_EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
@@ -101,8 +102,8 @@ class IdleWatcher(QObject):
         if self.voice is not None and not self.voice.on:
             # Spoken even with voice guidance off (with it on, opening the warning said it):
             # whoever cannot see the warning hears it.
-            guide = getattr(self.host, "guide_text", None)
-            self.voice.speak(guide() if guide is not None else " ".join(self.warning.prompt()), force=True)
+            guide = self.host.guide_text() if isinstance(self.host, WindowHost) else ""
+            self.voice.speak(guide or " ".join(self.warning.prompt()), force=True)
         self.warned.emit()
 
     def _tick(self) -> None:

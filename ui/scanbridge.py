@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:
+    from hardware.frames import FrameSource, VirtualCamera
+    from hardware.scanning import ScanResult, ScanService
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +60,8 @@ class ScanBridge(QObject):
 
     def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS) -> None:
         super().__init__(parent)
-        self.service: Any = None
-        self.source: Any = None
+        self.service: ScanService | None = None
+        self.source: FrameSource | None = None
         self.status = "off"
         self.spec: str | None = None  # the camera being used (an open_source spec)
         self._base_url = ""
@@ -146,7 +151,7 @@ class ScanBridge(QObject):
     def _start_service(self) -> None:
         if self.service is not None:
             self.service.start()
-            self._set_status(str(getattr(self.service, "status", "running")))
+            self._set_status(self.service.status)
 
     def stop(self) -> None:
         self._started = False
@@ -158,7 +163,14 @@ class ScanBridge(QObject):
     @property
     def virtual(self) -> bool:
         """True when the frames come from the virtual camera (the demo can present codes)."""
-        return self.source is not None and hasattr(self.source, "present")
+        return self._virtual_source() is not None
+
+    def _virtual_source(self) -> VirtualCamera | None:
+        if self.source is None:
+            return None
+        from hardware.frames import VirtualCamera  # loaded already: the source came from there
+
+        return self.source if isinstance(self.source, VirtualCamera) else None
 
     def present(self, payload: str) -> None:
         """Demo: hold ``payload`` in front of the virtual camera for a moment.
@@ -166,21 +178,23 @@ class ScanBridge(QObject):
         Without a virtual camera the code is delivered as if it had been read,
         so the demo still runs every flow.
         """
-        if self.virtual:
-            self.source.present(payload)
+        camera = self._virtual_source()
+        if camera is not None:
+            camera.present(payload)
             self._clear.start(PRESENT_MS)
         else:
             self._raw_code.emit(payload, "")
 
     def _clear_virtual(self) -> None:
-        if self.virtual:
-            self.source.clear()
+        camera = self._virtual_source()
+        if camera is not None:
+            camera.clear()
 
     # -- worker thread side: only emit -------------------------------------------
-    def _on_code(self, result: Any) -> None:
-        self._raw_code.emit(str(result.text), str(getattr(result, "kind", "")))
+    def _on_code(self, result: ScanResult) -> None:
+        self._raw_code.emit(result.text, result.kind)
 
-    def _on_status(self, status: Any) -> None:
+    def _on_status(self, status: str) -> None:
         self._raw_status.emit(str(status))
 
     def inject(self, payload: str, kind: str = "") -> None:
@@ -217,9 +231,9 @@ class ScanBridge(QObject):
 class _FirstPaint(QObject):
     """Calls ``then()`` once, after the first paint of ``window``."""
 
-    def __init__(self, window: QObject, then: Any) -> None:
+    def __init__(self, window: QObject, then: Callable[[], None]) -> None:
         super().__init__(window)
-        self.then = then
+        self.then: Callable[[], None] | None = then
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -9,12 +9,15 @@ door asks to create the first manager (after the kiosk's set-up PIN, the
 ``staff_pin_hash`` setting, when one was configured).
 
 The window calls ``StaffPin(window, pin_hash)``; on "ok" the staff member is
-in ``window.staff_member`` and :class:`StaffMenu` offers staff mode (which
-plugs in through ``KioskWindow.staff_mode_hook``), closing the kiosk, or going
-back to residents (a logout).
+in its ``signed_in`` (the window keeps it as ``window.staff_member``) and
+:class:`StaffMenu` offers staff mode (which plugs in through
+``KioskWindow.staff_mode_hook``), closing the kiosk, or going back to
+residents (a logout).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
@@ -25,16 +28,22 @@ from ui.text import N_, error_text, tr
 from ui.widgets.common import Keypad, button, label
 from ui.widgets.overlay import Overlay
 
+if TYPE_CHECKING:
+    from ui.app import KioskWindow
+
 ROLE_NAMES = {"manager": N_("Manager"), "volunteer": N_("Volunteer")}
 MAX_NAMES = 12  # more staff than this: scan the staff card
 
 
 class StaffPin(Overlay):
-    """Asks who is there and their PIN; closes with "ok" and sets ``host.staff_member``."""
+    """Asks who is there and their PIN; closes with "ok" and the staff member in :attr:`signed_in`."""
 
-    def __init__(self, host: QWidget, pin_hash: str | None = None) -> None:
+    def __init__(self, host: KioskWindow, pin_hash: str | None = None) -> None:
         super().__init__(host, "StaffPin")
-        self.kiosk = host.ctx.kiosk
+        self.host = host
+        self.kiosk = host.app.kiosk
+        #: who signed in (set when it closes with "ok")
+        self.signed_in: StaffView | None = None
         self.staff = Staff(self.kiosk)
         self.pin_hash = pin_hash
         self.mode = "loading"  # loading | names | pin | legacy | first
@@ -115,9 +124,8 @@ class StaffPin(Overlay):
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
         self.tick.timeout.connect(self._tick)
-        self.bridge = getattr(host, "bridge", None)
-        if self.bridge is not None:
-            self.bridge.code.connect(self._scanned)
+        self.bridge = host.bridge
+        self.bridge.code.connect(self._scanned)
         self.retranslate()
         svc = self.staff
         run_task(svc.list, self._loaded, self._failed, scope=self.scope)
@@ -167,9 +175,7 @@ class StaffPin(Overlay):
         self._announce()
 
     def _announce(self) -> None:
-        announce = getattr(self.parentWidget(), "announce", None)
-        if announce is not None:
-            announce()
+        self.host.announce()
 
     def _fill_names(self) -> None:
         for i, person in enumerate(self.people[:MAX_NAMES]):
@@ -238,7 +244,7 @@ class StaffPin(Overlay):
 
     def _unlocked(self, who: StaffView) -> None:
         self.checking = False
-        self.parentWidget().staff_member = who
+        self.signed_in = who
         self.finish("ok")
 
     def _refused(self, exc: BaseException) -> None:
@@ -285,7 +291,7 @@ class StaffPin(Overlay):
         run_task(create, self._unlocked, self._refused, scope=self.scope)
 
     def finish(self, result: str = "") -> None:
-        if self.bridge is not None and self.result_ is None:
+        if self.result_ is None:
             self.bridge.code.disconnect(self._scanned)
         self.tick.stop()
         super().finish(result)
@@ -294,10 +300,10 @@ class StaffPin(Overlay):
 class StaffMenu(Overlay):
     """What the signed-in staff member can do from the resident screen."""
 
-    def __init__(self, host: QWidget, has_staff_mode: bool) -> None:
+    def __init__(self, host: KioskWindow, who: StaffView | None, has_staff_mode: bool) -> None:
         super().__init__(host, "StaffMenu")
-        self.kiosk = host.ctx.kiosk
-        self.who: StaffView | None = getattr(host, "staff_member", None)
+        self.kiosk = host.app.kiosk
+        self.who = who
         self.title.setText(tr(N_("Staff")))
         if self.who is not None:
             self.message.setText(tr(N_("Signed in: {name} ({role}). The resident screen is paused."),
@@ -315,6 +321,5 @@ class StaffMenu(Overlay):
             if result == "exit":
                 run_task(lambda: svc.note(who, "staff.closed_kiosk", {}))
             elif result != "staff_mode":
-                self.parentWidget().staff_member = None
                 run_task(lambda: svc.logout(who, "back" if result == "back" else "reset"))
         super().finish(result)

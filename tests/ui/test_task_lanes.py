@@ -95,4 +95,4 @@ def test_an_answer_for_a_closed_dialog_is_dropped_without_error(window, ui, demo
         gate.set()
     ui.settle()  # the wrong-PIN answer arrives for a dialog that no longer exists
     assert window.current.name == "home" and not window.findChildren(StaffPin)
-    assert getattr(window, "staff_member", None) is None
+    assert window.staff_member is None

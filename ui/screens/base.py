@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from ui.config import UiConfig
 from ui.session import Session
+from ui.sound import Sound
 from ui.tasks import run_task
+from ui.widgets.camera_view import CameraView
+from ui.widgets.common import Banner
+
+if TYPE_CHECKING:
+    from hardware.printing import Printer
+    from kiosk.services.core import Kiosk
+    from ui.scanbridge import ScanBridge
 
 
 @dataclass
 class Context:
     """What the window hands every screen: services, the session and navigation."""
 
-    kiosk: Any  # kiosk.services.core.Kiosk
+    kiosk: Kiosk
     session: Session
-    sound: Any  # ui.sound.Sound
+    sound: Sound
     config: UiConfig
-    printer: Any = None  # hardware.printing.Printer | None
-    camera: Any = None  # ui.camera.CameraBridge | None
+    printer: Printer | None = None
+    camera: ScanBridge | None = None
     go: Callable[..., None] = field(default=lambda name, **kw: None)
     host: QWidget | None = None  # where dialogs open
     #: speak the guide of what is on screen now (voice guidance; does nothing while voice is off)
@@ -50,6 +58,10 @@ class Screen(QWidget):
     accepts_typed = True
     #: needs an identified member (the window asks for the card first)
     needs_member = False
+    #: where the camera's picture is shown (screens that scan have one)
+    camera: CameraView | None = None
+    #: where the screen says what just happened (screens that have one)
+    banner: Banner | None = None
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -76,8 +88,7 @@ class Screen(QWidget):
 
         Short sentences from the catalogue; the window adds the buttons there are.
         """
-        banner = getattr(self, "banner", None)
-        said = banner.spoken() if banner is not None else []
+        said = self.banner.spoken() if self.banner is not None else []
         return [*said, self.instruction()]
 
     def enter(self, **kwargs: Any) -> None:

@@ -167,7 +167,8 @@ class HomeScreen(Screen):
         try:
             ref = parse_payload(payload, self.ctx.kiosk.base_url)
         except KioskError as exc:
-            self.banner.show_message("refused", lambda: exc.render(self.session.lang))
+            # The message is rendered again on a language switch, after the except block.
+            self.banner.show_message("refused", lambda error=exc: error.render(self.session.lang))
             self.ctx.sound.play("refused")
             self.ctx.announce()
             return True

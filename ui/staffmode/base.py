@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
@@ -14,12 +14,17 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
 
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.desk import Desk
-from kiosk.services.reports import CATEGORY_LABELS as CATEGORY_NAMES
+from kiosk.services.reports import CATEGORY_LABELS as CATEGORY_NAMES  # noqa: F401 (the pages' import)
 from kiosk.services.reports import Reports, site_name
 from kiosk.services.staff import Staff, StaffView
 from ui.tasks import Scope, run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Banner, button, card, label
+
+if TYPE_CHECKING:
+    from hardware.printing import Printer
+    from kiosk.services.core import Kiosk
+    from ui.scanbridge import ScanBridge
 
 STATUS_NAMES = {"available": N_("On the shelf"), "on_loan": N_("On loan"),
                 "held": N_("Held for pickup"), "inspection": N_("Waiting for a check"),
@@ -31,13 +36,13 @@ STATUS_NAMES = {"available": N_("On the shelf"), "on_loan": N_("On loan"),
 class StaffContext:
     """What staff mode hands every page."""
 
-    kiosk: Any  # kiosk.services.core.Kiosk
+    kiosk: Kiosk
     staff: StaffView
     host: QWidget  # where dialogs open (the staff mode widget)
-    printer: Any = None
-    bridge: Any = None  # ui.scanbridge.ScanBridge
+    printer: Printer | None = None
+    bridge: ScanBridge | None = None
     sync_status: Callable[[], dict[str, Any]] | None = None
-    go: Callable[..., None] = field(default=lambda name, **kw: None)
+    go: Callable[..., object] = field(default=lambda name, **kw: None)
     #: puts saved settings into effect in the running window
     apply_settings: Callable[[dict[str, Any]], None] = field(default=lambda changes: None)
     #: what background work started in staff mode belongs to (closed when staff mode closes)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QSizePolicy, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from kiosk.codes import parse_payload
+from kiosk.codes import ItemRef, parse_payload
 from kiosk.errors import KioskError
 from kiosk.limits import ITEM_CODE_MAX, ITEM_NAME_MAX, PART_COUNT_MAX, PART_NAME_MAX, REPLACEMENT_VALUE_MAX
 from kiosk.services.catalogue import CATEGORIES
@@ -144,7 +144,7 @@ class CataloguePage(StaffPage):
         except KioskError as exc:
             self.fail(exc)
             return True
-        code = getattr(ref, "code", None)
+        code = ref.code if isinstance(ref, ItemRef) else None
         if code is None:
             self.fail(tr(N_("Please scan an item's label.")))
             return True

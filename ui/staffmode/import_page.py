@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLineEdit, QProgressBar,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QTableWidget, QTableWidgetItem)
 
 from kiosk.services import importer
 from kiosk.services.staff import Staff
@@ -205,7 +205,7 @@ class ImportPage(StaffPage):
         from hardware.card_pdf import CardSpec, render_cards
         from hardware.documents import print_pdf
 
-        created = [c for c in (self.report.created if self.report else []) if hasattr(c, "card")]
+        created = [c for c in (self.report.created if self.report else []) if isinstance(c, importer.ImportedMember)]
         ctx = self.ctx
         specs = [CardSpec(c.member.display_name, c.member.number, c.card, ctx.site_name,
                           c.member.expires_on.isoformat(), lang=c.member.language) for c in created]

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
 
-from kiosk.codes import item_label_payload, normalise_item_code, parse_payload
+from kiosk.codes import ItemRef, item_label_payload, normalise_item_code, parse_payload
 from kiosk.errors import BadInput, KioskError
 from ui.staffmode.base import RowList, StaffPage, Stepper, checked, choice_row
 from ui.text import N_, tr
@@ -127,7 +127,7 @@ class LabelsPage(StaffPage):
         except KioskError as exc:
             self.fail(exc)
             return True
-        self._add(getattr(ref, "code", None), payload)
+        self._add(ref.code if isinstance(ref, ItemRef) else None, payload)
         return True
 
     def _make(self, save: bool) -> None:

@@ -13,7 +13,7 @@ keeps its own, longer timer.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, QScrollArea,
@@ -25,6 +25,10 @@ from ui.staffmode.base import StaffContext, StaffPage
 from ui.tasks import Scope, run_task
 from ui.text import N_, tr
 from ui.widgets.common import button, label, theme_of
+from ui.widgets.host import WindowHost
+
+if TYPE_CHECKING:
+    from ui.app import KioskWindow
 
 STAFF_IDLE_MS = 2 * 60 * 1000
 
@@ -78,26 +82,23 @@ def page_classes() -> list[type[StaffPage]]:
             ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
 
 
-class StaffMode(QWidget):
+class StaffMode(WindowHost, QWidget):
     """The staff panel over the kiosk window."""
 
     #: staff mode ended ("button" or "idle")
     closed = Signal(str)
 
-    def __init__(self, window: QWidget, staff: StaffView, *, idle_ms: int = STAFF_IDLE_MS,
-                 sync_status: Any = None) -> None:
+    def __init__(self, window: KioskWindow, staff: StaffView, *, idle_ms: int = STAFF_IDLE_MS) -> None:
         super().__init__(window)
         self.window_ = window
         self.setObjectName("StaffMode")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        ctx_res = getattr(window, "ctx", None)
-        self.ctx = StaffContext(kiosk=ctx_res.kiosk, staff=staff, host=self,
-                                printer=getattr(ctx_res, "printer", None),
-                                bridge=getattr(window, "bridge", None),
-                                sync_status=sync_status, go=self.go,
+        app = window.app
+        self.ctx = StaffContext(kiosk=app.kiosk, staff=staff, host=self, printer=app.printer,
+                                bridge=window.bridge, sync_status=app.sync_status, go=self.go,
                                 apply_settings=self._apply_settings, scope=Scope(self))
         self.ended = False
-        theme = theme_of(window)
+        theme = self.theme = theme_of(window)
         p = theme.palette
         self.setStyleSheet(f"""
 #StaffMode {{ background: {p.bg}; }}
@@ -169,9 +170,7 @@ class StaffMode(QWidget):
         if self.ctx.bridge is not None:
             # Scans belong to staff mode now: a member card shown for a staff task
             # must not start a resident's borrowing under this panel.
-            on_code = getattr(window, "on_code", None)
-            if on_code is not None:
-                self._resident_scans = self.ctx.bridge.code.disconnect(on_code)
+            self._resident_scans = self.ctx.bridge.code.disconnect(window.on_code)
             self.ctx.bridge.code.connect(self._scanned)
         window.installEventFilter(self)
         self.setGeometry(window.rect())
@@ -209,32 +208,8 @@ class StaffMode(QWidget):
 
     def _apply_settings(self, changed: dict[str, Any]) -> None:
         """Saved settings take effect in the running kiosk, not only after a restart."""
-        from ui.config import UiConfig
-
-        w, k = self.window_, self.ctx.kiosk
-        k.forget_cached_settings()
-        config = UiConfig.from_settings(k.setting)
-        if hasattr(w, "config"):
-            w.config = config
-            w.ctx.config = config
-        if "ui_language" in changed and hasattr(w, "session"):
-            w.session.default_language = config.language  # the next resident starts in it
-        if "ui_idle_quiet_s" in changed and hasattr(w, "idle"):
-            w.idle.quiet_ms = config.idle_quiet_ms
-        if "printer" in changed:
-            from hardware.printing import open_printer
-
-            try:
-                printer = open_printer(config.printer)
-            except ValueError:
-                printer = None
-            self.ctx.printer = printer
-            w.set_printer(printer)  # the resident screens print on it, the heartbeat reports it
-        bridge = self.ctx.bridge
-        if "camera_device" in changed and bridge is not None:
-            spec = k.setting("camera_device")
-            if spec and spec != bridge.spec:
-                bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
+        self.window_.apply_settings(changed)
+        self.ctx.printer = self.window_.app.printer
 
     # -- leaving ----------------------------------------------------------------------------
     def logout(self, reason: str) -> None:
@@ -254,9 +229,9 @@ class StaffMode(QWidget):
         accounts, who = self.ctx.accounts, self.ctx.staff
         run_task(lambda: accounts.logout(who, reason))
         self.window_.staff_member = None
+        self.window_.staff_mode = None
         self.hide()
-        if hasattr(self.window_, "end_session"):
-            self.window_.end_session()
+        self.window_.end_session()
         self.closed.emit(reason)
         self.deleteLater()
 
@@ -266,12 +241,12 @@ class StaffMode(QWidget):
         return False
 
 
-def open_staff_mode(window: QWidget, idle_ms: int = STAFF_IDLE_MS) -> StaffMode | None:
+def open_staff_mode(window: KioskWindow, idle_ms: int = STAFF_IDLE_MS) -> StaffMode | None:
     """``KioskWindow.staff_mode_hook``: open staff mode for ``window.staff_member``."""
-    staff = getattr(window, "staff_member", None)
+    staff = window.staff_member
     if staff is None:
         return None
-    mode = StaffMode(window, staff, idle_ms=idle_ms, sync_status=getattr(window, "sync_status", None))
+    mode = StaffMode(window, staff, idle_ms=idle_ms)
     window.staff_mode = mode
     mode.show()
     mode.raise_()

@@ -108,8 +108,7 @@ def staff_states(d) -> Iterable[tuple[str, Callable[[], None]]]:
         d.tap("nav_camera")
         frame, _quad = synth.compose(synth.background(640, 480, seed=3), d.label("T-00001"),
                                      synth.Placement(330, 235, 4.0, 8.0, 6.0, -9.0))
-        if getattr(w, "bridge", None) is not None:
-            w.bridge.frame.emit(bgr_to_qimage(frame))  # what the page would show from a camera
+        w.bridge.frame.emit(bgr_to_qimage(frame))  # what the page would show from a camera
         d.settle()
     yield "staff-camera", camera
 

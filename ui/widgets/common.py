@@ -18,11 +18,12 @@ Text = str | Callable[[], str]
 
 def theme_of(widget: QWidget) -> Theme:
     """The theme of the window a widget sits in."""
+    from ui.widgets.host import WindowHost
+
     w: QWidget | None = widget
     while w is not None:
-        theme = getattr(w, "theme", None)
-        if isinstance(theme, Theme):
-            return theme
+        if isinstance(w, WindowHost) and w.theme is not None:
+            return w.theme
         w = w.parentWidget()
     return Theme.make()
 

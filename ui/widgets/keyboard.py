@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLineEdit, QSizePolicy, QWidget
 
 from ui.text import N_, tr
 from ui.widgets.common import button
+from ui.widgets.host import WindowHost
 from ui.widgets.overlay import Overlay
 
 _ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
@@ -55,9 +56,9 @@ class CodeKeyboard(Overlay):
 
     def type_text(self, chars: str) -> None:
         self.field.setText((self.field.text() + chars)[:MAX_LENGTH])
-        say = getattr(self.parentWidget(), "voice", None)
-        if say is not None:
-            say.speak(chars)  # each key read back while voice guidance is on
+        host = self.parentWidget()
+        if isinstance(host, WindowHost):
+            host.say(chars)  # each key read back while voice guidance is on
 
     def prompt(self) -> list[str]:
         said = super().prompt()

@@ -9,10 +9,11 @@ else. Overlays stack; the newest is on top.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.tasks import Scope
 from ui.widgets.common import button, label
+from ui.widgets.host import WindowHost
 
 
 class Overlay(QWidget):
@@ -52,7 +53,7 @@ class Overlay(QWidget):
         self.panel.installEventFilter(self)
         self.hide()
 
-    def add_button(self, text: str, result: str, role: str | None = None) -> None:
+    def add_button(self, text: str, result: str, role: str | None = None) -> QPushButton:
         b = button(text, role, f"{self.objectName()}_{result}")
         b.clicked.connect(lambda _=False, r=result: self.finish(r))
         self.buttons.addWidget(b)
@@ -63,19 +64,21 @@ class Overlay(QWidget):
         self.fit_host()
         self.show()
         self.raise_()
-        announce = getattr(self.parentWidget(), "announce", None)
-        if announce is not None:
-            announce()
+        host = self.parentWidget()
+        if isinstance(host, WindowHost):
+            host.announce()
 
     def fit_host(self) -> None:
         """Cover the host again (its size or its layout changed)."""
         host = self.parentWidget()
         self.setGeometry(host.rect())
         # In the low-reach layout the dialog stays below the reach line like every control.
-        reach_top = getattr(host, "reach_top", None)
-        top = reach_top() if reach_top is not None else 0
+        top = host.reach_top() if isinstance(host, WindowHost) else 0
         m = self.outer.contentsMargins()
         self.outer.setContentsMargins(m.left(), max(top, m.bottom()), m.right(), m.bottom())
+
+    def retranslate(self) -> None:
+        """Set every text in the current language (dialogs whose texts can change do)."""
 
     def prompt(self) -> list[str]:
         """What the voice says about this dialog: its title and message."""
