@@ -68,6 +68,8 @@ def register(sub: argparse._SubParsersAction[_Parser],
     s = with_db(hub.add_parser("revoke-admin", help="revoke an administrator's token"))
     s.add_argument("name")
     with_db(hub.add_parser("init", help="create or upgrade the platform database"))
+    with_db(hub.add_parser("restored", help="after restoring the platform database from a backup: "
+                                            "every kiosk downloads the feed again and re-sends what it lacks"))
     s = with_db(hub.add_parser("add-site", help="add a sharing centre"))
     s.add_argument("code")
     s.add_argument("name")
@@ -122,7 +124,7 @@ def register(sub: argparse._SubParsersAction[_Parser],
                      ("hub add-admin", hub_add_admin), ("hub revoke-admin", hub_revoke_admin),
                      ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
                      ("hub add-member", hub_add_member), ("hub import", hub_import),
-                     ("hub card-policy", hub_card_policy),
+                     ("hub card-policy", hub_card_policy), ("hub restored", hub_restored),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
 
@@ -142,6 +144,16 @@ def hub_init(args: argparse.Namespace) -> int:
     db = _db(args)
     epoch = admin.init(db)
     args.out.emit({"ok": True, "epoch": epoch}, [args.out.t("Platform database ready.")])
+    return 0
+
+
+def hub_restored(args: argparse.Namespace) -> int:
+    from sync.hub import admin
+
+    epoch = admin.restored(_db(args, migrate=True))
+    args.out.emit({"ok": True, "epoch": epoch},
+                  [args.out.t("The platform starts a new feed: every kiosk downloads it whole at its next "
+                              "sync and sends again the events this backup lacks.")])
     return 0
 
 

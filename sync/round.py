@@ -44,6 +44,7 @@ class RoundReport:
     recovered: int = 0  # own events fetched back after a restore
     renumbered: int = 0  # own events numbered after them (a forked log)
     platform_held: int = 0  # the platform's count of this kiosk's events, from pulls
+    pulled_held: int | None = None  # the same from this round's first page (None: not told)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +129,8 @@ def _keep_member_block(k: Kiosk, answer: dict[str, Any], report: RoundReport | N
     held = answer.get("held")
     if report is not None and isinstance(held, int):
         report.platform_held = max(report.platform_held, held)
+        if report.pulled_held is None:
+            report.pulled_held = held
     block = answer.get("member_block")
     if isinstance(block, int) and block > 0 and syncstate.set_member_block(k, block):
         log.info("membership numbers from now on in block %d", block)
@@ -176,6 +179,11 @@ def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, A
     pull_changes(k, client, report, page, on_applied)
     if report.platform_held > recovery.local_head(k)[1]:
         _recover(k, client, report)  # restored behind the platform without a word (a copied file)
+    elif report.pulled_held is not None and report.pulled_held < syncstate.acked_seq(k):
+        # The platform holds fewer of this kiosk's events than it once acknowledged: it
+        # was restored from a backup. Send again what it lost (nothing else will).
+        syncstate.acknowledge(k, report.pulled_held)
+        push_outbox(k, client, report, batch)
     if report.changed or report.pulled or report.recovered:
         # Applying pages records events (reservations taken on): send them now so
         # the platform stops treating those reservations as mere requests.

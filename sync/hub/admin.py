@@ -86,6 +86,21 @@ def init(db: Database) -> str:
         return feed.ensure_epoch(s)
 
 
+def restored(db: Database) -> str:
+    """After the platform's database was put back from a backup: a new feed epoch.
+
+    The restored change feed numbers its rows again from the backup's point, so
+    a kiosk's cursor could lie past rows written from now on; with a new epoch
+    every cursor is expired and each kiosk downloads the feed whole once. The
+    kiosks also send again their events the platform lost (sync.round).
+    Returns the new epoch.
+    """
+    with db.transaction() as s:
+        epoch = secrets.token_hex(4)
+        feed.set_meta(s, "epoch", epoch)
+    return epoch
+
+
 def add_site(db: Database, code: str, name: str) -> None:
     code = (code or "").strip()
     if not code or len(code) > 32 or not name.strip():
