@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +25,21 @@ from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, set_language, translate
 from kiosk.limits import PART_COUNT_MAX, REPLACEMENT_VALUE_MAX, RETENTION_DAYS_MAX, echo, printable
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from kiosk.services.core import Kiosk
+    from kiosk.services.views import ItemOutcome
     from sync.worker import SyncWorker
 
 log = logging.getLogger("nanum")
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
-def command(name: str):
-    def register(fn):
+Handler = Callable[[argparse.Namespace], int]
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
         return fn
     return register
@@ -71,7 +77,7 @@ class Output:
         return translate(msgid, self.lang, **params)
 
 
-def _open(args: argparse.Namespace, need_init: bool = True, read_only: bool = False):
+def _open(args: argparse.Namespace, need_init: bool = True, read_only: bool = False) -> Kiosk:
     """The kiosk of --data-dir; ``read_only`` for listings (they work on a read-only disk)."""
     from kiosk.services import open_kiosk
 
@@ -170,13 +176,17 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     result = kiosk.circulation.checkout(args.member, args.items, override=override)
     lines = []
     for o in result.outcomes:
-        if o.ok:
-            lines.append(args.out.t("{item}: lent, due {due}.", item=o.item, due=o.due.isoformat()))
-        else:
-            lines.append(args.out.t("{item}: refused. {reason}", item=o.item,
-                                    reason=o.error.render(args.lang)))
+        lines.append(_outcome_line(args, o, N_("{item}: lent, due {due}.")))
     args.out.emit([o.to_json(args.lang) for o in result.outcomes], lines)
     return 0 if all(o.ok for o in result.outcomes) else 1
+
+
+def _outcome_line(args: argparse.Namespace, o: ItemOutcome, done_msgid: str) -> str:
+    """One line for a loan or a renewal: the due date, or why it was refused."""
+    if o.ok and o.due is not None:
+        return str(args.out.t(done_msgid, item=o.item, due=o.due.isoformat()))
+    reason = o.error.render(args.lang) if o.error is not None else (o.reason or "")
+    return str(args.out.t("{item}: refused. {reason}", item=o.item, reason=reason))
 
 
 @command("return")
@@ -196,9 +206,7 @@ def cmd_return(args: argparse.Namespace) -> int:
 @command("renew")
 def cmd_renew(args: argparse.Namespace) -> int:
     o = _open(args).circulation.renew(args.item)
-    line = (args.out.t("{item}: renewed, due {due}.", item=o.item, due=o.due.isoformat()) if o.ok
-            else args.out.t("{item}: refused. {reason}", item=o.item, reason=o.error.render(args.lang)))
-    args.out.emit(o.to_json(args.lang), [line])
+    args.out.emit(o.to_json(args.lang), [_outcome_line(args, o, N_("{item}: renewed, due {due}."))])
     return 0 if o.ok else 1
 
 
@@ -326,7 +334,7 @@ def cmd_cameras(args: argparse.Namespace) -> int:
 
 
 # -- staff documents and accounts -------------------------------------------------
-def _date_arg(text: str):
+def _date_arg(text: str) -> dt.date:
     import datetime as dt
 
     try:
@@ -336,7 +344,7 @@ def _date_arg(text: str):
 
 
 @contextlib.contextmanager
-def _writing(path: Path):
+def _writing(path: Path) -> Iterator[None]:
     """A file that cannot be written is bad input, not a crash."""
     try:
         yield
@@ -377,6 +385,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         with _writing(args.csv):
             write_report_csv(report, args.csv)
     sh = report.sharing
+    assert sh is not None  # build() always measures the sharing indicators
     args.out_.emit({"file": str(args.out_file), "csv": str(args.csv) if args.csv else None,
                     "loans": report.total_loans, "returns": report.returns,
                     "members_served": report.members_served, "overdue": len(report.overdue),
@@ -425,7 +434,7 @@ ROLE_NAMES = {"manager": N_("manager"), "volunteer": N_("volunteer")}
 
 
 # -- the kiosk itself -----------------------------------------------------------
-def _demo_kiosk(args: argparse.Namespace):
+def _demo_kiosk(args: argparse.Namespace) -> Kiosk:
     """The embedded default: a set-up kiosk with demo data on first start."""
     kiosk = _open(args, need_init=False)
     if not kiosk.initialised:
@@ -498,7 +507,7 @@ def _start_sync(args: argparse.Namespace, kiosk: Kiosk,
     return worker
 
 
-def _camera_spec(args: argparse.Namespace, kiosk) -> str | None:
+def _camera_spec(args: argparse.Namespace, kiosk: Kiosk) -> str | None:
     """The camera to scan from: the command line, then the one staff chose on the screen,
     then an installed kiosk's config file; None is the virtual camera of the demo."""
     camera = args.camera or kiosk.setting("camera_device")
@@ -557,9 +566,10 @@ def cmd_a11y_audit(args: argparse.Namespace) -> int:
                                  ("panel_height_cm", args.panel_height_cm)) if v is not None}
     from ui.a11y_audit import LANGS, LAYOUTS, THEMES
 
-    def pick(value, every):
-        return every if value in (None, "all") else (value,)
-    report = run_audit(replace(config, **changes), tuple(int(v) for v in size.split("x")),
+    def pick(value: str | None, every: tuple[str, ...]) -> tuple[str, ...]:
+        return every if value in (None, "all") else (str(value),)
+    width, height = (int(v) for v in size.split("x"))
+    report = run_audit(replace(config, **changes), (width, height),
                        langs=pick(args.audit_lang, LANGS), themes=pick(args.theme, THEMES),
                        layouts=pick(args.layout, LAYOUTS), shots_dir=args.shots)
     args.out_.emit(report.to_json(), report.table())
