@@ -82,6 +82,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
     s = with_db(hub.add_parser("revoke-kiosk", help="revoke a kiosk's credential"))
     s.add_argument("kiosk_id")
     with_db(hub.add_parser("stats", help="city-wide indicators and events per kiosk"))
+    with_db(hub.add_parser("worker", help="run a job worker: delivers notices by e-mail and text message "
+                                          "(run several; PostgreSQL only)"))
+    with_db(hub.add_parser("notices", help="notices that could not be delivered after every retry"))
     s = with_db(hub.add_parser("add-member", help="register a resident on the platform; prints their card once"))
     s.add_argument("name")
     s.add_argument("--site", required=True, help="the member's home centre")
@@ -125,6 +128,7 @@ def register(sub: argparse._SubParsersAction[_Parser],
                      ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
                      ("hub add-member", hub_add_member), ("hub import", hub_import),
                      ("hub card-policy", hub_card_policy), ("hub restored", hub_restored),
+                     ("hub worker", hub_worker), ("hub notices", hub_notices),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
 
@@ -243,6 +247,30 @@ def hub_stats(args: argparse.Namespace) -> int:
                         items=st["items_lent"])]
     lines += [f"{k['kiosk_id']}\t{k['site']}\t{k['events']}\t{k['last_push_at'] or '-'}" for k in st["kiosks"]]
     args.out.emit(st, lines)
+    return 0
+
+
+def hub_worker(args: argparse.Namespace) -> int:
+    from sync.hub import jobs
+
+    if not args.db:
+        raise BadInput("Name the platform database with --db or NANUM_HUB_DB.")
+    db = _db(args, migrate=True)  # the queue's tables come with the platform's schema
+    postgres = db.postgres
+    db.close()
+    if not postgres:
+        raise BadInput("The job worker needs the platform's database on PostgreSQL.")
+    jobs.run_worker(args.db)
+    return 0
+
+
+def hub_notices(args: argparse.Namespace) -> int:
+    from sync.hub import notices
+
+    rows = notices.failed(_db(args))
+    lines = [args.out.t("Notices not delivered after every retry: {count}", count=len(rows))]
+    lines += [f"{r['notice']}\t{r['member']}\t{r['channel']}\t{r['attempts']}\t{r['error'] or '-'}" for r in rows]
+    args.out.emit(rows, lines)
     return 0
 
 

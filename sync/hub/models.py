@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.limits import EMAIL_MAX, PHONE_MAX
+
 # SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -280,6 +282,41 @@ class Notice(Base):
     msgid: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[str] = mapped_column(String(32))
+    #: when its delivery job was queued (NULL: not yet; the worker's sweep queues it)
+    queued_at: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+
+
+class NoticeContact(Base):
+    """Where a resident wants notices, given on their own page with consent.
+
+    Kept only for notices: an address without its consent date is never used.
+    ``consent_version`` names the wording of the consent the resident agreed to.
+    """
+
+    __tablename__ = "notice_contacts"
+    member_number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), nullable=True)
+    email_consent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX), nullable=True)
+    sms_consent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    consent_version: Mapped[str] = mapped_column(String(16), default="")
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class NoticeDelivery(Base):
+    """One notice on one channel. ``key`` is the message's idempotency key: a retry
+    after a crash carries the same one, so the provider can tell a repeat."""
+
+    __tablename__ = "notice_deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # sending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)  # never personal data
+    created_at: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class ResidentSession(Base):

@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import re
 import secrets
 from typing import Any
 
@@ -28,13 +29,16 @@ from kiosk.clock import from_iso, to_iso
 from kiosk.codes import card_payload, hash_card_token, new_card_token
 from kiosk.errors import BadInput, KioskError
 from kiosk.i18n import N_, translate
+from kiosk.limits import EMAIL_MAX, PHONE_MAX
 from kiosk.throttle import TooManyTries
 from sync.hub import feed, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
-from sync.hub.models import Item, Loan, Member, Notice, Reservation, ResidentSession, Site
+from sync.hub.models import Item, Loan, Member, Notice, NoticeContact, Reservation, ResidentSession, Site
+from sync.hub.notices import CONSENT_VERSION
 
 COOKIE = "nanum_resident"
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}")
 SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
 
 TEXTS = {
@@ -58,7 +62,17 @@ TEXTS = {
     "card_alt": N_("Member card code"),
     "card_keep": N_("Lost this phone? Block the phone card here or ask staff; your plastic card keeps working."),
     "card_block": N_("Block this phone card"),
+    "settings": N_("Notice settings"),
+    "settings_why": N_("We send notices (a reservation ready for pickup, moved or ended) only where you "
+                       "agree, never between 9 pm and 8 am. Untick a box or clear an address to stop."),
+    "email": N_("E-mail address"), "phone": N_("Mobile phone number"),
+    "email_ok": N_("I agree to receive notices by e-mail at this address."),
+    "sms_ok": N_("I agree to receive notices by text message (or KakaoTalk) at this number."),
+    "save": N_("Save"),
 }
+SAVED = N_("Your notice settings are saved.")
+BAD_EMAIL = N_("That e-mail address does not look right.")
+BAD_PHONE = N_("Please write the mobile number with digits only, like 01012345678.")
 STATES = {"requested": N_("sent to the centre"), "waiting": N_("on the waiting list"),
           "held": N_("ready for pickup until {day}")}
 CARD_NUMBER = N_("Membership number {number}")
@@ -159,8 +173,12 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
         notice_rows = [{"at": n.created_at, "day": n.created_at[:10],
                         "text": translate(n.msgid, lang, **(n.params if isinstance(n.params, dict) else {}))}
                        for n in notices]
+        c = s.get(NoticeContact, number)
+        contact = {"email": c.email or "" if c else "", "phone": c.phone or "" if c else "",
+                   "email_ok": bool(c and c.email_consent_at), "sms_ok": bool(c and c.sms_consent_at)}
     return render("account.html", lang, TEXTS["account_title"], status, message=message, error=error,
-                  loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf,
+                  loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf, contact=contact,
+                  limits={"email": EMAIL_MAX, "phone": PHONE_MAX},
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
@@ -257,6 +275,38 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
             return account_page(db, row, lang, today(), translate(NOT_CANCELLED, lang, reason=exc.render(lang)),
                                 error=True, status=409)
         return account_page(db, row, lang, today(), translate(CANCELLED, lang, item=name))
+
+    @app.post("/me/notices", response_class=HTMLResponse, include_in_schema=False)
+    async def notice_settings(request: Request) -> Response:
+        lang = pages.page_language(request)
+        row, form = await _signed(request)
+        if row is None:
+            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
+                          message=translate(EXPIRED, lang))
+        email = form.get("email", "").strip()[:EMAIL_MAX + 1]
+        phone = "".join(ch for ch in form.get("phone", "") if ch not in " -")[:PHONE_MAX + 1]
+        if email and (len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email)):
+            return account_page(db, row, lang, today(), translate(BAD_EMAIL, lang), error=True, status=400)
+        if phone and not (phone.isascii() and phone.isdigit() and 10 <= len(phone) <= PHONE_MAX):
+            return account_page(db, row, lang, today(), translate(BAD_PHONE, lang), error=True, status=400)
+        now = to_iso(app.state.clock())
+
+        def save() -> None:
+            with db.transaction() as s:
+                c = s.get(NoticeContact, row.member_number)
+                if c is None:
+                    c = NoticeContact(member_number=row.member_number, consent_version=CONSENT_VERSION,
+                                      updated_at=now)
+                    s.add(c)
+                # consent is given for one address: a new address needs the box ticked again
+                c.email_consent_at = (c.email_consent_at if c.email == email else None) or now \
+                    if email and form.get("email_ok") else None
+                c.sms_consent_at = (c.sms_consent_at if c.phone == phone else None) or now \
+                    if phone and form.get("sms_ok") else None
+                c.email, c.phone = email or None, phone or None
+                c.consent_version, c.updated_at = CONSENT_VERSION, now
+        await run_in_threadpool(save)
+        return account_page(db, row, lang, today(), translate(SAVED, lang))
 
     @app.post("/me/card", response_class=HTMLResponse, include_in_schema=False)
     async def phone_card(request: Request) -> Response:

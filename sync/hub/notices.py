@@ -1,0 +1,205 @@
+"""Notices that reach residents: by e-mail and by text message, with consent.
+
+A notice (``notices``: ready for pickup, moved to another copy, expired...)
+is delivered on every channel the resident agreed to on their page, outside
+quiet hours, once. Each (notice, channel) has a delivery row whose ``key``
+is the message's idempotency key: the e-mail's Message-ID and the text
+provider's ``Idempotency-Key`` header. A worker killed after a provider took
+the message retries with the same key, so the provider (and our test fakes)
+can tell a repeat. Delivery runs in the job queue (:mod:`sync.hub.jobs`).
+
+Channels are configured by environment: ``NANUM_SMTP_HOST``, ``NANUM_SMTP_PORT``,
+``NANUM_SMTP_FROM`` (and ``NANUM_SMTP_USER``/``NANUM_SMTP_PASSWORD``,
+``NANUM_SMTP_STARTTLS=1``) for e-mail; ``NANUM_SMS_URL``, ``NANUM_SMS_KEY``,
+``NANUM_SMS_SECRET``, ``NANUM_SMS_FROM`` for text messages through a provider
+with SOLAPI's message API (``POST {url}/messages/v4/send``, HMAC-SHA256
+``Authorization``). ``NANUM_QUIET_HOURS`` is ``21-8`` by default (Seoul time;
+empty: none). Logs name notices and channels, never addresses or texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import httpx
+from sqlalchemy import select
+
+from kiosk.calendar import SEOUL
+from kiosk.clock import to_iso
+from kiosk.i18n import N_, translate
+from sync.hub.db import Database
+from sync.hub.models import Member, Notice, NoticeContact, NoticeDelivery
+
+log = logging.getLogger(__name__)
+
+SUBJECT = N_("Notice from your sharing centre")
+CONSENT_VERSION = "2026-12"  # the wording of the consent on the resident page
+MAX_ATTEMPTS = 6  # then the delivery is listed for staff (``nanum hub notices --failed``)
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, to: str, subject: str, text: str, key: str) -> None:
+        """Hand one message to the channel; raise when it was not taken."""
+
+
+@dataclass
+class EmailChannel:
+    host: str
+    port: int
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    name: str = "email"
+
+    def send(self, to: str, subject: str, text: str, key: str) -> None:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = self.sender, to, subject
+        msg["Message-ID"] = f"<{key}@nanum-kiosk>"  # the same on a retry: a repeat is visible
+        msg.set_content(text)
+        with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(msg)
+
+
+@dataclass
+class SmsChannel:
+    """A Korean SMS / KakaoTalk provider with SOLAPI's message API."""
+
+    url: str
+    api_key: str
+    api_secret: str
+    sender: str
+    name: str = "sms"
+
+    def _authorization(self) -> str:
+        date = to_iso(dt.datetime.now(dt.UTC))
+        salt = secrets.token_hex(16)
+        signature = hmac.new(self.api_secret.encode(), (date + salt).encode(), hashlib.sha256).hexdigest()
+        return f"HMAC-SHA256 apiKey={self.api_key}, date={date}, salt={salt}, signature={signature}"
+
+    def send(self, to: str, subject: str, text: str, key: str) -> None:
+        resp = httpx.post(self.url.rstrip("/") + "/messages/v4/send", timeout=20,
+                          headers={"Authorization": self._authorization(), "Idempotency-Key": key},
+                          json={"message": {"to": to, "from": self.sender, "text": text}})
+        if resp.status_code >= 300:
+            raise RuntimeError(f"provider answered {resp.status_code}")
+
+
+def channels_from_env(env: Mapping[str, str] | None = None) -> dict[str, Channel]:
+    """The channels this platform is configured for (none: notices stay on the page)."""
+    env = os.environ if env is None else env
+    out: dict[str, Channel] = {}
+    if env.get("NANUM_SMTP_HOST"):
+        out["email"] = EmailChannel(env["NANUM_SMTP_HOST"], int(env.get("NANUM_SMTP_PORT") or 25),
+                                    env.get("NANUM_SMTP_FROM") or "nanum@localhost",
+                                    env.get("NANUM_SMTP_USER"), env.get("NANUM_SMTP_PASSWORD"),
+                                    env.get("NANUM_SMTP_STARTTLS") == "1")
+    if env.get("NANUM_SMS_URL"):
+        out["sms"] = SmsChannel(env["NANUM_SMS_URL"], env.get("NANUM_SMS_KEY", ""),
+                                env.get("NANUM_SMS_SECRET", ""), env.get("NANUM_SMS_FROM", ""))
+    return out
+
+
+def quiet_until(now: dt.datetime, hours: str | None = None) -> dt.datetime | None:
+    """The end of the quiet hours ``now`` falls in (Seoul time), or None."""
+    hours = os.environ.get("NANUM_QUIET_HOURS", "21-8") if hours is None else hours
+    if not hours:
+        return None
+    start, end = (int(x) for x in hours.split("-", 1))
+    local = now.astimezone(SEOUL)
+    quiet = (start <= local.hour or local.hour < end) if start > end else (start <= local.hour < end)
+    if not quiet:
+        return None
+    day = local.date() + dt.timedelta(days=1) if local.hour >= end and start > end else local.date()
+    return dt.datetime.combine(day, dt.time(end), SEOUL)
+
+
+@dataclass
+class Outcome:
+    sent: list[str]
+    later: dt.datetime | None = None  # quiet hours: deliver then
+    reason: str = ""
+
+
+def deliver(db: Database, notice_id: int, channels: Mapping[str, Channel], now: dt.datetime) -> Outcome:
+    """Deliver one notice on every channel its member agreed to, each at most once.
+
+    Raises when a channel fails (the job queue retries with backoff); what was
+    sent before stays sent.
+    """
+    with db.transaction() as s:
+        notice = s.get(Notice, notice_id)
+        if notice is None:
+            return Outcome([], reason="no such notice")
+        contact = s.get(NoticeContact, notice.member_number)
+        member = s.get(Member, notice.member_number)
+        wanted = {}
+        if contact is not None and member is not None and not member.deleted:
+            if contact.email and contact.email_consent_at:
+                wanted["email"] = contact.email
+            if contact.phone and contact.sms_consent_at:
+                wanted["sms"] = contact.phone
+        if not wanted:
+            return Outcome([], reason="no consent")
+        later = quiet_until(now)
+        if later is not None:
+            return Outcome([], later=later)
+        lang = member.language if member is not None else "ko"
+        params = notice.params if isinstance(notice.params, dict) else {}
+        text, subject = translate(notice.msgid, lang, **params), translate(SUBJECT, lang)
+    sent = []
+    for name, to in wanted.items():
+        channel = channels.get(name)
+        if channel is None:
+            continue  # consented, but this platform has no such channel configured
+        key = f"nanum-notice-{notice_id}-{name}"
+        with db.transaction() as s:
+            d = s.execute(select(NoticeDelivery).where(NoticeDelivery.key == key)).scalar_one_or_none()
+            if d is not None and d.status == "sent":
+                continue
+            if d is None:
+                d = NoticeDelivery(notice_id=notice_id, channel=name, key=key, status="sending",
+                                   attempts=0, created_at=to_iso(now))
+                s.add(d)
+            d.attempts += 1
+        try:
+            channel.send(to, subject, text, key)
+        except Exception as exc:
+            with db.transaction() as s:
+                d = s.execute(select(NoticeDelivery).where(NoticeDelivery.key == key)).scalar_one()
+                d.error = f"{type(exc).__name__}"[:200]  # the kind of failure, nothing personal
+            log.warning("notice %s: %s failed (%s)", notice_id, name, type(exc).__name__)
+            raise
+        with db.transaction() as s:
+            d = s.execute(select(NoticeDelivery).where(NoticeDelivery.key == key)).scalar_one()
+            d.status, d.sent_at, d.error = "sent", to_iso(now), None
+        log.info("notice %s: sent by %s", notice_id, name)
+        sent.append(name)
+    return Outcome(sent)
+
+
+def failed(db: Database) -> list[dict[str, object]]:
+    """Deliveries not sent after every retry: the list staff look at (no addresses)."""
+    with db.transaction() as s:
+        rows = s.execute(select(NoticeDelivery, Notice.member_number, Notice.msgid)
+                         .join(Notice, Notice.id == NoticeDelivery.notice_id)
+                         .where(NoticeDelivery.status != "sent", NoticeDelivery.attempts >= MAX_ATTEMPTS)
+                         .order_by(NoticeDelivery.id)).all()
+        return [{"notice": d.notice_id, "member": number, "channel": d.channel, "attempts": d.attempts,
+                 "error": d.error, "notice_type": msgid[:60]} for d, number, msgid in rows]
