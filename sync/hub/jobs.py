@@ -31,6 +31,7 @@ from sync.hub.models import Notice
 log = logging.getLogger(__name__)
 
 SWEEP_CRON = "* * * * * */20"  # every 20 seconds (the sixth field is seconds)
+LOANS_CRON = "7 * * * *"  # hourly: a loan's "due soon" goes out the morning after quiet hours
 HEARTBEAT_S = 10.0  # a worker's heartbeat; one silent for STALLED_S is taken for dead
 STALLED_S = 60.0
 
@@ -79,6 +80,12 @@ def build(db: Database, channels: dict[str, notices.Channel] | None = None, *,
             await asyncio.to_thread(mark)
             queued += 1
         return queued
+
+    @app.periodic(cron=LOANS_CRON, periodic_id="loans")
+    @app.task(name="notices.loans", queue="notices", queueing_lock="notices.loans")
+    async def loans(timestamp: int) -> int:
+        """Due-soon and overdue notices (the sweep then delivers them)."""
+        return await asyncio.to_thread(notices.loan_notices, db, utcnow())
 
     @app.periodic(cron=sweep_cron, periodic_id="revive")
     @app.task(name="notices.revive", queue="notices", queueing_lock="notices.revive")

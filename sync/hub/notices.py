@@ -32,17 +32,20 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from kiosk.calendar import SEOUL
-from kiosk.clock import to_iso
+from kiosk.clock import from_iso, to_iso
 from kiosk.i18n import N_, translate
 from sync.hub.db import Database
-from sync.hub.models import Member, Notice, NoticeContact, NoticeDelivery
+from sync.hub.models import Kiosk, Loan, Member, Notice, NoticeContact, NoticeDelivery
 
 log = logging.getLogger(__name__)
 
 SUBJECT = N_("Notice from your sharing centre")
+DUE_SOON = N_("{item} is due back on {due}. If nobody is waiting for it, you can renew it at the kiosk.")
+OVERDUE = N_("{item} was due back on {due}. Please bring it back to the centre, or renew it at the kiosk.")
+DUE_SOON_DAYS = 2
 CONSENT_VERSION = "2026-12"  # the wording of the consent on the resident page
 MAX_ATTEMPTS = 6  # then the delivery is listed for staff (``nanum hub notices --failed``)
 
@@ -192,6 +195,58 @@ def deliver(db: Database, notice_id: int, channels: Mapping[str, Channel], now: 
         log.info("notice %s: sent by %s", notice_id, name)
         sent.append(name)
     return Outcome(sent)
+
+
+def _synced_since(k: Kiosk, since: dt.datetime) -> bool:
+    """Whether kiosk ``k`` has sent everything it had since ``since`` (a push then, or a
+    heartbeat then with nothing waiting to be sent)."""
+    if k.last_push_at and from_iso(k.last_push_at) >= since:
+        return True
+    beat = k.heartbeat if isinstance(k.heartbeat, dict) else {}
+    at = beat.get("received_at")
+    return isinstance(at, str) and from_iso(at) >= since and str(beat.get("outbox_depth")) == "0"
+
+
+def loan_notices(db: Database, now: dt.datetime) -> int:
+    """Write "due in two days" and "overdue" notices, once per loan each.
+
+    A loan is called overdue only when every kiosk of its centre has synced
+    since the end of its due day: a return recorded at a kiosk that has not
+    synced yet must never earn the resident an overdue notice.
+    """
+    today = now.astimezone(SEOUL).date()
+    soon = (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+    written = 0
+    with db.transaction() as s:
+        loans = s.execute(select(Loan).where(
+            Loan.returned_at.is_(None), Loan.member_number.is_not(None),
+            or_(Loan.due_on == soon, Loan.due_on < today.isoformat()))).scalars().all()
+        if not loans:
+            return 0
+        told = {(n.msgid, (n.params or {}).get("loan")) for n in s.execute(select(Notice).where(
+            Notice.msgid.in_((DUE_SOON, OVERDUE)),
+            Notice.member_number.in_({ln.member_number for ln in loans}))).scalars()
+            if isinstance(n.params, dict)}
+        kiosks: dict[str, list[Kiosk]] = {}
+        for k in s.execute(select(Kiosk).where(Kiosk.revoked_at.is_(None))).scalars():
+            kiosks.setdefault(k.site, []).append(k)
+        for ln in loans:
+            due = ln.due_on or ""
+            item = ln.item_key.partition("/")[2]
+            if due == soon:
+                msgid = DUE_SOON
+            else:
+                end = dt.datetime.combine(dt.date.fromisoformat(due) + dt.timedelta(days=1), dt.time(0), SEOUL)
+                if not all(_synced_since(k, end) for k in kiosks.get(ln.site or "", [])):
+                    continue
+                msgid = OVERDUE
+            if (msgid, ln.uid) in told:
+                continue
+            s.add(Notice(member_number=ln.member_number, reservation_uid=None, msgid=msgid,
+                         params={"item": item, "due": due, "loan": ln.uid}, created_at=to_iso(now)))
+            told.add((msgid, ln.uid))
+            written += 1
+    return written
 
 
 def failed(db: Database) -> list[dict[str, object]]:

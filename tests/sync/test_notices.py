@@ -234,3 +234,32 @@ def test_quiet_hours_hold_a_notice_until_the_morning(platform):
     assert notices.deliver(platform.db, notice_id, {"email": Recorder()}, morning).sent == ["email"]
     assert notices.deliver(platform.db, notice_id, {"email": Recorder()}, morning).sent == []  # once
     assert sent == [f"nanum-notice-{notice_id}-email"]
+
+
+def test_due_soon_and_overdue_notices_wait_for_every_kiosk_of_the_centre(platform):
+    """"Overdue" only once every kiosk of the centre has synced since the due day ended,
+    so an item returned at a kiosk that is still offline is never called overdue."""
+    from sync.hub import notices
+    from sync.round import sync_round
+
+    k, client, _ = platform.kiosk("GN01", "GN01-a")
+    other, other_client, _ = platform.kiosk("GN01", "GN01-b")  # registered, never synced yet
+    codes, cards = stock(k, items=2, members=1)
+    done = k.circulation.checkout(cards[0], codes[:1]).outcomes[0]
+    assert done.ok
+    drain(k, client)
+    due = done.due  # a date in March 2026: long past by the platform's clock
+    seoul = dt.timezone(dt.timedelta(hours=9))
+
+    two_days_before = dt.datetime.combine(due - dt.timedelta(days=2), dt.time(10), seoul)
+    assert notices.loan_notices(platform.db, two_days_before) == 1
+    assert notices.loan_notices(platform.db, two_days_before) == 0  # once
+    late = dt.datetime.now(dt.UTC)
+    assert notices.loan_notices(platform.db, late) == 0  # GN01-b has never synced: it may hold the return
+    sync_round(other, other_client, heartbeat=True)  # now it has, with nothing left to send
+    assert notices.loan_notices(platform.db, late) == 1
+    assert notices.loan_notices(platform.db, late) == 0
+    with platform.session() as s:
+        told = [(n.msgid, n.params["item"], n.params["due"]) for n in s.execute(
+            select(Notice).order_by(Notice.id)).scalars()]
+    assert told == [(notices.DUE_SOON, codes[0], due.isoformat()), (notices.OVERDUE, codes[0], due.isoformat())]
