@@ -33,12 +33,13 @@ from typing import Protocol
 
 import httpx
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from kiosk.calendar import SEOUL
 from kiosk.clock import from_iso, to_iso
 from kiosk.i18n import N_, translate
 from sync.hub.db import Database
-from sync.hub.models import Kiosk, Loan, Member, Notice, NoticeContact, NoticeDelivery
+from sync.hub.models import Item, Kiosk, Loan, Member, Notice, NoticeContact, NoticeDelivery
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,23 @@ def quiet_until(now: dt.datetime, hours: str | None = None) -> dt.datetime | Non
     return dt.datetime.combine(day, dt.time(end), SEOUL)
 
 
+def readable(s: Session, params: object, lang: str) -> dict[str, object]:
+    """A notice's parameters as a resident reads them: an item by its code and name,
+    not by its city-wide key (``GN01/T-00002`` -> ``T-00002 사다리``)."""
+    out = dict(params) if isinstance(params, dict) else {}
+    for field in ("item", "copy"):
+        key = out.get(field)
+        if isinstance(key, str) and "/" in key:
+            item = s.get(Item, key)
+            code = key.partition("/")[2]
+            if item is not None:
+                name = item.name_en if lang == "en" and item.name_en else item.name_ko
+                out[field] = f"{code} {name}"
+            else:
+                out[field] = code
+    return out
+
+
 @dataclass
 class Outcome:
     sent: list[str]
@@ -164,8 +182,8 @@ def deliver(db: Database, notice_id: int, channels: Mapping[str, Channel], now: 
         if later is not None:
             return Outcome([], later=later)
         lang = member.language if member is not None else "ko"
-        params = notice.params if isinstance(notice.params, dict) else {}
-        text, subject = translate(notice.msgid, lang, **params), translate(SUBJECT, lang)
+        text = translate(notice.msgid, lang, **readable(s, notice.params, lang))
+        subject = translate(SUBJECT, lang)
     sent = []
     for name, to in wanted.items():
         channel = channels.get(name)

@@ -35,6 +35,7 @@ from sync.hub import feed, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Loan, Member, Notice, NoticeContact, Reservation, ResidentSession, Site
+from sync.hub import notices
 from sync.hub.notices import CONSENT_VERSION
 
 COOKIE = "nanum_resident"
@@ -152,8 +153,8 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
         res = s.execute(select(Reservation).where(
             Reservation.member_number == number, Reservation.status.in_(feed.ACTIVE_RESERVATION))
             .order_by(Reservation.created_at)).scalars().all()
-        notices = s.execute(select(Notice).where(Notice.member_number == number)
-                            .order_by(Notice.id.desc()).limit(50)).scalars().all()
+        told = s.execute(select(Notice).where(Notice.member_number == number)
+                         .order_by(Notice.id.desc()).limit(50)).scalars().all()
         keys = {ln.item_key for ln in loans} | {r.item_key for r in res}
         items = {i.key: i for i in s.execute(select(Item).where(Item.key.in_(keys))).scalars()} if keys else {}
         sites = {x.code: x.name for x in s.execute(select(Site)).scalars()}
@@ -171,8 +172,8 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
                              "state": translate(STATES.get(r.status, r.status), lang, day=r.hold_until or ""),
                              "cancel_label": translate(CANCEL_LABEL, lang, item=name)})
         notice_rows = [{"at": n.created_at, "day": n.created_at[:10],
-                        "text": translate(n.msgid, lang, **(n.params if isinstance(n.params, dict) else {}))}
-                       for n in notices]
+                        "text": translate(n.msgid, lang, **notices.readable(s, n.params, lang))}
+                       for n in told]
         c = s.get(NoticeContact, number)
         contact = {"email": c.email or "" if c else "", "phone": c.phone or "" if c else "",
                    "email_ok": bool(c and c.email_consent_at), "sms_ok": bool(c and c.sms_consent_at)}
