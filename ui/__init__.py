@@ -32,7 +32,7 @@ def _lighter_feature_check() -> None:
             return upstream(module)
 
     uses_pyside.lighter = True  # type: ignore[attr-defined]
-    feature._mod_uses_pyside = uses_pyside
+    setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010 (a private hook, set by name)
 
 
 _lighter_feature_check()

@@ -22,18 +22,26 @@ screenshot of it, and returns what fails:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible, QFont, QFontInfo, QFontMetrics, QImage
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QAbstractSpinBox, QLabel, QLineEdit,
-                               QProgressBar, QScrollBar, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QScrollBar,
+    QWidget,
+)
 
 from kiosk.i18n import catalogue
+from ui.text import tr
 from ui.theme import MIN_TEXT_MM, MIN_TOUCH_MM
 from ui.voice import GROUP_NAMES, accessible_name
-from ui.text import tr
 from ui.widgets.overlay import open_overlays
 
 MIN_CONTRAST = 4.5
@@ -88,7 +96,7 @@ def _in_scroll_area(w: QWidget) -> bool:
     return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _covered(family: str, char: str) -> bool:
     return QFontMetrics(QFont(family)).inFontUcs4(ord(char))
 
@@ -112,7 +120,8 @@ def _text_rect(w: QWidget) -> QRect:
         return fm.boundingRect(inner, flags, w.text()).intersected(box)
     if isinstance(w, QLineEdit):
         return box
-    return fm.boundingRect(box, int(Qt.AlignmentFlag.AlignCenter), w.text()).intersected(box)
+    text = w.text() if isinstance(w, QAbstractButton) else ""
+    return fm.boundingRect(box, int(Qt.AlignmentFlag.AlignCenter), text).intersected(box)
 
 
 def _luminance(rgb: np.ndarray) -> np.ndarray:

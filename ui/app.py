@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import replace
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from hardware.printing import Printer, printer_state
 from kiosk.devices import DeviceStatus, camera_state
 from kiosk.runtime import limit_heap_growth, release_free_memory
+from ui.application import KioskApp
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
-from ui.application import KioskApp
 from ui.config import UiConfig
 from ui.earphones import EarphoneWatcher
+from ui.guide import SpokenWindow
 from ui.idle import IdleWatcher
 from ui.scanbridge import ScanBridge, install_wedge
 from ui.screens.base import Context, Screen
@@ -44,11 +45,10 @@ from ui.speech import Speech
 from ui.staff import StaffMenu, StaffPin
 from ui.tasks import Scope, run_task
 from ui.theme import Theme
-from ui.guide import SpokenWindow
 from ui.voice import VoiceBar, VoiceGuide
-from ui.widgets.common import Banner
-from ui.widgets.host import WindowHost
+from ui.widgets.common import Banner, layout_of
 from ui.widgets.demo_strip import DemoEntry, DemoStrip
+from ui.widgets.host import WindowHost
 from ui.widgets.keyboard import CodeKeyboard
 from ui.widgets.overlay import open_overlays
 
@@ -85,13 +85,14 @@ class ScreenStack(QStackedWidget):
 class KioskWindow(SpokenWindow, WindowHost, QWidget):
     """The one window of the resident kiosk."""
 
+    theme: Theme  # always made in __init__
     #: staff mode plugs in here: called with the window after the staff PIN was accepted
-    staff_mode_hook: Callable[[KioskWindow], None] | None = None
+    staff_mode_hook: Callable[[KioskWindow], object] | None = None
 
     def __init__(self, kiosk: Kiosk, config: UiConfig, *, sound: Sound | None = None,
                  printer: Printer | None = None, bridge: ScanBridge | None = None,
                  demo: list[DemoEntry] | None = None, locked: bool = False,
-                 staff_mode_hook: Callable[[KioskWindow], None] | None = None,
+                 staff_mode_hook: Callable[[KioskWindow], object] | None = None,
                  speech: Speech | None = None, earphones: EarphoneWatcher | None = None,
                  devices: DeviceStatus | None = None,
                  sync_status: Callable[[], dict[str, Any]] | None = None) -> None:
@@ -138,7 +139,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self._fit_pending = False  # a fit of the screen area is on its way (see _fit_body_soon)
         self.stack = ScreenStack()
         self.stack.installEventFilter(self)
-        self.stack.currentChanged.connect(lambda _i: (self.stack.updateGeometry(), self._fit_body_soon()))
+        self.stack.currentChanged.connect(self._screen_changed)
         self.screens: dict[str, Screen] = {}
         for cls in SCREENS:
             screen = cls(self.ctx)
@@ -185,6 +186,10 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.idle.start()
         if earphones is not None:
             earphones.start()
+
+    def _screen_changed(self, _index: int) -> None:
+        self.stack.updateGeometry()
+        self._fit_body_soon()
 
     # -- navigation ------------------------------------------------------------------
     @property
@@ -376,8 +381,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self._families = font_families(s.lang)
         self.setStyleSheet(self.theme.stylesheet(self._families))
         m = self.theme.mm(3)
-        self.layout().setContentsMargins(m, m, m, m)
-        self.layout().setSpacing(self.theme.mm(2))
+        layout_of(self).setContentsMargins(m, m, m, m)
+        layout_of(self).setSpacing(self.theme.mm(2))
         self.apply_layout()
         if self.demo is not None:
             self.demo.fit_height()
@@ -420,7 +425,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         # Screens arrange for the room they get: in low reach a tall panel leaves a wide area.
         if watched is self.stack and event.type() == QEvent.Type.LayoutRequest:
             self._fit_body_soon()  # a message or a row came or went
-        if watched is self.stack and event.type() == QEvent.Type.Resize:
+        if watched is self.stack and isinstance(event, QResizeEvent):
             size = event.size()
             portrait = size.height() > size.width() * 1.1
             if portrait != self._portrait:
@@ -447,6 +452,7 @@ def build_window(kiosk: Kiosk, *, camera_spec: str | None = None, demo_panel: bo
     """
     from hardware.printing import open_printer
     from kiosk.services.reports import site_name
+
     # Imported here, not at the top: staff mode's pages import the resident window's parts.
     from ui.staffmode.shell import open_staff_mode
 

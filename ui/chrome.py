@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.text import N_, tr
-from ui.widgets.common import button, label
+from ui.widgets.common import button, label, layout_of
 from ui.widgets.flow import FlowLayout
 
 
@@ -88,14 +88,14 @@ class Chrome:
             self._place(low)
         self.bottom.setVisible(low)
         self.bottom_flow.setSpacing(spacing)
-        margin = self.window.layout().contentsMargins().top()
+        margin = layout_of(self.window).contentsMargins().top()
         band = max(0, band_px - margin - spacing) if low else 0
         if band:
             # Never more than the room the screens leave: a band that made the window taller
             # would push the reach line down with it, and again. (The audit reports a control
             # left above the line.)
             self.top.setMinimumHeight(0)
-            need = self.window.layout().totalMinimumSize().height() - self.top.minimumSizeHint().height()
+            need = layout_of(self.window).totalMinimumSize().height() - self.top.minimumSizeHint().height()
             band = min(band, self.window.height() - need)
         self.top.setMinimumHeight(max(0, band))
         self.fit_caption()
@@ -110,7 +110,7 @@ class Chrome:
             self.caption.hide()
             self.restore_instructions()
             return
-        room = self.top.minimumHeight() - self.heading.sizeHint().height() - self.top.layout().spacing()
+        room = self.top.minimumHeight() - self.heading.sizeHint().height() - layout_of(self.top).spacing()
         width = max(1, self.top.width())
         self.caption.setVisible(self.caption.heightForWidth(width) <= room)
         # What to do is said once: up here, where the screen's own line would repeat it.

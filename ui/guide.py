@@ -9,15 +9,35 @@ named once, when voice is turned on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from ui.text import N_, tr
 from ui.voice import accessible_name, buttons_sentence, choices, join_names
 from ui.widgets.overlay import open_overlays
 
+if TYPE_CHECKING:
+    from ui.chrome import Chrome
+    from ui.screens.base import Screen
+    from ui.session import Session
+    from ui.voice import VoiceBar, VoiceGuide
 
-class SpokenWindow:
-    """Mixed into the kiosk window (which has ``session``, ``voice``, ``chrome``, ``voice_bar``)."""
+
+class SpokenWindow(QWidget):
+    """The voice half of the kiosk window (which makes ``session``, ``voice``, ``chrome``, ``voice_bar``)."""
+
+    session: Session
+    voice: VoiceGuide
+    chrome: Chrome
+    voice_bar: VoiceBar
+    screens: dict[str, Screen]
+
+    @property
+    def current(self) -> Screen:
+        """The screen shown now."""
+        raise NotImplementedError
 
     def setup_speech(self) -> None:
         # Speech waits for the event loop's next turn: by then new rows and buttons are shown

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ui.text import N_, tr
+from ui.widgets.common import qapp
 from ui.widgets.host import WindowHost
 from ui.widgets.overlay import Overlay
 
@@ -63,7 +64,7 @@ class IdleWatcher(QObject):
         self.tick.setInterval(max(50, min(1000, warning_ms // 4)))
         self.tick.timeout.connect(self._tick)
         self.clock = QElapsedTimer()
-        QApplication.instance().installEventFilter(self)
+        qapp().installEventFilter(self)
 
     def start(self) -> None:
         self.quiet.start(self.quiet_ms)
@@ -71,7 +72,7 @@ class IdleWatcher(QObject):
     def stop(self) -> None:
         self.quiet.stop()
         self.tick.stop()
-        QApplication.instance().removeEventFilter(self)
+        qapp().removeEventFilter(self)
 
     def poke(self) -> None:
         """Someone is here: restart the quiet time (the open warning needs its own button)."""

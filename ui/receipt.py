@@ -27,17 +27,19 @@ def _name(view, code: str, lang: str) -> str:
     return f"{view.name(lang)} ({code})" if view is not None else code
 
 
+def _due(due: dt.date | None, lang: str) -> str:
+    return tr(N_("Due back {date}."), date=date_text(due, lang)) if due is not None else ""
+
+
 def build_receipt(visit: Visit, lang: str, now: dt.datetime, site_name: str = "") -> Receipt:
     """The receipt of one visit (texts already translated)."""
     sections = []
     if visit.borrowed:
         sections.append((tr(N_("Borrowed")), tuple(
-            ReceiptLine(_name(o.item_view, o.item, lang), tr(N_("Due back {date}."), date=date_text(o.due, lang)))
-            for o in visit.borrowed)))
+            ReceiptLine(_name(o.item_view, o.item, lang), _due(o.due, lang)) for o in visit.borrowed)))
     if visit.renewed:
         sections.append((tr(N_("Renewed")), tuple(
-            ReceiptLine(_name(o.item_view, o.item, lang), tr(N_("Due back {date}."), date=date_text(o.due, lang)))
-            for o in visit.renewed)))
+            ReceiptLine(_name(o.item_view, o.item, lang), _due(o.due, lang)) for o in visit.renewed)))
     if visit.returned:
         sections.append((tr(N_("Returned")), tuple(
             ReceiptLine(_name(r.item, r.item.code, lang), tr(_DESTINATION.get(r.destination, _DESTINATION["staff"])))

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QKeyEvent
 
 if TYPE_CHECKING:
     from hardware.frames import FrameSource, VirtualCamera
@@ -261,7 +261,7 @@ class WedgeFilter(QObject):
         self.parser = WedgeParser(max_interval_s, min_length)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
             key = event.key()
             ch = "\n" if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) else event.text()
             if ch:

@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ui.widgets.common import qapp
+
 SIZES = {"1920x1080": (1920, 1080), "1280x800": (1280, 800), "1080x1920": (1080, 1920)}
 LANGS = ("ko", "en", "zh", "vi")
 THEMES = ("default", "contrast", "large")
 #: a fixed moment (Tuesday 10:00 in Seoul) so due dates in the pictures never change
-FIXED_NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
+FIXED_NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
 
 
 def _choices(value: Any, every: Sequence[Any]) -> list[Any]:
@@ -44,10 +46,9 @@ class Driver:
     """Taps through a :class:`~ui.app.KioskWindow` and waits for its background work."""
 
     def __init__(self, window) -> None:
-        from PySide6.QtWidgets import QApplication
 
         self.window = window
-        self.app = QApplication.instance()
+        self.app = qapp()
         self.cards = {c["name"]: c["card"] for c in window.ctx.kiosk.setting("demo_cards", []) or []}
 
     def settle(self) -> None:
@@ -98,7 +99,7 @@ class Driver:
         self.scan(self.cards[name])
 
 
-def _states(d: Driver) -> Iterable[tuple[str, Callable[[], None]]]:
+def _states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     """(state name, what to do to reach it from the previous state)."""
     w = d.window
     yield "home", lambda: None

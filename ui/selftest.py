@@ -19,11 +19,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.i18n import translate
 from ui.text import N_
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
+    from kiosk.services.core import Kiosk
 
 SAMPLE_CODE = "T-00042"  # the label in assets/samples/selftest-frame.jpg
 #: Qt plugins the kiosk loads: its screens (X11 and Wayland, or Windows), the
@@ -96,8 +101,8 @@ class _Run:
     def __init__(self, folder: Path, config: Any) -> None:
         self.folder = folder
         self.config = config
-        self._kiosk = None
-        self.app = None
+        self._kiosk: Kiosk | None = None
+        self.app: QCoreApplication | None = None
         self.lent = False
 
     @property

@@ -102,11 +102,11 @@ class StaffPin(Overlay):
         for f in (self.first_pin, self.first_again):
             f.setEchoMode(QLineEdit.EchoMode.Password)
             f.setMaxLength(8)
-        for row, (lab, field) in enumerate(((self.first_name_label, self.first_name),
-                                            (self.first_pin_label, self.first_pin),
-                                            (self.first_again_label, self.first_again))):
-            form.addWidget(lab, row, 0)
-            form.addWidget(field, row, 1)
+        for line, (lab, field) in enumerate(((self.first_name_label, self.first_name),
+                                             (self.first_pin_label, self.first_pin),
+                                             (self.first_again_label, self.first_again))):
+            form.addWidget(lab, line, 0)
+            form.addWidget(field, line, 1)
             lab.setBuddy(field)
         form.setColumnStretch(0, 1)
         form.setColumnStretch(1, 1)
@@ -116,10 +116,10 @@ class StaffPin(Overlay):
 
         self.body.insertWidget(2, self.pages, 1)
         # The form's own button sits in the dialog's button row: one row less to fit.
-        self.create = button("", "primary", "CreateFirstManager")
-        self.create.clicked.connect(self._create_first)
-        self.create.hide()
-        self.buttons.addWidget(self.create)
+        self.create_button = button("", "primary", "CreateFirstManager")
+        self.create_button.clicked.connect(self._create_first)
+        self.create_button.hide()
+        self.buttons.addWidget(self.create_button)
         self.cancel = self.add_button("", "cancel")
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
@@ -139,7 +139,7 @@ class StaffPin(Overlay):
         self.first_name_label.setText(tr(N_("Your name")))
         self.first_pin_label.setText(tr(N_("Choose a PIN (4 to 8 digits)")))
         self.first_again_label.setText(tr(N_("The same PIN again")))
-        self.create.setText(tr(N_("Create the manager account")))
+        self.create_button.setText(tr(N_("Create the manager account")))
         self._update_message()
 
     def _update_message(self) -> None:
@@ -158,7 +158,7 @@ class StaffPin(Overlay):
         else:
             text = ""
         self.message.setText(text)
-        self.create.setVisible(self.mode == "first")
+        self.create_button.setVisible(self.mode == "first")
         self.keypad.setEnabled(not self.lock_left and not self.checking)
 
     # -- loading and choosing -----------------------------------------------------------

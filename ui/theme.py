@@ -181,8 +181,8 @@ QPushButton[role="danger"] {{ background: {p.refused}; color: {p.on_refused};
                               border-color: {p.refused}; }}
 QPushButton[role="tile"] {{ font-size: {title}px; min-height: {self.mm(18 if self.large_text else 24)}px; }}
 QPushButton[role="answer"] {{ min-height: {self.mm(20)}px; }}
-QPushButton[role="answer"][accent="true"], QPushButton[role="tile"][accent="true"] {{ background: {p.primary}; color: {p.on_primary};
-                                          border-color: {p.primary}; }}
+QPushButton[role="answer"][accent="true"], QPushButton[role="tile"][accent="true"] {{
+    background: {p.primary}; color: {p.on_primary}; border-color: {p.primary}; }}
 QPushButton:disabled {{ background: {p.bg}; color: {p.muted}; }}
 QPushButton[role="quiet"] {{ background: {p.bg}; color: {p.muted}; border-color: {p.border};
                              font-size: {small}px; }}

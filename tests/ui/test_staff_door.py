@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from kiosk.i18n import translate
-
 import json
 import sqlite3
 
 import pytest
 
+from kiosk.i18n import translate
 from kiosk.services.staff import VOLUNTEER, Staff
 
 

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
+from kiosk.errors import KioskError
 from kiosk.services.staff import VOLUNTEER, Staff
 
 
@@ -225,5 +226,5 @@ def test_suspend_renew_and_a_new_card(window, ui, enter, demo, cards):
     ui.tap("MemberReissue")
     assert page.last_card and page.last_card != cards["윤지우"]
     assert demo.members.identify(page.last_card).display_name == "윤지우"
-    with pytest.raises(Exception):
+    with pytest.raises(KioskError):
         demo.members.identify(cards["윤지우"])  # the old card no longer works

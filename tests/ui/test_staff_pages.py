@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
+from kiosk.errors import KioskError
 from kiosk.services.staff import Staff
 from ui.scanbridge import camera_ok
 
@@ -65,7 +66,7 @@ def test_import_shows_bad_rows_then_imports_the_good_ones(window, ui, mode, demo
     ui.tap("ImportRun")
     assert page.report.imported == 0 and page.report.bad_rows == [3, 4]
     assert page.errors.count == 2 and page.banner.kind == "refused"
-    with pytest.raises(Exception):
+    with pytest.raises(KioskError):
         demo.catalogue.get("T-00101")  # nothing went in
     ui.tap("ImportSkipBad")
     assert page.report.imported == 3

@@ -13,7 +13,6 @@ from ui.session import Session
 from ui.sound import Sound
 from ui.tasks import run_task
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner
 
 if TYPE_CHECKING:
     from hardware.printing import Printer
@@ -60,8 +59,6 @@ class Screen(QWidget):
     needs_member = False
     #: where the camera's picture is shown (screens that scan have one)
     camera: CameraView | None = None
-    #: where the screen says what just happened (screens that have one)
-    banner: Banner | None = None
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -88,8 +85,11 @@ class Screen(QWidget):
 
         Short sentences from the catalogue; the window adds the buttons there are.
         """
-        said = self.banner.spoken() if self.banner is not None else []
-        return [*said, self.instruction()]
+        return [*self.said(), self.instruction()]
+
+    def said(self) -> list[str]:
+        """What the screen's message says now, to be spoken (screens with a message banner)."""
+        return []
 
     def enter(self, **kwargs: Any) -> None:
         """The screen is shown (kwargs come from the navigation)."""

@@ -54,16 +54,16 @@ class BorrowScreen(Screen):
         self.rows.addStretch(1)
         inner = QWidget()
         inner.setLayout(self.rows)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(inner)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setWidget(inner)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.done = button("", "primary", "BorrowDone")
         self.done.clicked.connect(self._done)
         list_col = QVBoxLayout()
         list_col.addWidget(self.banner)
         list_col.addWidget(self.list_title)
-        list_col.addWidget(self.scroll, 1)
+        list_col.addWidget(self.scroller, 1)
         list_col.addWidget(self.done)
 
         self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
@@ -133,6 +133,7 @@ class BorrowScreen(Screen):
         key = code or payload
         self.pending.add(key)
         member_ref = self.session.member_ref
+        assert member_ref is not None  # the borrow screen needs a member (the window asks first)
         self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, payload),
                      lambda res: self._borrowed(key, *res),
                      lambda exc: self._failed(key, exc))
@@ -157,7 +158,7 @@ class BorrowScreen(Screen):
         self.last_row = row
         self.ctx.announce()
         # After the list has laid the new row out:
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(row))
+        QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(row))
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
@@ -175,7 +176,7 @@ class BorrowScreen(Screen):
         row.clear_actions()
         if outcome.ok:
             row.set_status(tr(N_("Borrowed. Please bring it back by {date}."),
-                              date=date_text(outcome.due)), True)
+                              date=date_text(outcome.due) if outcome.due else ""), True)
         else:
             row.set_status(outcome.error.render(self.session.lang) if outcome.error
                            else tr(N_("This item cannot be lent now.")), False)
@@ -211,6 +212,7 @@ class BorrowScreen(Screen):
             row.set_status(error_text(exc), False)
             self.ctx.sound.play("refused")
             self.ctx.say(row.status.text())
+        assert member_ref is not None  # the borrow screen needs a member (the window asks first)
         self.ctx.run(lambda: self.ctx.kiosk.circulation.reserve(member_ref, code), done, failed)
 
     def _done(self) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.services.views import ItemView, ReturnOutcome
 from ui.screens.base import Screen
@@ -341,6 +340,7 @@ class ReturnScreen(Screen):
         return (part.name_ko or part.name_en) if self.session.lang == "ko" else (part.name_en or part.name_ko)
 
     def _all_here(self) -> None:
+        assert self.item is not None  # the count step shows only with an item found
         self.counted = self.item.parts_total
         self._step(CONDITION)
 
@@ -348,6 +348,7 @@ class ReturnScreen(Screen):
         for c in self.counters:
             discard(c)
         self.counters = []
+        assert self.item is not None  # the count step shows only with an item found
         for i, part in enumerate(self.item.parts):
             c = PartCounter(i, self._part_name(part), part.count, self.ctx.say)
             self.counters.append(c)
@@ -369,6 +370,7 @@ class ReturnScreen(Screen):
             from kiosk.i18n import translate
             note = translate(note, "ko")
         payload, counted = self.payload, self.counted
+        assert payload is not None  # set with the item, before any step that submits
         self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(payload, counted, note),
                      self._returned, self._failed)
 

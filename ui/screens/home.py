@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, parse_payload
 from kiosk.errors import KioskError
@@ -81,7 +83,7 @@ class HomeScreen(Screen):
         self.session.language_changed.connect(lambda _l: self._sync_toggles())
 
     @staticmethod
-    def _toggle(name: str, action) -> QWidget:
+    def _toggle(name: str, action: Callable[[bool], None]) -> QPushButton:
         b = button("", None, name)
         b.setCheckable(True)
         b.clicked.connect(action)
@@ -168,7 +170,11 @@ class HomeScreen(Screen):
             ref = parse_payload(payload, self.ctx.kiosk.base_url)
         except KioskError as exc:
             # The message is rendered again on a language switch, after the except block.
-            self.banner.show_message("refused", lambda error=exc: error.render(self.session.lang))
+            error = exc
+
+            def text() -> str:
+                return error.render(self.session.lang)
+            self.banner.show_message("refused", text)
             self.ctx.sound.play("refused")
             self.ctx.announce()
             return True

@@ -97,6 +97,9 @@ class IdentifyScreen(Screen):
             return tr(N_("Now type your PIN, then touch OK."))
         return tr(N_("Type your membership number, then touch OK."))
 
+    def said(self) -> list[str]:
+        return self.banner.spoken()
+
     def instruction(self) -> str:
         if self.pin_mode:
             return self._pin_step()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from hardware.printing import Receipt
 from ui.receipt import build_receipt, receipt_text
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
@@ -16,7 +17,7 @@ class ReceiptScreen(Screen):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.receipt = None
+        self.receipt: Receipt | None = None
         self.printing = False
         self.banner = Banner()
         self.question = label("", "title")
@@ -90,7 +91,8 @@ class ReceiptScreen(Screen):
         if self.qr_box.isVisibleTo(self):
             return [*said, self.instruction()]
         # The receipt itself, read out: what was borrowed and when it is due, what came back.
-        for title, entries in self.receipt.sections if self.receipt else ():
+        sections = self.receipt.sections if self.receipt else ()
+        for title, entries in sections:
             said += [tr(N_("{section}: {item}, {detail}"), section=title, item=e.title, detail=e.detail)
                      for e in entries]
         return [*said, self.instruction()]
@@ -123,6 +125,8 @@ class ReceiptScreen(Screen):
             self._show_qr()
 
     def _show_qr(self) -> None:
+        if self.receipt is None:
+            return
         theme = theme_of(self)
         img = qr_image(receipt_text(self.receipt), module_px=max(4, theme.mm(1.2)))
         self.qr_view.set_image(img)
@@ -132,7 +136,7 @@ class ReceiptScreen(Screen):
             self.ctx.announce()
 
     def _print(self) -> None:
-        if self.printing or self.ctx.printer is None:
+        if self.printing or self.ctx.printer is None or self.receipt is None:
             return
         self.printing = True
         printer, receipt = self.ctx.printer, self.receipt

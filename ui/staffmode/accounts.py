@@ -29,8 +29,8 @@ class AccountsPage(StaffPage):
         f = QVBoxLayout(self.form)
         self.form_title = label("", "title")
         grid = QGridLayout()
-        self.name = QLineEdit()
-        self.name.setObjectName("StaffName")
+        self.name_field = QLineEdit()
+        self.name_field.setObjectName("StaffName")
         self.pin = QLineEdit()
         self.pin.setObjectName("StaffNewPin")
         self.again = QLineEdit()
@@ -43,10 +43,10 @@ class AccountsPage(StaffPage):
         self.name_label = label(tr(N_("Name")))
         self.role_label = label(tr(N_("Role")))
         # Labels above their fields: the form is narrow.
-        for r, w in enumerate((self.name_label, self.name, self.role_label, self.role_row,
-                               label(tr(N_("PIN (4 to 8 digits)"))), self.pin,
-                               label(tr(N_("The same PIN again"))), self.again)):
-            grid.addWidget(w, r, 0)
+        for r, part in enumerate((self.name_label, self.name_field, self.role_label, self.role_row,
+                                  label(tr(N_("PIN (4 to 8 digits)"))), self.pin,
+                                  label(tr(N_("The same PIN again"))), self.again)):
+            grid.addWidget(part, r, 0)
         self.save = button(tr(N_("Add")), "primary", "StaffSave")
         self.save.clicked.connect(self._save)
         f.addWidget(self.form_title)
@@ -82,10 +82,10 @@ class AccountsPage(StaffPage):
         self.pin_for = None
         self.form_title.setText(tr(N_("Add a staff member")))
         self.save.setText(tr(N_("Add")))
-        for w in (self.name, self.pin, self.again):
+        for w in (self.name_field, self.pin, self.again):
             w.clear()
-        for w in (self.name, self.name_label, self.role_row, self.role_label):
-            w.show()
+        for part in (self.name_field, self.name_label, self.role_row, self.role_label):
+            part.show()
 
     def _setting_pin(self, p: StaffView) -> None:
         self.pin_for = p.name
@@ -93,8 +93,8 @@ class AccountsPage(StaffPage):
         self.save.setText(tr(N_("Save the PIN")))
         for w in (self.pin, self.again):
             w.clear()
-        for w in (self.name, self.name_label, self.role_row, self.role_label):
-            w.hide()
+        for part in (self.name_field, self.name_label, self.role_row, self.role_label):
+            part.hide()
 
     def _save(self) -> None:
         if self.pin.text() != self.again.text():
@@ -106,7 +106,7 @@ class AccountsPage(StaffPage):
             self.run(lambda: accounts.set_pin(name, pin, by=who),
                      lambda _r: self._done(tr(N_("New PIN saved for {name}."), name=name)))
         else:
-            name, role = self.name.text(), checked(self.role)
+            name, role = self.name_field.text(), checked(self.role)
             self.run(lambda: accounts.add(name, role, pin, by=who),
                      lambda v: self._done(tr(N_("{name} added as {role}."), name=v.name,
                                              role=tr(ROLE_NAMES[v.role]))))

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.desk import Desk
@@ -67,7 +76,7 @@ class StaffContext:
     @property
     def documents_dir(self) -> Path:
         """Where saved PDFs go when nothing else is chosen: next to the database."""
-        return Path(self.kiosk.engine.url.database).parent / "documents"
+        return Path(self.kiosk.engine.url.database or ".").parent / "documents"
 
     def run(self, func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None, *, slow: bool = False) -> None:
@@ -158,11 +167,12 @@ class RowList(QWidget):
     def clear(self) -> None:
         while self.rows.count():
             item = self.rows.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.count = 0
 
-    def add(self, title: str, detail: str = "", actions: list[tuple[str, str, Callable[[], None]]] = (),
+    def add(self, title: str, detail: str = "", actions: Sequence[tuple[str, str, Callable[[], object]]] = (),
             role: str | None = None) -> QFrame:
         """A row: a bold title, a detail line and buttons (text, object name, action)."""
         row = card()

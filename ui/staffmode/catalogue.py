@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QSizePolicy, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.codes import ItemRef, parse_payload
 from kiosk.errors import KioskError
@@ -128,11 +137,11 @@ class CataloguePage(StaffPage):
         shown = [i for i in self.items if not q or q in i.code.lower() or q in i.name_ko.lower()
                  or q in i.name_en.lower()]
         self.list.clear()
-        for n, item in enumerate(shown[:LIST_LIMIT]):
+        for item in shown[:LIST_LIMIT]:
             self.list.add(f"{item.code} {item.name_ko}",
                           f"{tr(CATEGORY_NAMES.get(item.category, item.category))} · "
                           f"{tr(STATUS_NAMES.get(item.status, item.status))}",
-                          [(tr(N_("Edit")), f"edit_{item.code}", lambda i=item: self.edit(i))])
+                          [(tr(N_("Edit")), f"edit_{item.code}", partial(self.edit, item))])
         if len(shown) > LIST_LIMIT:
             self.list.rows.addWidget(label(tr(N_("{count} more: type to narrow the list."),
                                               count=len(shown) - LIST_LIMIT), "muted"))
@@ -189,7 +198,10 @@ class CataloguePage(StaffPage):
         remove = button("×", None, f"part_remove_{n}")
         remove.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         entry = (field, stepper, row)
-        remove.clicked.connect(lambda: (self.part_rows.remove(entry), row.deleteLater()))
+        def drop() -> None:
+            self.part_rows.remove(entry)
+            row.deleteLater()
+        remove.clicked.connect(drop)
         h.addWidget(field, 3)
         h.addWidget(stepper, 2)
         h.addWidget(remove)
@@ -244,7 +256,7 @@ class CataloguePage(StaffPage):
             # Scaling and JPEG encoding take a moment: slow work, off the GUI thread.
             image = frame.scaled(800, 800, Qt.AspectRatioMode.KeepAspectRatio,
                                  Qt.TransformationMode.SmoothTransformation)
-            return "saved" if image.save(str(path), "JPG", 85) else ""
+            return "saved" if image.save(str(path), "JPG", 85) else ""  # type: ignore[call-overload]
 
         def saved(ok: str) -> None:
             if not ok:
@@ -266,5 +278,6 @@ class CataloguePage(StaffPage):
         ask.open()
 
     def _retire(self) -> None:
+        assert self.item is not None  # the retire button shows only with an item open
         desk, who, code = self.ctx.desk, self.ctx.staff, self.item.code
         self.run(lambda: desk.retire_item(code, by=who), self._saved)

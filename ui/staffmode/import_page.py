@@ -9,12 +9,21 @@ nothing goes in until they are fixed, or skipped on purpose.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLineEdit, QProgressBar,
-                               QTableWidget, QTableWidgetItem)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from kiosk.services import importer
 from kiosk.services.staff import Staff
@@ -63,11 +72,11 @@ class ImportPage(StaffPage):
         self.preview: importer.Preview | None = None
         self.report: importer.ImportReport | None = None
         self.progress = Progress()
+        self.path = QLineEdit()
         kinds, self.kind = choice_row([("items", tr(N_("Items"))), ("members", tr(N_("Members")))],
                                       "ImportKind")
         for b in self.kind.values():
             b.toggled.connect(lambda on: self._load() if on and self.path.text() else None)
-        self.path = QLineEdit()
         self.path.setObjectName("ImportPath")
         self.path.setPlaceholderText(tr(N_("The file: .csv or .xlsx")))
         self.open_ = button(tr(N_("Open")), "primary", "ImportOpen")
@@ -122,11 +131,15 @@ class ImportPage(StaffPage):
         docs = self.ctx.documents_dir
         self.run(lambda: spreadsheets([docs, Path.home()]), self._found)
 
+    def _choose(self, path: Path) -> None:
+        self.path.setText(str(path))
+        self._load()
+
     def _found(self, files: list[Path]) -> None:
         self.files.clear()
         for i, f in enumerate(files):
             self.files.add(f.name, str(f.parent), [(tr(N_("Choose")), f"file_{i}",
-                                                    lambda f=f: (self.path.setText(str(f)), self._load()))])
+                                                    partial(self._choose, f))])
         self.files.finish()
 
     # -- step 2: preview and columns ----------------------------------------------------------
@@ -139,7 +152,8 @@ class ImportPage(StaffPage):
         self.preview = p
         self.banner.clear()
         while self.mapping_grid.count():
-            w = self.mapping_grid.takeAt(0).widget()
+            item = self.mapping_grid.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         self.mapping = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
@@ -46,7 +47,7 @@ class LabelsPage(StaffPage):
         add = button(tr(N_("Add")), None, "LabelsAdd")
         add.clicked.connect(self._add_typed)
         clear = button(tr(N_("Clear the list")), None, "LabelsClear")
-        clear.clicked.connect(lambda: (self.codes.clear(), self._update()))
+        clear.clicked.connect(self._clear_codes)
         typed = QHBoxLayout()
         typed.addWidget(self.code, 2)
         typed.addWidget(add)
@@ -93,6 +94,14 @@ class LabelsPage(StaffPage):
             self.which["chosen"].setChecked(True)
         self._update()
 
+    def _clear_codes(self) -> None:
+        self.codes.clear()
+        self._update()
+
+    def _remove_code(self, code: str) -> None:
+        self.codes.remove(code)
+        self._update()
+
     def _update(self) -> None:
         everything = checked(self.which) == "all"
         self.code.setEnabled(not everything)
@@ -100,7 +109,7 @@ class LabelsPage(StaffPage):
         if not everything:
             for c in self.codes:
                 self.list.add(c, "", [(tr(N_("Remove")), f"remove_{c}",
-                                       lambda c=c: (self.codes.remove(c), self._update()))])
+                                       partial(self._remove_code, c))])
             self.list.finish()
             self.count.setText(tr(N_("{count} label(s)"), count=len(self.codes)))
         else:

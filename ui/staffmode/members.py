@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
@@ -63,10 +64,10 @@ class MembersPage(StaffPage):
         self.form = card()
         f = QVBoxLayout(self.form)
         grid = QGridLayout()
-        self.name = QLineEdit()
-        self.name.setObjectName("MemberName")
+        self.name_field = QLineEdit()
+        self.name_field.setObjectName("MemberName")
         # Early, friendly limits; the members service enforces the same ones.
-        self.name.setMaxLength(MEMBER_NAME_MAX)
+        self.name_field.setMaxLength(MEMBER_NAME_MAX)
         self.contact = QLineEdit()
         self.contact.setObjectName("MemberContact")
         self.contact.setMaxLength(CONTACT_MAX)
@@ -79,7 +80,7 @@ class MembersPage(StaffPage):
         self.language.setObjectName("MemberLanguage")
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
-        for r, (text, w) in enumerate(((N_("Name"), self.name), (N_("Contact"), self.contact),
+        for r, (text, w) in enumerate(((N_("Name"), self.name_field), (N_("Contact"), self.contact),
                                        (N_("Membership"), self.type), (N_("Language"), self.language))):
             grid.addWidget(label(tr(text)), r, 0)
             grid.addWidget(w, r, 1)
@@ -140,7 +141,7 @@ class MembersPage(StaffPage):
         self.list.clear()
         for m in shown[:LIST_LIMIT]:
             self.list.add(f"{m.display_name} ({m.number})", self._state_text(m),
-                          [(tr(N_("Open")), f"member_{m.number}", lambda m=m: self.show_member(m))])
+                          [(tr(N_("Open")), f"member_{m.number}", partial(self.show_member, m))])
         self.list.finish()
 
     def _state_text(self, m: MemberView) -> str:
@@ -156,20 +157,20 @@ class MembersPage(StaffPage):
     def show_form(self) -> None:
         self.banner.clear()
         self.detail.hide()
-        for w in (self.name, self.contact):
+        for w in (self.name_field, self.contact):
             w.clear()
         self.consent.setChecked(False)
         self.form.show()
 
     def _register(self) -> None:
-        if not self.name.text().strip():
+        if not self.name_field.text().strip():
             self.fail(tr(N_("A member needs a name.")))
             return
         if not self.consent.isChecked():
             self.fail(tr(N_("Please ask for the member's agreement and tick the box first.")))
             return
         k, who, ctx = self.ctx.kiosk, self.ctx.staff, self.ctx
-        name, contact = self.name.text(), self.contact.text().strip() or None
+        name, contact = self.name_field.text(), self.contact.text().strip() or None
         mtype, lang = self.type.currentData(), self.language.currentData()
 
         def register():
@@ -212,8 +213,13 @@ class MembersPage(StaffPage):
         self.show_member(m)
         self.enter()
 
+    def _shown(self) -> MemberView:
+        """The member shown (the buttons that act on one show only with one)."""
+        assert self.member is not None
+        return self.member
+
     def _toggle_suspend(self) -> None:
-        k, who, m = self.ctx.kiosk, self.ctx.staff, self.member
+        k, who, m = self.ctx.kiosk, self.ctx.staff, self._shown()
         status = "active" if m.status == "suspended" else "suspended"
 
         def change():
@@ -224,7 +230,7 @@ class MembersPage(StaffPage):
                                                  tr(N_("{name}: membership active again."), name=v.display_name)))
 
     def _renew(self) -> None:
-        k, who, m = self.ctx.kiosk, self.ctx.staff, self.member
+        k, who, m = self.ctx.kiosk, self.ctx.staff, self._shown()
         start = max(m.expires_on, k.today())
         until = start.replace(year=start.year + 1) if not (start.month == 2 and start.day == 29) \
             else start + dt.timedelta(days=365)
@@ -236,7 +242,7 @@ class MembersPage(StaffPage):
                                                       date=date_text(v.expires_on))))
 
     def _reissue(self) -> None:
-        k, who, m, ctx = self.ctx.kiosk, self.ctx.staff, self.member, self.ctx
+        k, who, m, ctx = self.ctx.kiosk, self.ctx.staff, self._shown(), self.ctx
 
         def reissue():
             Staff.require(who, "members")

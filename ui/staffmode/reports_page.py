@@ -112,6 +112,7 @@ class ReportsPage(StaffPage):
     def _show(self, r: Report) -> None:
         self.report = r
         sh = r.sharing
+        assert sh is not None  # a built report always measures sharing
         for key, text in (("loans", f"{r.total_loans:,}"), ("members", f"{r.members_served:,}"),
                           ("overdue", f"{len(r.overdue):,}"), ("lost", f"{len(r.lost):,}"),
                           ("shared", f"{sh.resources_shared:,}"), ("value", f"₩{sh.resources_value:,}"),

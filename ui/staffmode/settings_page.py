@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import get_day_names
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QWidget
 
 from kiosk.errors import BadInput
 from kiosk.i18n import LANGUAGES, current_language
@@ -71,7 +71,7 @@ class SettingsPage(StaffPage):
         self.sync_url = QLineEdit()
         self.sync_url.setObjectName("SettingsSyncUrl")
         self.sync_url.setPlaceholderText(tr(N_("Empty: the address set at installation, if any")))
-        rows = ((N_("Start screen language"), lang_row),
+        rows: tuple[tuple[str, QWidget | QHBoxLayout], ...] = ((N_("Start screen language"), lang_row),
                 (N_("Seconds without a touch before a resident's screen resets"), self.idle),
                 (N_("Centre name"), self.site), (N_("Closed every week"), days_row),
                 (N_("Closed days"), self.extra), (N_("Printer"), printer_row), ("", self.printer_arg),
@@ -106,7 +106,7 @@ class SettingsPage(StaffPage):
             self.language[lang].setChecked(True)
         spec = str(k.setting("printer", "none") or "none")
         kind, _, arg = spec.partition(":")
-        self.printer.get(kind if kind in self.printer else "none").setChecked(True)
+        self.printer[kind if kind in self.printer else "none"].setChecked(True)
         self.printer_arg.setText(arg)
         cal = k.calendar()
         for d, b in self.weekdays.items():
@@ -171,7 +171,7 @@ class SettingsPage(StaffPage):
         if not found:
             self.fail(tr(N_("No backup found here or on a USB stick.")))
             return
-        answers = []
+        answers: list[tuple[str, str, str | None]] = []
         for n, (path, when) in enumerate(found):
             answers.append((f"{when:%Y-%m-%d %H:%M} · {path.name}", str(n), None))
         answers.append((tr(N_("Cancel")), "no", None))
@@ -180,8 +180,8 @@ class SettingsPage(StaffPage):
         ask.open()
 
     def _confirm_restore(self, path: Path, when: dt.datetime) -> None:
-        when = f"{when:%Y-%m-%d %H:%M}"
-        ask = Confirm(self.ctx.host, "ConfirmRestore", tr(N_("Go back to the data of {when}?"), when=when),
+        stamp = f"{when:%Y-%m-%d %H:%M}"
+        ask = Confirm(self.ctx.host, "ConfirmRestore", tr(N_("Go back to the data of {when}?"), when=stamp),
                       tr(N_("Loans and changes made since then are replaced. A copy of today's data "
                             "is saved first, so this can be undone.")),
                       [(tr(N_("Restore")), "yes", "danger"), (tr(N_("Cancel")), "no", None)])

@@ -16,15 +16,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QPushButton, QScrollArea,
-                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.services.staff import StaffView
 from ui.staff import ROLE_NAMES
 from ui.staffmode.base import StaffContext, StaffPage
 from ui.tasks import Scope, run_task
 from ui.text import N_, tr
-from ui.widgets.common import button, label, theme_of
+from ui.widgets.common import button, label, qapp, theme_of
 from ui.widgets.host import WindowHost
 
 if TYPE_CHECKING:
@@ -47,7 +55,7 @@ class StaffIdle(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.expired.emit)
-        QApplication.instance().installEventFilter(self)
+        qapp().installEventFilter(self)
         self.timer.start(idle_ms)
 
     def poke(self) -> None:
@@ -60,7 +68,7 @@ class StaffIdle(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        QApplication.instance().removeEventFilter(self)
+        qapp().removeEventFilter(self)
 
 
 def page_classes() -> list[type[StaffPage]]:

@@ -10,10 +10,14 @@ screenshots' clock stands still, so the lock would never end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLineEdit
 
 DEMO_MANAGER = ("김관리", "2580")
+
+if TYPE_CHECKING:
+    from ui.screenshots import Driver
 
 
 def _type(d, name: str, text: str) -> None:
@@ -28,7 +32,7 @@ def _pin(d, digits: str) -> None:
     d.tap("staffkey_ok")
 
 
-def staff_states(d) -> Iterable[tuple[str, Callable[[], None]]]:
+def staff_states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     """(state name, what to do to reach it from the previous state)."""
     from kiosk.services.staff import Staff
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
@@ -67,11 +68,14 @@ class TransfersPage(StaffPage):
             self.to_expect.add(f"{t.item.code} {t.item.name_ko}",
                                self._detail(t, tr(N_("returned at {site}"), site=t.from_site)),
                                [(tr(N_("It is here")), f"receive_{i}",
-                                 lambda t=t: self._receive(self._label(t)))])
+                                 partial(self._receive_transfer, t))])
         self.to_expect.finish()
 
     def _label(self, t: TransferView) -> str:
         return item_label_payload(t.item.code, self.ctx.kiosk.base_url, site=t.item.home_site)
+
+    def _receive_transfer(self, t: TransferView) -> None:
+        self._receive(self._label(t))
 
     def _receive(self, payload: str) -> None:
         circulation = self.ctx.kiosk.circulation

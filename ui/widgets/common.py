@@ -5,15 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.theme import Theme
 
 #: a text, or a function that renders it in the current language
 Text = str | Callable[[], str]
+
+
+def qapp() -> QCoreApplication:
+    """The running application (the UI never runs without one)."""
+    app = QCoreApplication.instance()
+    assert app is not None, "no Qt application yet"
+    return app
+
+
+def layout_of(widget: QWidget) -> QLayout:
+    """The layout a widget was given when it was built."""
+    layout = widget.layout()
+    assert layout is not None, f"{widget.objectName() or type(widget).__name__} has no layout"
+    return layout
 
 
 def theme_of(widget: QWidget) -> Theme:
@@ -37,8 +50,9 @@ def restyle(widget: QWidget) -> None:
 def discard(widget: QWidget) -> None:
     """Take a widget off the screen now and delete it later (a hidden widget is never painted)."""
     parent = widget.parentWidget()
-    if parent is not None and parent.layout() is not None:
-        parent.layout().removeWidget(widget)
+    layout = parent.layout() if parent is not None else None
+    if layout is not None:
+        layout.removeWidget(widget)
     widget.hide()
     widget.deleteLater()
 

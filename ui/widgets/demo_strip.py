@@ -79,7 +79,7 @@ class DemoStrip(QFrame):
         self.inner = inner
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll = scroll
+        self.scroller = scroll
         outer = QHBoxLayout(self)
         outer.addWidget(self.heading)
         outer.addWidget(scroll, 1)
@@ -94,4 +94,4 @@ class DemoStrip(QFrame):
             b.setFixedSize(b.sizeHint())
         self.inner.adjustSize()
         h = max((b.sizeHint().height() for b in self.buttons), default=0)
-        self.scroll.setFixedHeight(h + self.scroll.horizontalScrollBar().sizeHint().height() + 12)
+        self.scroller.setFixedHeight(h + self.scroller.horizontalScrollBar().sizeHint().height() + 12)

@@ -71,7 +71,7 @@ class FlowLayout(QLayout):
 
     # -- arranging --------------------------------------------------------------------
     def _shown(self) -> list[QLayoutItem]:
-        return [i for i in self._items if not (i.widget() is not None and i.widget().isHidden())]
+        return [i for i in self._items if not ((w := i.widget()) is not None and w.isHidden())]
 
     def lines(self, width: int) -> list[list[QLayoutItem]]:
         """The items of each line at this width (without margins)."""

@@ -30,8 +30,8 @@ class ItemRow(QFrame):
         self.icon.hide()
         # In a widget, hidden while empty: an empty layout would cap the text column's width.
         self.actions_box = QWidget()
-        self.actions = QHBoxLayout(self.actions_box)
-        self.actions.setContentsMargins(0, 0, 0, 0)
+        self.action_row = QHBoxLayout(self.actions_box)
+        self.action_row.setContentsMargins(0, 0, 0, 0)
         self.actions_box.hide()
         text = QVBoxLayout()
         text.addWidget(self.name)
@@ -51,7 +51,7 @@ class ItemRow(QFrame):
         """ok True: done (green), False: refused (red), None: neutral."""
         self.ok = ok
         self.status.setText(text)
-        self.status.setProperty("role", {True: "ok", False: "refused"}.get(ok))
+        self.status.setProperty("role", None if ok is None else ("ok" if ok else "refused"))
         restyle(self.status)
         if ok is None:
             self.icon.hide()
@@ -62,13 +62,14 @@ class ItemRow(QFrame):
 
     def add_action(self, text: str, name: str, role: str | None = None) -> QPushButton:
         b = button(text, role, name)
-        self.actions.addWidget(b)
+        self.action_row.addWidget(b)
         self.actions_box.show()
         return b
 
     def clear_actions(self) -> None:
-        while self.actions.count():
-            w = self.actions.takeAt(0).widget()
+        while self.action_row.count():
+            item = self.action_row.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.hide()
                 w.deleteLater()

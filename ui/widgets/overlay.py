@@ -68,9 +68,15 @@ class Overlay(QWidget):
         if isinstance(host, WindowHost):
             host.announce()
 
+    def host_widget(self) -> QWidget:
+        """The widget the dialog covers (its parent, for the dialog's whole life)."""
+        host = self.parentWidget()
+        assert host is not None
+        return host
+
     def fit_host(self) -> None:
         """Cover the host again (its size or its layout changed)."""
-        host = self.parentWidget()
+        host = self.host_widget()
         self.setGeometry(host.rect())
         # In the low-reach layout the dialog stays below the reach line like every control.
         top = host.reach_top() if isinstance(host, WindowHost) else 0
@@ -91,7 +97,7 @@ class Overlay(QWidget):
         self.result_ = result
         self.scope.close()
         self.hide()
-        self.parentWidget().removeEventFilter(self)
+        self.host_widget().removeEventFilter(self)
         self.closed.emit(result)
         self.deleteLater()
 
@@ -105,7 +111,8 @@ class Overlay(QWidget):
         Long answers (large text, a narrow portrait panel, a wordy language)
         stack rather than being cut.
         """
-        buttons = [self.buttons.itemAt(i).widget() for i in range(self.buttons.count())]
+        items = [self.buttons.itemAt(i) for i in range(self.buttons.count())]
+        buttons = [item.widget() for item in items if item is not None]
         shown = [b for b in buttons if b is not None and not b.isHidden()]
         room = self.panel.contentsRect().width() - self.body.contentsMargins().left() \
             - self.body.contentsMargins().right()
