@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import json
 import re
 import secrets
 from typing import Any
@@ -39,6 +40,17 @@ from sync.hub import notices
 from sync.hub.notices import CONSENT_VERSION
 
 COOKIE = "nanum_resident"
+#: serves the card page the phone keeps (see card.html), from the phone's cache, offline too
+SERVICE_WORKER = """
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (url.pathname === "/me/card/saved") {
+    event.respondWith(caches.match("/me/card/saved").then((kept) => kept || fetch(event.request)));
+  }
+});
+"""
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}")
 SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
 
@@ -63,6 +75,10 @@ TEXTS = {
     "card_alt": N_("Member card code"),
     "card_keep": N_("Lost this phone? Block the phone card here or ask staff; your plastic card keeps working."),
     "card_block": N_("Block this phone card"),
+    "card_saved": N_("This card is now kept on this phone: add this page to the home screen to open it "
+                     "without a connection."),
+    "card_not_kept": N_("No member card is kept on this phone yet. Sign in on My page and show your member "
+                        "card once: it is kept here from then on."),
     "settings": N_("Notice settings"),
     "settings_why": N_("We send notices (a reservation ready for pickup, moved or ended) only where you "
                        "agree, never between 9 pm and 8 am. Untick a box or clear an address to stop."),
@@ -144,7 +160,7 @@ def _to_account(lang: str) -> RedirectResponse:
 
 
 def account_page(db: Database, row: ResidentSession, lang: str, today: str, message: str = "",
-                 error: bool = False, status: int = 200) -> HTMLResponse:
+                 error: bool = False, status: int = 200, forget_card: bool = False) -> HTMLResponse:
     """The signed-in resident's loans, reservations and notices (``today``: ISO date in Seoul)."""
     number = row.member_number
     with db.transaction() as s:
@@ -179,7 +195,7 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
                    "email_ok": bool(c and c.email_consent_at), "sms_ok": bool(c and c.sms_consent_at)}
     return render("account.html", lang, TEXTS["account_title"], status, message=message, error=error,
                   loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf, contact=contact,
-                  limits={"email": EMAIL_MAX, "phone": PHONE_MAX},
+                  limits={"email": EMAIL_MAX, "phone": PHONE_MAX}, forget_card=forget_card,
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
@@ -318,10 +334,30 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
             return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
                           message=translate(EXPIRED, lang))
         token = await run_in_threadpool(set_phone_card, db, row.member_number, new_card_token())
-        page = render("card.html", lang, TEXTS["card_title"], qr_png=qr_png(card_payload(token or "")),
+        page = render("card.html", lang, TEXTS["card_title"], qr_png=qr_png(card_payload(token or "")), keep=True,
                       csrf=row.csrf, txt={"card_number": translate(CARD_NUMBER, lang, number=row.member_number)})
         page.headers["Cache-Control"] = "no-store"  # the card's code is a secret of this phone
         return page
+
+    @app.get("/me/card/saved", response_class=HTMLResponse, include_in_schema=False)
+    def saved_card(request: Request) -> HTMLResponse:
+        """Where the phone keeps its card (served by the service worker from the phone's
+        cache); the platform itself never has the card's code to show."""
+        lang = pages.page_language(request)
+        return render("message.html", lang, TEXTS["card_title"], message=translate(TEXTS["card_not_kept"], lang))
+
+    @app.get("/me/card/sw.js", include_in_schema=False)
+    def service_worker() -> Response:
+        return Response(SERVICE_WORKER, media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
+    @app.get("/me/card/manifest.webmanifest", include_in_schema=False)
+    def manifest(request: Request) -> Response:
+        lang = pages.page_language(request)
+        body = {"name": translate(TEXTS["card_title"], lang), "short_name": translate(TEXTS["card_title"], lang),
+                "start_url": "/me/card/saved", "scope": "/me/card/", "display": "standalone",
+                "background_color": "#ffffff", "theme_color": "#0b57a4", "lang": lang}
+        return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
 
     @app.post("/me/card/block", response_class=HTMLResponse, include_in_schema=False)
     async def block_phone_card(request: Request) -> Response:
@@ -331,7 +367,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
             return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
                           message=translate(EXPIRED, lang))
         await run_in_threadpool(set_phone_card, db, row.member_number, None)
-        return account_page(db, row, lang, today(), translate(CARD_BLOCKED, lang))
+        return account_page(db, row, lang, today(), translate(CARD_BLOCKED, lang), forget_card=True)
 
     @app.post("/me/signout", response_class=HTMLResponse, include_in_schema=False)
     async def sign_out(request: Request) -> Response:

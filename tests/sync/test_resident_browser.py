@@ -10,6 +10,7 @@ import io
 import os
 import shutil
 import tarfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -70,6 +71,17 @@ def _audit(b, axe: str, where: str) -> None:
     assert problems == [], f"{where}: {problems}"
 
 
+def _press(b, css: str, index: int = 0) -> None:
+    """Press a form's button and wait for the page it leads to."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = b.find_element(By.TAG_NAME, "html")
+    b.find_elements(By.CSS_SELECTOR, css)[index].click()
+    WebDriverWait(b, 15).until(ec.staleness_of(old))
+
+
 def _shot(b, name: str) -> None:
     folder = os.environ.get("NANUM_SHOTS")
     if folder:
@@ -102,22 +114,40 @@ def test_a_resident_signs_in_cancels_reads_a_notice_and_opens_the_phone_card(pla
         _shot(b, f"me-signin-{lang}")
         b.find_element(By.ID, "member").send_keys(member.number)
         b.find_element(By.ID, "secret").send_keys("2468")
-        b.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        _press(b, "form button[type=submit]")
         assert member.number in b.find_element(By.TAG_NAME, "main").text
         _audit(b, axe, f"my page {lang}")
         _shot(b, f"me-account-{lang}")
         notices = b.find_elements(By.CSS_SELECTOR, "#notices ~ ul li")
         assert notices and codes[0] in " ".join(n.text for n in notices)  # the notice is read
         if lang == "ko":
-            b.find_elements(By.CSS_SELECTOR, "form[action*='/cancel'] button")[0].click()
+            _press(b, "form[action*='/cancel'] button")
             assert "취소했어요" in b.find_element(By.CSS_SELECTOR, "[role=status]").text
             _audit(b, axe, "after a cancel")
             _shot(b, "me-cancelled-ko")
-        b.find_element(By.CSS_SELECTOR, "form[action^='/me/card'] button").click()
+        _press(b, "form[action^='/me/card'] button")
         img = b.find_element(By.CSS_SELECTOR, "main img")
         assert img.get_attribute("src").startswith("data:image/png;base64,")
         _audit(b, axe, f"phone card {lang}")
         _shot(b, f"me-card-{lang}")
+        if lang == "ko":
+            # kept on the phone: the saved card opens without a connection
+            deadline = time.monotonic() + 15
+            while True:
+                b.get(platform.url + "/me/card/saved")
+                if b.find_elements(By.CSS_SELECTOR, "main img") or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            b.set_network_conditions(offline=True, latency=5, download_throughput=500 * 1024,
+                                     upload_throughput=500 * 1024)
+            try:
+                b.refresh()
+                assert b.find_element(By.CSS_SELECTOR, "main img").get_attribute("src").startswith("data:image")
+            finally:
+                b.delete_network_conditions()
+        for path in ("/", "/centres/GN01"):
+            b.get(platform.url + f"{path}?lang={lang}")
+            _audit(b, axe, f"{path} {lang}")
         b.get(platform.url + f"/i/GN01/{codes[1]}?lang={lang}")
         _audit(b, axe, f"item page {lang}")
         _shot(b, f"item-{lang}")
