@@ -14,6 +14,7 @@ and prints, in one run:
 
     .venv/bin/python bench/scan.py            # about 2-3 minutes
     .venv/bin/python bench/scan.py --quick    # under a minute on an idle machine
+    .venv/bin/python bench/scan.py --phone    # member cards on phone screens against printed ones
 """
 
 from __future__ import annotations
@@ -134,6 +135,62 @@ def run_sets(per_cell: int, frames: int, seed: int, use_pyzbar: bool, use_opencv
                 r["pipe"] += reported
     return {"rows": rows, "t_zx": t_zx, "t_pz": t_pz, "t_ocv": t_ocv, "t_pipe": t_pipe,
             "latencies": latencies, "misreads": misreads}
+
+
+def run_phone(per_cell: int, frames: int, seed: int) -> dict:
+    """Member cards on a phone's screen against the same cards printed, presentation for
+    presentation: same placement, severity, streak and noise (one seed per pair)."""
+    rng = np.random.default_rng(seed)
+    cv2.setNumThreads(1)
+    zx = ZxingDecoder()
+    rows: dict[tuple, dict] = {}
+    misreads = 0
+    for res in RESOLUTIONS:
+        bgs = [synth.background(*res, seed=s) for s in range(6)]
+        for cond in synth.PHONE_CONDITIONS:
+            r = rows.setdefault((res, cond), {"n": 0, "printed": 0, "phone": 0,
+                                              "printed_fr": 0, "phone_fr": 0, "frames": 0})
+            for j in range(per_cell):
+                payload, level, pair = card_payload(rng), float(rng.uniform()), int(rng.integers(2**31))
+                for kind, phone in (("printed", False), ("phone", True)):
+                    analyser, presence, reported = FrameAnalyser(zx), PresenceFilter(), False
+                    for i, (img, _q) in enumerate(synth.phone_presentation(
+                            bgs[j % len(bgs)], payload, cond, np.random.default_rng(pair), frames=frames,
+                            phone=phone, level=level)):
+                        r[f"{kind}_fr"] += any(d.text == payload for d in zx.decode(img))
+                        a = analyser.analyse(img)
+                        misreads += sum(d.text != payload for d in a.codes)
+                        reported |= payload in presence.update([d.text for d in a.codes], i / 30.0)
+                        r["frames"] += phone
+                    r[kind] += reported
+                r["n"] += 1
+    return {"rows": rows, "misreads": misreads}
+
+
+def report_phone(d: dict) -> bool:
+    print("\nMember card on a phone's screen against the same card printed (pipeline, per presentation; "
+          "raw zxing-cpp per frame)")
+    print(f"{'condition':<14}{'res':>10}{'n':>5}{'printed':>9}{'phone':>9}{'zx printed':>12}{'zx phone':>10}")
+    tot = {"n": 0, "printed": 0, "phone": 0, "printed_fr": 0, "phone_fr": 0, "frames": 0}
+    for (res, cond), r in d["rows"].items():
+        for k in tot:
+            tot[k] += r[k]
+        print(f"{cond:<14}{f'{res[0]}x{res[1]}':>10}{r['n']:>5}{pct(r['printed'] / r['n']):>9}"
+              f"{pct(r['phone'] / r['n']):>9}{pct(r['printed_fr'] / r['frames']):>12}"
+              f"{pct(r['phone_fr'] / r['frames']):>10}")
+    print(f"{'OVERALL':<14}{'both':>10}{tot['n']:>5}{pct(tot['printed'] / tot['n']):>9}"
+          f"{pct(tot['phone'] / tot['n']):>9}{pct(tot['printed_fr'] / tot['frames']):>12}"
+          f"{pct(tot['phone_fr'] / tot['frames']):>10}")
+    print(f"misreads (wrong text): {d['misreads']}")
+    by_cond: dict[str, list[int]] = {}
+    for (_res, cond), r in d["rows"].items():
+        c = by_cond.setdefault(cond, [0, 0])
+        c[0] += r["printed"]
+        c[1] += r["phone"]
+    ok = all(phone >= printed for printed, phone in by_cond.values()) and d["misreads"] == 0
+    print(f"  phone cards read at least as well as printed ones on every condition, no misread: "
+          f"{'yes' if ok else 'NO'}")
+    return ok
 
 
 def idle_costs(seconds: float) -> dict:
@@ -286,9 +343,17 @@ def main(argv=None) -> int:
     ap.add_argument("--no-pyzbar", action="store_true")
     ap.add_argument("--opencv", action="store_true", help="also measure OpenCV's detector (slow)")
     ap.add_argument("--no-cpu", action="store_true", help="skip the video CPU measurement")
+    ap.add_argument("--phone", action="store_true",
+                    help="only the member card on a phone's screen against the printed card")
     args = ap.parse_args(argv)
     per_cell = args.per_cell or (8 if args.quick else 24)
     t_start = time.perf_counter()
+    if args.phone:
+        print(f"phone-card benchmark: {per_cell} presentations x {len(synth.PHONE_CONDITIONS)} conditions x "
+              f"{len(RESOLUTIONS)} resolutions x printed/phone, {args.frames} frames each, seed {args.seed}")
+        ok = report_phone(run_phone(per_cell, args.frames, args.seed))
+        print(f"\nbenchmark took {time.perf_counter() - t_start:.0f} s")
+        return 0 if ok else 1
     print(f"scan benchmark: {per_cell} presentations x {len(synth.CONDITIONS)} conditions x "
           f"{len(RESOLUTIONS)} resolutions, {args.frames} frames each, seed {args.seed}")
     d = run_sets(per_cell, args.frames, args.seed, not args.no_pyzbar, args.opencv)

@@ -31,6 +31,15 @@ SEVERITY: dict[str, tuple[float, float]] = {
     "low_contrast": (36.0, 10.0), "dim": (0.15, 0.04), "glare": (170.0, 320.0), "jpeg": (18.0, 4.0),
 }
 
+#: a member card shown on a phone's screen (bench/scan.py --phone): the screen's own
+#: light and black level, a reflection across the glass, the screen's pixel grid
+#: beating with the camera's (moire), a phone turned up to full brightness, a small phone
+PHONE_CONDITIONS = ("screen_glare", "moire", "bright", "small_phone")
+PHONE_SEVERITY: dict[str, tuple[float, float]] = {
+    "screen_glare": (110.0, 230.0), "moire": (0.10, 0.32), "bright": (1.25, 1.9),
+    "small_phone": (3.2, 2.1),  # pixels per module on the camera frame
+}
+
 _ECC = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 _SRC_PX = 8  # pixels per module of the label raster the scene is warped from
 _QUIET = 4  # modules of white around the symbol, as printed on our labels
@@ -62,7 +71,7 @@ def _label_raster(payload: str, invert: bool, card: bool) -> tuple[np.ndarray, n
     n = m.shape[0]
     s = _SRC_PX
     paper, ink = 238, 28
-    sym = np.where(np.pad(m, _QUIET, constant_values=False), ink, paper).astype(np.uint8)
+    sym: np.ndarray = np.where(np.pad(m, _QUIET, constant_values=False), ink, paper).astype(np.uint8)
     if invert:
         sym = (paper + ink - sym.astype(np.int16)).astype(np.uint8)
     sym = cv2.resize(sym, None, fx=s, fy=s, interpolation=cv2.INTER_NEAREST)
@@ -87,7 +96,7 @@ def _label_raster(payload: str, invert: bool, card: bool) -> tuple[np.ndarray, n
                 max_scale=s / 5.0)
     q0, q1 = x0 + _QUIET * s, x0 + (_QUIET + n) * s
     y0, y1 = _QUIET * s, (_QUIET + n) * s
-    corners = np.float32([[q0, y0], [q1, y0], [q1, y1], [q0, y1]])
+    corners = np.array([[q0, y0], [q1, y0], [q1, y1], [q0, y1]], dtype=np.float32)
     return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), corners
 
 
@@ -122,7 +131,7 @@ def _homography(size: tuple[int, int], anchor: np.ndarray, pl: Placement, frame_
     w, h = size
     scale = pl.module_px / _SRC_PX
     centre = anchor.mean(axis=0)
-    pts = (np.float64([[0, 0], [w, 0], [w, h], [0, h]]) - centre) * scale
+    pts = (np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64) - centre) * scale
     ax, ay, az = (math.radians(v) for v in (pl.tilt_x, pl.tilt_y, pl.angle))
     rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
     ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
@@ -131,7 +140,7 @@ def _homography(size: tuple[int, int], anchor: np.ndarray, pl: Placement, frame_
     p3 = np.c_[pts, np.zeros(4)] @ (rx @ ry @ rz).T
     z = p3[:, 2] + f
     dst = np.c_[p3[:, 0] * f / z + pl.cx, p3[:, 1] * f / z + pl.cy]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     return cv2.getPerspectiveTransform(src, dst.astype(np.float32))
 
 
@@ -152,7 +161,7 @@ def background(width: int, height: int, seed: int = 0) -> np.ndarray:
         else:
             cv2.line(img, (x0, y0), (int(rng.integers(0, width)), int(rng.integers(0, height))),
                      col, int(rng.integers(1, 6)))
-    grain = rng.normal(0, 6, (height // 4 + 1, width // 4 + 1)).astype(np.float32)
+    grain: np.ndarray = rng.normal(0, 6, (height // 4 + 1, width // 4 + 1)).astype(np.float32)
     grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_LINEAR)[:height, :width]
     img = np.clip(img.astype(np.float32) + grain[..., None], 0, 255).astype(np.uint8)
     return cv2.GaussianBlur(img, (0, 0), 1.2)
@@ -169,7 +178,7 @@ def compose(bg: np.ndarray, payload: str, pl: Placement, invert: bool = False,
     # light like a sensor does instead of aliasing.
     sigma = 0.45 * _SRC_PX / max(pl.module_px, 0.5)
     src = cv2.GaussianBlur(raster, (0, 0), sigma) if sigma > 0.3 else raster
-    quad = cv2.perspectiveTransform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), H)[0]
+    quad = cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], dtype=np.float32), H)[0]
     x0, y0 = np.floor(quad.min(axis=0)).astype(int) - 1
     x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 1
     x0, y0 = max(x0, 0), max(y0, 0)
@@ -196,8 +205,8 @@ def add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.nda
     # OpenCV's generator, seeded from ``rng``: numpy's normal() on a 720p
     # frame costs more than decoding it.
     cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
-    n = np.empty(img.shape[:2], np.int16)
-    cv2.randn(n, 0.0, float(sigma))
+    n: np.ndarray = np.empty(img.shape[:2], np.int16)
+    cv2.randn(n, 0.0, float(sigma))  # type: ignore[call-overload]
     if img.ndim == 3:
         n = cv2.merge([n] * img.shape[2])
     return cv2.add(img, n, dtype=cv2.CV_8U)
@@ -248,7 +257,9 @@ def degrade(img: np.ndarray, condition: str, rng: np.random.Generator,
     elif condition == "jpeg":  # a cheap camera's MJPEG stream
         q = int(round(at(*SEVERITY["jpeg"])))
         ok, buf = cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, q])
-        f = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        assert decoded is not None  # OpenCV decodes what it has just encoded
+        f = decoded
     elif condition != "clean":
         raise ValueError(f"unknown condition {condition!r}")
     return f
@@ -280,6 +291,78 @@ def _glare(img: np.ndarray, rng: np.random.Generator, quad: np.ndarray | None,
     roi = out[y0:y1, x0:x1].astype(np.float32)
     out[y0:y1, x0:x1] = (roi * (1 - 0.35 * blob) + amp * blob).clip(0, 255).astype(np.uint8)
     return out
+
+
+def phone_screen(img: np.ndarray, quad: np.ndarray, condition: str, rng: np.random.Generator,
+                 level: float) -> np.ndarray:
+    """The code as a phone's screen shows it: lit from behind (its black is a dark grey,
+    its white bright), then what ``condition`` (one of PHONE_CONDITIONS) adds. A printed
+    card under the same condition gets the same gain and reflection, but no pixel grid."""
+    lo, hi = PHONE_SEVERITY.get(condition, (0.0, 0.0))
+    at = lo + (hi - lo) * level
+    out = img
+    x0, y0 = np.floor(quad.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 2
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    roi = out[y0:y1, x0:x1].astype(np.float32)
+    roi = 38.0 + roi * (255.0 - 38.0) / 255.0  # an LCD's black is not black
+    if condition == "moire":
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        theta = rng.uniform(0, np.pi)
+        period = rng.uniform(2.1, 3.4)  # near the camera's sampling: slow beating bands
+        wave = np.sin(2 * np.pi * (xx * np.cos(theta) + yy * np.sin(theta)) / period)
+        factor = 1.0 - at * (0.5 + 0.5 * wave)
+        roi = roi * (factor[..., None] if roi.ndim == 3 else factor)
+    out = out.copy()
+    out[y0:y1, x0:x1] = roi.clip(0, 255).astype(np.uint8)
+    return printed_or_screen(out, quad, condition, rng, level)
+
+
+def printed_or_screen(img: np.ndarray, quad: np.ndarray, condition: str, rng: np.random.Generator,
+                      level: float) -> np.ndarray:
+    """What a phone condition does to any card in front of the camera (gain, a streak of light)."""
+    lo, hi = PHONE_SEVERITY.get(condition, (0.0, 0.0))
+    at = lo + (hi - lo) * level
+    if condition == "bright":  # exposure set for the room, the code far brighter: highlights bloom
+        f = cv2.convertScaleAbs(img, alpha=at)
+        return cv2.addWeighted(f, 0.8, cv2.GaussianBlur(f, (0, 0), 2.0), 0.2, 0)
+    if condition == "screen_glare":  # a ceiling light's streak across the glass
+        h, w = img.shape[:2]
+        cx, cy = quad.mean(axis=0)
+        size = float(np.linalg.norm(quad[0] - quad[2])) / 1.41
+        theta = rng.uniform(0, np.pi)
+        off = rng.uniform(-0.3, 0.3) * size
+        x0, y0 = int(max(cx - size, 0)), int(max(cy - size, 0))
+        x1, y1 = int(min(cx + size, w)), int(min(cy + size, h))
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        d = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta) - off
+        band = np.exp(-(d / (0.09 * size)) ** 2 / 2)
+        out = img.copy()
+        roi = out[y0:y1, x0:x1].astype(np.float32)
+        band = band[..., None] if roi.ndim == 3 else band
+        out[y0:y1, x0:x1] = (roi * (1 - 0.3 * band) + at * band).clip(0, 255).astype(np.uint8)
+        return out
+    return img
+
+
+def phone_presentation(bg: np.ndarray, payload: str, condition: str, rng: np.random.Generator,
+                       frames: int = 6, phone: bool = True, level: float | None = None):
+    """Frames of a member card held up under a phone condition: on a phone's screen
+    (``phone``) or printed, the same placements, severity and streaks for both."""
+    h, w = bg.shape[:2]
+    n = qr_matrix(payload).shape[0]
+    level = float(rng.uniform()) if level is None else level
+    lo, hi = PHONE_SEVERITY["small_phone"]
+    mp = lo + (hi - lo) * level if condition == "small_phone" else float(rng.uniform(3.0, 9.5))
+    pl = random_placement(w, h, mp, n, rng)
+    for i in range(frames):
+        p = pl.moved(rng, px=1.5, deg=0.5) if i else pl
+        img, quad = compose(bg, payload, p, card=not phone)
+        sub = np.random.default_rng(int(rng.integers(2**31)))
+        img = phone_screen(img, quad, condition, sub, level) if phone else \
+            printed_or_screen(img, quad, condition, sub, level)
+        yield camera_look(img, rng), quad
 
 
 def random_placement(width: int, height: int, module_px: float, modules: int,
