@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from hardware.labels import draw_qr, fit_text, qr_matrix
+from hardware.pdf_fonts import hangul_font
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, translate
 from kiosk.limits import printable
-from hardware.labels import draw_qr, fit_text, qr_matrix
-from hardware.pdf_fonts import hangul_font
 
 CARD_W_MM, CARD_H_MM = 85.6, 54.0
 

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -87,7 +88,9 @@ def list_cameras(seconds: float = 1.0, decoder: str = "zxing",
         src = frames.CameraSource(cam["device"])
         try:
             src.open()
-            got, kept, times = [], [], []
+            got: list[float] = []
+            kept: list[Any] = []
+            times: list[float] = []
             t0 = time.perf_counter()
             while time.perf_counter() - t0 < seconds:
                 f = src.read()

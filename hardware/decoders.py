@@ -3,8 +3,9 @@
 zxing-cpp is the default: on degraded webcam frames it reads more codes than
 ZBar at a tenth of the time (see ``bench/scan.py``), and it reads text the way
 the code says it is written (its ECI, else UTF-8, Shift-JIS or ISO-8859-1), so
-Hangul and foreign Japanese or Korean codes survive; the raw bytes are kept. pyzbar stays selectable (it needs the system
-libzbar); OpenCV's detector is there for comparison.
+Hangul and foreign Japanese or Korean codes survive; the raw bytes are kept.
+pyzbar stays selectable (it needs the system libzbar); OpenCV's detector is
+there for comparison.
 
 Every decoder takes a grayscale or BGR ``numpy`` image and returns
 :class:`Decoded` records with the text and the symbol's four corners in image
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -97,10 +99,10 @@ class ZxingDecoder(Decoder):
                         "binarizer": getattr(zxingcpp.Binarizer, binarizer)}
 
     def _read(self, image: np.ndarray, errors: bool, **override) -> list:
-        opts = dict(self.options, **override)
+        opts: dict[str, Any] = dict(self.options, **override)
         if isinstance(opts["binarizer"], str):
             opts["binarizer"] = getattr(self._zx.Binarizer, opts["binarizer"])
-        kw = {"formats": self.formats} if self.formats is not None else {}
+        kw: dict[str, Any] = {"formats": self.formats} if self.formats is not None else {}
         # Plain: the bytes as text by the code's ECI, else zxing-cpp's charset guess
         # (UTF-8, Shift-JIS, ISO-8859-1), without HRI's GS1 brackets on legacy barcodes.
         return self._zx.read_barcodes(to_gray(image), return_errors=errors, text_mode=self._zx.TextMode.Plain,
@@ -172,7 +174,7 @@ class PyzbarDecoder(Decoder):
             with pz._image() as img:
                 w.zbar_image_set_format(img, pz._FOURCC["L800"])
                 w.zbar_image_set_size(img, wd, h)
-                w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)
+                w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)  # type: ignore[arg-type]
                 if w.zbar_scan_image(scanner, img) < 0:
                     return []
                 for sym in pz._decode_symbols(pz._symbols_for_image(img)):
@@ -216,12 +218,12 @@ def _order_quad(pts: list[tuple[float, float]]) -> tuple[tuple[float, float], ..
     if len(pts) != 4:
         if not pts:
             return ()
-        a = np.float32(pts)
+        a = np.array(pts, dtype=np.float32)
         x0, y0 = a.min(axis=0)
         x1, y1 = a.max(axis=0)
         pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         return tuple((float(x), float(y)) for x, y in pts)
-    a = np.float32(pts)
+    a = np.array(pts, dtype=np.float32)
     s, d = a.sum(axis=1), a[:, 1] - a[:, 0]
     ordered = [a[np.argmin(s)], a[np.argmin(d)], a[np.argmax(s)], a[np.argmax(d)]]
     return tuple((float(x), float(y)) for x, y in ordered)

@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.i18n import N_
 from hardware.printing import PdfFilePrinter, PrinterError, SystemPrinter
+from kiosk.i18n import N_
 
 Render = Callable[[Path], object]
 

@@ -97,7 +97,7 @@ class CameraSource(FrameSource):
             cap.release()
             raise SourceError(f"cannot open camera {self.device}")
         # MJPEG first: uncompressed YUYV at 720p is capped near 10 fps on USB 2.
-        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))  # type: ignore[attr-defined]
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
@@ -310,6 +310,7 @@ class VirtualCamera(FrameSource):
             if scene is not None:
                 payload, base, invert, card = scene
                 # A hand wobbles around where it holds the label, it does not drift away.
+                assert self._place is not None  # set with the scene
                 p = self._place.moved(self._rng, px=1.5, deg=0.4)
                 k = 0.15
                 p = synth.Placement(p.cx + k * (base.cx - p.cx), p.cy + k * (base.cy - p.cy),
@@ -331,7 +332,8 @@ class VirtualCamera(FrameSource):
 def open_source(spec: str) -> FrameSource:
     """A frame source from a config or command-line spec.
 
-    ``virtual`` (or ``virtual:640x480``); ``auto`` (the first camera); a device index ``0``; a device path ``/dev/video0``;
+    ``virtual`` (or ``virtual:640x480``); ``auto`` (the first camera); a device index ``0``;
+    a device path ``/dev/video0``;
     ``file:PATH`` (one image); ``folder:PATH``; ``video:PATH``. A bare path to
     an existing image, folder or video works too.
     """

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from hardware.pdf_fonts import hangul_font
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
 from kiosk.limits import printable
-from hardware.pdf_fonts import hangul_font
 
 QUIET_MODULES = 4
 MIN_MODULE_MM = 0.33  # about 4 printer dots at 300 dpi: below this a worn print head loses modules

@@ -59,7 +59,7 @@ def _register(name: str, filename: str) -> None:
 def _covered(name: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
-    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)  # type: ignore[attr-defined]
 
 
 class MixedFont:

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -217,7 +218,7 @@ class FrameAnalyser:
                 merged.append(b)
         out = []
         for x0, y0, x1, y1 in merged:
-            out.append(self._box(np.float32([[x0, y0], [x1, y1]]), w, h, margin=0.4))
+            out.append(self._box(np.array([[x0, y0], [x1, y1]], dtype=np.float32), w, h, margin=0.4))
         return out
 
     def _decode_crop(self, gray: np.ndarray, tr: _Track, res: Analysis, plain: bool = True) -> list[Decoded]:
@@ -229,7 +230,7 @@ class FrameAnalyser:
         glare = cv2.countNonZero(cv2.inRange(crop, 250, 255)) > 0.03 * crop.size
         if res.enhanced:
             crop = cv2.equalizeHist(crop)
-        attempts = [(lambda r: r, 1.0)] if plain else []
+        attempts: list[tuple[Any, float]] = [(lambda r: r, 1.0)] if plain else []
         # One variant per frame, in an order suited to the crop, so over a
         # presentation the symbol is tried every way at about one small decode
         # per frame.

@@ -102,7 +102,7 @@ def render_receipt_pdf(receipt: Receipt, target: str | Path | BinaryIO,
     height = margin * 2 + sum(size * 1.35 + gap * mm / 2 for _f, _t, size, gap in ops) + qr_side
 
     c = canvas.Canvas(str(target) if isinstance(target, (str, Path)) else target,
-                      pagesize=(width, height), initialFontName=hangul_font(),
+                      pagesize=(width, height), initialFontName=hangul_font(),  # type: ignore[arg-type]
                       initialFontSize=9)
     c.setTitle(receipt.heading)
     y = height - margin

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from hardware.pdf_fonts import hangul_font
 from kiosk.i18n import N_, translate
 from kiosk.limits import printable, spreadsheet_cell
 from kiosk.services.reports import CATEGORY_LABELS, LOST_AFTER_DAYS, Report
-from hardware.pdf_fonts import hangul_font
 
 BLUE = "#0A58A8"
 GREEN = "#1C6B33"
@@ -34,17 +34,18 @@ def _won(value: int) -> str:
 
 class _Styles:
     def __init__(self) -> None:
+        from reportlab.lib import colors
         from reportlab.lib.styles import ParagraphStyle
 
         self.regular, self.bold = hangul_font(), hangul_font(bold=True)
         self.title = ParagraphStyle("title", fontName=self.bold, fontSize=18, leading=24, spaceAfter=4)
         self.sub = ParagraphStyle("sub", fontName=self.regular, fontSize=10, leading=14,
-                                  textColor="#474747", spaceAfter=8)
+                                  textColor=colors.HexColor("#474747"), spaceAfter=8)
         self.h2 = ParagraphStyle("h2", fontName=self.bold, fontSize=13, leading=18, spaceBefore=10,
-                                 spaceAfter=4, textColor=BLUE)
+                                 spaceAfter=4, textColor=colors.HexColor(BLUE))
         self.body = ParagraphStyle("body", fontName=self.regular, fontSize=9.5, leading=13)
         self.note = ParagraphStyle("note", fontName=self.regular, fontSize=8, leading=11,
-                                   textColor="#474747")
+                                   textColor=colors.HexColor("#474747"))
 
 
 def _table(rows: list[list[Any]], widths: list[float], st: _Styles, header: bool = True,
@@ -61,7 +62,7 @@ def _table(rows: list[list[Any]], widths: list[float], st: _Styles, header: bool
     if header:
         style += [("FONT", (0, 0), (-1, 0), st.bold, 9),
                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E2E6ED"))]
-    t.setStyle(TableStyle(style))
+    t.setStyle(TableStyle(style))  # type: ignore[arg-type]
     return t
 
 
@@ -75,7 +76,7 @@ def _bar_chart(values: list[list[int]], labels: list[str], names: list[str], col
     d = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 30, 28
-    chart.width, chart.height = width - 40, height - 48
+    chart.width, chart.height = width - 40, height - 48  # type: ignore[assignment]
     chart.data = values
     chart.groupSpacing = 1 if len(labels) > 40 else 3
     chart.barSpacing = 0
@@ -100,7 +101,7 @@ def _bar_chart(values: list[list[int]], labels: list[str], names: list[str], col
         legend = Legend()
         legend.fontName = st.regular
         legend.fontSize = 8
-        legend.x, legend.y = width - 150, height - 6
+        legend.x, legend.y = width - 150, height - 6  # type: ignore[assignment]
         legend.alignment = "right"
         legend.columnMaximum = 1
         legend.dx = legend.dy = 7
@@ -119,7 +120,7 @@ def _hbar_chart(values: list[float], labels: list[str], st: _Styles, width: floa
     d = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y = 70, 18
-    chart.width, chart.height = width - 90, height - 24
+    chart.width, chart.height = width - 90, height - 24  # type: ignore[assignment]
     chart.data = [values or [0]]
     chart.categoryAxis.categoryNames = labels or [""]
     chart.categoryAxis.labels.fontName = st.regular
@@ -171,6 +172,7 @@ def render_report_pdf(report: Report, target: str | Path | BinaryIO, lang: str =
            [t(N_("Parts found at the staff check")), _n(report.parts_found)],
            [t(N_("Parts lost")), _n(report.parts_lost)]]
     sh = report.sharing
+    assert sh is not None  # a built report always measures sharing
     city = [[t(N_("Sharing indicator")), t(N_("Value"))],
             [t(N_("Resources shared (items lent)")), _n(sh.resources_shared)],
             [t(N_("Replacement value of resources shared")), _won(sh.resources_value)],
@@ -210,7 +212,7 @@ def render_report_pdf(report: Report, target: str | Path | BinaryIO, lang: str =
                     st, width)])]
 
     top = [[t(N_("Rank")), t(N_("Code")), t(N_("Item")), t(N_("Loans"))]]
-    top += [[i + 1, c.code, c.name, _n(c.count)] for i, c in enumerate(report.top_items)]
+    top += [[str(i + 1), c.code, c.name, _n(c.count)] for i, c in enumerate(report.top_items)]
     story += [Paragraph(t(N_("Most borrowed items")), st.h2),
               _table(top, [width * 0.1, width * 0.18, width * 0.57, width * 0.15], st, numeric_cols=(3,))
               if report.top_items else Paragraph(t(N_("Nothing was lent in this period.")), st.body)]

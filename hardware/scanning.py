@@ -276,6 +276,7 @@ class ScanService:
                         self._set_status("lost")
                 if stop.is_set():
                     return
+                assert self._frame is not None  # the wait above ends with a newer frame
                 n, frame, t_in = self._frame
                 self._taken = n
             if self._reset_analyser:
