@@ -66,7 +66,7 @@ class SyncStatus:
 
 def backoff_delay(failures: int, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with "equal jitter": half fixed, half random."""
-    ceiling = min(cap, base * (2 ** max(0, failures - 1)))
+    ceiling = min(cap, base * (2.0 ** max(0, failures - 1)))
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
