@@ -39,6 +39,9 @@ PHONE_SEVERITY: dict[str, tuple[float, float]] = {
     "screen_glare": (110.0, 230.0), "moire": (0.10, 0.32), "bright": (1.25, 1.9),
     "small_phone": (3.2, 2.1),  # pixels per module on the camera frame
 }
+#: the error correction of the phone card's QR (sync.hub.resident.qr_png): a streak of
+#: reflected light across a glossy screen is survived only with the highest level
+PHONE_ECC = "H"
 
 _ECC = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 _SRC_PX = 8  # pixels per module of the label raster the scene is warped from
@@ -65,9 +68,9 @@ def qr_image(payload: str, module_px: int = 8, quiet: int = _QUIET, invert: bool
 
 
 @lru_cache(maxsize=64)
-def _label_raster(payload: str, invert: bool, card: bool) -> tuple[np.ndarray, np.ndarray]:
+def _label_raster(payload: str, invert: bool, card: bool, ecc: str = "M") -> tuple[np.ndarray, np.ndarray]:
     """A printed label (BGR, ``_SRC_PX`` px/module) and the symbol's corners on it."""
-    m = qr_matrix(payload)
+    m = qr_matrix(payload, ecc)
     n = m.shape[0]
     s = _SRC_PX
     paper, ink = 238, 28
@@ -168,9 +171,9 @@ def background(width: int, height: int, seed: int = 0) -> np.ndarray:
 
 
 def compose(bg: np.ndarray, payload: str, pl: Placement, invert: bool = False,
-            card: bool = False) -> tuple[np.ndarray, np.ndarray]:
+            card: bool = False, ecc: str = "M") -> tuple[np.ndarray, np.ndarray]:
     """Put a label (or a card) onto a copy of ``bg``; returns the frame and the symbol's quad."""
-    raster, corners = _label_raster(payload, invert, card)
+    raster, corners = _label_raster(payload, invert, card, ecc)
     h, w = raster.shape[:2]
     frame = bg.copy()
     H = _homography((w, h), corners, pl, bg.shape[1])
@@ -351,14 +354,15 @@ def phone_presentation(bg: np.ndarray, payload: str, condition: str, rng: np.ran
     """Frames of a member card held up under a phone condition: on a phone's screen
     (``phone``) or printed, the same placements, severity and streaks for both."""
     h, w = bg.shape[:2]
-    n = qr_matrix(payload).shape[0]
+    ecc = PHONE_ECC if phone else "M"
+    n = qr_matrix(payload, ecc).shape[0]
     level = float(rng.uniform()) if level is None else level
     lo, hi = PHONE_SEVERITY["small_phone"]
     mp = lo + (hi - lo) * level if condition == "small_phone" else float(rng.uniform(3.0, 9.5))
     pl = random_placement(w, h, mp, n, rng)
     for i in range(frames):
         p = pl.moved(rng, px=1.5, deg=0.5) if i else pl
-        img, quad = compose(bg, payload, p, card=not phone)
+        img, quad = compose(bg, payload, p, card=not phone, ecc=ecc)
         sub = np.random.default_rng(int(rng.integers(2**31)))
         img = phone_screen(img, quad, condition, sub, level) if phone else \
             printed_or_screen(img, quad, condition, sub, level)

@@ -99,6 +99,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
     s.add_argument("site")
     s.add_argument("--honour", metavar="all|none|SITE,SITE",
                    help="set the policy (without it: show it)")
+    s = with_db(hub.add_parser("block-phone-card", help="a member lost their phone: their phone card stops "
+                                                        "working (staff, on the member's request)"))
+    s.add_argument("member", help="membership number")
     s = with_db(hub.add_parser("compact", help="shrink the change feed"))
     s.add_argument("--purge-days", type=int,
                    help="also delete reservations that ended this many days ago (older cursors expire)")
@@ -129,6 +132,7 @@ def register(sub: argparse._SubParsersAction[_Parser],
                      ("hub add-member", hub_add_member), ("hub import", hub_import),
                      ("hub card-policy", hub_card_policy), ("hub restored", hub_restored),
                      ("hub worker", hub_worker), ("hub notices", hub_notices),
+                     ("hub block-phone-card", hub_block_phone_card),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
 
@@ -318,6 +322,18 @@ def hub_card_policy(args: argparse.Namespace) -> int:
         policy["honour"], ", ".join(policy["sites"]))
     args.out.emit(policy, [args.out.t("{site} lends to members of {honours}.", site=args.site,
                                       honours=honours)])
+    return 0
+
+
+def hub_block_phone_card(args: argparse.Namespace) -> int:
+    from sync.hub.resident import set_phone_card
+
+    db = _db(args)
+    number = args.member.strip().upper()
+    set_phone_card(db, number, None)
+    args.out.emit({"ok": True, "member": number},
+                  [args.out.t("The phone card of {member} is blocked; kiosks stop taking it after their next "
+                              "sync. The plastic card keeps working.", member=number)])
     return 0
 
 

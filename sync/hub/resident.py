@@ -214,11 +214,12 @@ def set_phone_card(db: Database, number: str, token: str | None) -> str | None:
 
 
 def qr_png(payload: str) -> str:
-    """``payload`` as a QR code, a base64 PNG with a wide quiet zone (a phone screen's
-    glare eats into the margin)."""
+    """``payload`` as a QR code, a base64 PNG with a wide quiet zone."""
     import qrcode
 
-    img = qrcode.make(payload, box_size=10, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    # The highest error correction: a reflection across a glossy screen hides a band of
+    # modules (bench/scan.py --phone, hardware.synth.PHONE_ECC).
+    img = qrcode.make(payload, box_size=10, border=4, error_correction=qrcode.constants.ERROR_CORRECT_H)
     out = io.BytesIO()
     img.save(out, format="PNG")
     return base64.b64encode(out.getvalue()).decode("ascii")

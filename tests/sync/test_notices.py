@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pg import free_port
 from platformkit import drain, stock
@@ -263,3 +263,34 @@ def test_due_soon_and_overdue_notices_wait_for_every_kiosk_of_the_centre(platfor
         told = [(n.msgid, n.params["item"], n.params["due"]) for n in s.execute(
             select(Notice).order_by(Notice.id)).scalars()]
     assert told == [(notices.DUE_SOON, codes[0], due.isoformat()), (notices.OVERDUE, codes[0], due.isoformat())]
+
+
+def test_a_worker_holds_a_notice_in_quiet_hours_until_they_end(platform, fakes):
+    smtp, sms = fakes
+    k, client, _ = platform.kiosk("GN01", "GN01-a")
+    codes, _ = stock(k, items=1, members=0)
+    member = _member_with_contact(platform, k, client, "김나눔", "nanum@example.org", "01012345678")
+    _reserve_on_the_page(platform, member, codes[0])
+    drain(k, client)
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    hour = dt.datetime.now(seoul).hour
+    quiet = f"{hour}-{(hour + 1) % 24}"  # the hour we are in is quiet
+    end = dt.datetime.now(seoul).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "sync.hub.jobs", "--db", platform.db_url()],
+        env={**os.environ, "NANUM_SMTP_HOST": "127.0.0.1", "NANUM_SMTP_PORT": str(smtp.port),
+             "NANUM_QUIET_HOURS": quiet, "NANUM_NOTICE_SWEEP_CRON": "* * * * * */1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def waiting_for_morning():
+            with platform.db.engine.connect() as conn:
+                return conn.execute(text(
+                    "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = 'notices.deliver' "
+                    "AND status = 'todo' AND scheduled_at IS NOT NULL")).scalars().all()
+        _until(lambda: waiting_for_morning(), procs=[worker])
+        [when] = waiting_for_morning()
+        assert when == end
+        assert smtp.attempts == [] and sms.received == {}
+    finally:
+        worker.terminate()
+        worker.wait(10)

@@ -131,6 +131,19 @@ def test_a_phone_card_signs_in_at_the_kiosk_and_a_new_or_blocked_one_stops_the_o
         except NotFound:
             pass
         assert k.members.identify(plastic).number == member.number
+        # staff block a card the member lost along with their phone (and cannot sign in to block)
+        third = _card_in(web.post("/me/card?lang=ko", data={"csrf": _csrf(page)}).text)
+        drain(k, client)
+        assert k.members.identify(third).number == member.number
+    from kiosk.cli import main
+
+    assert main(["hub", "block-phone-card", member.number.lower(), "--db", platform.db_url()]) == 0
+    drain(k, client)
+    try:
+        k.members.identify(third)
+        raise AssertionError("a phone card staff blocked still works")
+    except NotFound:
+        pass
     with platform.session() as s:
         dump = "\n".join(str(r) for r in s.execute(text("SELECT * FROM members")).all())
     assert phone[3:] not in dump and again[3:] not in dump  # only hashes are kept
