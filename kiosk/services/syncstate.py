@@ -12,6 +12,7 @@ the kiosk's, and never change here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,18 @@ from kiosk.i18n import N_, Message
 from kiosk.limits import echo
 from kiosk.services.members import MEMBER_BLOCK
 from kiosk.store.events import HybridClock, append_event
-from kiosk.store.models import (ClosedDay, Event, Item, ItemAlias, ItemStatus, Loan, Member,
-                                Reservation, Setting, Transfer)
+from kiosk.store.models import (
+    ClosedDay,
+    Event,
+    Item,
+    ItemAlias,
+    ItemStatus,
+    Loan,
+    Member,
+    Reservation,
+    Setting,
+    Transfer,
+)
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -66,7 +77,8 @@ def set_member_block(k: Kiosk, block: int) -> bool:
 
 def cursor(k: Kiosk) -> str | None:
     with k.reading() as s:
-        return _get(s, CURSOR)
+        value = _get(s, CURSOR)
+    return value if isinstance(value, str) else None
 
 
 def outbox_depth(k: Kiosk) -> int:
@@ -166,7 +178,7 @@ def refused(k: Kiosk) -> list[dict[str, Any]]:
 
 def refusal_message(entry: dict[str, Any]) -> Message:
     """What staff read about one refused event: which event, and why."""
-    msgid = REFUSAL_MESSAGES.get(entry.get("reason"), OTHER_REFUSAL)
+    msgid = REFUSAL_MESSAGES.get(str(entry.get("reason")), OTHER_REFUSAL)
     return Message(msgid, {"seq": entry.get("seq"), "type": entry.get("type", ""),
                            "detail": entry.get("detail", "")})
 
@@ -219,18 +231,18 @@ class _Applier:
     def preload(self, rows: list[dict[str, Any]]) -> None:
         """Read the page's items and members in a few queries, not one per row."""
         refs: set[tuple[str, str]] = set()
-        numbers = set()
+        numbers: set[str] = set()
         for row in rows:
             body = row.get("body") or {}
             if row.get("kind") == "item" and isinstance(row.get("key"), str):
                 refs.add(self.item_key(row["key"], body if isinstance(body, dict) else None))
-            elif row.get("kind") == "member":
-                numbers.add(row.get("key"))
+            elif row.get("kind") == "member" and isinstance(row.get("key"), str):
+                numbers.add(row["key"])
             elif row.get("kind") in ("reservation", "transfer", "loan") and isinstance(body, dict):
                 if isinstance(body.get("item"), str):
                     refs.add(self._ref_of(body, self.k.site))
-                numbers.add(body.get("member"))
-        numbers.discard(None)
+                if isinstance(body.get("member"), str):
+                    numbers.add(body["member"])
         self.items.update(dict.fromkeys(refs))
         self.members.update(dict.fromkeys(numbers))
         codes = sorted({code for _, code in refs})
@@ -256,9 +268,13 @@ class _Applier:
         return self.members[number]
 
     def alias_owner(self, alias: str) -> int | None:
+        return self.alias_table().get(alias)
+
+    def alias_table(self) -> dict[str, int]:
+        """Every barcode alias and its item, read once per page."""
         if self.aliases is None:
-            self.aliases = dict(self.s.execute(select(ItemAlias.alias, ItemAlias.item_id)).all())
-        return self.aliases.get(alias)
+            self.aliases = {a: i for a, i in self.s.execute(select(ItemAlias.alias, ItemAlias.item_id)).all()}
+        return self.aliases
 
     def flag(self, kind: str, subject: str, **detail: Any) -> None:
         self.r.conflicts.append({"at": self.now, "kind": kind, "subject": subject, "detail": detail})
@@ -325,7 +341,7 @@ class _Applier:
                 self.s.flush()  # a new item needs its id before its aliases
             if owner is None:
                 self.s.add(ItemAlias(alias=alias, item_id=item.id))
-                self.aliases[alias] = item.id
+                self.alias_table()[alias] = item.id
                 changed = True
             elif owner != item.id:
                 self.flag("alias_clash", alias, item=code)
@@ -359,8 +375,8 @@ class _Applier:
         card = body.get("card_hash")
         if card is not None:
             if self.cards is None:
-                self.cards = dict(self.s.execute(select(Member.card_hash, Member.number).where(
-                    Member.card_hash.is_not(None))).all())
+                self.cards = {h: n for h, n in self.s.execute(select(Member.card_hash, Member.number).where(
+                    Member.card_hash.is_not(None))).all() if h is not None}
             if self.cards.get(card, number) != number:
                 self.flag("card_clash", number)
                 card = None
@@ -526,6 +542,7 @@ class _Applier:
             if res is not None and res.status in ACTIVE and status != "fulfilled":
                 self.cancel(res)
             return
+        assert body is not None  # an active status comes only with a body
         item, member = self.item(self._ref_of(body, self.k.site)), self.member(body["member"])
         if item is None or member is None:
             self.flag("reservation_unknown_record", uid, item=body["item"], member=body["member"])
@@ -538,7 +555,7 @@ class _Applier:
             self.s.flush()
         elif res.status in ACTIVE and res.item_id != item.id:
             old = self.s.get(Item, res.item_id)
-            if res.status == "held":
+            if res.status == "held" and old is not None:
                 self._release(old)
             res.item_id = item.id
             res.status = "waiting"
@@ -561,8 +578,9 @@ class _Applier:
         was_held = res.status == "held"
         res.status = "cancelled"
         self.s.flush()
-        if was_held:
-            self._release(self.s.get(Item, res.item_id))
+        item = self.s.get(Item, res.item_id)
+        if was_held and item is not None:
+            self._release(item)
         self.r.cancelled.append(res.uid)
 
     # -- calendar -------------------------------------------------------------
@@ -576,7 +594,7 @@ class _Applier:
             self.r.count("closed_day")
 
 
-def _chunks(values: list[str], n: int = 500):
+def _chunks(values: list[str], n: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(values), n):
         yield values[i:i + n]
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from kiosk.clock import utcnow
 from kiosk.services.members import NOT_HONOURED
 from sync.events import sane_hlc
-from sync.protocol import OPTIONAL_KINDS
 from sync.hub.models import CardPolicy, Change, ClosedDay, Item, Loan, Member, Meta, Reservation, Transfer
+from sync.protocol import OPTIONAL_KINDS
 
 ACTIVE_RESERVATION = ("requested", "waiting", "held")
 KINDS = ("item", "member", "reservation", "closed_day")
@@ -80,7 +80,7 @@ def set_meta(s: Session, key: str, value: Any) -> None:
 
 def ensure_epoch(s: Session) -> str:
     epoch = get_meta(s, "epoch")
-    if epoch is None:
+    if not isinstance(epoch, str):
         epoch = secrets.token_hex(4)
         set_meta(s, "epoch", epoch)
         set_meta(s, "horizon", [0, 0])
@@ -112,8 +112,8 @@ class Notifier:
 
 def member_sites(s: Session, number: str) -> list[str]:
     """Every site whose feed ever named this member."""
-    return list(s.execute(select(Change.site).where(Change.kind == "member", Change.key == number)
-                          .distinct()).scalars())
+    return [site for site in s.execute(select(Change.site).where(
+        Change.kind == "member", Change.key == number).distinct()).scalars() if site is not None]
 
 
 # -- reading ----------------------------------------------------------------------

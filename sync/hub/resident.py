@@ -32,11 +32,10 @@ from kiosk.errors import BadInput, KioskError
 from kiosk.i18n import N_, translate
 from kiosk.limits import EMAIL_MAX, PHONE_MAX
 from kiosk.throttle import TooManyTries
-from sync.hub import feed, pages
+from sync.hub import feed, notices, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Loan, Member, Notice, NoticeContact, Reservation, ResidentSession, Site
-from sync.hub import notices
 from sync.hub.notices import CONSENT_VERSION
 
 COOKIE = "nanum_resident"
@@ -219,9 +218,12 @@ def qr_png(payload: str) -> str:
 
     # The highest error correction: a reflection across a glossy screen hides a band of
     # modules (bench/scan.py --phone, hardware.synth.PHONE_ECC).
-    img = qrcode.make(payload, box_size=10, border=4, error_correction=qrcode.constants.ERROR_CORRECT_H)
+    from qrcode.image.pil import PilImage
+
+    img = qrcode.make(payload, image_factory=PilImage, box_size=10, border=4,
+                      error_correction=qrcode.constants.ERROR_CORRECT_H)
     out = io.BytesIO()
-    img.save(out, format="PNG")
+    img.save(out)  # PilImage writes PNG
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
@@ -230,7 +232,8 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
     sessions = Sessions(db, app.state.clock)
 
     def today() -> str:
-        return app.state.clock().astimezone(SEOUL).date().isoformat()
+        now: dt.datetime = app.state.clock()
+        return now.astimezone(SEOUL).date().isoformat()
 
     @app.get("/me", response_class=HTMLResponse, include_in_schema=False)
     def me(request: Request) -> HTMLResponse:

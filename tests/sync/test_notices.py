@@ -26,9 +26,10 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
+from sync.hub.models import Notice, NoticeDelivery
+
 from pg import free_port
 from platformkit import drain, stock
-from sync.hub.models import Notice, NoticeDelivery
 
 
 class FakeSmtp:

@@ -7,9 +7,10 @@ import httpx
 import psycopg
 from sqlalchemy import make_url, select
 
+from sync.hub.models import Loan as HubLoan
+
 from platformkit import drain, stock
 from test_restore_recovery import assert_logs_agree, open_loans, platform_log
-from sync.hub.models import Loan as HubLoan
 
 
 def _number(k, card):

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from platformkit import drain, stock
 from sync.hub.models import Notice
 from sync.hub.models import Reservation as HubReservation
+
+from platformkit import drain, stock
 
 # axe-core from the npm registry, pinned by version and by the registry's own integrity hash
 AXE_VERSION = "4.10.3"

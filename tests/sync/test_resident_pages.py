@@ -7,8 +7,9 @@ import re
 import httpx
 from sqlalchemy import select, text
 
-from platformkit import drain, stock
 from sync.hub.models import Reservation as HubReservation
+
+from platformkit import drain, stock
 
 
 def _csrf(page: str) -> str:

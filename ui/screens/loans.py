@@ -85,6 +85,8 @@ class LoansScreen(Screen):
         self.banner.clear()
         self.summary.setText(tr(N_("Looking up your loans...")))
         ref = self.session.member_ref
+        if ref is None:  # nobody signed in (the session ended as the screen opened)
+            return
         self.ctx.run(lambda: loans_job(self.ctx.kiosk, ref), self._loaded, self._failed)
 
     def reset(self) -> None:
@@ -116,7 +118,7 @@ class LoansScreen(Screen):
                           view.photo if view else None)
             self.rows[loan.item_code] = row
             result = self.renewed.get(loan.item_code)
-            if result is not None and result.ok:
+            if result is not None and result.ok and result.due is not None:
                 row.set_status(tr(N_("Renewed. Now due {date}."), date=date_text(result.due)), True)
             elif result is not None:
                 row.set_status(result.error.render(lang) if result.error else "", False)

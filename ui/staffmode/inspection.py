@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
@@ -91,7 +92,7 @@ class InspectionPage(StaffPage):
         for i, c in enumerate(cases):
             why = self._why(c)
             self.list.add(f"{c.item.code} {c.item.name_ko}", why,
-                          [(tr(N_("Check")), f"case_{i}", lambda c=c: self.show_case(c))])
+                          [(tr(N_("Check")), f"case_{i}", functools.partial(self.show_case, c))])
         self.list.finish()
         shown = self.case
         if shown is not None and not any((c.item.home_site, c.item.code) == (shown.item.home_site, shown.item.code)
@@ -123,7 +124,8 @@ class InspectionPage(StaffPage):
             said.append(tr(N_("Their note: {note}"), note=case.note))
         self.said.setText("\n".join(said))
         while self.parts_grid.count():
-            w = self.parts_grid.takeAt(0).widget()
+            taken = self.parts_grid.takeAt(0)
+            w = taken.widget() if taken is not None else None
             if w is not None:
                 w.deleteLater()
         self.steppers = []

@@ -10,11 +10,20 @@ member and the reason.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.codes import AliasRef, CardRef, ItemRef, normalise_item_code, parse_payload
 from kiosk.errors import BadInput, KioskError, Refused
@@ -148,7 +157,7 @@ class LendingPage(StaffPage):
             b = button(tr(msgid), None, f"LendReason_{key}")
             b.setCheckable(True)
             b.setAutoExclusive(True)
-            b.clicked.connect(lambda _=False: self.reason_field.clear())
+            b.clicked.connect(self._clear_typed_reason)
             grid.addWidget(b, n // 2, n % 2)
             self.presets[key] = b
         self.reason_field = QLineEdit()
@@ -203,6 +212,9 @@ class LendingPage(StaffPage):
             b.setAutoExclusive(False)  # an exclusive button refuses to be unchecked
             b.setChecked(False)
             b.setAutoExclusive(True)
+
+    def _clear_typed_reason(self) -> None:
+        self.reason_field.clear()
 
     def _clear_reason(self) -> None:
         self._uncheck_presets()
@@ -293,18 +305,21 @@ class LendingPage(StaffPage):
             names = {i.code: i.name_ko for i in self.items}
             for o in self.outcomes:
                 name = o.item_view.name_ko if o.item_view else names.get(o.item, "")
-                row = self.list.add(f"{o.item} {name}".strip(),
-                                    tr(N_("Lent. Due back {date}."), date=date_text(o.due)) if o.ok
-                                    else o.error.render(current_language()))
+                if o.ok and o.due is not None:
+                    said = tr(N_("Lent. Due back {date}."), date=date_text(o.due))
+                else:
+                    said = o.error.render(current_language()) if o.error else ""
+                row = self.list.add(f"{o.item} {name}".strip(), said)
                 row.setObjectName(f"result_{o.item}")
                 detail = row.findChild(QLabel, "RowDetail")
-                detail.setProperty("role", "ok" if o.ok else "refused")
-                restyle(detail)
+                if detail is not None:
+                    detail.setProperty("role", "ok" if o.ok else "refused")
+                    restyle(detail)
         else:
             for item in self.items:
                 self.list.add(f"{item.code} {item.name_ko}", "",
                               [(tr(N_("Remove")), f"remove_{item.code}",
-                                lambda c=item.code: self._remove(c))])
+                                functools.partial(self._remove, item.code))])
         self.list.finish()
 
     # -- lending ---------------------------------------------------------------------------
