@@ -56,7 +56,7 @@ SESSION_HOURS = 2  # a phone left signed in on a bus signs itself out
 TEXTS = {
     "signin_title": N_("Sign in"), "signin": N_("Sign in"),
     "signin_why": N_("See your loans, reservations and notices with your membership number and PIN."),
-    "number": N_("Membership number"), "pin": N_("PIN"),
+    "number": N_("Membership number"), "pin": N_("Card code or PIN"),
     "no_pin": N_("No PIN yet? Set one at a sharing centre's kiosk: show your member card, then "
                  "My loans, then Set a PIN."),
     "account_title": N_("My page"), "signed_in_as": N_("Signed in as member {number}."),
