@@ -360,13 +360,7 @@ class Applier:
             self.flag(ev, "transfer", code, from_site=site, to_site=item.home_site)
             return
         self._arrived(ev, code)  # taken back at home: any transfer of it has ended
-        if destination == "reservation_shelf":
-            item.status = "held"
-            self._hold_for(code, p.get("held_for"))
-        elif destination == "shelf":
-            item.status = "available"
-        else:
-            item.status = "inspection"
+        self._shelve(item, code, destination, p.get("held_for"))
 
     # -- transfers: an item returned at a centre that is not its home -----------
     def on_transfer_started(self, ev: WireEvent, p: dict[str, Any]) -> None:
@@ -421,10 +415,13 @@ class Applier:
         if item is None:
             return
         item.location = item.home_site
-        destination = p.get("destination")
+        self._shelve(item, code, p.get("destination"), p.get("held_for"))
+
+    def _shelve(self, item: Item, code: str, destination: object, held_for: object) -> None:
+        """An item taken back at home goes where the kiosk told the resident to put it."""
         if destination == "reservation_shelf":
             item.status = "held"
-            self._hold_for(code, p.get("held_for"))
+            self._hold_for(code, held_for if isinstance(held_for, str) else None)
         elif destination == "shelf":
             item.status = "available"
         else:

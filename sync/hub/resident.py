@@ -198,6 +198,11 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
+def expired(lang: str) -> HTMLResponse:
+    """The answer to a form without a live session (or with another session's token)."""
+    return render("signin.html", lang, TEXTS["signin_title"], 403, error=True, message=translate(EXPIRED, lang))
+
+
 def set_phone_card(db: Database, number: str, token: str | None) -> str | None:
     """Issue (``token``) or block (None) the member's phone card; the kiosks of the
     member's centre and of every centre get the member's row again."""
@@ -281,8 +286,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
         lang = pages.page_language(request)
         row, _form_data = await _signed(request)
         if row is None:
-            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
-                          message=translate(EXPIRED, lang))
+            return expired(lang)
         number = row.member_number
 
         def run() -> str:
@@ -302,8 +306,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
         lang = pages.page_language(request)
         row, form = await _signed(request)
         if row is None:
-            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
-                          message=translate(EXPIRED, lang))
+            return expired(lang)
         email = form.get("email", "").strip()[:EMAIL_MAX + 1]
         phone = "".join(ch for ch in form.get("phone", "") if ch not in " -")[:PHONE_MAX + 1]
         if email and (len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email)):
@@ -335,8 +338,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
         lang = pages.page_language(request)
         row, _form_data = await _signed(request)
         if row is None:
-            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
-                          message=translate(EXPIRED, lang))
+            return expired(lang)
         token = await run_in_threadpool(set_phone_card, db, row.member_number, new_card_token())
         page = render("card.html", lang, TEXTS["card_title"], qr_png=qr_png(card_payload(token or "")), keep=True,
                       csrf=row.csrf, txt={"card_number": translate(CARD_NUMBER, lang, number=row.member_number)})
@@ -368,8 +370,7 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
         lang = pages.page_language(request)
         row, _form_data = await _signed(request)
         if row is None:
-            return render("signin.html", lang, TEXTS["signin_title"], 403, error=True,
-                          message=translate(EXPIRED, lang))
+            return expired(lang)
         await run_in_threadpool(set_phone_card, db, row.member_number, None)
         return account_page(db, row, lang, today(), translate(CARD_BLOCKED, lang), forget_card=True)
 

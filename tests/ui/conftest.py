@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui_fixtures import UiDriver, cards, demo, make_ui, make_window, ui, window  # noqa: F401
+from ui_fixtures import UiDriver, camera_window, cards, demo, make_ui, make_window, ui, window  # noqa: F401
 
 #: the offscreen platform's notice on every show(); not a problem of ours
 _PLATFORM_NOISE = "This plugin does not support"

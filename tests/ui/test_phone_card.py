@@ -10,16 +10,6 @@ from kiosk.services import syncstate
 from kiosk.store.models import Member
 
 
-@pytest.fixture
-def camera_window(make_ui, demo):
-    pytest.importorskip("hardware.scanning")
-    window, ui = make_ui()
-    assert window.bridge.open("virtual:640x480", demo.base_url)
-    window.bridge.start()
-    yield window, ui
-    window.bridge.stop()
-
-
 def _member_row(demo, number, phone_hash):
     """The member as the platform sends them after a phone card was issued on the resident page."""
     with demo.reading() as s:

@@ -76,16 +76,6 @@ def test_a_keyboard_wedge_burst_is_a_scan_and_slow_typing_is_not(qtbot, window, 
     assert len(window.screens["borrow"].entries) == 1
 
 
-@pytest.fixture
-def camera_window(make_ui, demo):
-    pytest.importorskip("hardware.scanning")
-    window, ui = make_ui()
-    assert window.bridge.open("virtual:640x480", demo.base_url)
-    window.bridge.start()
-    yield window, ui
-    window.bridge.stop()
-
-
 def test_virtual_camera_end_to_end_card_then_item(qtbot, camera_window, cards):
     window, ui = camera_window
     assert window.bridge.virtual

@@ -14,6 +14,8 @@
     Helpers to tap, scan and wait for the background work.
 ``make_ui``
     Another window (other size, other options) and its helpers.
+``camera_window``
+    A window with its helpers that scans through the virtual camera.
 
 Tests in tests/ui fail on a Qt warning (tests/ui/conftest.py).
 """
@@ -158,3 +160,15 @@ def make_ui(qtbot, demo, tmp_path):
 @pytest.fixture
 def ui(qtbot, window):
     return UiDriver(qtbot, window)
+
+
+@pytest.fixture
+def camera_window(make_ui, demo):
+    """A window scanning through the virtual camera (640x480) instead of taking
+    scans straight into ``handle_scan``: ``window.bridge.present(payload)`` holds a code up."""
+    pytest.importorskip("hardware.scanning")
+    window, ui = make_ui()
+    assert window.bridge.open("virtual:640x480", demo.base_url)
+    window.bridge.start()
+    yield window, ui
+    window.bridge.stop()
