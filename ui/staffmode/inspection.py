@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.codes import normalise_item_code, parse_payload
+from kiosk.codes import ItemRef, normalise_item_code, parse_payload
 from kiosk.errors import KioskError
 from kiosk.services.desk import InspectionCase, InspectionResult
 from ui.staffmode.base import STATUS_NAMES, RowList, StaffPage, Stepper, scroll
@@ -141,9 +141,10 @@ class InspectionPage(StaffPage):
     def handle_scan(self, payload: str) -> bool:
         try:
             ref = parse_payload(payload, self.ctx.kiosk.base_url)
-            code = getattr(ref, "code", None) or normalise_item_code(payload)
+            item_ref = ref if isinstance(ref, ItemRef) else None
+            code = item_ref.code if item_ref else normalise_item_code(payload)
             # a label names its centre; a typed code or an old label, this one
-            site = getattr(ref, "site", None) or self.ctx.kiosk.site
+            site = (item_ref.site if item_ref else None) or self.ctx.kiosk.site
         except KioskError as exc:
             self.fail(exc)
             return True
