@@ -91,7 +91,14 @@ def _open(args: argparse.Namespace, need_init: bool = True, read_only: bool = Fa
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
     kiosk = _open(args, need_init=False)
-    kiosk.initialise(args.site, args.site_name, kiosk_id=args.kiosk_id, base_url=args.base_url)
+    if args.replacing and not args.kiosk_id:
+        raise BadInput("Name the kiosk this one replaces with --kiosk-id.")
+    kiosk.initialise(args.site, args.site_name, kiosk_id=args.kiosk_id, base_url=args.base_url,
+                     replacing=args.replacing)
+    if args.replacing:
+        from kiosk.services import recovery
+
+        recovery.mark_pending(kiosk, "replacement")
     args.out.emit({"site": kiosk.site, "kiosk_id": kiosk.kiosk_id, "data_dir": str(args.data_dir)},
                   [args.out.t("Kiosk {kiosk} set up for site {site} in {path}.",
                               kiosk=kiosk.kiosk_id, site=kiosk.site, path=str(args.data_dir))])
@@ -656,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--site-name", default="나눔 데모 센터")
     s.add_argument("--kiosk-id")
     s.add_argument("--base-url", help="city platform address printed in item labels")
+    s.add_argument("--replacing", action="store_true",
+                   help="this computer replaces kiosk --kiosk-id, whose data was lost: configure sync "
+                        "with that kiosk's credential and sync before lending")
     sub.add_parser("demo-data", help="load a realistic demo centre")
 
     item = sub.add_parser("item", help="catalogue items").add_subparsers(dest="sub", required=True)

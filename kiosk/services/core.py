@@ -175,8 +175,13 @@ class Kiosk:
         return self.setting("kiosk_id") is not None
 
     def initialise(self, site: str, site_name: str, kiosk_id: str | None = None,
-                   base_url: str | None = None) -> None:
-        """First-run set-up: the site this kiosk serves and its identity."""
+                   base_url: str | None = None, *, replacing: bool = False) -> None:
+        """First-run set-up: the site this kiosk serves and its identity.
+
+        ``replacing``: this computer takes the place of kiosk ``kiosk_id``, whose data
+        was lost. It records nothing of its own, so its first sync takes back the
+        old kiosk's events from the platform and continues their sequence (no fork).
+        """
         if not site.strip():
             raise BadInput("A site code is required.")
         # What the platform accepts (kiosk.limits), or no event of this kiosk would sync.
@@ -194,7 +199,7 @@ class Kiosk:
             kid = kiosk_id or f"{site}-{secrets.token_hex(4)}"
             if not self.log_key.exists:  # a kiosk set up again keeps its key
                 self.log_key.create()
-            s.add(Setting(key=SEAL_KEY, value={}))  # the first event below seals the log
+            s.add(Setting(key=SEAL_KEY, value={}))  # the first event seals the log
             s.add(Site(code=site, name=site_name))
             for key, value in (("kiosk_id", kid), ("site", site),
                                ("base_url", base_url or DEFAULT_BASE_URL),
@@ -204,7 +209,8 @@ class Kiosk:
                 self.set_setting(s, key, value)
             s.flush()
             self._settings = {"kiosk_id": kid}  # record() needs it before commit
-            self.record(s, "kiosk.initialised", {"site": site, "site_name": site_name})
+            if not replacing:
+                self.record(s, "kiosk.initialised", {"site": site, "site_name": site_name})
         self.forget_cached_settings()
 
     def close(self) -> None:
