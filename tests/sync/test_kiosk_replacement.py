@@ -3,11 +3,11 @@ rebuilds its state from the platform and lends on, and the platform sees no fork
 
 from __future__ import annotations
 
-from platformkit import drain, stock
-from test_restore_recovery import assert_logs_agree, flags, open_loans
-
 from kiosk.services import open_kiosk, recovery
 from sync.client import SyncClient
+
+from platformkit import drain, stock
+from test_restore_recovery import assert_logs_agree, flags, open_loans
 
 
 def test_a_replaced_kiosk_rebuilds_from_the_platform_and_lends_on(platform, tmp_path, nanum):
