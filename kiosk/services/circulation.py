@@ -74,6 +74,16 @@ class CheckoutResult:
     outcomes: list[ItemOutcome]
 
 
+def returnable(item: ItemView, site: str) -> bool:
+    """Whether the kiosk of ``site`` takes ``item`` back: on loan here; another centre's
+    item (it goes home from here); or this centre's item on its way back from another."""
+    if item.status == ItemStatus.ON_LOAN:
+        return True
+    if item.status == ItemStatus.RETIRED:
+        return False
+    return item.home_site != site or item.status == ItemStatus.IN_TRANSIT
+
+
 class Circulation:
     def __init__(self, kiosk: Kiosk) -> None:
         self.k = kiosk

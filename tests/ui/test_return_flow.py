@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import QLabel
 
 from ui.screens.giveback import CONDITION, COUNT, PARTS, RESULT, SCAN
@@ -101,3 +103,22 @@ def test_an_item_not_on_loan_is_refused_and_nothing_changes(window, ui, demo):
 def test_an_item_shown_at_home_starts_a_return(window, ui):
     ui.scan(ui.label("K-00001"))
     assert window.current.name == "return" and _ret(window).step == PARTS
+
+
+def test_another_centres_item_goes_on_the_shelf_for_other_centres(window, ui, demo):
+    """A resident hands in MP01's item at this GN01 kiosk: taken back, and sent home."""
+    from kiosk.services.transfers import open_transfers
+
+    demo.catalogue.add_item("T-00001", "원목 기차 세트", parts=1, home_site="MP01")
+    window.go("return")
+    ui.scan(ui.label("T-00001", site="MP01"))
+    screen = _ret(window)
+    assert screen.item_name.text().startswith("원목 기차 세트")
+    while screen.step != RESULT:  # one piece, all there, in good condition
+        ui.tap({PARTS: "AllPartsHere", CONDITION: "ConditionFine"}[screen.step])
+    assert screen.where.text() == "'다른 센터 물품' 선반에 놓아 주세요."
+    assert "다른 센터" in screen.where_detail.text()
+    [sent] = open_transfers(demo).to_send
+    assert (sent.item.home_site, sent.item.code, sent.to_site) == ("MP01", "T-00001", "MP01")
+    if os.environ.get("NANUM_SHOTS"):
+        window.grab().save(os.path.join(os.environ["NANUM_SHOTS"], "return-transfer-ko.png"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.services.circulation import returnable
 from kiosk.services.views import ItemView, ReturnOutcome
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
@@ -301,7 +302,7 @@ class ReturnScreen(Screen):
 
     def _found(self, item: ItemView) -> None:
         self.busy = False
-        if item.status != "on_loan":
+        if not returnable(item, self.ctx.kiosk.site):
             self.payload = None
             self.ctx.sound.play("refused")
             why = (N_("{name} is not on loan. To borrow it, go back and touch Borrow.")
