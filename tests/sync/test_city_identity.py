@@ -122,6 +122,16 @@ def _own_loans(k):
             select(Event.payload).where(Event.type == "loan.checked_out")).scalars()}
 
 
+def _waits(k, number):
+    """Whether kiosk ``k`` knows that member ``number`` waits for its T-00001."""
+    from kiosk.store.models import Member, Reservation
+    with k.reading() as s:
+        return s.execute(select(Reservation.id).join(Member, Reservation.member_id == Member.id)
+                         .join(Item, Reservation.item_id == Item.id)
+                         .where(Member.number == number, Item.code == "T-00001",
+                                Reservation.status == "waiting")).first() is not None
+
+
 def _states(k, site):
     with k.reading() as s:
         return {i.code: (i.name_ko, i.parts_total, i.status) for i in s.execute(
@@ -220,7 +230,8 @@ def test_three_centres_converge_through_a_faulty_network(platform, tmp_path):
     _until(lambda: mp_a.catalogue.get("T-00003").status == "held", weather)
     assert mp_a.circulation.checkout(newcomer_card, ["T-00003"]).outcomes[0].ok
     # The train set comes back at MP01's second kiosk (lent at the first): held for the newcomer.
-    _until(lambda: mp_b.catalogue.get("T-00001").status == "on_loan", weather)
+    _until(lambda: mp_b.catalogue.get("T-00001").status == "on_loan" and _waits(mp_b, newcomer.number),
+           weather)
     back = mp_b.circulation.return_item("T-00001", parts_counted=24)
     assert back.destination == "reservation_shelf", back
     assert mp_b.circulation.checkout(newcomer_card, ["T-00001"]).outcomes[0].ok
