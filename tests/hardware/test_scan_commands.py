@@ -9,12 +9,13 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
-from scan_helpers import ITEM, camera_frame, valid_card
 
 from hardware import synth
 from hardware.commands import list_cameras, scan_files
 from kiosk.codes import item_label_payload
 from kiosk.errors import BadInput
+
+from scan_helpers import ITEM, camera_frame, valid_card
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 

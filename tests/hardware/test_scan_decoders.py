@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
 from hardware import synth
-from hardware.decoders import (Decoded, OpenCvDecoder, PyzbarDecoder, ZxingDecoder, make_decoder,
-                               text_from_bytes)
+from hardware.decoders import Decoded, OpenCvDecoder, PyzbarDecoder, ZxingDecoder, make_decoder, text_from_bytes
 from kiosk.errors import BadInput
+
+from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
 DECODERS = ["zxing", "pyzbar"]
 

@@ -7,12 +7,20 @@ import time
 import cv2
 import numpy as np
 import pytest
-from scan_helpers import ITEM, camera_frame, valid_card
 
 from hardware.decoders import ZxingDecoder
-from hardware.frames import (CameraSource, ImageFolderSource, SourceError, VideoFileSource, VirtualCamera,
-                             list_cameras, open_source)
+from hardware.frames import (
+    CameraSource,
+    ImageFolderSource,
+    SourceError,
+    VideoFileSource,
+    VirtualCamera,
+    list_cameras,
+    open_source,
+)
 from kiosk.errors import BadInput
+
+from scan_helpers import ITEM, camera_frame, valid_card
 
 
 def _texts(frame) -> list[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scan_helpers import ITEM, camera_frame
 
 from hardware import synth
 from hardware.decoders import ZxingDecoder
 from hardware.pipeline import FrameAnalyser
 from hardware.scanning import PresenceFilter
+
+from scan_helpers import ITEM, camera_frame
 
 
 class RecordingDecoder(ZxingDecoder):

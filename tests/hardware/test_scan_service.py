@@ -7,10 +7,11 @@ import threading
 import time
 
 import pytest
-from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
 from hardware.frames import FrameSource, SourceError, VirtualCamera
 from hardware.scanning import ScanResult, ScanService, classify
+
+from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
 
 def wait_for(cond, timeout: float = 5.0, step: float = 0.01) -> bool:
