@@ -43,6 +43,8 @@ def _old_database(url: str) -> None:
                        "'MP01', 'requested', 'platform', 'x', 'x', 'T-00001')"))
         c.execute(text("INSERT INTO changes (txid, site, kind, key) VALUES (0, NULL, 'item', 'T-00001'), "
                        "(0, NULL, 'item', 'T-00002'), (0, 'GN01', 'closed_day', '2026-03-01')"))
+        c.execute(text("INSERT INTO notices (member_number, reservation_uid, msgid, params, created_at) "
+                       "VALUES ('M-900001', 'res-1', 'old notice', '{}', '2026-01-05T00:00:00Z')"))
         for seq in (1, 2):
             c.execute(text("INSERT INTO events (event_id, kiosk_id, seq, type, at, hlc, payload, prev_hash, "
                            "hash, received_at) VALUES (:e, 'GN01-a', :s, 'loan.checked_out', 'x', 'x', "
@@ -73,6 +75,7 @@ def test_an_old_platform_database_keeps_every_item_loan_reservation_and_event(ol
             res = c.execute(text("SELECT uid, item_key, moved_from FROM reservations")).all()
             changes = c.execute(text("SELECT kind, key FROM changes ORDER BY id")).all()
             events = c.execute(text("SELECT count(*) FROM events")).scalar()
+            notices = c.execute(text("SELECT msgid, queued_at FROM notices")).all()
         assert [tuple(r) for r in items] == [("GN01/T-00001", "T-00001", "GN01", "망치"),
                                              ("MP01/T-00002", "T-00002", "MP01", "원목 기차 세트")]
         assert [tuple(r) for r in loans] == [("loan-closed", "MP01/T-00002", False),
@@ -82,6 +85,8 @@ def test_an_old_platform_database_keeps_every_item_loan_reservation_and_event(ol
         assert [tuple(r) for r in changes] == [("item", "GN01/T-00001"), ("item", "MP01/T-00002"),
                                                ("closed_day", "2026-03-01")]
         assert events == 2
+        # a notice from before delivery existed is history: it is never sent months late
+        assert [tuple(r) for r in notices] == [("old notice", "2026-01-05T00:00:00Z")]
         # the new key holds: another centre may now number an item T-00001 too
         from sync.hub import admin
 

@@ -44,6 +44,8 @@ def upgrade() -> None:
     op.create_index('ix_notice_deliveries_notice_id', 'notice_deliveries', ['notice_id'])
     op.create_index('ix_notice_deliveries_status', 'notice_deliveries', ['status'])
     op.add_column('notices', sa.Column('queued_at', sa.String(length=32), nullable=True))
+    # Notices written before delivery existed are history: never sent now, months late.
+    op.execute("UPDATE notices SET queued_at = created_at")
     op.create_index('ix_notices_queued_at', 'notices', ['queued_at'])
     if op.get_bind().dialect.name == 'postgresql':
         # The job queue's own tables and functions (procrastinate), beside ours.
