@@ -199,3 +199,68 @@ QScrollBar::handle:vertical {{ background: {p.border}; min-height: {self.touch}p
                                border-radius: {radius}px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
 """
+
+    @property
+    def arrow_px(self) -> int:
+        """Width of the arrows in drop-downs and number fields."""
+        return self.mm(4.5)
+
+    def staff_stylesheet(self, arrows: dict[str, str]) -> str:
+        """Staff mode's own rules on top of :meth:`stylesheet`: form fields, lists and tables drawn
+        in the theme (no platform-default arrows, grey headers or hairline scroll bars).
+
+        ``arrows`` are the paths of the "up" and "down" arrow images in this theme's text colour
+        and :attr:`arrow_px` wide (``ui.style.arrows`` makes them)."""
+        p = self.palette
+        body, small = self.font_px("body"), self.font_px("small")
+        radius, border = self.mm(1.5), max(2, self.mm(0.5))
+        drop = self.mm(10)  # the drop-down button: a finger's width
+        return f"""
+#StaffMode {{ background: {p.bg}; }}
+#StaffMode QLineEdit, #StaffMode QComboBox, #StaffMode QAbstractSpinBox,
+#StaffMode QTableWidget, #StaffMode QPlainTextEdit {{
+    font-size: {body}px; min-height: {self.touch}px; background: {p.surface};
+    color: {p.text}; border: {border}px solid {p.border}; border-radius: {radius}px;
+    selection-background-color: {p.primary}; selection-color: {p.on_primary}; }}
+#StaffMode QLineEdit, #StaffMode QComboBox {{ padding: 0 {self.mm(2)}px; }}
+#StaffMode QLineEdit:focus, #StaffMode QComboBox:focus, #StaffMode QAbstractSpinBox:focus,
+#StaffMode QPlainTextEdit:focus {{ border-color: {p.primary}; }}
+#StaffMode QAbstractSpinBox QLineEdit {{ min-height: 0; padding: 0 0 0 {self.mm(2)}px; border: none;
+    font-size: {body}px; background: transparent; }}
+#StaffMode QComboBox::drop-down, #StaffMode QDateEdit::drop-down {{
+    subcontrol-origin: padding; subcontrol-position: center right; width: {drop}px;
+    border: none; border-left: {border}px solid {p.border}; }}
+#StaffMode QComboBox::down-arrow, #StaffMode QDateEdit::down-arrow,
+#StaffMode QAbstractSpinBox::down-arrow {{ image: url({arrows["down"]}); width: {self.arrow_px}px;
+    height: {self.arrow_px}px; }}
+#StaffMode QAbstractSpinBox::up-arrow {{ image: url({arrows["up"]}); width: {self.arrow_px}px;
+    height: {self.arrow_px}px; }}
+#StaffMode QAbstractSpinBox::up-button, #StaffMode QAbstractSpinBox::down-button {{
+    subcontrol-origin: border; width: {drop}px; background: {p.secondary};
+    border: none; border-left: {border}px solid {p.border}; }}
+#StaffMode QAbstractSpinBox::up-button:pressed, #StaffMode QAbstractSpinBox::down-button:pressed {{
+    background: {p.border}; }}
+#StaffMode QComboBox QAbstractItemView {{ background: {p.surface}; color: {p.text};
+    border: {border}px solid {p.border}; selection-background-color: {p.primary};
+    selection-color: {p.on_primary}; outline: none; }}
+#StaffMode QTableWidget {{ min-height: {self.mm(40)}px; gridline-color: {p.border}; padding: 0; }}
+#StaffMode QHeaderView::section {{ background: {p.secondary}; color: {p.on_secondary};
+    font-size: {small}px; font-weight: bold; padding: {self.mm(1)}px {self.mm(2)}px;
+    border: none; border-right: 1px solid {p.border}; border-bottom: {border}px solid {p.border}; }}
+#StaffMode QTableCornerButton::section {{ background: {p.secondary}; border: none; }}
+#StaffMode QCheckBox {{ spacing: {self.mm(2)}px; }}
+#StaffMode QCheckBox::indicator {{ width: {self.mm(7)}px; height: {self.mm(7)}px;
+    border: {border}px solid {p.border}; border-radius: {radius}px; background: {p.surface}; }}
+#StaffMode QCheckBox::indicator:checked {{ background: {p.primary}; border-color: {p.primary}; }}
+#StaffMode QPushButton[role="nav"] {{ text-align: left; padding-left: {self.mm(4)}px; }}
+#StaffMode QFrame[role="navcol"] {{ background: {p.surface}; border-right: 2px solid {p.border}; }}
+#StaffMode QProgressBar {{ min-height: {self.mm(8)}px; font-size: {small}px; color: {p.text};
+    background: {p.surface}; border: {border}px solid {p.border}; border-radius: {radius}px;
+    text-align: center; }}
+#StaffMode QProgressBar::chunk {{ background: {p.ok}; border-radius: {radius}px; }}
+#StaffMode QScrollBar:vertical {{ background: {p.surface}; border-left: 1px solid {p.border}; }}
+#StaffMode QScrollBar:horizontal {{ height: {self.mm(MIN_TOUCH_MM)}px; background: {p.surface}; }}
+#StaffMode QScrollBar::handle:horizontal {{ background: {p.border}; min-width: {self.touch}px;
+    border-radius: {radius}px; }}
+"""
+

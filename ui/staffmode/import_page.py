@@ -13,14 +13,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QProgressBar,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -110,7 +112,14 @@ class ImportPage(StaffPage):
         self.col.addWidget(kinds)
         self.col.addLayout(pick)
         self.col.addWidget(self.files, 1)
-        self.col.addWidget(self.mapping_box)
+        # The columns' choices keep their full size and scroll when a short screen has no room.
+        self.mapping_area = QScrollArea()
+        self.mapping_area.setObjectName("ImportMappingArea")
+        self.mapping_area.setWidgetResizable(True)
+        self.mapping_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.mapping_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.mapping_area.setWidget(self.mapping_box)
+        self.col.addWidget(self.mapping_area, 2)
         self.col.addWidget(self.table, 2)
         self.col.addWidget(self.bar)
         self.col.addWidget(self.errors, 1)
@@ -119,7 +128,7 @@ class ImportPage(StaffPage):
 
     def _step(self, n: int) -> None:
         self.files.setVisible(n == 1)
-        for w in (self.mapping_box, self.table, self.go_):
+        for w in (self.mapping_area, self.table, self.go_):
             w.setVisible(n >= 2)
         self.skip_bad.setVisible(n == 3 and self.report is not None and bool(self.report.errors)
                                  and not self.report.imported)
@@ -166,8 +175,8 @@ class ImportPage(StaffPage):
                 box.addItem(f"{col + 1}. {header}", col)
             box.setCurrentIndex(box.findData(p.mapping.get(spec.key, -1)))
             self.mapping[spec.key] = box
-            self.mapping_grid.addWidget(label(text), i // 3, (i % 3) * 2)
-            self.mapping_grid.addWidget(box, i // 3, (i % 3) * 2 + 1)
+            self.mapping_grid.addWidget(label(text), i // 2, (i % 2) * 2)
+            self.mapping_grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
         self.table.clear()
         self.table.setColumnCount(len(p.headers))
         self.table.setRowCount(len(p.rows))

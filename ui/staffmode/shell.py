@@ -27,9 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.codes import Scan
 from kiosk.services.staff import StaffView
 from ui.staff import ROLE_NAMES
 from ui.staffmode.base import StaffContext, StaffPage
+from ui.style import arrows
 from ui.tasks import Scope, run_task
 from ui.text import N_, tr
 from ui.widgets.common import button, label, qapp, theme_of
@@ -107,22 +109,8 @@ class StaffMode(WindowHost, QWidget):
                                 apply_settings=self._apply_settings, scope=Scope(self))
         self.ended = False
         theme = self.theme = theme_of(window)
-        p = theme.palette
-        self.setStyleSheet(f"""
-#StaffMode {{ background: {p.bg}; }}
-#StaffMode QSpinBox {{ font-size: {theme.font_px("body")}px; min-height: {theme.touch}px;
-    background: {p.surface}; color: {p.text}; }}
-#StaffMode QLineEdit, #StaffMode QComboBox, #StaffMode QDateEdit,
-#StaffMode QTableWidget, #StaffMode QPlainTextEdit {{
-    font-size: {theme.font_px("body")}px; min-height: {theme.touch}px; background: {p.surface};
-    color: {p.text}; border: 2px solid {p.border}; border-radius: {theme.mm(1.5)}px; }}
-#StaffMode QAbstractSpinBox QLineEdit {{ min-height: 0; padding: 0; border: none;
-    font-size: {theme.font_px("body")}px; background: transparent; }}
-#StaffMode QTableWidget {{ min-height: {theme.mm(40)}px; }}
-#StaffMode QPushButton[role="nav"] {{ text-align: left; padding-left: {theme.mm(4)}px; }}
-#StaffMode QFrame[role="navcol"] {{ background: {p.surface}; border-right: 2px solid {p.border}; }}
-#StaffMode QProgressBar {{ min-height: {theme.mm(8)}px; font-size: {theme.font_px("small")}px; }}
-""")
+        self._sheet_theme: object = None
+        self._restyle()
 
         # top bar
         self.heading = label(tr(N_("Staff mode")), "title", wrap=False)
@@ -208,11 +196,23 @@ class StaffMode(WindowHost, QWidget):
         page.enter(**kwargs)
         return page
 
-    def _scanned(self, payload: str, _kind: str = "") -> None:
+    def _scanned(self, ref: Scan) -> None:
         self.idle.poke()
         page = self.current
         if page is not None and not self.ended:
-            page.handle_scan(payload)
+            page.handle_scan(ref)
+
+    def _restyle(self) -> None:
+        """Staff mode's style sheet in the window's theme (again when the window's theme changes)."""
+        theme = theme_of(self.window_)
+        if theme != self._sheet_theme:
+            self._sheet_theme = self.theme = theme
+            self.setStyleSheet(theme.staff_stylesheet(arrows(theme.palette.text, theme.arrow_px)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.StyleChange:
+            self._restyle()  # the window's style sheet changed: follow its theme
+        super().changeEvent(event)
 
     def _apply_settings(self, changed: dict[str, Any]) -> None:
         """Saved settings take effect in the running kiosk, not only after a restart."""
