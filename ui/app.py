@@ -128,7 +128,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
                            announce=self.announce, say=self.voice.speak)
 
         # the bar: where am I, camera state, type a code, back to start, staff door
-        self.chrome = Chrome(self, self.open_keyboard, lambda: self.go("home"), self.open_staff_door)
+        self.chrome = Chrome(self, self.open_keyboard, lambda: self.go("home"), self.open_staff_door,
+                             ctx=self.ctx)
         self.top = self.chrome.top
         self.heading = self.chrome.heading
         self.camera_state = self.chrome.camera_state
@@ -243,6 +244,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.heading.setText(screen.title())
         self.home_button.setVisible(screen.name not in ("home", "thanks"))
         self.type_code.setVisible(screen.wants_camera and screen.accepts_typed)
+        self.chrome.show_screen(screen.name)
         self.chrome.set_caption(screen.instruction())
 
     # -- scans -------------------------------------------------------------------------

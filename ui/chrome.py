@@ -6,23 +6,124 @@ touch on home): everything a resident touches sits below 120 cm above the
 floor for the panel as mounted (``ui_panel_mount_cm``, ``ui_panel_height_cm``):
 the top of the screen keeps only the heading and what to do now, and the
 bar's buttons move to the bottom, next to the voice bar.
+
+While a member is signed in, a strip under the bar says who (name and a
+masked membership number), what they should know (loans, what is due or late,
+a reservation waiting for them) and offers to sign out.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from ui.text import N_, tr
-from ui.widgets.common import button, label, layout_of
+from kiosk.services.member_state import member_state
+from kiosk.services.views import MemberState
+from ui.text import N_, date_text, tr
+from ui.widgets.common import button, label, layout_of, restyle
 from ui.widgets.flow import FlowLayout
+
+if TYPE_CHECKING:
+    from ui.screens.base import Context
+
+#: screens where the signed-in strip is not shown: the goodbye, and no member yet
+NO_STRIP = frozenset({"thanks", "identify"})
+
+
+def masked_number(number: str) -> str:
+    """A membership number with all but its last three digits hidden (M-000123 -> M-***123)."""
+    head, _, digits = number.rpartition("-")
+    shown = digits[-3:]
+    return f"{head + '-' if head else ''}{'*' * max(0, len(digits) - len(shown))}{shown}"
+
+
+def state_lines(state: MemberState, lang: str) -> tuple[list[str], list[str]]:
+    """(what the member has, in short sentences; what needs attention: late items, reservations)."""
+    info: list[str] = []
+    alerts: list[str] = []
+    if state.on_loan and state.next_due is not None:
+        info.append(tr(N_("On loan: {count}. Next due {date}."), count=state.on_loan,
+                       date=date_text(state.next_due)))
+    elif state.on_loan:
+        info.append(tr(N_("On loan: {count}."), count=state.on_loan))
+    else:
+        info.append(tr(N_("Nothing on loan now.")))
+    if state.due_soon:
+        info.append(tr(N_("Due in the next two days: {count}."), count=state.due_soon))
+    if state.overdue:
+        alerts.append(tr(N_("Overdue: {count}. Please return it first; then you can borrow again."),
+                         count=state.overdue) if state.blocked
+                      else tr(N_("Overdue: {count}. Please bring it back."), count=state.overdue))
+    for held in state.held:
+        if held.hold_until is not None:
+            alerts.append(tr(N_("The {item} you reserved has arrived. Please take it from the reservation "
+                                "shelf by {date}."), item=held.name(lang), date=date_text(held.hold_until)))
+        else:
+            alerts.append(tr(N_("The {item} you reserved has arrived. Please take it from the reservation "
+                                "shelf."), item=held.name(lang)))
+    return info, alerts
+
+
+class MemberStrip(QFrame):
+    """Who is signed in, what they should know, and a way to sign out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("MemberStrip")
+        self.setProperty("role", "card")
+        self.who = label("")
+        self.who.setObjectName("SignedInMember")
+        f = self.who.font()
+        f.setBold(True)
+        self.who.setFont(f)
+        self.info = label("")
+        self.info.setObjectName("MemberInfo")
+        self.alerts = label("")
+        self.alerts.setObjectName("MemberAlerts")
+        self.alerts.setProperty("role", "refused")
+        self.sign_out = button("", None, "SignOut")
+        self.sign_out.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        text = QVBoxLayout()
+        text.setContentsMargins(0, 0, 0, 0)
+        text.setSpacing(2)
+        for w in (self.who, self.info, self.alerts):
+            text.addWidget(w)
+        self.row = QHBoxLayout(self)
+        self.row.addLayout(text, 1)
+        self.row.addWidget(self.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.state: MemberState | None = None
+        self.alerts.hide()
+
+    def set_texts(self, who: str, info: list[str], alerts: list[str], alert_kind: str) -> None:
+        self.who.setText(who)
+        self.info.setText(" ".join(info))
+        self.info.setVisible(bool(info))
+        self.alerts.setText("\n".join(alerts))
+        self.alerts.setVisible(bool(alerts))
+        # A late item is a warning; a reservation waiting is good news.
+        self.alerts.setProperty("role", alert_kind)
+        restyle(self.alerts)
+
+    def said(self) -> list[str]:
+        """What the voice says about who is signed in (nothing while hidden)."""
+        if self.isHidden():
+            return []
+        return [t for t in (self.who.text(), self.info.text(), *self.alerts.text().splitlines()) if t]
 
 
 class Chrome:
     """Builds the bars into the window's column and moves their buttons between layouts."""
 
-    def __init__(self, window: QWidget, on_type_code, on_home, on_staff) -> None:
+    def __init__(self, window: QWidget, on_type_code, on_home, on_staff, ctx: Context | None = None) -> None:
         self.window = window
+        self.ctx = ctx
+        self.screen_name = "home"
+        self._confirm_due = False
+        self.strip = MemberStrip()
+        self.strip.hide()
+        self.strip.sign_out.clicked.connect(self.sign_out)
         self.top = QFrame()
         self.top.setObjectName("TopBar")
         self.heading = label("", "title", wrap=False)
@@ -49,6 +150,7 @@ class Chrome:
         top_col.setContentsMargins(0, 0, 0, 0)
         top_col.setAlignment(Qt.AlignmentFlag.AlignTop)
         top_col.addLayout(self.top_row)
+        top_col.addWidget(self.strip)
         top_col.addWidget(self.caption)
         # Low reach: the same buttons, at the bottom, wrapping if the row is too narrow.
         self.bottom = QWidget()
@@ -58,6 +160,68 @@ class Chrome:
         self.low_reach = False
         self._instructions_shown = True
         self._place(False)
+        if ctx is not None:
+            ctx.session.member_changed.connect(self._member_changed)
+
+    # -- who is signed in --------------------------------------------------------------
+    def show_screen(self, name: str) -> None:
+        """The window shows screen ``name`` now: the strip is there while a member is signed in."""
+        self.screen_name = name
+        self._show_strip()
+
+    def _show_strip(self) -> None:
+        member = self.ctx.session.member if self.ctx is not None else None
+        shown = member is not None and self.screen_name not in NO_STRIP
+        self.strip.setVisible(shown)
+        # In low reach the strip's text stays up here; its button goes down with the others.
+        self.strip.sign_out.setVisible(shown)
+
+    def _member_changed(self) -> None:
+        assert self.ctx is not None  # connected only with a context
+        self.strip.state = None
+        self._render_member()
+        self._show_strip()
+        ref, kiosk = self.ctx.session.member_ref, self.ctx.kiosk
+        if self.ctx.session.member is None or ref is None:
+            return
+        self.ctx.run(lambda: member_state(kiosk, ref), self._state_known, lambda _exc: None)
+
+    def _state_known(self, state: MemberState) -> None:
+        assert self.ctx is not None
+        self.strip.state = state
+        self._render_member()
+        self.ctx.announce()  # the confirmation is said with what to do next...
+        self._confirm_due = True  # ...once: the next announcement (set_caption) clears it
+
+    def _render_member(self) -> None:
+        if self.ctx is None or self.ctx.session.member is None:
+            self.strip.set_texts("", [], [], "refused")
+            return
+        m = self.ctx.session.member
+        who = tr(N_("{name} · No. {number}"), name=m.display_name, number=masked_number(m.number))
+        state = self.strip.state
+        if state is None:
+            self.strip.set_texts(who, [], [], "refused")
+            return
+        info, alerts = state_lines(state, self.ctx.session.lang)
+        self.strip.set_texts(who, info, alerts, "refused" if state.overdue else "ok")
+
+    def sign_out(self) -> None:
+        """Finish the visit: the receipt first when something was borrowed, returned or renewed."""
+        if self.ctx is None:
+            return
+        if not self.ctx.session.visit.empty and self.screen_name not in ("receipt", "thanks"):
+            self.ctx.go("receipt")
+        else:
+            self.ctx.go("home", end=True)
+
+    def said(self) -> list[str]:
+        """The strip's sentences, for the voice guide: once, as the confirmation after signing in."""
+        return self.strip.said() if self._confirm_due else []
+
+    def member_choices(self) -> list[QWidget]:
+        """The strip's buttons a resident can touch now (for the voice guide)."""
+        return [self.strip.sign_out] if self.strip.sign_out.isVisible() else []
 
     @property
     def standing(self) -> tuple[QWidget, ...]:
@@ -69,6 +233,8 @@ class Chrome:
         self.home_button.setText(tr(N_("Home")))
         self.staff_door.setText(tr(N_("Staff")))
         self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
+        self.strip.sign_out.setText(tr(N_("Sign out")))
+        self._render_member()
 
     def _place(self, low: bool) -> None:
         widgets = (self.camera_state, *self.standing)
@@ -80,6 +246,12 @@ class Chrome:
             w.setSizePolicy(policy, QSizePolicy.Policy.Fixed)
         for w in widgets:
             (self.bottom_flow if low else self.top_row).addWidget(w)
+        self.strip.row.removeWidget(self.strip.sign_out)
+        self.bottom_flow.removeWidget(self.strip.sign_out)
+        if low:
+            self.bottom_flow.addWidget(self.strip.sign_out)
+        else:
+            self.strip.row.addWidget(self.strip.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_low_reach(self, low: bool, band_px: int, spacing: int) -> None:
         """Switch layouts; ``band_px`` is how far down from the window's top is out of reach."""
@@ -101,6 +273,7 @@ class Chrome:
         self.fit_caption()
 
     def set_caption(self, text: str) -> None:
+        self._confirm_due = False
         self.caption.setText(text)
         self.fit_caption()
 
@@ -111,6 +284,8 @@ class Chrome:
             self.restore_instructions()
             return
         room = self.top.minimumHeight() - self.heading.sizeHint().height() - layout_of(self.top).spacing()
+        if self.strip.isVisibleTo(self.top):
+            room -= self.strip.sizeHint().height() + layout_of(self.top).spacing()
         width = max(1, self.top.width())
         self.caption.setVisible(self.caption.heightForWidth(width) <= room)
         # What to do is said once: up here, where the screen's own line would repeat it.

@@ -57,7 +57,9 @@ class SpokenWindow(QWidget):
             sentences = [*top.prompt(), buttons_sentence(choices(top.panel))]
         else:
             screen = self.current
-            sentences = [*screen.prompt(), buttons_sentence(choices(screen))]
+            # Who is signed in and what they should know, then the screen; sign-out with its buttons.
+            sentences = [*self.chrome.said(), *screen.prompt(),
+                         buttons_sentence(choices(screen) + [accessible_name(b) for b in self.chrome.member_choices()])]
         return " ".join(s.strip() for s in sentences if s and s.strip())
 
     def intro_text(self) -> str:

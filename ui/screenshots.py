@@ -138,7 +138,7 @@ def _states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     yield "receipt", lambda: (d.scan(d.label("T-00001")), d.tap("AllPartsHere"), d.tap("ConditionFine"),
                               d.tap("ReturnDone"))
     yield "receipt-qr", lambda: d.tap("ReceiptQr")
-    yield "thanks", lambda: d.tap("ReceiptQrDone")
+    yield "thanks", lambda: d.tap("ReceiptNone")
     yield "loans", lambda: (w.end_session(), d.sign_in("김민준", "loans"))
     yield "loans-renewed", lambda: d.tap("renew_T-00008")
     yield "setpin", lambda: d.tap("SetPin")

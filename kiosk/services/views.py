@@ -142,3 +142,28 @@ class ReturnOutcome:
                 "parts_counted": self.parts_counted, "missing": self.parts_expected - self.parts_counted,
                 "condition": self.condition, "late_days": self.late_days,
                 "held_for": self.held_for}
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """An item waiting on the reservation shelf for the member."""
+
+    code: str
+    name_ko: str
+    name_en: str
+    hold_until: dt.date | None = None
+
+    def name(self, lang: str) -> str:
+        return self.name_ko if lang == "ko" or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """What a member should know on signing in: loans, what is due or late, what is waiting."""
+
+    on_loan: int = 0
+    due_soon: int = 0  # open loans due today or in the next days (not yet overdue)
+    overdue: int = 0
+    blocked: bool = False  # overdue items stop new loans until they come back
+    held: tuple[HeldItem, ...] = ()
+    next_due: dt.date | None = None

@@ -44,7 +44,7 @@ def test_the_home_button_keeps_the_session_and_finish_ends_it(window, ui, cards)
     ui.tap("StartOver")
     assert window.current.name == "home" and window.session.member is not None
     assert window.screens["home"].member_line.text() == "윤지우 님, 안녕하세요."
-    ui.tap("FinishSession")  # nothing borrowed: straight back, forgotten
+    ui.tap("SignOut")  # nothing borrowed: straight back, forgotten
     assert window.session.member is None
 
 

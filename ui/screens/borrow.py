@@ -11,7 +11,7 @@ from kiosk.services.views import ItemOutcome, ItemView
 from ui.screens.base import Screen
 from ui.text import N_, date_text, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, Text, button, discard, label
+from ui.widgets.common import Banner, Text, button, discard, label, reveal
 from ui.widgets.item_row import ItemRow
 
 
@@ -82,7 +82,7 @@ class BorrowScreen(Screen):
 
     def prompt(self) -> list[str]:
         said = self.banner.spoken()
-        if self.last_row is not None and not self.banner.isHidden():
+        if self.last_row is not None and not self.banner.isHidden() and self.last_row.ok:
             # The banner is about the last item: add its line, the due date or why not and what to do.
             said.append(self.last_row.status.text())
         return [*said, self.instruction()]
@@ -151,14 +151,14 @@ class BorrowScreen(Screen):
         self.entries.append((outcome, view, row))
         self._render(row, outcome, view)
         self.empty.hide()
-        self.rows.insertWidget(len(self.entries) - 1, row)
+        self.rows.insertWidget(0, row)  # the newest on top, right under the message about it
         if outcome.ok:
             self.session.visit.borrowed.append(outcome)
         self._announce(outcome, view)
         self.last_row = row
         self.ctx.announce()
         # After the list has laid the new row out:
-        QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(row))
+        QTimer.singleShot(0, lambda: reveal(row))
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
@@ -193,9 +193,15 @@ class BorrowScreen(Screen):
         if outcome.ok:
             self.banner.show_message("ok", lambda: tr(N_("{name}: borrowed"), name=self._name(outcome, view)))
         else:
-            self.banner.show_message("refused", lambda: tr(N_("{name}: not lent"), name=self._name(outcome, view)))
+            # Which item and why, in the message itself: the row may be the only one on screen.
+            self.banner.show_message("refused", lambda: tr(N_("{name}: not lent"), name=self._name(outcome, view)),
+                                     lambda: outcome.error.render(self.session.lang) if outcome.error
+                                     else tr(N_("This item cannot be lent now.")))
         if play:
             self.ctx.sound.play("ok" if outcome.ok else "refused")
+
+    def newest(self) -> ItemRow | None:
+        return self.last_row if self.last_row is not None and self.last_row.isVisible() else None
 
     def _join_waitlist(self, row: ItemRow, code: str) -> None:
         member_ref = self.session.member_ref

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QVBoxLayout
 
 from kiosk.codes import CardRef, parse_payload
 from kiosk.errors import KioskError
@@ -26,10 +26,9 @@ class HomeScreen(Screen):
         self.hint = label("", align=Qt.AlignmentFlag.AlignCenter)
         self.hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.banner = Banner()
-        self.member_line = label("", align=Qt.AlignmentFlag.AlignCenter)
+        # The greeting by name; the strip under the bar says who it is and offers to sign out.
+        self.member_line = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
         self.member_line.setObjectName("MemberLine")
-        self.finish = button("", None, "FinishSession")
-        self.finish.clicked.connect(self._finish)
 
         self.borrow = button("", "primary", "Borrow")
         self.give_back = button("", "primary", "Return")
@@ -61,14 +60,9 @@ class HomeScreen(Screen):
 
         col = QVBoxLayout(self)
         col.addWidget(self.welcome)
+        col.addWidget(self.member_line)
         col.addWidget(self.hint)
         col.addWidget(self.banner)
-        member_row = QHBoxLayout()
-        member_row.addWidget(self.member_line, 1)
-        member_row.addWidget(self.finish)
-        self.member_box = QWidget()
-        self.member_box.setLayout(member_row)
-        col.addWidget(self.member_box)
         col.addStretch(1)
         col.addLayout(self.tiles, 4)
         col.addStretch(1)
@@ -122,7 +116,6 @@ class HomeScreen(Screen):
         self.contrast.setText(tr(N_("High contrast")))
         self.voice.setText(tr(N_("Voice guide")))
         self.low_reach.setText(tr(N_("Low reach")))
-        self.finish.setText(tr(N_("Finish")))
         self._show_member()
         self._sync_toggles()
 
@@ -135,6 +128,8 @@ class HomeScreen(Screen):
         self.low_reach.setChecked(self.session.low_reach)
 
     def instruction(self) -> str:
+        if self.session.member is not None:  # the card was shown already
+            return tr(N_("Choose what you would like to do."))
         return tr(N_("Show your member card to the camera, or choose what you would like to do."))
 
     def prompt(self) -> list[str]:
@@ -148,13 +143,11 @@ class HomeScreen(Screen):
 
     def _show_member(self) -> None:
         m = self.session.member
-        self.member_box.setVisible(m is not None)
+        self.member_line.setVisible(m is not None)
         self.welcome.setVisible(m is None)  # the greeting by name takes its place
         if m is not None:
             self.member_line.setText(tr(N_("Signed in as {name}."), name=m.display_name))
-
-    def _finish(self) -> None:
-        self.ctx.go("receipt") if not self.session.visit.empty else self.ctx.go("home", end=True)
+        self.hint.setText(self.instruction())
 
     def enter(self, **kwargs) -> None:
         self.banner.clear()

@@ -128,7 +128,7 @@ class LoansScreen(Screen):
             else:
                 row.set_status(tr(N_("Due {date}"), date=date_text(loan.due_on)), None)
             if result is None and loan.renewals < self.max_renewals:
-                b = row.add_action(tr(N_("Renew")), f"renew_{loan.item_code}", "primary")
+                b = row.add_action(tr(N_("Renew")), f"renew_{loan.item_code}")  # "Done" is the one primary
                 b.clicked.connect(lambda _=False, c=loan.item_code: self._renew(c))
             self.box.insertWidget(i, row)
 

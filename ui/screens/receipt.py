@@ -1,4 +1,8 @@
-"""Receipt: print it, show it as a QR code for the resident's phone, or none."""
+"""Receipt: print it, show it as a QR code for the resident's phone, or finish without one.
+
+One primary action in every state: "Finish" (printing also finishes), so the
+step always has an obvious way on, with or without a printer.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,9 @@ class ReceiptScreen(Screen):
         self.question.setProperty("instruction", True)  # the low-reach caption says it instead
         self.summary = label("")
         self.summary.setObjectName("ReceiptSummary")
-        self.print_ = button("", "primary", "ReceiptPrint")
+        self.print_ = button("", None, "ReceiptPrint")
         self.qr = button("", None, "ReceiptQr")
-        self.none = button("", None, "ReceiptNone")
+        self.none = button("", "primary", "ReceiptNone")
         self.print_.clicked.connect(self._print)
         self.qr.clicked.connect(self._show_qr)
         self.none.clicked.connect(lambda: self.ctx.go("thanks"))
@@ -34,13 +38,10 @@ class ReceiptScreen(Screen):
         self.qr_view.setObjectName("ReceiptQrCode")
         self.qr_hint = label("", align=Qt.AlignmentFlag.AlignCenter)
         self.qr_hint.setProperty("instruction", True)
-        self.qr_done = button("", "primary", "ReceiptQrDone")
-        self.qr_done.clicked.connect(lambda: self.ctx.go("thanks"))
         self.qr_box = QWidget()
         qcol = QVBoxLayout(self.qr_box)
         qcol.addWidget(self.qr_view, 1)
         qcol.addWidget(self.qr_hint)
-        qcol.addWidget(self.qr_done)
         self.qr_box.hide()
 
         self.choices = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -76,9 +77,7 @@ class ReceiptScreen(Screen):
         self.question.setText(tr(N_("Would you like a receipt?")))
         self.print_.setText(tr(N_("Print")))
         self.qr.setText(tr(N_("QR code for my phone")))
-        self.none.setText(tr(N_("No receipt")))
         self.qr_hint.setText(tr(N_("Point your phone's camera at the code to keep this receipt.")))
-        self.qr_done.setText(tr(N_("Done")))
         self._build()
 
     def instruction(self) -> str:
@@ -121,8 +120,15 @@ class ReceiptScreen(Screen):
         self.summary.setText("\n".join(lines))
         self.print_.setVisible(self.ctx.printer is not None)
         self.qr.setVisible(self.ctx.config.receipt_qr)
+        self._finish_text()
         if self.qr_box.isVisible():
             self._show_qr()
+
+    def _finish_text(self) -> None:
+        # "Finish" says what happens; without a receipt chosen yet it says that too.
+        kept = self.qr_box.isVisibleTo(self)
+        self.none.setText(tr(N_("Finish")) if kept or not (self.print_.isVisibleTo(self) or self.qr.isVisibleTo(self))
+                          else tr(N_("Finish without a receipt")))
 
     def _show_qr(self) -> None:
         if self.receipt is None:
@@ -132,6 +138,8 @@ class ReceiptScreen(Screen):
         self.qr_view.set_image(img)
         shown = self.qr_box.isVisibleTo(self)
         self.qr_box.show()
+        self.qr.hide()  # it is on screen now
+        self._finish_text()
         if not shown:
             self.ctx.announce()
 

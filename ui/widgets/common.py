@@ -129,9 +129,14 @@ class Icon(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height())
-        r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side).adjusted(3, 3, -3, -3)
+        stroke = max(3.0, side / 10)
+        # The ring is drawn on the middle of the pen: inset by half the stroke (and a pixel of
+        # antialiasing) so it is never cut at the widget's edges.
+        inset = stroke / 2 + 1
+        r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side).adjusted(
+            inset, inset, -inset, -inset)
         colour = QColor(self.colour or self.palette().windowText().color())
-        pen = QPen(colour, max(3.0, side / 10), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+        pen = QPen(colour, stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                    Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
         p.drawEllipse(r)
@@ -367,3 +372,14 @@ class Keypad(QWidget):
     def retranslate(self, erase_text: str, ok_text: str) -> None:
         self.erase_key.setText(erase_text)
         self.ok_key.setText(ok_text)
+
+
+def reveal(widget: QWidget) -> None:
+    """Scroll every scroll area around ``widget`` so that all of it is in view, innermost first."""
+    from PySide6.QtWidgets import QScrollArea
+
+    w: QWidget | None = widget.parentWidget()
+    while w is not None:
+        if isinstance(w, QScrollArea):
+            w.ensureWidgetVisible(widget, 0, 0)
+        w = w.parentWidget()
