@@ -10,6 +10,13 @@
 * **Retries**: when a symbol is seen but does not decode, its crop is retried
   at another scale or binarisation, a different one per frame, so a
   presentation is tried several ways at little cost per frame.
+* **Deblurring**: a crop that is out of focus or smeared by a moving hand
+  (estimated from its gradients: a sharpness measure and their direction) is
+  deconvolved (Wiener) with a Gaussian or a line point-spread function along
+  the estimated motion, a few strengths per frame; when the whole frame gives
+  zxing nothing to start from, the most textured region (edge density at
+  quarter scale) is tried. A result is kept only when the QR's own
+  Reed-Solomon check passes, which zxing-cpp does for every read.
 * **Half resolution first** for the whole frame (a quarter of the work, half
   the noise), full resolution only when that finds nothing; **contrast
   stretching** when the whole scene is dim or washed out.
@@ -58,6 +65,80 @@ VARIANTS: tuple[tuple[str, object, float], ...] = (
 )
 
 
+#: Gaussian blur sigmas (px) and motion lengths (px) the deconvolution tries, in turn
+DEBLUR_SIGMAS = (2.0, 2.5, 1.5, 3.0)
+DEBLUR_LENGTHS = (10.0, 7.0, 13.0, 5.0)
+#: noise-to-signal ratio of the Wiener filter: lower restores more and rings more
+WIENER_NSR = 0.01
+#: gradient anisotropy above which a crop counts as smeared by motion (an in-focus
+#: QR's edges run both ways: 0.01-0.1; a moving one's 0.1-0.7)
+MOTION_ANISOTROPY = 0.1
+#: sharpness (mean |Laplacian| per 100 grey levels of contrast) below which a crop counts as out of focus
+BLUR_SHARPNESS = 4.5
+
+
+@dataclass(frozen=True)
+class BlurEstimate:
+    """How a crop is blurred: sharpness, gradient anisotropy and the motion's direction."""
+
+    sharpness: float
+    anisotropy: float
+    angle: float  # degrees, direction of the smear (image axes, y down)
+
+    @property
+    def moving(self) -> bool:
+        return self.anisotropy > MOTION_ANISOTROPY
+
+    @property
+    def blurred(self) -> bool:
+        return self.moving or self.sharpness < BLUR_SHARPNESS
+
+
+def estimate_blur(crop: np.ndarray) -> BlurEstimate:
+    """Sharpness and motion of a grey crop, from its gradients' structure tensor.
+
+    Motion smears edges along its direction, so the gradients left point across
+    it: the tensor's dominant eigenvector is perpendicular to the motion.
+    """
+    f = crop.astype(np.float32)
+    gx = cv2.Sobel(f, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(f, cv2.CV_32F, 0, 1)
+    a, b, d = float(cv2.sumElems(gx * gx)[0]), float(cv2.sumElems(gx * gy)[0]), float(cv2.sumElems(gy * gy)[0])
+    tr = a + d
+    aniso = float(np.hypot(a - d, 2 * b) / tr) if tr > 0 else 0.0
+    angle = (np.degrees(0.5 * np.arctan2(2 * b, a - d)) + 90.0) % 180.0
+    lo, hi = np.percentile(crop, (2, 98))
+    lap = cv2.Laplacian(crop, cv2.CV_32F)
+    sharp = float(np.abs(lap).mean()) * 100.0 / max(float(hi - lo), 1.0)
+    return BlurEstimate(sharp, aniso, float(angle))
+
+
+def _wiener(img: np.ndarray, transfer: np.ndarray) -> np.ndarray:
+    """Deconvolve ``img`` by a real, symmetric transfer function (its optical transfer function)."""
+    spec = cv2.dft(img.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
+    gain = transfer / (transfer * transfer + WIENER_NSR)
+    spec *= gain[..., None]
+    out = cv2.idft(spec, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _freqs(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    return (np.fft.fftfreq(h).astype(np.float32)[:, None], np.fft.fftfreq(w).astype(np.float32)[None, :])
+
+
+def deblur_gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Wiener deconvolution of an out-of-focus crop (Gaussian PSF of ``sigma`` px)."""
+    fy, fx = _freqs(*img.shape[:2])
+    return _wiener(img, np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * (fx * fx + fy * fy)))
+
+
+def deblur_motion(img: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """Wiener deconvolution of a crop smeared ``length`` px along ``angle`` degrees (line PSF)."""
+    fy, fx = _freqs(*img.shape[:2])
+    t = np.radians(angle)
+    return _wiener(img, np.sinc(length * (fx * np.cos(t) + fy * np.sin(t))).astype(np.float32))
+
+
 @dataclass
 class Analysis:
     """What one frame gave: the codes in view, and how much work it took."""
@@ -75,6 +156,9 @@ class _Track:
     text: str | None  # None: a symbol seen but not read yet
     misses: int = 0
     tries: int = 0  # retry variants used so far
+    deblurs: int = 0  # deconvolutions tried so far
+    blur: BlurEstimate | None = None  # the crop's blur, as last estimated
+    core: tuple[int, int, int, int] | None = None  # where the symbol surely is, to estimate its blur
 
 
 @dataclass
@@ -92,17 +176,22 @@ class FrameAnalyser:
     max_retry_side: int = 480  # crops larger than this are not upscaled
     min_half_width: int = 560  # frames narrower than this are not tried at half resolution first
     low_range: float = 48.0  # scene grey-level span (1st-99th percentile) below which contrast is stretched
+    deblur_per_frame: int = 2  # deconvolutions of a blurred crop per frame
+    blind_frames: int = 4  # frames a guessed (textured, not found by zxing) region is tried
     _thumb: np.ndarray | None = field(default=None, repr=False)
     _still: int = 0
     _skips: int = 0
     _n: int = 0
     _last: list[Decoded] = field(default_factory=list, repr=False)
     _tracks: list[_Track] = field(default_factory=list, repr=False)
+    _core: tuple[int, int, int, int] | None = field(default=None, repr=False)
+    _blind_armed: bool = True
 
     def reset(self) -> None:
         """Forget everything (a new camera, or the camera came back)."""
         self._thumb, self._still, self._skips, self._n = None, 0, 0, 0
         self._last, self._tracks = [], []
+        self._blind_armed, self._core = True, None
 
     # -- the per-frame work -------------------------------------------------
     def analyse(self, frame: np.ndarray) -> Analysis:
@@ -114,10 +203,13 @@ class FrameAnalyser:
         thumb = to_gray(cv2.resize(quarter, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA))
         if self._changed(thumb):
             self._still = 0
+            self._blind_armed = True
         else:
             self._still += 1
+            # A still scene is skipped unless a symbol zxing found waits to be read
+            # (a guess at a blurred code on a desk that stopped changing does not count).
             if (self._still > self.settle_frames and self._skips < self.max_skip
-                    and (self._last or not self._tracks)):
+                    and (self._last or not any(t.core is None for t in self._tracks))):
                 self._skips += 1
                 return Analysis(list(self._last), skipped=True)
         self._thumb = thumb
@@ -142,7 +234,16 @@ class FrameAnalyser:
             for d in codes:
                 found.setdefault(d.text, d)
             res.candidates = len(cands)
-            for box in self._candidate_boxes(cands, w, h)[:2]:
+            boxes = self._candidate_boxes(cands, w, h)[:2]
+            # Once per change of the scene: a desk whose texture did not read
+            # is not deblurred again and again while it sits still.
+            blind = not found and not boxes and not self._tracks and self._blind_armed
+            if blind:
+                self._blind_armed = False
+                # zxing found no finder pattern at all (a blurred or smeared
+                # code): try the most textured region.
+                boxes = self._textured_box(gray)
+            for box in boxes:
                 if any(_inside(d.centre(), box) for d in found.values()):
                     continue
                 old = next((t for t in self._tracks if _overlap(box, t.box)), None)
@@ -150,7 +251,7 @@ class FrameAnalyser:
                     old.box = _union(old.box, box)
                     continue
                 # A symbol found but not read: retry its crop now, harder.
-                tr = _Track(box, None)
+                tr = _Track(box, None, core=self._core if blind else None)
                 for d in self._decode_crop(gray, tr, res, plain=False):
                     found.setdefault(d.text, d)
                 self._tracks.append(tr)
@@ -221,12 +322,59 @@ class FrameAnalyser:
             out.append(self._box(np.array([[x0, y0], [x1, y1]], dtype=np.float32), w, h, margin=0.4))
         return out
 
+    def _textured_box(self, gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """The region densest in edges, at quarter scale: where a code too blurred for zxing's
+        finder-pattern search most likely is (a code is edges in every module)."""
+        h, w = gray.shape
+        if w < 64 or h < 64:
+            return []
+        q = cv2.resize(gray, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+        edges = cv2.add(cv2.convertScaleAbs(cv2.Sobel(q, cv2.CV_16S, 1, 0)),
+                        cv2.convertScaleAbs(cv2.Sobel(q, cv2.CV_16S, 0, 1)))
+        k = max(5, (w // 4) // 20) | 1
+        score = cv2.boxFilter(edges, cv2.CV_32F, (k, k))
+        _, top, _, loc = cv2.minMaxLoc(score)
+        if top < 12.0:  # a flat scene: nothing worth deblurring
+            return []
+        mask = cv2.threshold(score, 0.7 * top, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        x, y, bw, bh = (int(v) for v in stats[labels[loc[1], loc[0]], :4])
+        quad = np.array([[x * 4, y * 4], [(x + bw) * 4, (y + bh) * 4]], dtype=np.float32)
+        # The densest point is often the label's edge against the desk; the middle of the
+        # dense region is on the symbol.
+        cx, cy, r = (2 * x + bw) * 2, (2 * y + bh) * 2, max(12, w // 40)
+        self._core = core = (max(0, cx - r), max(0, cy - r), min(w, cx + r), min(h, cy + r))
+        # A code's middle is dense with edges too; a desk's busiest spot is an
+        # object's corner with flat paint around it.
+        qc = edges[core[1] // 4:core[3] // 4, core[0] // 4:core[2] // 4]
+        if qc.size == 0 or float(cv2.mean(qc)[0]) < 0.6 * top:
+            return []
+        return [self._box(quad, w, h, margin=0.2)]
+
     def _decode_crop(self, gray: np.ndarray, tr: _Track, res: Analysis, plain: bool = True) -> list[Decoded]:
-        """Decode the crop of a track: as it is, then (or only) one retry variant."""
+        """Decode the crop of a track: as it is, then (or only) one retry variant,
+        or a few deconvolutions when the crop is blurred."""
         x0, y0, x1, y1 = tr.box
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
         crop = np.ascontiguousarray(gray[y0:y1, x0:x1])
+        if tr.text is None:
+            if plain:
+                res.attempts += 1
+                got = self.decoder.decode(crop)
+                if got:
+                    return [_shift(d, x0, y0, 1.0) for d in got]
+                plain = False
+            # Measured where the symbol is, not on the desk around it.
+            if tr.core is not None:
+                cx0, cy0, cx1, cy1 = tr.core
+                core = gray[cy0:cy1, cx0:cx1]
+            else:
+                ch, cw = crop.shape
+                core = crop[ch // 4:ch - ch // 4, cw // 4:cw - cw // 4]
+            tr.blur = est = estimate_blur(core)
+            if est.blurred:
+                return [_shift(d, x0, y0, 1.0) for d in self._deblur(crop, tr, est, res)]
         glare = cv2.countNonZero(cv2.inRange(crop, 250, 255)) > 0.03 * crop.size
         if res.enhanced:
             crop = cv2.equalizeHist(crop)
@@ -245,6 +393,24 @@ class FrameAnalyser:
                 return [_shift(d, x0, y0, scale) for d in got]
         return []
 
+    def _deblur(self, crop: np.ndarray, tr: _Track, est: BlurEstimate, res: Analysis) -> list[Decoded]:
+        """A few deconvolutions of a blurred crop, a different strength each, in turn over frames."""
+        for _ in range(self.deblur_per_frame):
+            i = tr.deblurs
+            tr.deblurs += 1
+            # A clearly one-way smear is motion; in between (the label's own edge
+            # dominates a small, blurred code) both kinds are tried in turn.
+            if est.moving and (est.anisotropy > 2 * MOTION_ANISOTROPY or i % 2):
+                img = deblur_motion(crop, DEBLUR_LENGTHS[(i // 2 if est.anisotropy <= 2 * MOTION_ANISOTROPY else i)
+                                                         % len(DEBLUR_LENGTHS)], est.angle)
+            else:
+                img = deblur_gaussian(crop, DEBLUR_SIGMAS[(i // 2 if est.moving else i) % len(DEBLUR_SIGMAS)])
+            res.attempts += 1
+            got = self.decoder.decode(img)
+            if got:
+                return got
+        return []
+
     def _update_tracks(self, found: list[Decoded], w: int, h: int) -> None:
         seen = set()
         tracks: list[_Track] = []
@@ -258,7 +424,7 @@ class FrameAnalyser:
             if t.text in seen or any(_overlap(t.box, n.box) for n in tracks):
                 continue
             t.misses += 1
-            if t.misses <= self.track_frames:
+            if t.misses <= (self.track_frames if t.core is None else min(self.track_frames, self.blind_frames)):
                 tracks.append(t)
         self._tracks = tracks[:3]
 
