@@ -69,6 +69,15 @@ CURSOR_MAX = 200
 RETENTION_DAYS_MAX = 100 * 366
 #: a photo's full path on the kiosk (its file name alone goes to the platform)
 PHOTO_PATH_MAX = 1024
+#: a photo given to the photo store (kiosk.photos): the file as taken, and its pixels
+#: (a small compressed file can still decode to gigabytes)
+PHOTO_FILE_MAX = 15 * 1024 * 1024
+PHOTO_PIXELS_MAX = 40_000_000
+#: the longest side of the two sizes the store keeps (pixels)
+PHOTO_DISPLAY_PX = 1024
+PHOTO_THUMB_PX = 256
+#: a display-size photo a kiosk uploads to the platform
+PHOTO_UPLOAD_MAX = 2 * 1024 * 1024
 
 # -- clocks --------------------------------------------------------------------
 #: how far ahead of the platform's clock a kiosk's hybrid-clock stamp may be

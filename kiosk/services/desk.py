@@ -23,6 +23,7 @@ from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
 from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
+from kiosk.photos import ITEM, PhotoStore
 from kiosk.platform_url import INSECURE_SETTING, INSECURE_URL, insecure_url
 from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
@@ -130,9 +131,14 @@ class InspectionResult:
     cancelled: int  # reservations cancelled because the item was retired
 
 
+def photo_store(kiosk: Kiosk) -> PhotoStore:
+    """The kiosk's photo store (kiosk.photos), in the data folder next to the database."""
+    return PhotoStore(kiosk.data_dir / "photos", kiosk.clock)
+
+
 def photo_dir(kiosk: Kiosk) -> Path:
-    """Where item photos taken at the kiosk are kept (next to the database)."""
-    return kiosk.data_dir / "photos"
+    """Where the staff screen puts a camera capture until the item is saved."""
+    return photo_store(kiosk).incoming
 
 
 class Desk:
@@ -347,7 +353,12 @@ class Desk:
             return ItemView.of(item)
 
     def set_photo(self, code: str, photo: str | Path | None, *, by: StaffView) -> ItemView:
-        """Attach a photo file (taken with the kiosk camera) to an item, or remove it."""
+        """Attach a photo file (taken with the kiosk camera) to an item, or remove it.
+
+        The file goes through the photo store (kiosk.photos): its metadata is
+        stripped, it is kept in two sizes under its content's hash, and the item
+        refers to the display size. The file given is left as it was.
+        """
         Staff.require(by, "catalogue")
         path = str(photo) if photo else None
         # The event carries the file's name to the platform: the same limit as an alias.
@@ -356,9 +367,17 @@ class Desk:
             raise BadInput(N_("The photo's file name is too long or holds control characters."))
         if path is not None and not Path(path).is_file():
             raise BadInput(N_("There is no file at {path}."), path=path)
+        stored = photo_store(self.k).add(Path(path), ITEM.name) if path is not None else None
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
-            item.photo = path
+            item.photo = str(stored.display) if stored else None
             self.k.record(s, "item.photo_set", {**item.event_ref(),
-                                                "photo": Path(path).name if path else None}, by.name)
+                                                "photo": stored.name if stored else None}, by.name)
             return ItemView.of(item)
+
+    def collect_photos(self) -> int:
+        """Delete photo files nothing keeps (replaced item photos, expired condition
+        photos, unsaved captures); returns how many went."""
+        with self.k.reading() as s:
+            referenced = [p for p in s.scalars(select(Item.photo).where(Item.photo.is_not(None))) if p]
+        return photo_store(self.k).collect(referenced)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -233,9 +234,14 @@ def test_volunteers_inspect_but_do_not_edit_the_catalogue(kiosk, staff, boss, le
 
 
 def test_a_photo_is_attached_by_path(kiosk, tmp_path, staff, boss, lent_set):
+    from PIL import Image
+
     photo = tmp_path / "k1.jpg"
-    photo.write_bytes(b"\xff\xd8\xff")
-    assert Desk(kiosk).set_photo("K-00001", photo, by=boss).photo == str(photo)
+    Image.new("RGB", (40, 30), (200, 80, 20)).save(photo)
+    stored = Desk(kiosk).set_photo("K-00001", photo, by=boss).photo
+    # The item refers to the store's copy, named for its content; the original stays.
+    assert stored is not None and stored.startswith(str(kiosk.data_dir / "photos" / "item"))
+    assert Path(stored).is_file() and photo.is_file()
     with pytest.raises(BadInput):
         Desk(kiosk).set_photo("K-00001", tmp_path / "none.jpg", by=boss)
 

@@ -146,8 +146,7 @@ class BorrowScreen(Screen):
             self._refuse_message(outcome.error.render(self.session.lang) if outcome.error
                                  else tr(N_("This code is not from a sharing centre.")))
             return
-        row = ItemRow(outcome.item, view.name(self.session.lang) if view else outcome.item,
-                      view.photo if view else None)
+        row = ItemRow(outcome.item, view.name(self.session.lang) if view else outcome.item, item=view)
         self.entries.append((outcome, view, row))
         self._render(row, outcome, view)
         self.empty.hide()

@@ -326,7 +326,7 @@ class ReturnScreen(Screen):
         if item is None:
             return
         lang = self.session.lang
-        self.item_photo.set_item(item.code, item.photo)
+        self.item_photo.show_item(item)
         self.item_name.setText(f"{item.name(lang)}  ({item.code})")
         self.parts_question.setText(tr(N_("This item has {count} parts. Are they all here?"),
                                        count=item.parts_total))

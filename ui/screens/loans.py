@@ -114,8 +114,7 @@ class LoansScreen(Screen):
             return
         self.summary.setText(tr(N_("You have {count} item(s) on loan."), count=len(self.loans)))
         for i, (loan, view) in enumerate(self.loans):
-            row = ItemRow(loan.item_code, view.name(lang) if view else loan.item_name,
-                          view.photo if view else None)
+            row = ItemRow(loan.item_code, view.name(lang) if view else loan.item_name, item=view)
             self.rows[loan.item_code] = row
             result = self.renewed.get(loan.item_code)
             if result is not None and result.ok and result.due is not None:

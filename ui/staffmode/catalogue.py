@@ -180,7 +180,7 @@ class CataloguePage(StaffPage):
         self.part_rows = []
         for p in (item.parts if item else ()):
             self._part_row(p.name_ko or p.name_en, p.count)
-        self.photo.set_item(item.code if item else "?", self.photo_path)
+        self.photo.show_item(item, "?")
         self.retire.setVisible(item is not None and item.status not in ("retired", "on_loan"))
         self.labels.setVisible(item is not None)
         self.form.show()

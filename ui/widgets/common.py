@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.pictograms import FALLBACK, pictogram_for
 from ui.theme import Theme
+from ui.widgets.picture import photo_pixmap, pictogram_pixmap
+
+if TYPE_CHECKING:
+    from kiosk.services.views import ItemView
 
 #: a text, or a function that renders it in the current language
 Text = str | Callable[[], str]
@@ -232,51 +237,42 @@ class Banner(QFrame):
 
 
 class ItemPhoto(QLabel):
-    """An item's photo, or a drawn tile with its code when it has none."""
+    """An item's photo, or the pictogram of its kind when it has none (ui.widgets.picture)."""
 
     def __init__(self, size_mm: float = 24.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.size_mm = size_mm
         self.code = ""
         self.photo: str | None = None
+        self.pictogram = ""
+        self.shows = ""  # "photo" or "pictogram": what the tile drew last
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def set_item(self, code: str, photo: str | None) -> None:
-        self.code, self.photo = code, photo
+    def set_item(self, code: str, photo: str | None, pictogram: str = "") -> None:
+        """Show ``photo`` (a file of the photo store), else the pictogram named (kiosk.pictograms)."""
+        self.code, self.photo, self.pictogram = code, photo, pictogram
         self._render()
+
+    def show_item(self, item: ItemView | None, code: str = "") -> None:
+        """Show an item's photo or pictogram; an unknown item (None) gets the generic pictogram."""
+        if item is None:
+            self.set_item(code, None, FALLBACK)
+        else:
+            self.set_item(item.code, item.photo, pictogram_for(item.category, item.name_en, item.name_ko))
 
     def _render(self) -> None:
         theme = theme_of(self)
         side = theme.mm(self.size_mm)
         self.setFixedSize(side, side)
-        pix = QPixmap(str(self.photo)) if self.photo and Path(self.photo).is_file() else QPixmap()
-        if pix.isNull():
-            pix = QPixmap(side, side)
-            pix.fill(QColor(theme.palette.secondary))
-            p = QPainter(pix)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setPen(QPen(QColor(theme.palette.border), max(2, side // 40)))
-            p.drawRoundedRect(QRectF(1, 1, side - 2, side - 2), side / 10, side / 10)
-            p.setPen(QColor(theme.palette.on_secondary))
-            f = self.font()
-            f.setBold(True)
-            px = max(8, side // 5)
-            f.setPixelSize(px)
-            # Long codes (BG-00001) shrink to fit the tile; the code is also printed beside it.
-            width = QFontMetrics(f).horizontalAdvance(self.code or "?")
-            if width > side * 0.86:
-                f.setPixelSize(max(8, int(px * side * 0.86 / width)))
-            p.setFont(f)
-            p.drawText(QRectF(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, self.code or "?")
-            p.end()
-        else:
-            pix = pix.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        pix = photo_pixmap(self.photo, side, theme)
+        self.shows = "photo" if pix is not None else "pictogram"
+        if pix is None:
+            pix = pictogram_pixmap(self.pictogram or FALLBACK, side, theme)
         self.setPixmap(pix)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() == event.Type.StyleChange and self.code:
+        if event.type() == event.Type.StyleChange and self.shows:
             self._render()
 
 

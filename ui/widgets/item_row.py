@@ -1,23 +1,32 @@
-"""One item in a list: photo, name, code, and a line saying what happened."""
+"""One item in a list: photo (or the pictogram of its kind), name, code, and a line saying what happened."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.widgets.common import Icon, ItemPhoto, button, label, restyle, theme_of
 
+if TYPE_CHECKING:
+    from kiosk.services.views import ItemView
+
 
 class ItemRow(QFrame):
     """A card in the borrow, return and loans lists."""
 
-    def __init__(self, code: str, name: str, photo: str | None = None) -> None:
+    def __init__(self, code: str, name: str, photo: str | None = None, *, item: ItemView | None = None) -> None:
+        """``item`` (when known) gives the photo or the pictogram of its kind; else ``photo``."""
         super().__init__()
         self.setProperty("role", "card")
         self.setObjectName(f"row_{code}")
         self.code = code
         self.photo = ItemPhoto(20.0)
-        self.photo.set_item(code, photo)
+        if item is not None or photo is None:
+            self.photo.show_item(item, code)
+        else:
+            self.photo.set_item(code, photo)
         self.name = label(name)
         self.name.setObjectName("RowName")
         f = self.name.font()
