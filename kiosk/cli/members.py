@@ -1,0 +1,81 @@
+"""Members and staff accounts: ``nanum member add``, ``nanum members``, ``nanum staff ...``."""
+
+from __future__ import annotations
+
+import argparse
+
+from kiosk.cli.base import Commands, arg, open_kiosk
+from kiosk.errors import BadInput
+from kiosk.i18n import LANGUAGES, N_
+
+commands = Commands()
+commands.group("member", "members")
+
+ROLE_NAMES = {"manager": N_("manager"), "volunteer": N_("volunteer")}
+
+
+@commands.add(
+    "member add", "register a member (prints the card code once)",
+    arg("name"),
+    arg("--type", default="standard"),
+    arg("--contact"),
+    arg("--pin"),
+    arg("--language", default="ko", choices=sorted(LANGUAGES)))
+def cmd_member_add(args: argparse.Namespace) -> int:
+    kiosk = open_kiosk(args)
+    member, card = kiosk.members.add(args.name, args.type, contact=args.contact, pin=args.pin,
+                                     language=args.language)
+    data = member.to_json() | {"card": card}
+    args.out.emit(data, [args.out.t("Member {number} registered. Card code (shown once): {card}",
+                                    number=member.number, card=card)])
+    return 0
+
+
+@commands.add("members", "list members")
+def cmd_members(args: argparse.Namespace) -> int:
+    members = open_kiosk(args, read_only=True).members.list()
+    args.out.emit([m.to_json() for m in members],
+                  [f"{m.number}\t{m.member_type}\t{m.status}\t{m.expires_on}\t{m.display_name}"
+                   for m in members])
+    return 0
+
+
+commands.group("staff", "staff accounts")
+
+
+@commands.add(
+    "staff add", "add a staff member (the first one must be a manager)",
+    arg("name"),
+    arg("--role", choices=["manager", "volunteer"], required=True),
+    arg("--pin", help="4 to 8 digits (asked for when left out)"))
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from kiosk.services.staff import MANAGER, Staff
+
+    kiosk = open_kiosk(args)
+    pin = args.pin
+    if pin is None:
+        import getpass
+
+        pin = getpass.getpass(args.out.t("PIN (4 to 8 digits): "))
+        if getpass.getpass(args.out.t("The same PIN again: ")) != pin:
+            raise BadInput(N_("The two PINs are not the same."))
+    staff = Staff(kiosk)
+    if staff.needs_first_manager():
+        if args.role != MANAGER:
+            raise BadInput(N_("The first staff account must be a manager."))
+        who = staff.create_first_manager(args.name, pin)
+    else:
+        who = staff.add(args.name, args.role, pin, by=None)
+    args.out.emit(who.to_json(), [args.out.t("Staff member {name} added as {role}.",
+                                             name=who.name, role=args.out.t(ROLE_NAMES[who.role]))])
+    return 0
+
+
+@commands.add("staff list", "list staff accounts")
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    from kiosk.services.staff import Staff
+
+    people = Staff(open_kiosk(args)).list(include_inactive=True)
+    args.out.emit([p.to_json() for p in people],
+                  [f"{p.name}\t{p.role}\t{'active' if p.active else 'off'}" for p in people])
+    return 0
