@@ -135,6 +135,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
                      ("hub block-phone-card", hub_block_phone_card),
                      ("sync configure", sync_configure), ("sync status", sync_status)):
         command(name)(fn)
+    from sync.partners_cli import register as register_partners
+
+    register_partners(hub, command)
 
 
 # -- the platform -----------------------------------------------------------------------

@@ -316,6 +316,11 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
     from sync.hub.resident import register_resident_pages
 
     register_resident_pages(app, db)
+    from sync.hub.oauth import register_oauth
+    from sync.hub.partners_api import register_partner_api
+
+    register_oauth(app, db)
+    register_partner_api(app, db)
     return app
 
 

@@ -192,9 +192,12 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
         c = s.get(NoticeContact, number)
         contact = {"email": c.email or "" if c else "", "phone": c.phone or "" if c else "",
                    "email_ok": bool(c and c.email_consent_at), "sms_ok": bool(c and c.sms_consent_at)}
+        from sync.hub.partners import account_links
+
+        linked = account_links(s, number, lang)  # partners the member let act for them
     return render("account.html", lang, TEXTS["account_title"], status, message=message, error=error,
                   loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf, contact=contact,
-                  limits={"email": EMAIL_MAX, "phone": PHONE_MAX}, forget_card=forget_card,
+                  limits={"email": EMAIL_MAX, "phone": PHONE_MAX}, forget_card=forget_card, partners=linked,
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
