@@ -34,6 +34,36 @@ class SourceError(OSError):
     """A frame source could not be opened or has gone away."""
 
 
+class EncodedFrame:
+    """A camera frame still compressed as the camera sent it (one MJPEG picture).
+
+    Decompressing a 720p JPEG costs more than everything else an idle kiosk
+    does, so the scan service first reads it at an eighth of its size
+    (libjpeg-turbo scales in the DCT, for a fraction of the cost) to see
+    whether anything moved, and decompresses it in full only when it did.
+    """
+
+    __slots__ = ("data", "_full")
+
+    def __init__(self, data: bytes | np.ndarray) -> None:
+        self.data = np.frombuffer(data, np.uint8) if isinstance(data, (bytes, bytearray)) else data.reshape(-1)
+        self._full: np.ndarray | None = None
+
+    def reduced_gray(self, flag: int = cv2.IMREAD_REDUCED_GRAYSCALE_8) -> np.ndarray | None:
+        """The frame in grey at a reduced scale (1/8 by default); None when it is not a picture."""
+        return cv2.imdecode(self.data, flag)
+
+    def decode(self) -> np.ndarray | None:
+        """The whole frame, BGR (decoded once, then kept); None when it is not a picture."""
+        if self._full is None:
+            self._full = cv2.imdecode(self.data, cv2.IMREAD_COLOR)
+        return self._full
+
+
+#: what a source hands over: a picture, or a compressed one the scan service decodes when needed
+Frame = np.ndarray | EncodedFrame
+
+
 class FrameSource(ABC):
     """A stream of BGR frames (``numpy.ndarray`` of shape (h, w, 3), uint8)."""
 
@@ -44,8 +74,9 @@ class FrameSource(ABC):
         """Start the stream; raises :class:`SourceError` when it cannot."""
 
     @abstractmethod
-    def read(self) -> np.ndarray | None:
-        """The next frame, or None when none could be had."""
+    def read(self) -> Frame | None:
+        """The next frame, or None when none could be had (a camera may hand over its
+        compressed frame as an :class:`EncodedFrame`)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -83,11 +114,15 @@ class _Pacer:
 class CameraSource(FrameSource):
     """A USB camera through OpenCV (V4L2 on Linux), MJPEG where the camera offers it."""
 
-    def __init__(self, device: int | str, width: int = 1280, height: int = 720, fps: int = 30) -> None:
+    def __init__(self, device: int | str, width: int = 1280, height: int = 720, fps: int = 30,
+                 raw_mjpeg: bool = True) -> None:
         self.device = device
         self.width, self.height, self.fps = width, height, fps
         self.name = f"camera {device}"
         self._cap: cv2.VideoCapture | None = None
+        #: hand over MJPEG frames compressed (the scan service decodes them only when needed)
+        self.raw_mjpeg = raw_mjpeg
+        self._raw = False
 
     def open(self) -> None:
         self.close()
@@ -102,14 +137,19 @@ class CameraSource(FrameSource):
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a queue of old ones
+        # With conversion off, OpenCV's V4L2 backend hands over the MJPEG buffer as it came.
+        mjpg = int(cap.get(cv2.CAP_PROP_FOURCC)) == cv2.VideoWriter_fourcc(*"MJPG")  # type: ignore[attr-defined]
+        self._raw = bool(self.raw_mjpeg and mjpg and cap.set(cv2.CAP_PROP_CONVERT_RGB, 0))
         self._cap = cap
 
-    def read(self) -> np.ndarray | None:
+    def read(self) -> Frame | None:
         if self._cap is None:
             return None
         ok, frame = self._cap.read()
         if not ok or frame is None:
             return None
+        if self._raw and (frame.ndim == 1 or frame.shape[0] == 1):
+            return EncodedFrame(frame)
         if frame.ndim == 2:
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         return frame
@@ -126,6 +166,34 @@ class CameraSource(FrameSource):
         return {"width": int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
                 "height": int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
                 "fps": float(self._cap.get(cv2.CAP_PROP_FPS))}
+
+
+class JpegSequenceSource(FrameSource):
+    """Compressed JPEG frames played in a loop at ``fps``, handed over undecoded as a
+    V4L2 camera in MJPEG mode does (the benchmark and the tests)."""
+
+    def __init__(self, frames: list[bytes], fps: float | None = 30.0) -> None:
+        self.frames = list(frames)
+        self.name = "jpeg sequence"
+        self._i = 0
+        self._open = False
+        self._pacer = _Pacer(fps)
+
+    def open(self) -> None:
+        if not self.frames:
+            raise SourceError("no frames")
+        self._open = True
+
+    def read(self) -> Frame | None:
+        if not self._open:
+            return None
+        data = self.frames[self._i % len(self.frames)]
+        self._i += 1
+        self._pacer.wait()
+        return EncodedFrame(data)
+
+    def close(self) -> None:
+        self._open = False
 
 
 class ImageFolderSource(FrameSource):

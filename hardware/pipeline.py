@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,10 +66,10 @@ VARIANTS: tuple[tuple[str, object, float], ...] = (
 )
 
 
-#: Gaussian blur sigmas (px) and motion lengths (px) the deconvolution tries, in turn
-DEBLUR_SIGMAS = (2.0, 2.5, 1.5, 3.0)
-DEBLUR_LENGTHS = (10.0, 7.0, 13.0, 5.0)
-#: noise-to-signal ratio of the Wiener filter: lower restores more and rings more
+#: Gaussian blur (sigma px, Wiener noise-to-signal ratio) and motion lengths (px) the
+#: deconvolution tries, in turn; a lower ratio restores more and rings more
+DEBLUR_SIGMAS = ((2.0, 0.005), (2.5, 0.002), (2.0, 0.002), (3.0, 0.005), (1.5, 0.01), (2.5, 0.005))
+DEBLUR_LENGTHS = ((10.0, 0.005), (7.0, 0.005), (13.0, 0.005), (5.0, 0.01), (10.0, 0.02), (7.0, 0.01))
 WIENER_NSR = 0.01
 #: gradient anisotropy above which a crop counts as smeared by motion (an in-focus
 #: QR's edges run both ways: 0.01-0.1; a moving one's 0.1-0.7)
@@ -113,10 +114,10 @@ def estimate_blur(crop: np.ndarray) -> BlurEstimate:
     return BlurEstimate(sharp, aniso, float(angle))
 
 
-def _wiener(img: np.ndarray, transfer: np.ndarray) -> np.ndarray:
+def _wiener(img: np.ndarray, transfer: np.ndarray, nsr: float = WIENER_NSR) -> np.ndarray:
     """Deconvolve ``img`` by a real, symmetric transfer function (its optical transfer function)."""
     spec = cv2.dft(img.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
-    gain = transfer / (transfer * transfer + WIENER_NSR)
+    gain = transfer / (transfer * transfer + nsr)
     spec *= gain[..., None]
     out = cv2.idft(spec, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
     return np.clip(out, 0, 255).astype(np.uint8)
@@ -126,17 +127,17 @@ def _freqs(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return (np.fft.fftfreq(h).astype(np.float32)[:, None], np.fft.fftfreq(w).astype(np.float32)[None, :])
 
 
-def deblur_gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
+def deblur_gaussian(img: np.ndarray, sigma: float, nsr: float = WIENER_NSR) -> np.ndarray:
     """Wiener deconvolution of an out-of-focus crop (Gaussian PSF of ``sigma`` px)."""
     fy, fx = _freqs(*img.shape[:2])
-    return _wiener(img, np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * (fx * fx + fy * fy)))
+    return _wiener(img, np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * (fx * fx + fy * fy)), nsr)
 
 
-def deblur_motion(img: np.ndarray, length: float, angle: float) -> np.ndarray:
+def deblur_motion(img: np.ndarray, length: float, angle: float, nsr: float = WIENER_NSR) -> np.ndarray:
     """Wiener deconvolution of a crop smeared ``length`` px along ``angle`` degrees (line PSF)."""
     fy, fx = _freqs(*img.shape[:2])
     t = np.radians(angle)
-    return _wiener(img, np.sinc(length * (fx * np.cos(t) + fy * np.sin(t))).astype(np.float32))
+    return _wiener(img, np.sinc(length * (fx * np.cos(t) + fy * np.sin(t))).astype(np.float32), nsr)
 
 
 @dataclass
@@ -176,7 +177,7 @@ class FrameAnalyser:
     max_retry_side: int = 480  # crops larger than this are not upscaled
     min_half_width: int = 560  # frames narrower than this are not tried at half resolution first
     low_range: float = 48.0  # scene grey-level span (1st-99th percentile) below which contrast is stretched
-    deblur_per_frame: int = 2  # deconvolutions of a blurred crop per frame
+    deblur_per_frame: int = 3  # deconvolutions of a blurred crop per frame
     blind_frames: int = 4  # frames a guessed (textured, not found by zxing) region is tried
     _thumb: np.ndarray | None = field(default=None, repr=False)
     _still: int = 0
@@ -193,6 +194,16 @@ class FrameAnalyser:
         self._last, self._tracks = [], []
         self._blind_armed, self._core = True, None
 
+    @property
+    def settled(self) -> bool:
+        """The scene has been still long enough that unchanged frames are skipped."""
+        return (self._still > self.settle_frames
+                and bool(self._last or not any(t.core is None for t in self._tracks)))
+
+    def repeat(self) -> Analysis:
+        """The codes of the last frame again, for a frame the caller knows did not change."""
+        return Analysis(list(self._last), skipped=True)
+
     # -- the per-frame work -------------------------------------------------
     def analyse(self, frame: np.ndarray) -> Analysis:
         """The codes in view on ``frame`` (BGR or grayscale)."""
@@ -201,6 +212,12 @@ class FrameAnalyser:
         # costs one small resize, not a full grey conversion.
         quarter = cv2.resize(frame, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_LINEAR)
         thumb = to_gray(cv2.resize(quarter, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA))
+        return self.analyse_thumb(thumb, lambda: frame)
+
+    def analyse_thumb(self, thumb: np.ndarray, full: Callable[[], np.ndarray]) -> Analysis:
+        """Like :meth:`analyse`, from a 1/16-scale grey ``thumb`` of the frame and a way to get the
+        whole frame: ``full`` is called only when the frame is decoded, so a compressed camera
+        frame of a still scene is never decompressed in full."""
         if self._changed(thumb):
             self._still = 0
             self._blind_armed = True
@@ -208,14 +225,14 @@ class FrameAnalyser:
             self._still += 1
             # A still scene is skipped unless a symbol zxing found waits to be read
             # (a guess at a blurred code on a desk that stopped changing does not count).
-            if (self._still > self.settle_frames and self._skips < self.max_skip
-                    and (self._last or not any(t.core is None for t in self._tracks))):
+            if self.settled and self._skips < self.max_skip:
                 self._skips += 1
                 return Analysis(list(self._last), skipped=True)
         self._thumb = thumb
         self._skips = 0
         self._n += 1
-        gray = to_gray(frame)
+        gray = to_gray(full())
+        h, w = gray.shape[:2]
         res = Analysis([])
         lo, hi = np.percentile(thumb, (1, 99))
         # A dim or washed-out scene: zxing treats spans under ~24 grey levels
@@ -342,7 +359,7 @@ class FrameAnalyser:
         quad = np.array([[x * 4, y * 4], [(x + bw) * 4, (y + bh) * 4]], dtype=np.float32)
         # The densest point is often the label's edge against the desk; the middle of the
         # dense region is on the symbol.
-        cx, cy, r = (2 * x + bw) * 2, (2 * y + bh) * 2, max(12, w // 40)
+        cx, cy, r = (2 * x + bw) * 2, (2 * y + bh) * 2, max(12, w // 30)
         self._core = core = (max(0, cx - r), max(0, cy - r), min(w, cx + r), min(h, cy + r))
         # A code's middle is dense with edges too; a desk's busiest spot is an
         # object's corner with flat paint around it.
@@ -401,10 +418,11 @@ class FrameAnalyser:
             # A clearly one-way smear is motion; in between (the label's own edge
             # dominates a small, blurred code) both kinds are tried in turn.
             if est.moving and (est.anisotropy > 2 * MOTION_ANISOTROPY or i % 2):
-                img = deblur_motion(crop, DEBLUR_LENGTHS[(i // 2 if est.anisotropy <= 2 * MOTION_ANISOTROPY else i)
-                                                         % len(DEBLUR_LENGTHS)], est.angle)
+                length, nsr = DEBLUR_LENGTHS[(i // 2 if est.anisotropy <= 2 * MOTION_ANISOTROPY else i)
+                                             % len(DEBLUR_LENGTHS)]
+                img = deblur_motion(crop, length, est.angle, nsr)
             else:
-                img = deblur_gaussian(crop, DEBLUR_SIGMAS[(i // 2 if est.moving else i) % len(DEBLUR_SIGMAS)])
+                img = deblur_gaussian(crop, *DEBLUR_SIGMAS[(i // 2 if est.moving else i) % len(DEBLUR_SIGMAS)])
             res.attempts += 1
             got = self.decoder.decode(img)
             if got:
