@@ -4,13 +4,18 @@ Deployment options (where data and logs go, which camera and printer, the
 sync server) live in a TOML file, by default ``/etc/nanum-kiosk/config.toml``
 or the file named by ``NANUM_CONFIG``. Centre choices that staff change on the
 screen live in the database's settings; ``[defaults]`` in the file gives their
-starting values (e.g. ``ui_panel_dpi``). ``render_default_config()`` writes the
-documented file the Debian package installs, so the documentation can never
-drift from the code.
+starting values (e.g. ``ui_panel_dpi``). Every option and setting is declared
+in :mod:`kiosk.settings`, whose checks apply here: a bad option stops the
+kiosk with a message naming it; a bad ``[defaults]`` entry is logged and left
+out, so the kiosk starts on the built-in default (a typo in a starting value
+must not keep a centre's kiosk dark, and staff can set the value on the
+screen). ``render_default_config()`` writes the documented file the Debian
+package installs, so the documentation can never drift from the code.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -18,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import BadInput
+from kiosk.i18n import N_, Message
+from kiosk.settings import DEFAULTS, REGISTRY, file_options, starting_values
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path("/etc/nanum-kiosk/config.toml")
 
@@ -30,36 +39,17 @@ class Option:
     doc: str
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option("kiosk", "data_dir", "", "Data folder (database, crash files). Empty: the user data folder."),
-    Option("kiosk", "log_dir", "", "Log folder. Empty: <data_dir>/logs."),
-    Option("kiosk", "log_max_bytes", 2_000_000, "Size of one log file before it rotates."),
-    Option("kiosk", "log_backups", 5, "How many rotated log files to keep."),
-    Option("kiosk", "windowed", False, "Run in a window instead of fullscreen (development only)."),
-    Option("camera", "device", "auto",
-           "Camera: 'auto' (the first camera attached; with none, codes are typed), an index like 0, "
-           "a device path like /dev/video0, a video or image file, or 'virtual'."),
-    Option("camera", "width", 1280, "Capture width in pixels."),
-    Option("camera", "height", 720, "Capture height in pixels."),
-    Option("camera", "fps", 30, "Capture frame rate."),
-    Option("camera", "decoder", "zxing", "QR decoder: 'zxing' (default, fastest) or 'pyzbar'."),
-    Option("printer", "kind", "auto",
-           "Receipt printer: 'auto' (system printer when CUPS is present), 'system', 'pdf' or 'none'."),
-    Option("printer", "name", "", "System printer name (empty: the default printer)."),
-    Option("printer", "pdf_dir", "", "Folder for receipts when kind = 'pdf'."),
-    Option("sync", "url", "", "City platform address, e.g. https://platform.example/ (empty: offline only)."),
-    Option("sync", "kiosk_id", "", "This kiosk's id on the platform."),
-    Option("sync", "credential_file", "", "File holding this kiosk's credential (readable by the nanum user only)."),
-    Option("sync", "ca_bundle", "", "CA bundle to verify the platform's TLS certificate (empty: system CAs)."),
-    Option("sync", "interval_s", 60, "Seconds between sync rounds when idle."),
-)
+#: the file's options, declared in :mod:`kiosk.settings`
+OPTIONS: tuple[Option, ...] = tuple(Option(s.file[0], s.file[1], s.default, s.doc)
+                                    for s in file_options() if s.file is not None)
 
 
 @dataclass(frozen=True)
 class Config:
     values: dict[str, dict[str, Any]]
-    defaults: dict[str, Any]  # starting values of database settings
+    defaults: dict[str, Any]  # starting values of database settings, checked (kiosk.settings)
     path: Path | None = None
+    problems: tuple[Message, ...] = ()  # [defaults] entries left out, each with why
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -81,11 +71,13 @@ def load_config(path: str | Path | None = None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BadInput("The configuration file {path} is not valid TOML: {reason}",
                        path=str(p), reason=str(exc)) from exc
-    defaults = data.pop("defaults", {})
-    for section, table in data.items():
-        if section not in values or not isinstance(table, dict):
+    table = data.pop("defaults", {})
+    if not isinstance(table, dict):
+        raise BadInput("Unknown section [{section}] in {path}.", section="defaults", path=str(p))
+    for section, table_ in data.items():
+        if section not in values or not isinstance(table_, dict):
             raise BadInput("Unknown section [{section}] in {path}.", section=section, path=str(p))
-        for key, value in table.items():
+        for key, value in table_.items():
             if key not in values[section]:
                 raise BadInput("Unknown option {key} in [{section}] of {path}.",
                                key=key, section=section, path=str(p))
@@ -93,8 +85,18 @@ def load_config(path: str | Path | None = None) -> Config:
             if want is int and isinstance(value, bool) or not isinstance(value, want):
                 raise BadInput("Option {key} in [{section}] must be a {type}.",
                                key=key, section=section, type=want.__name__)
+            try:
+                value = REGISTRY[f"{section}.{key}"].clean(value)
+            except BadInput as exc:
+                raise BadInput(N_("Option {key} in [{section}] of {path}: {reason}"),
+                               key=key, section=section, path=str(p), reason=exc.message) from None
             values[section][key] = value
-    return Config(values, dict(defaults), p)
+    # A bad starting value changes nothing: the kiosk starts on the built-in default
+    # (staff can set it on the screen), and the log says which entry and why.
+    defaults, problems = starting_values(values, table)
+    for problem in problems:
+        log.warning("%s (%s)", problem.render("en"), p)
+    return Config(values, defaults, p, tuple(problems))
 
 
 def _toml_value(value: Any) -> str:
@@ -129,8 +131,9 @@ def render_default_config(overrides: dict[tuple[str, str], Any] | None = None) -
                       f"{opt.key} = {_toml_value(overrides[(opt.section, opt.key)])}"]
         else:
             lines.append(f"{opt.key} = {_toml_value(opt.default)}")
-    lines += ["", "# Starting values of settings staff can change on the screen.",
-              "[defaults]", "# ui_panel_dpi = 102        # pixel density of the panel (21.5\" 1080p)",
-              "# ui_idle_quiet_s = 60      # quiet seconds before the idle warning",
-              "# ui_idle_warning_s = 20    # seconds the idle warning counts down (at least 20)", ""]
-    return "\n".join(lines)
+    lines += ["", "# Starting values of settings staff can change on the screen (docs/settings.md).",
+              "# A value that does not fit is logged and the built-in default used.", "[defaults]"]
+    for s in REGISTRY.values():
+        if DEFAULTS in s.sources and s.default is not None:
+            lines.append(f"# {s.key} = {_toml_value(s.default)}")
+    return "\n".join(lines + [""])

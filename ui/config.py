@@ -1,81 +1,64 @@
-"""The kiosk UI's options, declared once with defaults (read from settings).
+"""The kiosk UI's options, read from the settings declared in :mod:`kiosk.settings`.
 
-Settings (``kiosk.set_setting``; all optional):
-
-``ui_panel_dpi``       the panel's pixel density (default 102: a 21.5" 1080p panel)
-``ui_idle_quiet_s``    seconds without a touch before the warning (default 60)
-``ui_idle_warning_s``  seconds the warning counts down (default 20, at least 20)
-``ui_thanks_s``        seconds the thank-you screen stays (default 6)
-``ui_language``        the language a session starts in (default ko)
-``ui_receipt_qr``      offer a receipt as a QR code (default true)
-``printer``            receipt printer: "lp", "lp:NAME", "pdf:DIR" or "none" (default: lp when CUPS is present)
-``ui_panel_mount_cm``  height above the floor of the bottom edge of the screen's picture, in cm
-                       (default 100); with the panel's height it says which part of the screen
-                       a seated resident or a child can reach (at most 120 cm above the floor):
-                       the low-reach layout keeps every control below that line
-``ui_panel_height_cm`` height of the screen's picture in cm (default 0: worked out from the
-                       window's height in pixels and ``ui_panel_dpi``)
-``ui_earphone_voice``  turn voice guidance on when earphones are plugged in (default true)
-``staff_pin_hash``     hash of the staff PIN that unlocks leaving the kiosk, made by
-                       ``kiosk.secrets_hash.hash_pin("...")``; without it the kiosk cannot be left
-                       from the screen (stop the service instead)
+Each ``ui_*`` setting, the printer, the staff PIN hash and the centre's name are
+declared there once (type, default, range, where they may come from) and listed
+in docs/settings.md. ``UiConfig`` is what the window uses of them.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from ui.theme import DEFAULT_DPI
+from kiosk import settings
 
-MIN_WARNING_S = 20
+#: the shortest idle warning: residents need time to notice and answer it
+MIN_WARNING_S = int(settings.spec("ui_idle_warning_s").low or 20)
 #: the highest point a control may be for a resident in a wheelchair or a child (KS X 9211, ADA 707)
 MAX_REACH_CM = 120.0
+
+_d = settings.default
 
 
 @dataclass(frozen=True)
 class UiConfig:
-    dpi: float = DEFAULT_DPI
-    idle_quiet_ms: int = 60_000
-    idle_warning_ms: int = 20_000
-    thanks_ms: int = 6_000
-    language: str = DEFAULT_LANGUAGE
-    receipt_qr: bool = True
-    printer: str | None = None
-    staff_pin_hash: str | None = None
-    site_name: str = ""
-    panel_mount_cm: float = 100.0
-    panel_height_cm: float = 0.0
-    earphone_voice: bool = True
+    dpi: float = _d("ui_panel_dpi")
+    idle_quiet_ms: int = _d("ui_idle_quiet_s") * 1000
+    idle_warning_ms: int = _d("ui_idle_warning_s") * 1000
+    thanks_ms: int = _d("ui_thanks_s") * 1000
+    language: str = _d("ui_language")
+    receipt_qr: bool = _d("ui_receipt_qr")
+    printer: str | None = _d("printer")
+    staff_pin_hash: str | None = _d("staff_pin_hash")
+    site_name: str = _d("site_name")
+    panel_mount_cm: float = _d("ui_panel_mount_cm")
+    panel_height_cm: float = _d("ui_panel_height_cm")
+    earphone_voice: bool = _d("ui_earphone_voice")
 
     @classmethod
-    def from_settings(cls, setting) -> UiConfig:
+    def from_settings(cls, setting: Callable[[str, Any], Any]) -> UiConfig:
         """Build from ``kiosk.setting`` (a callable ``(key, default) -> value``).
 
-        A configured warning shorter than 20 s is raised to 20 s: residents
-        need time to notice and answer it.
+        Each value is read as a stored one (:func:`kiosk.settings.read`): a number
+        out of range is brought inside it (a configured warning shorter than 20 s
+        is raised to 20 s), a value that does not fit gives the default.
         """
-        def num(key: str, default: float, lo: float, hi: float) -> float:
-            value: Any = setting(key, default)
-            try:
-                return min(hi, max(lo, float(value)))
-            except (TypeError, ValueError):
-                return default
-        lang = setting("ui_language", DEFAULT_LANGUAGE)
-        return cls(dpi=num("ui_panel_dpi", DEFAULT_DPI, 50, 600),
-                   idle_quiet_ms=int(num("ui_idle_quiet_s", 60, 10, 3600) * 1000),
-                   idle_warning_ms=int(num("ui_idle_warning_s", 20, MIN_WARNING_S, 300) * 1000),
-                   thanks_ms=int(num("ui_thanks_s", 6, 2, 60) * 1000),
-                   language=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
-                   receipt_qr=bool(setting("ui_receipt_qr", True)),
-                   printer=setting("printer", None),
-                   staff_pin_hash=setting("staff_pin_hash", None),
-                   site_name=str(setting("site_name", "") or ""),
-                   panel_mount_cm=num("ui_panel_mount_cm", 100.0, 0, 250),
-                   panel_height_cm=num("ui_panel_height_cm", 0.0, 0, 300),
-                   earphone_voice=bool(setting("ui_earphone_voice", True)))
+        def get(key: str) -> Any:
+            return settings.read(key, setting(key, settings.default(key)))
+        return cls(dpi=get("ui_panel_dpi"),
+                   idle_quiet_ms=get("ui_idle_quiet_s") * 1000,
+                   idle_warning_ms=get("ui_idle_warning_s") * 1000,
+                   thanks_ms=get("ui_thanks_s") * 1000,
+                   language=get("ui_language"),
+                   receipt_qr=get("ui_receipt_qr"),
+                   printer=get("printer"),
+                   staff_pin_hash=get("staff_pin_hash"),
+                   site_name=get("site_name"),
+                   panel_mount_cm=get("ui_panel_mount_cm"),
+                   panel_height_cm=get("ui_panel_height_cm"),
+                   earphone_voice=get("ui_earphone_voice"))
 
     def panel_cm(self, height_px: int) -> float:
         """The height of the screen's picture in cm (configured, or from pixels and DPI)."""

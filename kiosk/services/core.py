@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from kiosk import settings
 from kiosk.calendar import CentreCalendar, local_date
 from kiosk.clock import Clock, to_iso, utcnow
 from kiosk.codes import DEFAULT_BASE_URL
@@ -47,16 +48,19 @@ class Kiosk:
     def __init__(self, engine: Engine, clock: Clock = utcnow,
                  defaults: dict[str, Any] | None = None) -> None:
         self.engine = engine
-        self.defaults = dict(defaults or {})  # starting values from the config file
+        # starting values from the config file, checked as stored values are (kiosk.settings)
+        self.defaults = settings.clean_defaults(defaults)
         if engine.url.database is None:
             raise ValueError("the kiosk's database is a file")
         self.data_dir = Path(engine.url.database).parent
+        # One cache per database file, shared with the other kiosk objects on it (the
+        # sync worker's): a setting either writes is read afresh by both.
+        self._stored = settings.stored_settings(str(Path(engine.url.database).resolve()))
+        self._stored.invalidate()  # the file may be new, or replaced, since another object read it
         self.log_key = LogKey(self.data_dir)  # every append reseals the log with it
         self.sessions = make_sessionmaker(engine, info={"log_key": self.log_key})
         self.writer = make_sessionmaker(engine, write=True, info={"log_key": self.log_key})
-        self._settings: dict[str, Any] | None = None
         self._settings_written = False
-        self._calendar: CentreCalendar | None = None
         self.clock = clock
         from kiosk.services.catalogue import Catalogue
         from kiosk.services.circulation import Circulation
@@ -97,14 +101,24 @@ class Kiosk:
     # -- settings -------------------------------------------------------------
     # Settings are read once and cached: the scan path must not re-read them.
     def setting(self, key: str, default: Any = None) -> Any:
-        settings = self._settings  # one read: another thread may drop the cache meanwhile
-        if settings is None:
-            with self.reading() as s:
-                settings = {row.key: row.value for row in s.execute(select(Setting)).scalars()}
-            self._settings = settings
-        if key in settings:
-            return settings[key]
-        return self.defaults.get(key, default)
+        """The value of ``key``: stored, else the config file's, else its declared default.
+
+        A setting declared in :mod:`kiosk.settings` comes typed and checked, and
+        its default is the declared one (``default`` is not used: callers never
+        repeat it). Other keys are the kiosk's own state (sync cursor, identity):
+        stored, else ``default``.
+        """
+        rows = self._stored.rows(self._read_settings)
+        declared = key in settings.REGISTRY
+        if key in rows:
+            return settings.read(key, rows[key]) if declared else rows[key]
+        if key in self.defaults:
+            return self.defaults[key]
+        return settings.default(key) if declared else default
+
+    def _read_settings(self) -> dict[str, Any]:
+        with self.reading() as s:
+            return {row.key: row.value for row in s.execute(select(Setting)).scalars()}
 
     def set_setting(self, session: Session, key: str, value: Any) -> None:
         """Write a setting in the caller's transaction (the cache is dropped)."""
@@ -117,8 +131,13 @@ class Kiosk:
         self.forget_cached_settings()
 
     def forget_cached_settings(self) -> None:
-        self._settings = None
-        self._calendar = None
+        """Read settings and the calendar afresh: the one way to drop their cache.
+
+        Writing a setting does it already; call it after the database was changed
+        as a whole (restored, recovered). It drops the cache of every kiosk object
+        opened on this database file, in any thread.
+        """
+        self._stored.invalidate()
 
     @property
     def kiosk_id(self) -> str:
@@ -132,7 +151,7 @@ class Kiosk:
 
     @property
     def base_url(self) -> str:
-        return self.setting("base_url") or DEFAULT_BASE_URL
+        return self.setting("base_url") or DEFAULT_BASE_URL  # an empty one stored by an old version
 
     @property
     def policy(self) -> LoanPolicy:
@@ -140,17 +159,19 @@ class Kiosk:
 
     def calendar(self, session: Session | None = None) -> CentreCalendar:
         """The centre's calendar: closed weekdays, public holidays, extra closed days."""
-        if self._calendar is None:
-            def build(s: Session) -> CentreCalendar:
-                days = s.execute(select(ClosedDay.day)).scalars().all()
-                return CentreCalendar(
-                    closed_weekdays=frozenset(self.setting("closed_weekdays", [6])),
-                    extra_closed=frozenset(dt.date.fromisoformat(d) for d in days))
-            if session is not None:
-                return build(session)
+        def build(s: Session) -> CentreCalendar:
+            days = s.execute(select(ClosedDay.day)).scalars().all()
+            return CentreCalendar(
+                closed_weekdays=frozenset(self.setting("closed_weekdays")),
+                extra_closed=frozenset(dt.date.fromisoformat(d) for d in days))
+        if session is not None:
+            return build(session)
+
+        def read() -> CentreCalendar:
             with self.reading() as s:
-                self._calendar = build(s)
-        return self._calendar
+                return build(s)
+        calendar: CentreCalendar = self._stored.derived("calendar", read)
+        return calendar
 
     def set_closed_days(self, weekdays: list[int], extra: list[dt.date], actor: str | None = None) -> None:
         """Staff: the centre's closed weekdays and extra closed dates."""
@@ -208,7 +229,7 @@ class Kiosk:
                                ("pseudonym_key", secrets.token_hex(16))):
                 self.set_setting(s, key, value)
             s.flush()
-            self._settings = {"kiosk_id": kid}  # record() needs it before commit
+            self._stored.prime({"kiosk_id": kid})  # record() needs it before commit
             if not replacing:
                 self.record(s, "kiosk.initialised", {"site": site, "site_name": site_name})
         self.forget_cached_settings()

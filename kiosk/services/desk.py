@@ -11,18 +11,17 @@ actor is the staff member.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from kiosk import settings
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
-from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, SITE_NAME_MAX, clean_text, has_forbidden_chars
+from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, clean_text, has_forbidden_chars
 from kiosk.photos import ITEM, PhotoStore
 from kiosk.platform_url import INSECURE_SETTING, INSECURE_URL, insecure_url
 from kiosk.services.catalogue import check_ages, check_item_field
@@ -40,64 +39,8 @@ OUTCOMES = {"shelf": ItemStatus.AVAILABLE, "repair": ItemStatus.REPAIR,
             "retired": ItemStatus.RETIRED}
 
 
-def _language(value: Any) -> str:
-    from kiosk.i18n import LANGUAGES
-
-    if value not in LANGUAGES:
-        raise BadInput(N_("Unknown language: {value}. Use ko or en."), value=value)
-    return str(value)
-
-
-def _seconds(value: Any) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        n = -1
-    if not 10 <= n <= 3600:
-        raise BadInput(N_("The idle time must be 10 to 3600 seconds."))
-    return n
-
-
-def _site_name(value: Any) -> str:
-    text = " ".join(str(value or "").split())
-    if not text or len(text) > SITE_NAME_MAX:
-        raise BadInput(N_("The centre needs a name of at most 200 characters."))
-    # It is printed on every label, card and receipt.
-    return clean_text(text, SITE_NAME_MAX, Message(N_("The centre's name")))
-
-
-def _printer(value: Any) -> str:
-    text = str(value or "").strip()
-    if text in ("none", "lp") or (text.startswith(("lp:", "pdf:")) and len(text) > 4):
-        return text
-    raise BadInput(N_("Unknown printer {name}: use none, lp, lp:QUEUE or pdf:FOLDER."), name=text)
-
-
-def _camera(value: Any) -> str:
-    """A camera spec as ``hardware.frames.open_source`` reads it (checked there when opened)."""
-    text = str(value or "").strip()
-    if text in ("auto", "virtual") or (text.isascii() and text.isdigit()) or (
-            text.startswith(("/dev/", "file:", "folder:", "video:")) and 0 < len(text) <= 300):
-        return text
-    raise BadInput(N_("Unknown camera {name}: use auto, virtual, a number or /dev/videoN."), name=text)
-
-
-def _sync_url(value: Any) -> str:
-    """The city platform's address; empty means this kiosk works offline only."""
-    text = str(value or "").strip()
-    if not text:
-        return ""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 300 \
-            or any(c.isspace() for c in text):
-        raise BadInput(N_("Not a web address: {url}. Write it like https://platform.example/."), url=text)
-    return text
-
-
-#: the settings staff mode may change, each with its check
-SETTINGS: dict[str, Callable[[Any], str | int]] = {
-    "ui_language": _language, "ui_idle_quiet_s": _seconds, "site_name": _site_name,
-    "printer": _printer, "camera_device": _camera, "sync_url": _sync_url}
+#: the settings staff mode may change (declared, with their checks, in kiosk.settings)
+SETTINGS: tuple[str, ...] = settings.staff_keys()
 
 
 @dataclass(frozen=True)
@@ -260,12 +203,16 @@ class Desk:
 
     # -- settings ------------------------------------------------------------------------
     def save_settings(self, changes: dict[str, Any], *, by: StaffView) -> dict[str, Any]:
-        """Check and store kiosk settings (see :data:`SETTINGS`); returns what changed."""
+        """Check and store kiosk settings (see :data:`SETTINGS`); returns what changed.
+
+        A refused value raises BadInput and nothing is stored.
+        """
         Staff.require(by, "settings")
         unknown = set(changes) - set(SETTINGS)
         if unknown:
-            raise BadInput(N_("Unknown setting: {name}"), name=", ".join(sorted(unknown)))
-        clean = {key: SETTINGS[key](value) for key, value in changes.items()}
+            raise BadInput(settings.UNKNOWN, name=", ".join(sorted(unknown)))
+        # The page labels each field, so the check's own message is shown without the key.
+        clean = {key: settings.spec(key).clean(value) for key, value in changes.items()}
         url = clean.get("sync_url")
         if isinstance(url, str) and url and insecure_url(url, bool(self.k.setting(INSECURE_SETTING)) or None):
             # Loans and members travel to this address: https only (kiosk.platform_url).

@@ -20,7 +20,8 @@ def test_values_and_defaults_are_read(tmp_path):
     p.write_text('[camera]\ndevice = "/dev/video2"\nfps = 15\n[defaults]\nui_panel_dpi = 96\n')
     cfg = load_config(p)
     assert cfg.get("camera", "device") == "/dev/video2" and cfg.get("camera", "fps") == 15
-    assert cfg.defaults == {"ui_panel_dpi": 96}
+    # starting values of database settings: [defaults], and the camera the file names
+    assert cfg.defaults == {"ui_panel_dpi": 96, "camera_device": "/dev/video2"}
 
 
 @pytest.mark.parametrize("text,msg", [

@@ -131,7 +131,7 @@ class ReportsPage(StaffPage):
         if self.report is None:
             return
         r, ctx, accounts, who = self.report, self.ctx, self.ctx.accounts, self.ctx.staff
-        lang = self.ctx.kiosk.setting("ui_language", "ko") or "ko"
+        lang = self.ctx.kiosk.setting("ui_language")
         stem = f"report-{r.start.isoformat()}-{r.end.isoformat()}"
 
         site = ctx.site_name  # read here: the slow lane never touches the database

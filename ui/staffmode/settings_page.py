@@ -49,7 +49,7 @@ class SettingsPage(StaffPage):
         form = card()
         grid = QGridLayout(form)
         lang_row, self.language = choice_row(list(LANGUAGES.items()), "SettingsLanguage")
-        self.idle = Stepper(int(k.setting("ui_idle_quiet_s", 60) or 60), 3600, "SettingsIdle", minimum=10, step=10)
+        self.idle = Stepper(int(k.setting("ui_idle_quiet_s")), 3600, "SettingsIdle", minimum=10, step=10)
         self.site = QLineEdit(ctx.site_name)
         self.site.setObjectName("SettingsSiteName")
         names = get_day_names("abbreviated", locale=current_language())
@@ -101,10 +101,10 @@ class SettingsPage(StaffPage):
 
     def enter(self, **_kw: Any) -> None:
         k = self.ctx.kiosk
-        lang = k.setting("ui_language", "ko") or "ko"
+        lang = k.setting("ui_language")
         if lang in self.language:
             self.language[lang].setChecked(True)
-        spec = str(k.setting("printer", "none") or "none")
+        spec = k.setting("printer") or "none"  # not set: the system printer if there is one
         kind, _, arg = spec.partition(":")
         self.printer[kind if kind in self.printer else "none"].setChecked(True)
         self.printer_arg.setText(arg)
@@ -112,7 +112,7 @@ class SettingsPage(StaffPage):
         for d, b in self.weekdays.items():
             b.setChecked(d in cal.closed_weekdays)
         self.extra.setText(", ".join(d.isoformat() for d in sorted(cal.extra_closed)))
-        self.sync_url.setText(str(k.setting("sync_url", "") or ""))
+        self.sync_url.setText(k.setting("sync_url") or "")  # not set: the config file's
         self.site.setText(self.ctx.site_name)
 
     def _printer_spec(self) -> str:
@@ -148,7 +148,7 @@ class SettingsPage(StaffPage):
         from hardware.documents import print_pdf, render_test_page
 
         ctx = self.ctx
-        lang = ctx.kiosk.setting("ui_language", "ko") or "ko"
+        lang = ctx.kiosk.setting("ui_language")
         self.run_slow(lambda: print_pdf(ctx.printer, lambda path: render_test_page(path, ctx.site_name, lang),
                                         "test-page"),
                  lambda path: self.ok(tr(N_("The test page went to the printer.")),
