@@ -67,6 +67,23 @@ TEXTS = {"consent_title": N_("Link your account"),
 NOT_SIGNED_IN = N_("Could not sign in: {reason}")
 
 
+#: the token request as OpenAPI describes it (form-encoded; the client authenticates with
+#: HTTP Basic or client_id and client_secret in the form)
+TOKEN_FORM: dict[str, Any] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["grant_type"], "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials", "authorization_code"]},
+        "scope": {"type": "string", "description": "catalogue (client credentials)"},
+        "code": {"type": "string"}, "redirect_uri": {"type": "string"},
+        "code_verifier": {"type": "string", "minLength": 43, "maxLength": 128},
+        "client_id": {"type": "string"}, "client_secret": {"type": "string"}}}}}}
+TOKEN_ANSWER: dict[str, Any] = {"type": "object", "required": ["access_token", "token_type", "expires_in"],
+                                "properties": {"access_token": {"type": "string"},
+                                               "token_type": {"type": "string", "enum": ["Bearer"]},
+                                               "expires_in": {"type": "integer"}, "scope": {"type": "string"}}}
+OAUTH_ERROR: dict[str, Any] = {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"}, "error_description": {"type": "string"}}}
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
 
@@ -230,6 +247,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         user: Linked = request.user
         data = request.payload.data
         with server.db.transaction() as s:
+            s.execute(delete(OAuthCode).where(OAuthCode.expires_at < to_iso(server.clock())))
             s.add(OAuthCode(code_hash=_hash(code), partner_id=request.client.get_client_id(),
                             member_number=user.number, grant_id=user.grant_id,
                             redirect_uri=request.payload.redirect_uri or "",
@@ -432,10 +450,13 @@ def register_oauth(app: FastAPI, db: Database) -> PartnerServer:
         return await run_in_threadpool(server.create_authorization_response, incoming,
                                        Linked(number, grant_id), grant)
 
-    @app.post("/oauth/token", tags=["partners"], responses={
-        200: {"description": "an access token (RFC 6749 section 5.1)"},
-        400: {"description": "an OAuth2 error (RFC 6749 section 5.2)"},
-        401: {"description": "the partner's id or secret is wrong"}})
+    @app.post("/oauth/token", tags=["partners"], openapi_extra={"requestBody": TOKEN_FORM}, responses={
+        200: {"description": "an access token (RFC 6749 section 5.1)", "content": {"application/json": {
+            "schema": TOKEN_ANSWER}}},
+        400: {"description": "an OAuth2 error (RFC 6749 section 5.2)", "content": {"application/json": {
+            "schema": OAUTH_ERROR}}},
+        401: {"description": "the partner's id or secret is wrong", "content": {"application/json": {
+            "schema": OAUTH_ERROR}}}})
     async def token(request: Request) -> Response:
         """Exchange client credentials, or an authorisation code with its PKCE verifier, for
         an access token (form-encoded, RFC 6749)."""

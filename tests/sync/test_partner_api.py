@@ -163,6 +163,9 @@ def test_a_partner_reserves_for_a_linked_member_and_hears_every_step_signed_and_
         assert page.status_code == 200
         assert "동네장터 asks to use your membership" in page.text
         assert "make, see and cancel reservations in your name" in page.text
+        denied = web.post("/oauth/authorize?lang=en", data={**ask, "decision": "deny"})
+        assert denied.status_code == 302
+        assert parse_qs(urlsplit(denied.headers["location"]).query)["error"] == ["access_denied"]
         wrong = web.post("/oauth/authorize?lang=en", data={**ask, "member": member.number, "secret": "1111",
                                                            "decision": "allow"})
         assert wrong.status_code == 401 and "Could not sign in" in wrong.text
@@ -264,3 +267,26 @@ def test_a_partner_over_its_quota_is_told_when_to_come_back(platform):
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
     assert answers[2].json()["error"] == "too_many_tries"
+
+
+def test_an_administrator_registers_lists_and_revokes_a_partner_from_the_command_line(tmp_path, monkeypatch,
+                                                                                       capsys):
+    from platform_fixtures import nanum_in_env
+
+    nanum = nanum_in_env(tmp_path, monkeypatch, capsys)
+    db = f"sqlite:///{tmp_path / 'platform.sqlite3'}"
+    assert nanum("hub", "init", "--db", db)[0] == 0
+    code, _, err = nanum("--lang", "en", "hub", "add-partner", "동네장터", "--scope", "catalogue",
+                         "--webhook-url", "http://hooks.example.org/", "--db", db)
+    assert code == 2 and "is not an https:// address" in err
+    kept = tmp_path / "partner-secrets.json"
+    code, out, _ = nanum("--json", "hub", "add-partner", "동네장터", "--scope", "catalogue", "--quota", "30",
+                         "--webhook-url", "https://hooks.example.org/nanum", "--secrets-file", str(kept), "--db", db)
+    client_id = json.loads(out)["client_id"]
+    assert code == 0 and oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert set(json.loads(kept.read_text())) == {"client_secret", "webhook_secret"}
+    code, out, _ = nanum("--json", "hub", "partners", "--db", db)
+    assert code == 0 and [(u["client_id"], u["revoked"]) for u in json.loads(out)] == [(client_id, False)]
+    assert nanum("hub", "revoke-partner", client_id, "--db", db)[0] == 0
+    code, out, _ = nanum("--json", "hub", "partners", "--db", db)
+    assert json.loads(out)[0]["revoked"] is True
