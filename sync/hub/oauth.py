@@ -29,6 +29,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationCodeMixin,
     ClientMixin,
     InvalidRequestError,
+    InvalidScopeError,
     OAuth2Payload,
     OAuth2Request,
     TokenMixin,
@@ -282,6 +283,14 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
 class _ClientGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # A partner's own token reads the catalogue and nothing else; members' data
+        # needs a member's consent (the authorisation code).
+        client: PartnerClient = self.request.client
+        if set((self.request.payload.scope or "").split()) != {P.CATALOGUE} or P.CATALOGUE not in client.scopes:
+            raise InvalidScopeError("Client credentials give the scope catalogue, to partners registered for it.")
 
 
 class PartnerServer(AuthorizationServer):  # type: ignore[misc]

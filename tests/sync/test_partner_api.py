@@ -290,3 +290,55 @@ def test_an_administrator_registers_lists_and_revokes_a_partner_from_the_command
     assert nanum("hub", "revoke-partner", client_id, "--db", db)[0] == 0
     code, out, _ = nanum("--json", "hub", "partners", "--db", db)
     assert json.loads(out)[0]["revoked"] is True
+
+
+def _link(web, reg, member, redirect):
+    verifier, challenge = _pkce()
+    ask = {"response_type": "code", "client_id": reg.client_id, "redirect_uri": redirect, "scope": "reservations",
+           "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"}
+    back = web.post("/oauth/authorize", data={**ask, "member": member.number, "secret": "2468", "decision": "allow"})
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    token = web.post("/oauth/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+                                           "code_verifier": verifier}, auth=(reg.client_id, reg.client_secret))
+    again = web.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                           "redirect_uri": redirect, "code_verifier": verifier},
+                     auth=(reg.client_id, reg.client_secret))
+    assert again.status_code == 400  # a code is used once
+    return {"Authorization": "Bearer " + token.json()["access_token"]}
+
+
+def test_a_partner_acts_only_on_its_own_reservations_and_a_revoked_partner_on_none(platform):
+    k, client, _ = platform.kiosk("GN01", "GN01-a")
+    codes, _ = stock(k, items=2, members=0)
+    member, _card = k.members.add("김나눔")
+    k.members.set_pin(member.number, "2468")
+    drain(k, client)
+    first = partners.register(platform.db, "첫째앱", redirect_uris=["https://one.example/cb"],
+                              scopes=["catalogue", "reservations"])
+    second = partners.register(platform.db, "둘째앱", redirect_uris=["https://two.example/cb"],
+                               scopes=["reservations"])
+    with httpx.Client(base_url=platform.url) as web:
+        # a partner cannot send the member's browser back to an address it did not register
+        _v, challenge = _pkce()
+        elsewhere = web.get("/oauth/authorize", params={
+            "response_type": "code", "client_id": first.client_id, "redirect_uri": "https://evil.example/cb",
+            "scope": "reservations", "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert elsewhere.status_code == 400 and "evil.example" not in elsewhere.headers.get("location", "")
+        one = _link(web, first, member, "https://one.example/cb")
+        two = _link(web, second, member, "https://two.example/cb")
+        made = web.post("/api/v1/partner/reservations", json={"item": f"GN01/{codes[0]}"}, headers=one)
+        assert made.status_code == 201
+        uid = made.json()["uid"]
+        assert web.get("/api/v1/partner/reservations", headers=two).json() == []
+        assert web.post(f"/api/v1/partner/reservations/{uid}/cancel", headers=two).status_code == 404
+        assert _status(platform, uid) == "requested"
+        again = web.post("/api/v1/partner/reservations", json={"item": f"GN01/{codes[0]}"}, headers=one)
+        assert again.status_code == 409 and again.json()["detail"]["reason"] == "already_reserved"
+        # the second partner was not registered for the catalogue: no token of its own
+        refused = web.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "catalogue"},
+                           auth=(second.client_id, second.client_secret))
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+        partners.revoke(platform.db, first.client_id)
+        assert web.get("/api/v1/partner/reservations", headers=one).status_code == 401
+        assert web.post("/oauth/token", data={"grant_type": "client_credentials"},
+                        auth=(first.client_id, first.client_secret)).status_code == 401
