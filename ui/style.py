@@ -36,7 +36,7 @@ def arrows(colour: str, side: int) -> dict[str, str]:
             painter.drawPolygon(QPolygonF([QPointF(x * side, y * side) for x, y in shape]))
             painter.end()
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            image.save(str(tmp), "PNG")
+            image.save(str(tmp), b"PNG")
             tmp.replace(path)  # another kiosk process may be writing the same file
         paths[name] = path.as_posix()
     return paths
