@@ -6,12 +6,13 @@ that hundreds of kiosks coming back online do not hit the platform together.
 The UI polls :meth:`status` (a copied snapshot, safe from any thread).
 
 Give the worker its own :class:`~kiosk.services.core.Kiosk` opened on the same
-data folder (``open_kiosk(data_dir)``): its own engine, connections and
-settings cache, so nothing is shared with the GUI thread but the SQLite file
-(WAL mode lets both work at once). ``on_change`` is called from the worker
-thread with each applied page that changed something; the UI should use it
-to ask its own thread to drop cached settings and calendar
-(``kiosk.forget_cached_settings()``).
+data folder (``open_kiosk(data_dir)``): its own engine and
+connections, so nothing is shared with the GUI thread but the SQLite file
+(WAL mode lets both work at once) and the settings cache that every kiosk
+object on that file shares: a setting the worker writes drops it, so the
+screen reads the new value without being told. ``on_change`` is called from
+the worker thread with each applied page that changed something (for a caller
+that wants to react to the change itself).
 """
 
 from __future__ import annotations

@@ -89,8 +89,9 @@ def _start_sync(args: argparse.Namespace, kiosk: Kiosk,
     def health() -> dict[str, Any]:
         states = devices.snapshot() if devices is not None else {}
         return heartbeat(own, camera=states.get("camera"), printer=states.get("printer"), data_dir=args.data_dir)
-    worker = SyncWorker(own, client, interval_s=conf["interval_s"], health=health,
-                        on_change=lambda _report: kiosk.forget_cached_settings())
+    # Kiosk objects on one database share their settings cache, and the worker's writes drop
+    # it: the screen reads what a sync changed without being told.
+    worker = SyncWorker(own, client, interval_s=conf["interval_s"], health=health)
     if devices is not None:
         devices.subscribe(lambda _device, _state: worker.beat_soon())
     worker.start()
