@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import ssl
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -157,3 +158,11 @@ class SyncClient:
 
     def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
         return checked(HeartbeatAck, self._call("POST", "/heartbeat", json=beat))
+
+    def upload_photo(self, site: str, code: str, jpeg: bytes) -> dict[str, Any]:
+        """Send an item's display-size photo (sync.photos); the platform re-encodes it."""
+        return self._call("PUT", f"/photos/{quote(site, safe='')}/{quote(code, safe='')}", content=jpeg,
+                          headers={"Content-Type": "image/jpeg"})
+
+    def delete_photo(self, site: str, code: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/photos/{quote(site, safe='')}/{quote(code, safe='')}")

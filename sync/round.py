@@ -18,6 +18,7 @@ from kiosk import __version__
 from kiosk.clock import to_iso
 from kiosk.services import recovery, syncstate
 from sync.client import FORKED, INVALID, SERVER, CursorExpired, Forked, SyncClient, SyncError, SyncRefused, TooLarge
+from sync.photos import send_photos
 from sync.recover import recover
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class RoundReport:
     renumbered: int = 0  # own events numbered after them (a forked log)
     platform_held: int = 0  # the platform's count of this kiosk's events, from pulls
     pulled_held: int | None = None  # the same from this round's first page (None: not told)
+    photos: int = 0  # item photos sent or removed (sync.photos)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -188,6 +190,7 @@ def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, A
         # Applying pages records events (reservations taken on): send them now so
         # the platform stops treating those reservations as mere requests.
         push_outbox(k, client, report, batch)
+    report.photos = send_photos(k, client)  # after the push: the platform knows the items by now
     now = to_iso(k.clock())
     syncstate.mark_success(k, now)
     report.outbox = syncstate.outbox_depth(k)

@@ -316,6 +316,9 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
     from sync.hub.resident import register_resident_pages
 
     register_resident_pages(app, db)
+    from sync.hub.photos import register_photos
+
+    register_photos(app, db, kiosk_of, bearer)
     from sync.hub.oauth import register_oauth
     from sync.hub.partners_api import register_partner_api
 

@@ -50,6 +50,7 @@ TOO_LARGE_MSG = N_("The request is too large: at most {limit} bytes.")
 TIMEOUT_MSG = N_("The request was sent too slowly and has been dropped.")
 RATE_MSG = N_("Too many requests. Try again in {seconds} seconds.")
 PUSH_PATH = API_PREFIX + "/push"
+PHOTO_PATH = API_PREFIX + "/photos/"  # a kiosk's item photo upload (sync.hub.photos)
 #: the environment's override of the request rates ('nanum hub serve --rate-per-...')
 RATE_ENV = {"per_address": "NANUM_HUB_RATE_PER_ADDRESS", "per_credential": "NANUM_HUB_RATE_PER_CREDENTIAL"}
 
@@ -60,6 +61,7 @@ class GuardSettings:
 
     body_max: int = L.REQUEST_BODY_MAX
     push_body_max: int = L.PUSH_BODY_MAX
+    photo_body_max: int = L.PHOTO_UPLOAD_MAX
     chunk_timeout_s: float = L.BODY_CHUNK_TIMEOUT_S
     body_timeout_s: float = L.BODY_READ_TIMEOUT_S
     window_s: int = L.RATE_WINDOW_S
@@ -165,7 +167,9 @@ class Guard:
             wait = self.rates.hit(address, _bearer(headers))
             if wait is not None:
                 raise _Refusal(429, RATE_LIMITED, RATE_MSG, seconds=wait)
-            limit = self.settings.push_body_max if scope["path"] == PUSH_PATH else self.settings.body_max
+            limit = (self.settings.push_body_max if scope["path"] == PUSH_PATH
+                     else self.settings.photo_body_max if scope["path"].startswith(PHOTO_PATH)
+                     else self.settings.body_max)
             declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > limit):
                 raise _Refusal(413, TOO_LARGE, TOO_LARGE_MSG, limit=limit)

@@ -21,7 +21,7 @@ from kiosk.codes import normalise_item_code
 from kiosk.errors import KioskError
 from kiosk.i18n import N_, translate
 from kiosk.throttle import TooManyTries
-from sync.hub import feed, pages
+from sync.hub import feed, pages, photos
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Site
@@ -148,6 +148,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
                              .order_by(Item.home_site, Item.code).limit(20)).scalars()]
             return _page("item.html", lang, f"{item.code} {_name(lang, item.name_ko, item.name_en)}",
                          elsewhere=elsewhere,
+                         photo=photos.photo_for_page(s, item.key, _name(lang, item.name_ko, item.name_en), lang),
                          centre=translate(CENTRE, lang, centre=_centre_name(s, item.home_site)), state=state,
                          parts=translate(PARTS, lang, parts=parts) if parts else "",
                          safe_use=_name(lang, item.safe_use_ko, item.safe_use_en),
