@@ -299,6 +299,7 @@ class VirtualCamera(FrameSource):
         self._bg = synth.background(width, height, seed)
         self._lock = threading.Lock()
         self._scene: tuple[str, synth.Placement, bool, bool] | None = None
+        self._optics = (0.0, 0.0)  # blur sigma and motion length of the presented label
         self._place: synth.Placement | None = None
         self._connected = True
         self._open = False
@@ -318,8 +319,13 @@ class VirtualCamera(FrameSource):
 
     # -- what the camera sees -------------------------------------------------
     def present(self, payload: str, *, invert: bool = False, card: bool | None = None,
-                module_px: float | None = None) -> None:
-        """Hold the label (or member card) encoding ``payload`` in view until :meth:`clear`."""
+                module_px: float | None = None, tilt: float | None = None, blur: float = 0.0,
+                motion: float = 0.0) -> None:
+        """Hold the label (or member card) encoding ``payload`` in view until :meth:`clear`.
+
+        ``tilt`` (degrees) leans it back from the camera; ``blur`` (sigma, px) puts it out of
+        focus; ``motion`` (px) smears it as a hand moving during the exposure does.
+        """
         if card is None:
             card = payload.upper().startswith("NKC")
         n = synth.qr_matrix(payload).shape[0]
@@ -330,8 +336,10 @@ class VirtualCamera(FrameSource):
             base = synth.Placement(self.width / 2 + self._rng.uniform(-0.06, 0.06) * self.width,
                                    self.height / 2 + self._rng.uniform(-0.06, 0.06) * self.height,
                                    module_px, angle=self._rng.uniform(-12, 12),
-                                   tilt_x=self._rng.uniform(-8, 8), tilt_y=self._rng.uniform(-8, 8))
+                                   tilt_x=self._rng.uniform(-8, 8) if tilt is None else tilt,
+                                   tilt_y=self._rng.uniform(-8, 8))
             self._scene = (payload, base, invert, card)
+            self._optics = (blur, motion)
             self._place = base
 
     def clear(self) -> None:
@@ -387,10 +395,14 @@ class VirtualCamera(FrameSource):
                                     p.tilt_y + k * (base.tilt_y - p.tilt_y))
                 self._place = p
             y, x = (int(v) for v in self._rng.integers(0, self._pad, 2))
+            blur, motion = self._optics
+            direction = float(self._rng.uniform(0, 180))
         self.shown = scene[0] if scene is not None else None
         if scene is not None:
             frame, _ = synth.compose(self._bg, payload, p, invert=invert, card=card)
-            frame = cv2.GaussianBlur(frame, (0, 0), 0.6)
+            frame = cv2.GaussianBlur(frame, (0, 0), max(0.6, blur))
+            if motion > 0:
+                frame = cv2.filter2D(frame, -1, synth.motion_kernel(motion, direction))
         else:
             frame = self._bg
         window = (slice(y, y + self.height), slice(x, x + self.width))

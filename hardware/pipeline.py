@@ -140,6 +140,15 @@ def deblur_motion(img: np.ndarray, length: float, angle: float, nsr: float = WIE
     return _wiener(img, np.sinc(length * (fx * np.cos(t) + fy * np.sin(t))).astype(np.float32), nsr)
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """A symbol seen but not read on this frame: how big, how slanted and how blurred it looks."""
+
+    side: float  # px, the symbol's longest side (an estimate when zxing gave no outline)
+    skew: float | None  # 0 = faces the camera; 1 - shortest side / longest side of its outline
+    blur: BlurEstimate | None
+
+
 @dataclass
 class Analysis:
     """What one frame gave: the codes in view, and how much work it took."""
@@ -149,6 +158,7 @@ class Analysis:
     candidates: int = 0
     attempts: int = 0  # decoder calls
     enhanced: bool = False  # contrast was stretched (dim or washed-out scene)
+    unread: list[Sighting] = field(default_factory=list)  # symbols tried but not read
 
 
 @dataclass
@@ -160,6 +170,7 @@ class _Track:
     deblurs: int = 0  # deconvolutions tried so far
     blur: BlurEstimate | None = None  # the crop's blur, as last estimated
     core: tuple[int, int, int, int] | None = None  # where the symbol surely is, to estimate its blur
+    outline: np.ndarray | None = None  # the symbol's corners as zxing located them, if it did
 
 
 @dataclass
@@ -187,12 +198,13 @@ class FrameAnalyser:
     _tracks: list[_Track] = field(default_factory=list, repr=False)
     _core: tuple[int, int, int, int] | None = field(default=None, repr=False)
     _blind_armed: bool = True
+    _blind_wait: int = 0  # analysed frames since the last guess
 
     def reset(self) -> None:
         """Forget everything (a new camera, or the camera came back)."""
         self._thumb, self._still, self._skips, self._n = None, 0, 0, 0
         self._last, self._tracks = [], []
-        self._blind_armed, self._core = True, None
+        self._blind_armed, self._blind_wait, self._core = True, 0, None
 
     @property
     def settled(self) -> bool:
@@ -231,6 +243,11 @@ class FrameAnalyser:
         self._thumb = thumb
         self._skips = 0
         self._n += 1
+        self._blind_wait += 1
+        if self._blind_wait > 2 * self.blind_frames:
+            # Now and then even without a change: a small code held nearly still
+            # barely moves the thumbnail.
+            self._blind_armed = True
         gray = to_gray(full())
         h, w = gray.shape[:2]
         res = Analysis([])
@@ -256,25 +273,29 @@ class FrameAnalyser:
             # is not deblurred again and again while it sits still.
             blind = not found and not boxes and not self._tracks and self._blind_armed
             if blind:
-                self._blind_armed = False
+                self._blind_armed, self._blind_wait = False, 0
                 # zxing found no finder pattern at all (a blurred or smeared
                 # code): try the most textured region.
                 boxes = self._textured_box(gray)
             for box in boxes:
                 if any(_inside(d.centre(), box) for d in found.values()):
                     continue
+                outline = _outline(cands, box)
                 old = next((t for t in self._tracks if _overlap(box, t.box)), None)
                 if old is not None:  # tried this frame already: only widen it for the next
                     old.box = _union(old.box, box)
+                    old.outline = outline if outline is not None else old.outline
                     continue
                 # A symbol found but not read: retry its crop now, harder.
-                tr = _Track(box, None, core=self._core if blind else None)
+                tr = _Track(box, None, core=self._core if blind else None, outline=outline)
                 for d in self._decode_crop(gray, tr, res, plain=False):
                     found.setdefault(d.text, d)
                 self._tracks.append(tr)
         self._update_tracks(list(found.values()), w, h)
         self._last = list(found.values())
         res.codes = list(self._last)
+        if not found:
+            res.unread = [_sighting(t) for t in self._tracks if t.text is None]
         return res
 
     def _decode_full(self, gray: np.ndarray, res: Analysis) -> tuple[list[Decoded], list[np.ndarray]]:
@@ -445,6 +466,22 @@ class FrameAnalyser:
             if t.misses <= (self.track_frames if t.core is None else min(self.track_frames, self.blind_frames)):
                 tracks.append(t)
         self._tracks = tracks[:3]
+
+
+def _outline(cands: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray | None:
+    """The largest four-cornered candidate whose centre lies in ``box``."""
+    quads = [q for q in cands if len(q) == 4 and _inside(q.mean(axis=0), box)]
+    return max(quads, key=lambda q: float(cv2.contourArea(q.astype(np.float32)))) if quads else None
+
+
+def _sighting(t: _Track) -> Sighting:
+    if t.outline is not None:
+        sides = np.linalg.norm(t.outline - np.roll(t.outline, 1, axis=0), axis=1)
+        longest = float(sides.max())
+        return Sighting(longest, 1.0 - float(sides.min()) / longest if longest > 0 else None, t.blur)
+    x0, y0, x1, y1 = t.box
+    # A guessed region's box has about a fifth of margin on each side.
+    return Sighting(max(x1 - x0, y1 - y0) / 1.4, None, t.blur)
 
 
 def _shift(d: Decoded, dx: float, dy: float, scale: float) -> Decoded:

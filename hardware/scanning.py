@@ -25,6 +25,7 @@ import numpy as np
 
 from hardware.decoders import Decoder, make_decoder
 from hardware.frames import EncodedFrame, Frame, FrameSource
+from hardware.guidance import GuidanceFilter, Hint, hint_for
 from hardware.pipeline import Analysis, FrameAnalyser
 from kiosk import codes as kc
 from kiosk.errors import BadInput, ForeignCode
@@ -138,7 +139,8 @@ class ScanService:
                  on_status: Callable[[str], None] | None = None,
                  base_url: str | None = None, gone_after_s: float = 0.5,
                  repeat_after_s: float | None = 2.0, lost_after_s: float = 1.0,
-                 max_backoff_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_backoff_s: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 on_guidance: Callable[[Hint | None], None] | None = None) -> None:
         self.source = source
         #: seconds: frames are stamped with it, presentations and camera loss timed by it
         self.clock = clock
@@ -150,6 +152,9 @@ class ScanService:
         self.max_backoff_s = max_backoff_s
         self.analyser = FrameAnalyser(self.decoder)
         self.presence = PresenceFilter(gone_after_s, repeat_after_s)
+        #: advice while a code is held up but not read (None: withdrawn), from the worker thread
+        self.on_guidance = on_guidance
+        self.guidance = GuidanceFilter()
         self.stats = ScanStats()
         self.status = "stopped"
         self._cond = threading.Condition()
@@ -172,6 +177,7 @@ class ScanService:
         self._stop = stop = threading.Event()  # a fresh one: an old thread stuck in read() keeps its own
         self.analyser.reset()
         self.presence.reset()
+        self.guidance.reset()
         self._set_status("starting")
         self._threads = [threading.Thread(target=self._capture_loop, args=(stop,), name="scan-capture",
                                           daemon=True),
@@ -329,6 +335,12 @@ class ScanService:
                 return []
         else:
             res = self.analyser.analyse(frame)
+        if self.on_guidance is not None and not res.skipped:
+            if self.guidance.update(hint_for(res.unread), bool(res.codes), t_in):
+                try:
+                    self.on_guidance(self.guidance.shown)
+                except Exception:
+                    log.exception("guidance callback failed")
         st = self.stats
         if res.skipped:
             st.skipped += 1

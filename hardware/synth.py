@@ -215,7 +215,8 @@ def add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.nda
     return cv2.add(img, n, dtype=cv2.CV_8U)
 
 
-def _motion_kernel(length: float, angle: float) -> np.ndarray:
+def motion_kernel(length: float, angle: float) -> np.ndarray:
+    """The point-spread function of a straight smear ``length`` px long at ``angle`` degrees."""
     k = int(math.ceil(length)) | 1
     ker = np.zeros((k, k), np.float32)
     c = k // 2
@@ -242,7 +243,7 @@ def degrade(img: np.ndarray, condition: str, rng: np.random.Generator,
     if condition == "blur":  # out of focus
         f = cv2.GaussianBlur(f, (0, 0), at(*SEVERITY["blur"]))
     elif condition == "motion":  # hand moving during the exposure
-        f = cv2.filter2D(f, -1, _motion_kernel(at(*SEVERITY["motion"]) * rng.uniform(0.7, 1.0),
+        f = cv2.filter2D(f, -1, motion_kernel(at(*SEVERITY["motion"]) * rng.uniform(0.7, 1.0),
                                                rng.uniform(0, 180)))
     elif condition == "noise":  # high sensor gain
         f = add_noise(f, rng, at(*SEVERITY["noise"]))

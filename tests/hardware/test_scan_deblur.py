@@ -24,7 +24,7 @@ def _frames(kind: str, strength: float, module_px: float = 4.5, seed: int = 1, n
         f, _ = synth.compose(bg, ITEM, pl.moved(rng, px=1.5, deg=0.4))
         f = synth.camera_look(f, rng)
         if kind == "motion":
-            f = cv2.filter2D(f, -1, synth._motion_kernel(strength, angle))
+            f = cv2.filter2D(f, -1, synth.motion_kernel(strength, angle))
         else:
             f = cv2.GaussianBlur(f, (0, 0), strength)
         out.append(f)
