@@ -40,8 +40,28 @@ _GAS_SAFE = ("실내와 텐트 안에서는 쓰지 마세요. 가스는 함께 �
              "Never use indoors or in a tent. Gas canisters are not lent.")
 
 
+# Parts' Chinese and Vietnamese names, by their Korean name.
+PART_NAMES: dict[str, tuple[str, str]] = {
+    "드릴 본체": ("电钻主机", "thân máy khoan"), "배터리": ("电池", "pin"), "충전기": ("充电器", "sạc"),
+    "드릴 비트": ("钻头", "mũi khoan"), "망치": ("锤子", "búa"), "드라이버": ("螺丝刀", "tua vít"),
+    "렌치": ("扳手", "cờ lê"), "펜치": ("钳子", "kìm"), "줄자": ("卷尺", "thước dây"),
+    "공구함": ("工具箱", "hộp dụng cụ"), "본체": ("主机", "thân máy"), "호스": ("软管", "ống nước"),
+    "건": ("喷枪", "súng phun"), "노즐": ("喷嘴", "đầu phun"), "모종삽": ("小铲子", "xẻng nhỏ"),
+    "호미": ("小锄头", "cuốc nhỏ"), "전지가위": ("修枝剪", "kéo cắt cành"), "장갑": ("手套", "găng tay"),
+    "텐트 본체": ("内帐", "lều trong"), "플라이": ("外帐", "bạt phủ lều"), "폴대": ("帐篷杆", "cọc chống lều"),
+    "팩": ("地钉", "cọc đóng lều"), "가방": ("收纳袋", "túi đựng"), "냄비": ("锅", "nồi"),
+    "프라이팬": ("平底锅", "chảo"), "주머니": ("收纳袋", "túi đựng"), "발판": ("脚踏板", "bàn đạp"),
+    "노루발": ("压脚", "chân vịt"), "주방 본체": ("厨房主体", "bếp đồ chơi"), "냄비·그릇": ("锅碗", "nồi và bát"),
+    "음식 모형": ("仿真食物", "đồ ăn đồ chơi"), "숫자 타일": ("数字牌", "ô số"), "타일 받침": ("牌架", "giá đỡ ô số"),
+    "카드": ("卡牌", "thẻ bài"), "종": ("铃", "chuông"), "윷": ("柶", "que Yut"), "말": ("棋子", "quân cờ"),
+    "말판": ("棋盘", "bàn cờ"), "바둑판": ("棋盘", "bàn cờ"), "흑돌": ("黑子", "quân đen"),
+    "백돌": ("白子", "quân trắng"),
+}
+
+
 def _parts(*rows: tuple[str, str, int]) -> list[dict[str, Any]]:
-    return [{"name_ko": ko, "name_en": en, "count": n} for ko, en, n in rows]
+    return [{"name_ko": ko, "name_en": en, "name_zh": PART_NAMES[ko][0], "name_vi": PART_NAMES[ko][1],
+             "count": n} for ko, en, n in rows]
 
 
 # (code, Korean name, English name, category, replacement value in won, parts, extra)
@@ -131,6 +151,41 @@ ITEMS: tuple[tuple[str, str, str, str, int, Any, dict[str, Any]], ...] = (
     ("BK-00001", "그림책 꾸러미", "Picture book bundle", "book", 60000, 10, {"ages": (24, 84)}),
     ("BK-00002", "집수리 공구 안내서", "Home repair tool guide", "book", 20000, 1, {}),
 )
+
+# Items' Chinese and Vietnamese names, by code: residents reading those languages see them.
+ITEM_NAMES: dict[str, tuple[str, str]] = {
+    "T-00001": ("电钻", "Máy khoan điện"), "T-00002": ("充电钻", "Máy khoan pin"),
+    "T-00003": ("冲击起子", "Máy bắn vít"), "T-00004": ("电圆锯", "Máy cưa đĩa"),
+    "T-00005": ("曲线锯", "Máy cưa lọng"), "T-00006": ("角磨机", "Máy mài góc"),
+    "T-00007": ("砂光机", "Máy chà nhám"), "T-00008": ("工具套装", "Bộ dụng cụ"),
+    "T-00009": ("梯子", "Thang"), "T-00010": ("折叠梯", "Thang gấp"),
+    "T-00011": ("高压清洗机", "Máy rửa áp lực"), "T-00012": ("热熔胶枪", "Súng bắn keo"),
+    "T-00013": ("水平仪", "Thước thủy"), "T-00014": ("激光测距仪", "Máy đo khoảng cách laser"),
+    "T-00015": ("墙体探测仪", "Máy dò vật trong tường"), "T-00016": ("热风枪", "Máy khò nhiệt"),
+    "T-00017": ("码钉枪", "Súng bắn ghim"), "T-00018": ("打胶枪", "Súng bắn silicon"),
+    "T-00019": ("管钳", "Mỏ lết ống"), "T-00020": ("电线卷盘（20米）", "Ru-lô dây điện (20 m)"),
+    "G-00001": ("园艺工具", "Dụng cụ làm vườn"), "G-00002": ("修枝剪", "Kéo cắt cành"),
+    "G-00003": ("电动割草机", "Máy cắt cỏ điện"), "G-00004": ("割灌机", "Máy cắt cỏ cầm tay"),
+    "G-00005": ("铁锹", "Xẻng"), "G-00006": ("耙子", "Cào"),
+    "G-00007": ("独轮手推车", "Xe cút kít"), "G-00008": ("喷雾器", "Bình phun"),
+    "C-00001": ("帐篷（4人）", "Lều (4 người)"), "C-00002": ("帐篷（2人）", "Lều (2 người)"),
+    "C-00003": ("露营椅", "Ghế cắm trại"), "C-00004": ("露营椅", "Ghế cắm trại"),
+    "C-00005": ("露营桌", "Bàn cắm trại"), "C-00006": ("野营炊具套装", "Bộ nồi cắm trại"),
+    "C-00007": ("露营炉", "Bếp cắm trại"), "C-00008": ("保温箱", "Thùng giữ lạnh"),
+    "C-00009": ("睡袋", "Túi ngủ"), "C-00010": ("露营灯", "Đèn cắm trại"),
+    "H-00001": ("缝纫机", "Máy may"), "H-00002": ("干湿两用吸尘器", "Máy hút bụi khô và ướt"),
+    "H-00003": ("地毯清洗机", "Máy giặt thảm"), "H-00004": ("除湿机", "Máy hút ẩm"),
+    "H-00005": ("行李箱", "Vali"), "H-00006": ("折叠手推车", "Xe đẩy gấp"),
+    "H-00007": ("大蒸锅", "Nồi hấp lớn"), "K-00001": ("积木", "Đồ chơi xếp hình"),
+    "K-00002": ("婴儿软积木", "Khối xếp hình mềm cho bé"), "K-00003": ("形状配对玩具", "Đồ chơi thả hình khối"),
+    "K-00004": ("婴儿健身架", "Thảm chơi cho bé"), "K-00005": ("摇摇马", "Ngựa bập bênh"),
+    "K-00006": ("厨房玩具套装", "Bộ đồ chơi nhà bếp"), "K-00007": ("磁力片", "Khối nam châm xếp hình"),
+    "K-00008": ("木制火车套装", "Bộ tàu hỏa gỗ"), "K-00009": ("儿童滑行车", "Xe chòi chân"),
+    "K-00010": ("拼图（48片）", "Tranh ghép hình (48 mảnh)"), "BG-00001": ("桌游（数字牌）", "Trò chơi ô số"),
+    "BG-00002": ("桌游（拍铃卡牌）", "Trò chơi chuông và thẻ bài"), "BG-00003": ("木制叠叠乐", "Trò chơi rút gỗ"),
+    "BG-00004": ("掷柶游戏套装", "Bộ trò chơi Yut"), "BG-00005": ("围棋·五子棋套装", "Bộ cờ vây và cờ caro"),
+    "BK-00001": ("绘本套装", "Bộ sách tranh"), "BK-00002": ("居家维修工具指南", "Sách hướng dẫn dụng cụ sửa nhà"),
+}
 
 # (display name, membership type, language, PIN, what the member shows off on the kiosk)
 MEMBERS: tuple[tuple[str, str, str, str | None, str], ...] = (
@@ -235,7 +290,9 @@ def _add_catalogue_and_members(kiosk: Kiosk, today: dt.date) -> list[DemoCard]:
     for code, name_ko, name_en, category, value, parts, extra in ITEMS:
         safe_ko, safe_en = extra.get("safe", ("", ""))
         age_min, age_max = extra.get("ages", (None, None))
-        kiosk.catalogue.add_item(code, name_ko, name_en=name_en, category=category, parts=parts,
+        name_zh, name_vi = ITEM_NAMES[code]
+        kiosk.catalogue.add_item(code, name_ko, name_en=name_en, name_zh=name_zh, name_vi=name_vi,
+                                 category=category, parts=parts,
                                  replacement_value=value, age_min_months=age_min,
                                  age_max_months=age_max, safe_use_ko=safe_ko, safe_use_en=safe_en,
                                  aliases=(extra["alias"],) if "alias" in extra else (), actor=ACTOR)

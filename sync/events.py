@@ -144,6 +144,8 @@ class Closed(BaseModel):
 class Part(Closed):
     name_ko: PartName = ""
     name_en: PartName = ""
+    name_zh: PartName = ""  # optional: screens in Chinese show the Korean name without it
+    name_vi: PartName = ""
     count: Count = 0
 
 
@@ -152,6 +154,8 @@ class ItemAdded(Payload):
     item: ItemCode
     name_ko: ItemName
     name_en: ItemName = ""
+    name_zh: ItemName = ""  # optional, as name_en
+    name_vi: ItemName = ""
     category: CategoryName = "tool"
     parts: list[Part] = Field(default_factory=list, max_length=L.PARTS_ENTRIES_MAX)
     aliases: list[Alias] = Field(default_factory=list, max_length=L.ALIASES_MAX)

@@ -69,7 +69,8 @@ def parts_list(parts: int | list[dict[str, Any]] | None) -> list[dict[str, Any]]
         if parts < 0:
             raise BadInput("The number of parts cannot be negative.")
         count = whole_number(parts, 0, PART_COUNT_MAX, Message(N_("The number of parts")))
-        return [{"name_ko": "구성품", "name_en": "pieces", "count": count}]
+        return [{"name_ko": "구성품", "name_en": "pieces", "name_zh": "零件", "name_vi": "chi tiết",
+                 "count": count}]
     if not isinstance(parts, (list, tuple)):
         raise BadInput(N_("{field} must be a whole number, not {value}."),
                        field=Message(N_("The number of parts")), value=echo(parts))
@@ -83,11 +84,17 @@ def parts_list(parts: int | list[dict[str, Any]] | None) -> list[dict[str, Any]]
                              Message(N_("The number of parts")))
         if count < 0:
             raise BadInput("The number of parts cannot be negative.")
-        out.append({"name_ko": clean_text(str(p.get("name_ko") or ""), PART_NAME_MAX,
-                                          Message(N_("A part's name"))),
-                    "name_en": clean_text(str(p.get("name_en") or ""), PART_NAME_MAX,
-                                          Message(N_("A part's name"))),
-                    "count": count})
+        part = {"name_ko": clean_text(str(p.get("name_ko") or ""), PART_NAME_MAX,
+                                      Message(N_("A part's name"))),
+                "name_en": clean_text(str(p.get("name_en") or ""), PART_NAME_MAX,
+                                      Message(N_("A part's name"))),
+                "count": count}
+        # Chinese and Vietnamese names only when given: a part without them shows its Korean name.
+        for key in ("name_zh", "name_vi"):
+            name = clean_text(str(p.get(key) or ""), PART_NAME_MAX, Message(N_("A part's name")))
+            if name:
+                part[key] = name
+        out.append(part)
     return out
 
 
@@ -105,6 +112,10 @@ def check_item_field(key: str, value: Any) -> Any:
         return item_name(value)
     if key == "name_en":
         return clean_text(str(value or ""), ITEM_NAME_MAX, Message(N_("The item's English name")))
+    if key == "name_zh":
+        return clean_text(str(value or ""), ITEM_NAME_MAX, Message(N_("The item's Chinese name")))
+    if key == "name_vi":
+        return clean_text(str(value or ""), ITEM_NAME_MAX, Message(N_("The item's Vietnamese name")))
     if key == "category":
         return normalise_category(str(value or ""))
     if key == "parts":
@@ -170,17 +181,23 @@ class Catalogue:
         return session.get_one(Item, alias.item_id)
 
     # -- public operations ----------------------------------------------------
-    def add_item(self, code: str, name_ko: str, *, name_en: str = "", category: str = "tool",
+    def add_item(self, code: str, name_ko: str, *, name_en: str = "", name_zh: str = "", name_vi: str = "",
+                 category: str = "tool",
                  parts: int | list[dict[str, Any]] | None = None, replacement_value: int = 0,
                  age_min_months: int | None = None, age_max_months: int | None = None,
                  safe_use_ko: str = "", safe_use_en: str = "", home_site: str | None = None,
                  aliases: tuple[str, ...] = (), actor: str | None = None) -> ItemView:
-        """Add an item to the catalogue; its code must be new."""
+        """Add an item to the catalogue; its code must be new.
+
+        ``name_zh`` and ``name_vi`` are optional: screens in Chinese or Vietnamese
+        show the Korean name when they are empty (:mod:`kiosk.names`).
+        """
         norm = normalise_item_code(code) if isinstance(code, str) else None
         if norm is None:
             raise BadInput("Not an item code: {code}", code=echo(code))
         name_ko = item_name(name_ko)
         name_en = check_item_field("name_en", name_en)
+        names = {key: check_item_field(key, value) for key, value in (("name_zh", name_zh), ("name_vi", name_vi))}
         category = normalise_category(category)
         plist = parts_list(parts)
         replacement_value = check_item_field("replacement_value", replacement_value)
@@ -197,7 +214,7 @@ class Catalogue:
             if s.execute(select(Item.id).where(Item.home_site == home_site,
                                                Item.code == norm)).first():
                 raise BadInput("Item code {code} is already in the catalogue.", code=norm)
-            item = Item(code=norm, name_ko=name_ko, name_en=name_en, category=category,
+            item = Item(code=norm, name_ko=name_ko, name_en=name_en, **names, category=category,
                         home_site=home_site, parts=plist,
                         replacement_value=replacement_value, age_min_months=age_min_months,
                         age_max_months=age_max_months, safe_use_ko=safe_use_ko,
@@ -208,6 +225,7 @@ class Catalogue:
             for alias in aliases:
                 self._add_alias(s, item, alias)
             self.k.record(s, "item.added", {**item.event_ref(), "name_ko": name_ko, "name_en": item.name_en,
+                                            **{k: v for k, v in names.items() if v},
                                             "category": category, "parts": plist,
                                             "aliases": list(aliases), "home_site": item.home_site,
                                             "replacement_value": replacement_value}, actor)

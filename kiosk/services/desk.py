@@ -277,7 +277,7 @@ class Desk:
     def edit_item(self, code: str, *, by: StaffView, **changes: Any) -> ItemView:
         """Change an item's record: names, category, parts list, value, ages, safe use."""
         Staff.require(by, "catalogue")
-        allowed = {"name_ko", "name_en", "category", "parts", "replacement_value",
+        allowed = {"name_ko", "name_en", "name_zh", "name_vi", "category", "parts", "replacement_value",
                    "age_min_months", "age_max_months", "safe_use_ko", "safe_use_en"}
         unknown = set(changes) - allowed
         if unknown:

@@ -83,6 +83,8 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("category", ("category", "분류", "카테고리"), True),
         FieldSpec("parts", ("parts", "구성품", "구성품 수")),
         FieldSpec("name_en", ("name_en", "english name", "영문명")),
+        FieldSpec("name_zh", ("name_zh", "chinese name", "중국어명", "중문명")),
+        FieldSpec("name_vi", ("name_vi", "vietnamese name", "베트남어명")),
         FieldSpec("replacement_value", ("replacement_value", "value", "대체가격")),
         FieldSpec("age_min_months", ("age_min_months", "최소월령")),
         FieldSpec("age_max_months", ("age_max_months", "최대월령")),
@@ -541,6 +543,8 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
                  N_("Item code {code} is also on row {row}."), code=code)
         name = c.check(lambda: item_name(c.text("name")))
         name_en = c.check(lambda: check_item_field("name_en", c.text("name_en")))
+        name_zh = c.check(lambda: check_item_field("name_zh", c.text("name_zh")))
+        name_vi = c.check(lambda: check_item_field("name_vi", c.text("name_vi")))
         category = c.check(lambda: normalise_category(
             _required(c.text("category"), N_("The category is missing."))))
         parts = c.check(lambda: _whole_number(
@@ -569,6 +573,7 @@ def _check_items(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dict[
             errors.extend(c.errors)
             continue
         good.append((n, {"code": code, "name_ko": name, "name_en": name_en,
+                         "name_zh": name_zh, "name_vi": name_vi,
                          "category": category, "parts": parts, "replacement_value": value or 0,
                          "age_min_months": ages[0], "age_max_months": ages[1],
                          "aliases": (alias,) if alias else ()}))

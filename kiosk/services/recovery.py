@@ -222,7 +222,8 @@ class Replayer:
         if self._item(p) is not None:
             return True
         self.s.add(Item(code=p["item"], name_ko=p.get("name_ko") or p["item"],
-                        name_en=p.get("name_en") or "", category=p.get("category") or "tool",
+                        name_en=p.get("name_en") or "", name_zh=p.get("name_zh") or "",
+                        name_vi=p.get("name_vi") or "", category=p.get("category") or "tool",
                         home_site=p.get("home_site") or self.site, parts=p.get("parts") or [],
                         replacement_value=int(p.get("replacement_value") or 0),
                         status=ItemStatus.AVAILABLE, created_at=row["at"]))

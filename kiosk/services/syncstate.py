@@ -308,6 +308,9 @@ class _Applier:
         fields = {f: body[f] for f in ("name_ko", "category")}
         fields["home_site"] = ref[0]
         fields["name_en"] = body.get("name_en") or ""
+        for f in ("name_zh", "name_vi"):
+            if f in body:  # a platform of before these names sends none: the kiosk keeps its own
+                fields[f] = body[f] or ""
         fields["replacement_value"] = int(body.get("replacement_value") or 0)
         fields["parts"] = body.get("parts") or []
         for f in _OPTIONAL_ITEM_FIELDS:

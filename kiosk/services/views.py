@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kiosk.i18n import Message
+from kiosk.names import shown_name
 from kiosk.store.models import Item, Loan, Member
 
 
@@ -15,6 +16,12 @@ class Part:
     name_ko: str
     name_en: str
     count: int
+    name_zh: str = ""
+    name_vi: str = ""
+
+    def name(self, lang: str) -> str:
+        """The part's name in ``lang``, else its Korean name (see kiosk.names)."""
+        return shown_name(lang, self.name_ko, self.name_en, self.name_zh, self.name_vi)
 
 
 @dataclass(frozen=True)
@@ -32,24 +39,30 @@ class ItemView:
     safe_use_ko: str = ""
     safe_use_en: str = ""
     photo: str | None = None
+    name_zh: str = ""
+    name_vi: str = ""
 
     @property
     def parts_total(self) -> int:
         return sum(p.count for p in self.parts)
 
     def name(self, lang: str) -> str:
-        return self.name_ko if lang == "ko" or not self.name_en else self.name_en
+        """The item's name in ``lang``, else its Korean name (see kiosk.names)."""
+        return shown_name(lang, self.name_ko, self.name_en, self.name_zh, self.name_vi)
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name_ko, "name_en": self.name_en,
+                "name_zh": self.name_zh, "name_vi": self.name_vi,
                 "category": self.category, "status": self.status, "parts": self.parts_total,
                 "parts_list": [asdict(p) for p in self.parts], "home_site": self.home_site}
 
     @classmethod
     def of(cls, item: Item) -> ItemView:
         return cls(code=item.code, name_ko=item.name_ko, name_en=item.name_en,
+                   name_zh=item.name_zh or "", name_vi=item.name_vi or "",
                    category=item.category, status=item.status, home_site=item.home_site,
-                   parts=tuple(Part(p.get("name_ko", ""), p.get("name_en", ""), int(p["count"]))
+                   parts=tuple(Part(p.get("name_ko", ""), p.get("name_en", ""), int(p["count"]),
+                                    p.get("name_zh", ""), p.get("name_vi", ""))
                                for p in item.parts or []),
                    replacement_value=item.replacement_value,
                    age_min_months=item.age_min_months, age_max_months=item.age_max_months,

@@ -56,6 +56,9 @@ class Item(Base):
     code: Mapped[str] = mapped_column(String(16))
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Optional names for residents reading Chinese or Vietnamese (else the Korean name).
+    name_zh: Mapped[str] = mapped_column(String(200), default="")
+    name_vi: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(40), default="tool", index=True)
     home_site: Mapped[str] = mapped_column(String(32))
     age_min_months: Mapped[int | None] = mapped_column(Integer, nullable=True)

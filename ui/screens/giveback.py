@@ -337,8 +337,8 @@ class ReturnScreen(Screen):
             counter.set_count(counter.count)
 
     def _part_name(self, part) -> str:
-        # Residents reading Chinese or Vietnamese get the English name, like the item's name.
-        return (part.name_ko or part.name_en) if self.session.lang == "ko" else (part.name_en or part.name_ko)
+        # Chinese and Vietnamese screens show the part's own name, else its Korean one, like the item's.
+        return part.name(self.session.lang) or part.name_en
 
     def _all_here(self) -> None:
         assert self.item is not None  # the count step shows only with an item found

@@ -72,6 +72,13 @@ class CataloguePage(StaffPage):
         self.name_en = QLineEdit()
         self.name_en.setObjectName("ItemNameEn")
         self.name_en.setMaxLength(ITEM_NAME_MAX)
+        # Optional: a resident screen in Chinese or Vietnamese shows the Korean name without them.
+        self.name_zh = QLineEdit()
+        self.name_zh.setObjectName("ItemNameZh")
+        self.name_zh.setMaxLength(ITEM_NAME_MAX)
+        self.name_vi = QLineEdit()
+        self.name_vi.setObjectName("ItemNameVi")
+        self.name_vi.setMaxLength(ITEM_NAME_MAX)
         self.category = QComboBox()
         self.category.setObjectName("ItemCategory")
         for cat in CATEGORIES:
@@ -83,7 +90,9 @@ class CataloguePage(StaffPage):
         self.value.setSuffix(" 원")
         self.value.setGroupSeparatorShown(True)
         for r, (text, w) in enumerate(((N_("Code"), self.code), (N_("Name (Korean)"), self.name_ko),
-                                       (N_("Name (English)"), self.name_en), (N_("Category"), self.category),
+                                       (N_("Name (English)"), self.name_en),
+                                       (N_("Name (Chinese)"), self.name_zh),
+                                       (N_("Name (Vietnamese)"), self.name_vi), (N_("Category"), self.category),
                                        (N_("Replacement value"), self.value))):
             grid.addWidget(label(tr(text)), r, 0)
             grid.addWidget(w, r, 1)
@@ -91,12 +100,12 @@ class CataloguePage(StaffPage):
         self.take_photo = button(tr(N_("Take a photo")), None, "ItemPhotoTake")
         self.take_photo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.take_photo.clicked.connect(self._take_photo)
-        grid.addWidget(label(tr(N_("Photo"))), 5, 0)
+        grid.addWidget(label(tr(N_("Photo"))), 7, 0)
         prow = QHBoxLayout()
         prow.addWidget(self.photo)
         prow.addWidget(self.take_photo)
         prow.addStretch(1)
-        grid.addLayout(prow, 5, 1)
+        grid.addLayout(prow, 7, 1)
         f.addLayout(grid)
         f.addWidget(label(tr(N_("Parts (what the resident counts at the return):")), "muted"))
         self.parts_box = QWidget()
@@ -173,6 +182,8 @@ class CataloguePage(StaffPage):
         self.code.setReadOnly(item is not None)
         self.name_ko.setText(item.name_ko if item else "")
         self.name_en.setText(item.name_en if item else "")
+        self.name_zh.setText(item.name_zh if item else "")
+        self.name_vi.setText(item.name_vi if item else "")
         self.category.setCurrentIndex(max(0, self.category.findData(item.category if item else "tool")))
         self.value.setValue(item.replacement_value if item else 0)
         for _n, _s, row in self.part_rows:
@@ -209,12 +220,22 @@ class CataloguePage(StaffPage):
         self.part_rows.append(entry)
 
     def _parts(self) -> list[dict[str, Any]]:
-        return [{"name_ko": f.text().strip(), "name_en": "", "count": s.value()}
-                for f, s, _r in self.part_rows if s.value() or f.text().strip()]
+        # The form edits Korean part names; a part keeps its other names while its Korean one stays.
+        known = {p.name_ko: p for p in (self.item.parts if self.item else ())}
+        parts = []
+        for f, s, _r in self.part_rows:
+            name = f.text().strip()
+            if s.value() or name:
+                old = known.get(name)
+                parts.append({"name_ko": name, "name_en": old.name_en if old else "",
+                              "name_zh": old.name_zh if old else "", "name_vi": old.name_vi if old else "",
+                              "count": s.value()})
+        return parts
 
     def _save(self) -> None:
         k, desk, who = self.ctx.kiosk, self.ctx.desk, self.ctx.staff
         fields = {"name_ko": self.name_ko.text(), "name_en": self.name_en.text(),
+                  "name_zh": self.name_zh.text(), "name_vi": self.name_vi.text(),
                   "category": self.category.currentData(), "parts": self._parts(),
                   "replacement_value": self.value.value()}
         photo, item, code = self.photo_path, self.item, self.code.text()
@@ -223,6 +244,7 @@ class CataloguePage(StaffPage):
             Staff.require(who, "catalogue")
             if item is None:
                 view = k.catalogue.add_item(code, fields["name_ko"], name_en=fields["name_en"],
+                                            name_zh=fields["name_zh"], name_vi=fields["name_vi"],
                                             category=fields["category"], parts=fields["parts"],
                                             replacement_value=fields["replacement_value"], actor=who.name)
             else:

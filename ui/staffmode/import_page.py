@@ -36,6 +36,7 @@ from ui.widgets.common import button, card, label
 SEARCH_ROOTS = ("/media", "/run/media", "/mnt")
 FIELD_NAMES = {"code": N_("Item code"), "name": N_("Name"), "category": N_("Category"),
                "parts": N_("Number of parts"), "name_en": N_("English name"),
+               "name_zh": N_("Chinese name"), "name_vi": N_("Vietnamese name"),
                "replacement_value": N_("Replacement value"), "age_min_months": N_("Youngest age (months)"),
                "age_max_months": N_("Oldest age (months)"), "alias": N_("Old barcode"),
                "type": N_("Membership"), "contact": N_("Contact"), "expires_on": N_("Valid until"),
