@@ -65,6 +65,14 @@ def register(sub: argparse._SubParsersAction[_Parser],
     s.add_argument("name")
     s.add_argument("--rotate", action="store_true", help="issue a new token to a known administrator")
     s.add_argument("--token-file", help="write the token to this new file (mode 0600) instead of printing it")
+    s.add_argument("--role", choices=("city", "district", "centre"),
+                   help="city: every site (the default for a new account); district: the sites of "
+                        "--district; centre: the site --site")
+    s.add_argument("--district", help="a district officer's 자치구, e.g. 강남구")
+    s.add_argument("--site", help="a centre manager's site code")
+    s = with_db(hub.add_parser("set-district", help="put a site in one of Seoul's 25 districts (자치구)"))
+    s.add_argument("site")
+    s.add_argument("district", help="e.g. 강남구")
     s = with_db(hub.add_parser("revoke-admin", help="revoke an administrator's token"))
     s.add_argument("name")
     with_db(hub.add_parser("init", help="create or upgrade the platform database"))
@@ -128,6 +136,7 @@ def register(sub: argparse._SubParsersAction[_Parser],
     for name, fn in (("hub serve", hub_serve), ("hub init", hub_init), ("hub add-site", hub_add_site),
                      ("hub add-kiosk", hub_add_kiosk), ("hub revoke-kiosk", hub_revoke_kiosk),
                      ("hub add-admin", hub_add_admin), ("hub revoke-admin", hub_revoke_admin),
+                     ("hub set-district", hub_set_district),
                      ("hub stats", hub_stats), ("hub compact", hub_compact), ("sync", sync_now),
                      ("hub add-member", hub_add_member), ("hub import", hub_import),
                      ("hub card-policy", hub_card_policy), ("hub restored", hub_restored),
@@ -214,7 +223,8 @@ def hub_add_admin(args: argparse.Namespace) -> int:
 
     if args.token_file:
         _check_new_file(args.token_file)
-    token = admin.add_admin(_db(args), args.name, rotate=args.rotate)
+    token = admin.add_admin(_db(args), args.name, rotate=args.rotate, role=args.role,
+                            district=args.district, site=args.site)
     if args.token_file:
         _write_secret(args.token_file, token)
         args.out.emit({"name": args.name, "token_file": args.token_file},
@@ -224,6 +234,15 @@ def hub_add_admin(args: argparse.Namespace) -> int:
     args.out.emit({"name": args.name, "token": token},
                   [args.out.t("Administrator {name} added. Their token (shown once): {token}",
                               name=args.name, token=token)])
+    return 0
+
+
+def hub_set_district(args: argparse.Namespace) -> int:
+    from sync.hub import roles
+
+    district = roles.set_district(_db(args), args.site, args.district)
+    args.out.emit({"site": args.site, "district": district},
+                  [args.out.t("Site {site} is in {district}.", site=args.site, district=district)])
     return 0
 
 

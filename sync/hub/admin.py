@@ -144,11 +144,17 @@ def revoke_kiosk(db: Database, kiosk_id: str) -> None:
         k.revoked_at = now_iso()
 
 
-def add_admin(db: Database, name: str, rotate: bool = False) -> str:
+def add_admin(db: Database, name: str, rotate: bool = False, role: str | None = None,
+              district: str | None = None, site: str | None = None) -> str:
     """Create an administrator and return their new token (shown once, stored hashed).
 
-    With ``rotate`` a known administrator gets a new token; the old one stops working.
+    ``role`` is ``city`` (the default for a new account), ``district`` (with
+    ``district``) or ``centre`` (with ``site``): see :mod:`sync.hub.roles`. With
+    ``rotate`` a known administrator gets a new token (and ``role``, if given);
+    the old token stops working.
     """
+    from sync.hub.roles import check_role
+
     name = (name or "").strip()
     if not name or len(name) > 64 or has_forbidden_chars(name):
         raise BadInput("An administrator needs a name of up to 64 printable characters.")
@@ -157,10 +163,14 @@ def add_admin(db: Database, name: str, rotate: bool = False) -> str:
         a = s.get(Administrator, name)
         if a is not None and not rotate:
             raise BadInput("Administrator {name} exists already; use --rotate for a new token.", name=name)
+        bound = check_role(s, role or "city", district, site) if role or a is None else None
         if a is None:
-            s.add(Administrator(name=name, token_hash=hash_credential(token), created_at=now_iso()))
+            a = Administrator(name=name, token_hash=hash_credential(token), created_at=now_iso())
+            s.add(a)
         else:
             a.token_hash, a.revoked_at = hash_credential(token), None
+        if bound is not None:
+            a.role, a.district, a.site = bound
     return token
 
 
@@ -408,36 +418,50 @@ def compact(db: Database, purge_days: int | None = None, now: dt.datetime | None
 
 
 # -- statistics ------------------------------------------------------------------------
-def stats(db: Database) -> dict[str, Any]:
-    """City-wide sharing indicators, events per kiosk and conflict counts."""
+def stats(db: Database, sites: set[str] | None = None) -> dict[str, Any]:
+    """City-wide sharing indicators, events per kiosk and conflict counts; with ``sites``
+    (sync.hub.roles.visible_sites) only those sites' kiosks, loans and reservations."""
     with db.transaction() as s:
         per_kiosk = dict(s.execute(select(Event.kiosk_id, func.count()).group_by(Event.kiosk_id)).all())
+        mine: set[str] = set()  # the kiosks of ``sites``
+        if sites is not None:
+            mine = set(s.execute(select(Kiosk.kiosk_id).where(Kiosk.site.in_(sites))).scalars())
+            per_kiosk = {k: n for k, n in per_kiosk.items() if k in mine}
+        lent = Loan.checked_out_at.is_not(None) if sites is None else \
+            Loan.checked_out_at.is_not(None) & Loan.site.in_(sites)
         kiosks = [{"kiosk_id": k.kiosk_id, "site": k.site, "events": per_kiosk.get(k.kiosk_id, 0),
                    "held_seq": k.held_seq, "last_push_at": k.last_push_at,
                    "last_seen_at": k.last_seen_at, "revoked": k.revoked_at is not None,
                    "heartbeat": k.heartbeat if isinstance(k.heartbeat, dict) else None}
-                  for k in s.execute(select(Kiosk).order_by(Kiosk.kiosk_id)).scalars()]
-        lent = Loan.checked_out_at.is_not(None)
+                  for k in s.execute(select(Kiosk).order_by(Kiosk.kiosk_id)).scalars()
+                  if sites is None or k.site in sites]
+
+        def mine_only(column: Any) -> list[Any]:
+            return [] if sites is None else [column.in_(sites)]
         value = s.execute(select(func.coalesce(func.sum(Item.replacement_value), 0))
                           .select_from(Loan).join(Item, Item.key == Loan.item_key).where(lent)).scalar_one()
         return {
-            "sites": s.execute(select(func.count()).select_from(Site)).scalar_one(),
+            "sites": s.execute(select(func.count()).select_from(Site)).scalar_one() if sites is None
+            else len(sites),
             "kiosks": kiosks,
             "events": sum(per_kiosk.values()),
             "loans": s.execute(select(func.count()).select_from(Loan).where(lent)).scalar_one(),
             "open_loans": s.execute(select(func.count()).select_from(Loan).where(
                 lent, Loan.returned_at.is_(None))).scalar_one(),
             "returns": s.execute(select(func.count()).select_from(Loan).where(
-                Loan.returned_at.is_not(None))).scalar_one(),
+                Loan.returned_at.is_not(None), *mine_only(Loan.site))).scalar_one(),
             "members_reached": s.execute(select(func.count(distinct(Loan.member_number))).where(
                 lent)).scalar_one(),
             "items_lent": s.execute(select(func.count(distinct(Loan.item_key))).where(lent)).scalar_one(),
             "value_shared_krw": int(value),
             "transfers": s.execute(select(func.count()).select_from(Loan).where(
-                Loan.transfer.is_(True))).scalar_one(),
+                Loan.transfer.is_(True), *mine_only(Loan.site))).scalar_one(),
             "reservations": dict(s.execute(select(Reservation.status, func.count())
+                                           .where(*mine_only(Reservation.site))
                                            .group_by(Reservation.status)).all()),
-            "conflicts": dict(s.execute(select(Conflict.kind, func.count()).group_by(Conflict.kind)).all()),
+            "conflicts": dict(s.execute(select(Conflict.kind, func.count())
+                                        .where(*([] if sites is None else [Conflict.kiosk_id.in_(mine)]))
+                                        .group_by(Conflict.kind)).all()),
             "loans_by_site": dict(s.execute(select(Loan.site, func.count()).where(
                 lent, Loan.site.is_not(None)).group_by(Loan.site)).all()),
             "loans_by_category": dict(s.execute(select(Item.category, func.count()).select_from(Loan)

@@ -304,11 +304,16 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
                                        .order_by(Notice.id)).scalars()]
         return in_tx(run)
 
+    from sync.hub import roles
+
     @app.get(api + "/stats", tags=["statistics"], response_model=Stats, responses=ERRORS)
-    def city_stats(_admin: str = Depends(administrator)) -> dict[str, Any]:
-        """City-wide sharing indicators: loans, members reached, value shared, per kiosk
-        (for administrators: ``Authorization: Bearer <token from 'nanum hub add-admin'>``)."""
-        return admin.stats(db)
+    def city_stats(who: roles.Principal = Depends(roles.principal)) -> dict[str, Any]:
+        """Sharing indicators: loans, members reached, value shared, per kiosk, for the sites the
+        account covers (``Authorization: Bearer <token from 'nanum hub add-admin'>``; a district
+        officer's district, a centre manager's centre, a city administrator's whole city)."""
+        return admin.stats(db, in_tx(lambda s: roles.visible_sites(who, s)))
+
+    roles.register_admin_signin(app, db)
 
     from sync.hub.web import register_pages
 

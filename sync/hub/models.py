@@ -49,6 +49,8 @@ class Site(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(32))
+    #: one of Seoul's 25 자치구 (sync.hub.roles.DISTRICTS); district officers see its sites
+    district: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
 
 
 class Kiosk(Base):
@@ -346,6 +348,10 @@ class Administrator(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: what they see (sync.hub.roles): city (everything), district (its sites), centre (one site)
+    role: Mapped[str] = mapped_column(String(16), default="city", server_default="city")
+    district: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    site: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Quarantined(Base):
