@@ -78,10 +78,18 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-@commands.add("retention", "pseudonymise old returned loans", arg("--days", type=whole(0, RETENTION_DAYS_MAX)))
+@commands.add("retention", "pseudonymise old returned loans, delete photos nothing keeps",
+              arg("--days", type=whole(0, RETENTION_DAYS_MAX)))
 def cmd_retention(args: argparse.Namespace) -> int:
-    n = open_kiosk(args).maintenance.retention(args.days)
-    args.out.emit({"pseudonymised": n}, [args.out.t("{count} old loans pseudonymised.", count=n)])
+    from kiosk.services.desk import Desk
+
+    kiosk = open_kiosk(args)
+    n = kiosk.maintenance.retention(args.days)
+    # Replaced item photos, expired condition photos, captures never saved (kiosk.photos).
+    photos = Desk(kiosk).collect_photos()
+    args.out.emit({"pseudonymised": n, "photos_removed": photos},
+                  [args.out.t("{count} old loans pseudonymised.", count=n),
+                   args.out.t("{count} photo files no longer needed were deleted.", count=photos)])
     return 0
 
 

@@ -21,7 +21,7 @@ from kiosk import settings
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
-from kiosk.limits import ALIAS_MAX, NOTE_MAX, PHOTO_PATH_MAX, clean_text, has_forbidden_chars
+from kiosk.limits import NOTE_MAX, PHOTO_PATH_MAX, clean_text, has_forbidden_chars
 from kiosk.photos import ITEM, PhotoStore
 from kiosk.platform_url import INSECURE_SETTING, INSECURE_URL, insecure_url
 from kiosk.services.catalogue import check_ages, check_item_field
@@ -308,9 +308,8 @@ class Desk:
         """
         Staff.require(by, "catalogue")
         path = str(photo) if photo else None
-        # The event carries the file's name to the platform: the same limit as an alias.
-        if path is not None and (len(path) > PHOTO_PATH_MAX or has_forbidden_chars(path)
-                                 or len(Path(path).name) > ALIAS_MAX):
+        # The path is shown and logged; the event carries the store's name (<sha256>.jpg), not it.
+        if path is not None and (len(path) > PHOTO_PATH_MAX or has_forbidden_chars(path)):
             raise BadInput(N_("The photo's file name is too long or holds control characters."))
         if path is not None and not Path(path).is_file():
             raise BadInput(N_("There is no file at {path}."), path=path)

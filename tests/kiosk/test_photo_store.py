@@ -176,3 +176,26 @@ def test_the_desk_stores_an_item_photo_and_collects_the_replaced_one(make_kiosk,
     with pytest.raises(BadInput, match="not a photo"):
         desk.set_photo("T-1", bad, by=boss)
     assert kiosk.catalogue.get("T-1").photo == two
+
+
+def test_nanum_retention_deletes_the_photos_nothing_keeps(nanum, tmp_path):
+    import json
+    from pathlib import Path
+
+    from kiosk.services import open_kiosk
+
+    assert nanum("init")[0] == 0
+    assert nanum("item", "add", "T-1", "사다리")[0] == 0
+    shot = tmp_path / "ladder.jpg"
+    shot.write_bytes(camera_jpeg((120, 90)))
+    k = open_kiosk(nanum.data)
+    try:
+        boss = Staff(k).create_first_manager("김관리", "2580")
+        stray = photo_store(k).add(camera_jpeg((90, 120)), "item")  # an item's former photo
+        kept = Path(Desk(k).set_photo("T-00001", shot, by=boss).photo)
+    finally:
+        k.close()
+    code, out, err = nanum("--json", "retention")
+    assert code == 0, err
+    assert json.loads(out)["photos_removed"] == 1
+    assert kept.is_file() and not stray.display.exists()

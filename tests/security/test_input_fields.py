@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import re
+import sqlite3
 
 import pytest
 
@@ -132,13 +135,19 @@ def test_notes_and_reasons_fit_the_platform(kiosk, boss):
     assert kiosk.catalogue.get("T-1").status == "inspection"
 
 
-def test_a_photo_name_the_platform_cannot_store_is_refused(kiosk, boss, tmp_path):
+def test_a_photo_file_name_never_reaches_the_platform(kiosk, boss, tmp_path):
+    from PIL import Image
+
     kiosk.catalogue.add_item("T-1", "드릴")
     photo = tmp_path / ("p" * 60 + ".jpg")
-    photo.write_bytes(b"\xff\xd8\xff")
+    Image.new("RGB", (20, 20)).save(photo)
+    Desk(kiosk).set_photo("T-1", photo, by=boss)
+    # The event names the photo by its content (the store's name), whatever the file was called.
+    [payload] = [json.loads(p) for (p,) in sqlite3.connect(kiosk.engine.url.database).execute(
+        "SELECT payload FROM events WHERE type = 'item.photo_set'")]
+    assert re.fullmatch(r"[0-9a-f]{64}\.jpg", payload["photo"])
     with pytest.raises(BadInput, match="photo's file name"):
-        Desk(kiosk).set_photo("T-1", photo, by=boss)
-    assert kiosk.catalogue.get("T-1").photo is None
+        Desk(kiosk).set_photo("T-1", tmp_path / "p\x1b[2J.jpg", by=boss)
 
 
 def test_staff_names_fit_the_platform(kiosk, boss):
