@@ -17,6 +17,10 @@ screenshot of it, and returns what fails:
 ``spoken``        a control the voice guide never names
 ``untranslated``  English catalogue text on a screen in another language
 ``layout``        the screen needs more room than the window has
+``newest``        the newest result (a scanned item's row) not wholly in view
+``primary``       not exactly one primary action (a screen waiting for a scan may have none;
+                  the home tiles and a question's answers count as one choice)
+``signed-in``     a member screen that does not show who is signed in (name, masked number)
 """
 
 from __future__ import annotations
@@ -223,7 +227,61 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
                 cm = window.config.height_cm_at(rect.top(), window.height())
                 out.append(Finding("reach", _name(w), f"top at {cm:.0f} cm"))
     _overlaps(boxes, out)
+    if not overlays:
+        _newest(window, out)
+        _signed_in(window, out)
+    _primary(window, scope, overlays, out)
     return out, m
+
+
+def _whole(w: QWidget, root: QWidget) -> bool:
+    """Whether all of ``w`` is on screen (no scroll area or window edge cuts it)."""
+    return shown_rect(w, root) == QRect(w.mapTo(root, w.rect().topLeft()), w.size())
+
+
+def _newest(window, out: list[Finding]) -> None:
+    row = window.current.newest()
+    if row is not None and row.isVisible() and not _whole(row, window):
+        shown = shown_rect(row, window)
+        out.append(Finding("newest", _name(row), f"{shown.height()} of {row.height()} px in view"))
+
+
+def _signed_in(window, out: list[Finding]) -> None:
+    from ui.chrome import NO_STRIP, masked_number
+
+    member = window.session.member
+    if member is None or window.current.name in NO_STRIP:
+        return
+    who = window.chrome.strip.who
+    if not who.isVisible() or not _whole(who, window):
+        out.append(Finding("signed-in", window.current.name, "who is signed in is not on screen"))
+    elif member.display_name not in who.text() or masked_number(member.number) not in who.text():
+        out.append(Finding("signed-in", window.current.name, f"the strip says {who.text()[:40]!r}"))
+
+
+def _primary(window, scope: QWidget, overlays, out: list[Finding]) -> None:
+    groups: dict[str, list[str]] = {}
+    # The screen's own actions (or the dialog's): the voice bar's and the bar's buttons are
+    # always there and never the next step.
+    where_buttons = scope if overlays else window.current
+    for b in where_buttons.findChildren(QAbstractButton):
+        if not b.isVisible() or b.isCheckable():
+            continue
+        role, accent = b.property("role"), bool(b.property("accent"))
+        if role in ("tile", "answer"):
+            groups.setdefault(role, []).append(_name(b))  # a menu or a question's answers: one choice
+        elif role == "primary":
+            groups[_name(b)] = [_name(b)]
+        elif accent:
+            groups[_name(b)] = [_name(b)]
+    if len(groups) == 1:
+        return
+    camera = None if overlays else window.current.camera
+    if not groups and camera is not None and camera.isVisible():
+        return  # the action is to show a code to the camera
+    where = "dialog" if overlays else window.current.name
+    out.append(Finding("primary", where, f"{len(groups)} primary actions: {', '.join(groups)[:80]}"
+                       if groups else "no primary action"))
 
 
 def _clip_and_contrast(w, text, window, pixels, whole, out, m) -> None:

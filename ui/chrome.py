@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.services.member_state import member_state
@@ -73,7 +73,7 @@ class MemberStrip(QFrame):
         super().__init__()
         self.setObjectName("MemberStrip")
         self.setProperty("role", "card")
-        self.who = label("")
+        self.who = label("", wrap=False)  # the name and number are never broken across lines
         self.who.setObjectName("SignedInMember")
         f = self.who.font()
         f.setBold(True)
@@ -85,6 +85,8 @@ class MemberStrip(QFrame):
         self.alerts.setProperty("role", "refused")
         self.sign_out = button("", None, "SignOut")
         self.sign_out.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        # Stacked, never side by side: a wrapped label beside another would not get the height
+        # its lines need. What needs attention (late items, a reservation waiting) comes last.
         text = QVBoxLayout()
         text.setContentsMargins(0, 0, 0, 0)
         text.setSpacing(2)
@@ -94,23 +96,44 @@ class MemberStrip(QFrame):
         self.row.addLayout(text, 1)
         self.row.addWidget(self.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
         self.state: MemberState | None = None
+        self._who = self._info = ""
         self.alerts.hide()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+        QTimer.singleShot(0, self._fit)  # once the labels have their new widths too
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            QTimer.singleShot(0, self._fit)  # another text size: other line heights
+
+    def _fit(self) -> None:
+        # The bar's layout gives the strip its preferred height, not the height its wrapped
+        # lines need at this width: ask for that as a minimum.
+        need = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
     def set_texts(self, who: str, info: list[str], alerts: list[str], alert_kind: str) -> None:
+        self._who, self._info = who, " ".join(info)
         self.who.setText(who)
-        self.info.setText(" ".join(info))
+        self.info.setText(self._info)
         self.info.setVisible(bool(info))
         self.alerts.setText("\n".join(alerts))
         self.alerts.setVisible(bool(alerts))
         # A late item is a warning; a reservation waiting is good news.
         self.alerts.setProperty("role", alert_kind)
         restyle(self.alerts)
+        self._fit()
+        QTimer.singleShot(0, self._fit)
 
     def said(self) -> list[str]:
         """What the voice says about who is signed in (nothing while hidden)."""
         if self.isHidden():
             return []
-        return [t for t in (self.who.text(), self.info.text(), *self.alerts.text().splitlines()) if t]
+        return [t for t in (self._who, self._info, *self.alerts.text().splitlines()) if t]
 
 
 class Chrome:

@@ -106,3 +106,7 @@ class Screen(QWidget):
 
     def set_portrait(self, portrait: bool) -> None:
         """Arrange for a tall or a wide window."""
+
+    def newest(self) -> QWidget | None:
+        """The newest result shown (a scanned item's row), which must be wholly in view; None: none."""
+        return None

@@ -27,6 +27,18 @@ def borrow_job(kiosk, member_ref: str, payload: str) -> tuple[ItemOutcome, ItemV
     return outcome, view
 
 
+#: why an item was not lent, short enough for the message line (the row says what to do)
+SHORT_REFUSALS = {
+    "on_loan": N_("{name}: someone else has it now"),
+    "already_yours": N_("{name}: you have it already"),
+    "held_for_other": N_("{name}: reserved for someone else"),
+    "limit": N_("{name}: you have reached your limit"),
+    "overdue": N_("{name}: please return overdue items first"),
+    "member_expired": N_("{name}: your membership has expired"),
+    "member_suspended": N_("{name}: your membership is suspended"),
+}
+
+
 class BorrowScreen(Screen):
     name = "borrow"
     wants_camera = True
@@ -42,11 +54,14 @@ class BorrowScreen(Screen):
         self.hint = label("", "title")
         self.hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.hint.setObjectName("ScanHint")
+        # The message about the last scan sits by the camera, where the resident looks while
+        # scanning; the list's whole height is left for the rows, the newest on top.
+        self.banner = Banner()
         cam_col = QVBoxLayout()
+        cam_col.addWidget(self.banner)
         cam_col.addWidget(self.hint)
         cam_col.addWidget(self.camera, 1)
 
-        self.banner = Banner()
         self.list_title = label("")
         self.empty = label("", "muted")
         self.rows = QVBoxLayout()
@@ -61,7 +76,6 @@ class BorrowScreen(Screen):
         self.done = button("", "primary", "BorrowDone")
         self.done.clicked.connect(self._done)
         list_col = QVBoxLayout()
-        list_col.addWidget(self.banner)
         list_col.addWidget(self.list_title)
         list_col.addWidget(self.scroller, 1)
         list_col.addWidget(self.done)
@@ -73,6 +87,9 @@ class BorrowScreen(Screen):
     def set_portrait(self, portrait: bool) -> None:
         self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if portrait
                                   else QBoxLayout.Direction.LeftToRight)
+        # Side by side, the list gets two thirds: its rows (the newest on top) stay short.
+        self.layout_.setStretch(0, 1 if not portrait else 2)
+        self.layout_.setStretch(1, 2 if not portrait else 3)
 
     def title(self) -> str:
         return tr(N_("Borrow"))
@@ -82,7 +99,7 @@ class BorrowScreen(Screen):
 
     def prompt(self) -> list[str]:
         said = self.banner.spoken()
-        if self.last_row is not None and not self.banner.isHidden() and self.last_row.ok:
+        if self.last_row is not None and not self.banner.isHidden():
             # The banner is about the last item: add its line, the due date or why not and what to do.
             said.append(self.last_row.status.text())
         return [*said, self.instruction()]
@@ -96,6 +113,7 @@ class BorrowScreen(Screen):
             self._render(row, outcome, view)
         if self.entries:
             self._announce(*self.entries[-1][:2], play=False)
+        self._show_newest()  # another language or text size: another height
 
     def enter(self, **_kw) -> None:
         self.banner.clear()
@@ -109,6 +127,7 @@ class BorrowScreen(Screen):
         self.last_row = None
         self.banner.clear()
         self.empty.show()
+        self.scroller.setMinimumHeight(0)
 
     # -- scanning -------------------------------------------------------------------
     def _code_of(self, payload: str) -> str | None:
@@ -156,8 +175,19 @@ class BorrowScreen(Screen):
         self._announce(outcome, view)
         self.last_row = row
         self.ctx.announce()
-        # After the list has laid the new row out:
-        QTimer.singleShot(0, lambda: reveal(row))
+        self._show_newest()
+
+    def _show_newest(self) -> None:
+        # The list is at least as tall as its newest row, so all of it can be in view (the
+        # screen area scrolls on a small panel); once laid out, every scroll area shows it.
+        row = self.last_row
+        if row is None:
+            return
+        frame = 2 * self.scroller.frameWidth()
+        width = self.scroller.viewport().width()
+        need = row.heightForWidth(width) if row.hasHeightForWidth() else -1
+        self.scroller.setMinimumHeight(max(need, row.sizeHint().height()) + frame)
+        QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: reveal(row)))
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
@@ -192,10 +222,9 @@ class BorrowScreen(Screen):
         if outcome.ok:
             self.banner.show_message("ok", lambda: tr(N_("{name}: borrowed"), name=self._name(outcome, view)))
         else:
-            # Which item and why, in the message itself: the row may be the only one on screen.
-            self.banner.show_message("refused", lambda: tr(N_("{name}: not lent"), name=self._name(outcome, view)),
-                                     lambda: outcome.error.render(self.session.lang) if outcome.error
-                                     else tr(N_("This item cannot be lent now.")))
+            # Which item and why in one line; the item's row, on top of the list, says what to do.
+            short = SHORT_REFUSALS.get(outcome.reason or "", N_("{name}: not lent"))
+            self.banner.show_message("refused", lambda: tr(short, name=self._name(outcome, view)))
         if play:
             self.ctx.sound.play("ok" if outcome.ok else "refused")
 

@@ -57,7 +57,7 @@ class ThanksScreen(Screen):
         if visit.empty:
             return ""
         receipt = build_receipt(visit, self.session.lang, self.ctx.kiosk.clock(), self.ctx.config.site_name)
-        return "\n".join(tr(N_("{item}: {detail}"), item=e.title, detail=e.detail) if e.detail else e.title
+        return "\n".join(tr(N_("{item} — {detail}"), item=e.title, detail=e.detail) if e.detail else e.title
                          for _title, entries in receipt.sections for e in entries)
 
     def instruction(self) -> str:

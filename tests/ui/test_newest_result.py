@@ -1,0 +1,58 @@
+"""The newest borrow result is always in view, on top of the list, and says which item and why."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+from resident_catalogue import resident_catalogues  # noqa: F401
+
+from ui.a11y_checks import check_screen, image_array, shown_rect
+
+pytestmark = pytest.mark.usefixtures("resident_catalogues")
+
+#: seven items on the shelf, then one someone else has (the demo's building blocks)
+AVAILABLE = ("T-00002", "T-00003", "T-00007", "T-00010", "T-00013", "G-00001", "H-00005")
+ON_LOAN = "K-00001"
+
+
+def _whole_in_window(w, window) -> bool:
+    return shown_rect(w, window) == QRect(w.mapTo(window, w.rect().topLeft()), w.size())
+
+
+def test_after_eight_scans_in_large_text_the_refused_row_is_wholly_in_view(qtbot, camera_window, cards):
+    window, ui = camera_window  # 1280x800, scanning through the virtual camera
+    ui.tap("LargeText")
+    ui.tap("VoiceGuide")  # the voice bar takes its room too
+    window.bridge.present(cards["역삼동 주민자치회"])  # an organisation: ten items at a time
+    qtbot.waitUntil(lambda: window.current.name == "borrow", timeout=8000)
+    borrow = window.screens["borrow"]
+    for n, code in enumerate((*AVAILABLE, ON_LOAN), 1):
+        window.bridge.present(ui.label(code))
+        qtbot.waitUntil(lambda n=n: len(borrow.entries) == n, timeout=8000)
+        ui.settle()
+    row = borrow.newest()
+    assert row is not None and row.objectName() == f"row_{ON_LOAN}"
+    assert borrow.rows.itemAt(0).widget() is row  # the newest on top
+    assert _whole_in_window(row, window)
+    assert borrow.banner.title.text() == "블록 장난감: 다른 분이 빌려 갔어요"  # which item and why, one line
+    assert row.status.text().startswith("지금 다른 분이 대여 중인 물품이에요.")
+    spoken = window.voice.speech.spoken[-1]
+    assert spoken.startswith("블록 장난감: 다른 분이 빌려 갔어요 지금 다른 분이 대여 중인 물품이에요.")
+    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    assert not [f for f in found if f.check == "newest"]
+
+
+def test_the_audit_reports_a_newest_row_scrolled_out_of_view(window, ui, cards):
+    ui.sign_in(cards["역삼동 주민자치회"])
+    for code in AVAILABLE[:4]:
+        ui.scan(ui.label(code))
+    borrow = window.screens["borrow"]
+    bar = borrow.scroller.verticalScrollBar()
+    borrow.scroller.setMinimumHeight(0)
+    ui.settle()
+    bar.setValue(bar.maximum())  # as if the list had been left scrolled to its end
+    ui.settle()
+    if _whole_in_window(borrow.newest(), window):
+        pytest.skip("the whole list fits this panel")
+    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    assert [f.widget for f in found if f.check == "newest"] == [f"row_{AVAILABLE[3]}"]
