@@ -7,7 +7,8 @@ time. ``notices.sweep`` (periodic) queues a delivery job for every new notice
 quiet hours is queued again for their end. ``notices.revive`` (periodic)
 puts back the jobs of a worker that died mid-job (no heartbeat), so another
 worker finishes them; a message the dead worker had already handed over goes
-again with the same idempotency key.
+again with the same idempotency key. ``indicators.refresh`` (hourly) rebuilds the
+city's indicator summaries.
 
 Run workers with ``nanum hub worker --db postgresql://...`` (as many as wanted).
 """
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_CRON = "* * * * * */20"  # every 20 seconds (the sixth field is seconds)
 LOANS_CRON = "7 * * * *"  # hourly: a loan's "due soon" goes out the morning after quiet hours
+INDICATORS_CRON = "37 * * * *"  # hourly: the city's indicator summaries
 HEARTBEAT_S = 10.0  # a worker's heartbeat; one silent for STALLED_S is taken for dead
 STALLED_S = 60.0
 
@@ -97,9 +99,21 @@ def build(db: Database, channels: dict[str, notices.Channel] | None = None, *,
             await app.job_manager.retry_job(job)
         return len(stalled)
 
+    @app.periodic(cron=INDICATORS_CRON, periodic_id="indicators")
+    @app.task(name="indicators.refresh", queue="notices", queueing_lock="indicators.refresh")
+    async def refresh_indicators(timestamp: int) -> int:
+        """Rebuild the indicator summaries from the loans (sync.hub.indicators)."""
+        from sync.hub import indicators
+
+        rows = await asyncio.to_thread(indicators.refresh, db, utcnow())
+        return rows["loans"]
+
     from sync.hub import webhooks
 
     webhooks.register_tasks(app, db, sweep_cron)  # partners' signed webhooks, queue "webhooks"
+    from sync.hub import fleet
+
+    fleet.register_tasks(app, db, sending)  # silent kiosks and failing devices e-mailed, queue "fleet"
     return app
 
 
@@ -110,7 +124,8 @@ def run_worker(db_url: str, *, wait: bool = True) -> None:
     heartbeat = float(os.environ.get("NANUM_WORKER_HEARTBEAT_S", HEARTBEAT_S))
     stalled = float(os.environ.get("NANUM_WORKER_STALLED_S", STALLED_S))
     app = build(db, sweep_cron=sweep, stalled_s=stalled)
-    app.run_worker(queues=["notices", "webhooks"], wait=wait, concurrency=2, update_heartbeat_interval=heartbeat,
+    app.run_worker(queues=["notices", "webhooks", "fleet"], wait=wait, concurrency=2,
+                   update_heartbeat_interval=heartbeat,
                    stalled_worker_timeout=stalled, install_signal_handlers=True)
 
 
