@@ -23,7 +23,18 @@ from kiosk.i18n import N_
 from kiosk.limits import printable
 
 QUIET_MODULES = 4
-MIN_MODULE_MM = 0.33  # about 4 printer dots at 300 dpi: below this a worn print head loses modules
+PRINT_MIN_MODULE_MM = 0.33  # about 4 printer dots at 300 dpi: below this a worn print head loses modules
+#: the smallest module the kiosk's 1280x720 camera reads in at least 99 % of presentations
+#: (a steady hand's slight motion, the camera's own softness): ``bench/scan.py --module-sweep``
+#: measures 2.75 px (2.5 px: 94 %, 2.25 px: 69 %)
+CAMERA_MIN_MODULE_PX = 2.75
+#: how far from the camera a label is held at the kiosk (the guide frame shows a 27 mm code at
+#: about 15 cm; 20 cm leaves room), and what the camera sees there: a webcam's 53-degree field
+#: of view spans about as many millimetres across as the label is away
+WORKING_DISTANCE_MM = 200.0
+CAMERA_PX_PER_MM = 1280 / WORKING_DISTANCE_MM
+#: no label is printed with smaller modules than both the printer and the camera need (0.43 mm)
+MIN_MODULE_MM = max(PRINT_MIN_MODULE_MM, CAMERA_MIN_MODULE_PX / CAMERA_PX_PER_MM)
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,10 @@ class LabelLayout:
     pitch_x: float
     pitch_y: float
     padding: float
-    code_h: float  # height of the code line under the QR
+    code_h: float  # height of the code line under the QR (or above the name when ``code_beside``)
+    #: the code is printed beside the QR, above the name, so a short label's QR can use its
+    #: whole height (its modules stay above the camera's minimum)
+    code_beside: bool = False
 
     @property
     def per_page(self) -> int:
@@ -61,7 +75,7 @@ LAYOUTS: dict[str, LabelLayout] = {
                          210.0, 297.0, 3, 8, 63.5, 33.9, 7.25, 12.9, 66.0, 33.9, 1.5, 3.6),
     # Avery L7651 and compatibles: 5 x 13 labels of 38.1 x 21.2 mm.
     "a4-65": LabelLayout("a4-65", N_("A4 sheet, 65 labels (5 × 13, 38.1 × 21.2 mm)"),
-                         210.0, 297.0, 5, 13, 38.1, 21.2, 4.7, 10.7, 40.6, 21.2, 1.0, 2.6),
+                         210.0, 297.0, 5, 13, 38.1, 21.2, 4.7, 10.7, 40.6, 21.2, 1.0, 2.6, code_beside=True),
     # One label per page for a 62 mm roll label printer (Brother QL and compatibles).
     "62mm": LabelLayout("62mm", N_("Single labels for a 62 mm label printer (62 × 38 mm)"),
                         62.0, 38.0, 1, 1, 62.0, 38.0, 0.0, 0.0, 62.0, 38.0, 2.0, 4.2),
@@ -192,7 +206,7 @@ def _draw_label(c, spec: LabelSpec, lay: LabelLayout, x_mm: float, y_mm: float, 
     top = (lay.page_h - y_mm) * mm  # reportlab's y grows upwards
     w, h = lay.label_w * mm, lay.label_h * mm
     code_h = lay.code_h * mm
-    side = min(h - 2 * pad - code_h, w * 0.55)
+    side = min(h - 2 * pad - (0 if lay.code_beside else code_h), w * 0.55)
     matrix = qr_matrix(spec.payload)
     module = side / (len(matrix) + 2 * QUIET_MODULES)
     if module < MIN_MODULE_MM * mm:
@@ -200,23 +214,28 @@ def _draw_label(c, spec: LabelSpec, lay: LabelLayout, x_mm: float, y_mm: float, 
     qr_x, qr_y = x0 + pad, top - pad - side
     draw_qr(c, matrix, qr_x, qr_y, side)
 
-    # The code under the QR, as large as fits its width.
-    size = code_h / mm * 2.6  # points: about the line height
-    while stringWidth(printable(spec.code), bold, size) > side - 2 * module and size > 4:
-        size -= 0.25
-    c.setFont(bold, size)
-    c.drawCentredString(qr_x + side / 2, qr_y - size * 0.95, printable(spec.code))
-
-    # The name beside the QR, and the centre's name at the bottom.
+    # The code under the QR (or beside it, at the top), as large as fits its width.
     text_x = qr_x + side + pad * 0.5
     text_w = x0 + w - pad - text_x
+    size = code_h / mm * 2.6  # points: about the line height
+    fit_w = text_w if lay.code_beside else side - 2 * module
+    while stringWidth(printable(spec.code), bold, size) > fit_w and size > 4:
+        size -= 0.25
+    c.setFont(bold, size)
+    if lay.code_beside:
+        c.drawString(text_x, top - pad - size * 0.8, printable(spec.code))
+    else:
+        c.drawCentredString(qr_x + side / 2, qr_y - size * 0.95, printable(spec.code))
+    below_code = size * 1.1 if lay.code_beside else 0.0
+
+    # The name beside the QR, and the centre's name at the bottom.
     site_size = max(4.5, min(7.0, lay.label_h * 0.22))
     site_h = site_size * 1.3 if site_name else 0
-    box_h = h - 2 * pad - site_h * 1.3
+    box_h = h - 2 * pad - site_h * 1.3 - below_code
     largest = min(16.0, lay.label_h * 0.5)
     name_size, lines = fit_text(spec.name, bold, text_w, box_h, largest, 5.0)
     c.setFont(bold, name_size)
-    y = top - pad - name_size
+    y = top - pad - below_code - name_size
     for line in lines:
         c.drawString(text_x, y, line)
         y -= name_size * 1.2

@@ -112,7 +112,7 @@ def test_the_quiet_zone_stays_white(tmp_path):
     lay = LAYOUTS["a4-65"]
     px = DPI / 25.4
     x, y = lay.cell(0)
-    side_mm = min(lay.label_h - 2 * lay.padding - lay.code_h, lay.label_w * 0.55)
+    side_mm = min(lay.label_h - 2 * lay.padding - (0 if lay.code_beside else lay.code_h), lay.label_w * 0.55)
     n = len(qr_matrix(spec.payload))
     module_mm = side_mm / (n + 8)
     qx, qy = x + lay.padding, y + lay.padding
