@@ -244,7 +244,7 @@ class FrameAnalyser:
         self._skips = 0
         self._n += 1
         self._blind_wait += 1
-        if self._blind_wait > 2 * self.blind_frames:
+        if self._blind_wait > 2 * self.blind_frames and self._still <= self.settle_frames:
             # Now and then even without a change: a small code held nearly still
             # barely moves the thumbnail.
             self._blind_armed = True
