@@ -30,7 +30,7 @@ TEXTS = {
     "period": N_("Period"), "from": N_("From month"), "to": N_("To month"), "district": N_("District"),
     "site": N_("Centre code"), "show": N_("Show"), "all_city": N_("Whole city"),
     "resources": N_("Resources"), "participants": N_("Participants"), "outcomes": N_("Outcomes"),
-    "items": N_("Items"), "collection_value": N_("Value of the collection (won)"),
+    "n_items": N_("Items"), "collection_value": N_("Value of the collection (won)"),
     "items_lent": N_("Items lent at least once"), "value_in_use": N_("Value in use (won)"),
     "utilisation": N_("Utilisation (%)"), "idle": N_("Idle items"),
     "members": N_("Registered members"), "active": N_("Active members"), "new": N_("New members"),
@@ -47,7 +47,6 @@ TEXTS = {
     "download": N_("Download"), "refreshed": N_("Figures as of {when}"),
     "not_refreshed": N_("The figures have not been computed yet."), "method": N_("How each figure is computed"),
 }
-SIGN_IN = N_("Sign in as an administrator to see the indicators.")
 CHART_MAX = 30  # bars in the breakdown chart; the table lists them all
 _FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 
@@ -165,7 +164,7 @@ def to_pdf(f: ind.Figures, lang: str, scope_label: str) -> bytes:
                         Paragraph(f"{scope_label} · {f.period.label}", body)]
     if f.refreshed_at:
         story.append(Paragraph(_t("refreshed", lang, when=f.refreshed_at[:16].replace("T", " ") + " UTC"), body))
-    fam = [("resources", [("items", "items"), ("collection_value", "collection_value_won"),
+    fam = [("resources", [("n_items", "items"), ("collection_value", "collection_value_won"),
                           ("items_lent", "items_lent"), ("value_in_use", "value_in_use_won"),
                           ("utilisation", "utilisation_pct"), ("idle", "idle_items")], f.resources),
            ("participants", [("members", "members"), ("active", "active"), ("new", "new"),
