@@ -28,7 +28,6 @@ from hardware.frames import EncodedFrame, Frame, FrameSource
 from hardware.guidance import GuidanceFilter, Hint, hint_for
 from hardware.pipeline import Analysis, FrameAnalyser
 from kiosk import codes as kc
-from kiosk.errors import BadInput, ForeignCode
 
 log = logging.getLogger(__name__)
 
@@ -37,41 +36,41 @@ log = logging.getLogger(__name__)
 class ScanResult:
     """A code read from the camera, a wedge scanner or typed on screen.
 
-    ``kind`` is ``"item"`` (our label, a bare item code or a legacy alias),
-    ``"card"`` (a member card) or ``"foreign"``. ``code`` is the item code
-    (``T-00042``), the alias text, or the card payload (``NKC1-...``); it is
-    None for foreign codes and for damaged labels or cards of ours, whose raw
-    ``text`` the services turn into the right message.
+    ``ref`` is what it is, classified once by :func:`kiosk.codes.classify`:
+    an item (our label, a bare item code or a legacy alias), a member card, or
+    an :class:`~kiosk.codes.Unreadable` code carrying its refusal. ``text`` is
+    the payload as read.
     """
 
     text: str
-    kind: str
-    code: str | None
+    ref: kc.Scan
     source: str = "camera"
+
+    @property
+    def kind(self) -> str:
+        """``"item"``, ``"card"`` or ``"foreign"`` (damaged codes of ours keep their kind)."""
+        if isinstance(self.ref, kc.Unreadable):
+            return self.ref.looks_like
+        return "card" if isinstance(self.ref, kc.CardRef) else "item"
+
+    @property
+    def code(self) -> str | None:
+        """The item code (``T-00042``), the alias text or the card payload; None when unreadable."""
+        ref = self.ref
+        if isinstance(ref, kc.ItemRef):
+            return ref.code
+        if isinstance(ref, kc.AliasRef):
+            return ref.text
+        if isinstance(ref, kc.CardRef):
+            return kc.card_payload(ref.token)
+        return None
 
 
 def classify(text: str, base_url: str | None = None, source: str = "camera",
              extra_bases: tuple[str, ...] = ()) -> ScanResult:
-    """What a payload is, by :mod:`kiosk.codes`. Never raises."""
-    base = base_url or kc.DEFAULT_BASE_URL
-    try:
-        ref = kc.parse_payload(text, base, extra_bases)
-    except ForeignCode:
-        return ScanResult(text, "foreign", None, source)
-    except BadInput:
-        # Ours but damaged (a card with a bad check character, a label URL
-        # without a valid code): keep the kind so the right advice is shown.
-        upper = text.strip().upper() if isinstance(text, str) else ""
-        kind = "card" if upper.startswith("NKC") else ("item" if "://" in upper else "foreign")
-        return ScanResult(text, kind, None, source)
-    except Exception:  # a scanner can deliver anything; it must never crash the kiosk
-        log.exception("unexpected payload %r", text[:80] if isinstance(text, str) else text)
-        return ScanResult(str(text), "foreign", None, source)
-    if isinstance(ref, kc.ItemRef):
-        return ScanResult(text, "item", ref.code, source)
-    if isinstance(ref, kc.CardRef):
-        return ScanResult(text, "card", kc.card_payload(ref.token), source)
-    return ScanResult(text, "item", ref.text, source)  # AliasRef
+    """What a payload is, by :func:`kiosk.codes.classify`. Never raises."""
+    ref = kc.classify(text, base_url or kc.DEFAULT_BASE_URL, extra_bases)
+    return ScanResult(text if isinstance(text, str) else str(text), ref, source)
 
 
 class PresenceFilter:

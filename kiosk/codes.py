@@ -16,17 +16,25 @@ Payloads are ASCII and versioned:
   reported as an alias candidate that the catalogue resolves.
 
 Anything else is a :class:`~kiosk.errors.ForeignCode`.
+
+A scan is classified once, where its text arrives (camera, keyboard wedge,
+on-screen keyboard): :func:`classify` turns it into a typed reference
+(:data:`Scan`) that travels unchanged to the screens and the services, so
+nothing downstream parses the text again. Services take :data:`ItemKey` and
+:data:`MemberKey`; a card where an item is expected is a type error.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kiosk.errors import BadInput, ForeignCode
+from kiosk.i18n import N_, Message
 from kiosk.limits import SITE_CODE_MAX, SITE_CODE_PATTERN
 
 DEFAULT_BASE_URL = "https://nanum.example.org"
@@ -40,6 +48,8 @@ _ITEM_RE = re.compile(r"^([A-Z]{1,3})-?([0-9]{1,6})$")
 _SITE_RE = re.compile(SITE_CODE_PATTERN)
 _CARD_RE = re.compile(r"^NKC([0-9]+)-([A-Z2-7]+)$")
 LEGACY_BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{3,47}$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,49 @@ class AliasRef:
     text: str
 
 
+@dataclass(frozen=True)
+class MemberNumber:
+    """A membership number (``M-000042``) typed by staff, or given with a PIN.
+
+    A number alone never identifies a resident at the kiosk (section 6): only
+    staff screens and the PIN sign-in make one.
+    """
+
+    number: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A scan that names nothing here, refused where it was read.
+
+    ``message`` is what to tell the person, translated when shown;
+    ``foreign`` is True for someone else's code and False for input of ours
+    that cannot be used (a damaged label or card, an empty code);
+    ``looks_like`` is ``"item"`` or ``"card"`` for a damaged label or card of
+    ours (the advice differs), ``"foreign"`` otherwise.
+    """
+
+    message: Message
+    foreign: bool = True
+    looks_like: str = "foreign"
+
+    def error(self) -> BadInput:
+        """The refusal as a domain error (a foreign code is a :class:`ForeignCode`)."""
+        cls = ForeignCode if self.foreign else BadInput
+        return cls(self.message.msgid, **self.message.params)
+
+
 Code = ItemRef | CardRef | AliasRef
+#: what names an item: its printed code (with its site when the label says it) or a legacy barcode
+ItemKey = ItemRef | AliasRef
+#: what names a member: their card, or (staff screens, PIN sign-in) their number
+MemberKey = CardRef | MemberNumber
+#: what a scan or a typed code is, classified once where it arrived
+Scan = ItemRef | AliasRef | CardRef | Unreadable
+
+FOREIGN = N_("This code is not from a sharing centre.")
+NOT_AN_ITEM = N_("That is a member card. Please scan an item's label.")
+NOT_A_CARD = N_("This is not a member card. Please show your member card.")
 
 
 def normalise_item_code(text: str) -> str | None:
@@ -214,3 +266,52 @@ def _parse_label_url(text: str, bases: tuple[str, ...]) -> ItemRef:
             raise BadInput("This label is damaged. Please type the code printed under it.")
         return ItemRef(code, site or None)
     raise ForeignCode("This code is not from a sharing centre.")
+
+
+def classify(payload: object, base_url: str = DEFAULT_BASE_URL,
+             extra_bases: tuple[str, ...] = ()) -> Scan:
+    """What a scanned or typed payload is; never raises.
+
+    The one classifier of every input (camera, keyboard wedge, typed code):
+    a foreign or damaged code becomes an :class:`Unreadable` carrying its
+    message, so it is refused without asking the database.
+    """
+    try:
+        return parse_payload(payload, base_url, extra_bases)  # type: ignore[arg-type]
+    except ForeignCode as exc:
+        return Unreadable(exc.message)
+    except BadInput as exc:
+        # Ours but damaged (a card with a bad check character, a label URL
+        # without a valid code): keep what it looks like for the right advice.
+        text = payload.strip().upper() if isinstance(payload, str) else ""
+        looks = "card" if text.startswith("NKC") else ("item" if "://" in text else "foreign")
+        return Unreadable(exc.message, False, looks)
+    except Exception:  # a scanner can deliver anything; it must never crash the kiosk
+        log.exception("unexpected payload %r", payload[:80] if isinstance(payload, str) else type(payload))
+        return Unreadable(Message(FOREIGN))
+
+
+def item_key(ref: Scan | MemberNumber | str, base_url: str = DEFAULT_BASE_URL) -> ItemKey:
+    """The item a reference names, or the refusal to show (for text, parsed here once).
+
+    Raises :class:`BadInput` for a member card, the unreadable code's own
+    error otherwise.
+    """
+    if isinstance(ref, str):
+        ref = classify(ref, base_url)
+    if isinstance(ref, ItemRef | AliasRef):
+        return ref
+    if isinstance(ref, Unreadable):
+        raise ref.error()
+    raise BadInput(NOT_AN_ITEM)
+
+
+def card_key(ref: Scan | str, base_url: str = DEFAULT_BASE_URL) -> CardRef:
+    """The member card a reference is, or the refusal to show (for text, parsed here once)."""
+    if isinstance(ref, str):
+        ref = classify(ref.strip(), base_url)
+    if isinstance(ref, CardRef):
+        return ref
+    if isinstance(ref, Unreadable) and not ref.foreign:
+        raise ref.error()  # ours but damaged (or empty): its own advice
+    raise ForeignCode(NOT_A_CARD)

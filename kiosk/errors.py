@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.i18n import Message
 
 if TYPE_CHECKING:
-    from kiosk.services.views import MemberView
+    from kiosk.services.views import ItemView, MemberView
 
 
 class KioskError(Exception):
@@ -17,6 +17,8 @@ class KioskError(Exception):
     exit_code = 1
     #: the member a refused checkout concerns, when known (the refusal screen still greets them)
     member: MemberView | None = None
+    #: the item a refused checkout concerns, when it was found (the screen shows it without asking again)
+    item_view: ItemView | None = None
 
     def __init__(self, msgid: str, /, **params: Any) -> None:
         self.message = Message(msgid, params)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from hardware.printing import Printer, printer_state
+from kiosk.codes import Scan
 from kiosk.devices import DeviceStatus, camera_state
 from kiosk.runtime import limit_heap_growth, release_free_memory
 from ui.application import KioskApp
@@ -122,7 +123,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.sound = sound or RecordingSound()
         self.voice = VoiceGuide(self.session, speech, self)
         self.setup_speech()
-        self.bridge = bridge or ScanBridge(self)
+        self.bridge = bridge or ScanBridge(self, base_url=kiosk.base_url)
         self.ctx = Context(kiosk=kiosk, session=self.session, sound=self.sound, config=config,
                            printer=printer, camera=self.bridge, go=self.go, host=self,
                            announce=self.announce, say=self.voice.speak)
@@ -249,17 +250,18 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     # -- scans -------------------------------------------------------------------------
     def handle_scan(self, payload: str) -> bool:
-        """A code from the camera, the keyboard wedge or the on-screen keyboard."""
+        """A code typed on the on-screen keyboard: classified once, here, like any other."""
+        return self.on_code(self.bridge.classify(payload))
+
+    def on_code(self, ref: Scan) -> bool:
+        """A classified code from the camera, the keyboard wedge or the on-screen keyboard."""
         self.idle.poke()
         if open_overlays(self):
             return False  # a dialog is open: it has to be answered first
         screen = self.current
         if not screen.wants_camera:
             return False
-        return screen.handle_scan(payload)
-
-    def on_code(self, payload: str, _kind: str) -> None:
-        self.handle_scan(payload)
+        return screen.handle_scan(ref)
 
     def on_frame(self, image) -> None:
         view = self.current.camera
@@ -468,7 +470,7 @@ def build_window(kiosk: Kiosk, *, camera_spec: str | None = None, demo_panel: bo
     config = UiConfig.from_settings(kiosk.setting)
     if not config.site_name:
         config = replace(config, site_name=site_name(kiosk))
-    bridge = ScanBridge()
+    bridge = ScanBridge(base_url=kiosk.base_url)
     devices = devices or DeviceStatus()
     unusable = False
     if printer is None:

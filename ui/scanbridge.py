@@ -9,6 +9,11 @@ newest frame, so a slow paint never builds a queue of old frames.
 
 A USB keyboard-wedge scanner types the code and Enter; :class:`WedgeFilter`
 tells such bursts from a person typing (``hardware.wedge.WedgeParser``).
+
+Every code leaves the bridge classified (:data:`kiosk.codes.Scan`): the camera's
+by the scan service on its worker, a wedge's, a demo tap's or a typed one by
+:meth:`ScanBridge.classify`, the same classifier; the window and the screens
+receive the typed reference, never the text.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent
+
+from kiosk import codes
+from kiosk.codes import Scan
 
 if TYPE_CHECKING:
     from hardware.frames import FrameSource, VirtualCamera
@@ -48,23 +56,24 @@ def bgr_to_qimage(bgr: Any) -> QImage:
 class ScanBridge(QObject):
     """Owns the scan service and hands its codes, status and frames to the GUI thread."""
 
-    #: a code was read: (payload text, kind: item | card | foreign)
-    code = Signal(str, str)
+    #: a code was read, classified: a :data:`kiosk.codes.Scan`
+    code = Signal(object)
     #: the camera's state changed (the service's status, as text)
     status_changed = Signal(str)
     #: a new preview frame
     frame = Signal(QImage)
 
-    _raw_code = Signal(str, str)
+    _raw_code = Signal(object)
     _raw_status = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS) -> None:
+    def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS, *,
+                 base_url: str = codes.DEFAULT_BASE_URL) -> None:
         super().__init__(parent)
         self.service: ScanService | None = None
         self.source: FrameSource | None = None
         self.status = "off"
         self.spec: str | None = None  # the camera being used (an open_source spec)
-        self._base_url = ""
+        self._base_url = base_url  # the kiosk's labels' address: what codes are ours
         self._last_n: int | None = None
         self._started = False
         self._pending: tuple[str | None, str] | None = None
@@ -183,7 +192,7 @@ class ScanBridge(QObject):
             camera.present(payload)
             self._clear.start(PRESENT_MS)
         else:
-            self._raw_code.emit(payload, "")
+            self._raw_code.emit(self.classify(payload))
 
     def _clear_virtual(self) -> None:
         camera = self._virtual_source()
@@ -192,19 +201,24 @@ class ScanBridge(QObject):
 
     # -- worker thread side: only emit -------------------------------------------
     def _on_code(self, result: ScanResult) -> None:
-        self._raw_code.emit(result.text, result.kind)
+        self._raw_code.emit(result.ref)  # classified on the scanner's worker already
 
     def _on_status(self, status: str) -> None:
         self._raw_status.emit(str(status))
 
-    def inject(self, payload: str, kind: str = "") -> None:
-        """A code from any other input (keyboard wedge, tests) takes the same queued path."""
-        self._raw_code.emit(payload, kind)
+    def classify(self, payload: str) -> Scan:
+        """What a payload is, for this kiosk's labels: the classifier of every input."""
+        return codes.classify(payload, self._base_url)
+
+    def inject(self, payload: str) -> None:
+        """A code from any other input (keyboard wedge, tests), classified once here, takes
+        the same queued path."""
+        self._raw_code.emit(self.classify(payload))
 
     # -- GUI thread side -----------------------------------------------------------
-    @Slot(str, str)
-    def _deliver_code(self, payload: str, kind: str) -> None:
-        self.code.emit(payload, kind)
+    @Slot(object)
+    def _deliver_code(self, ref: Scan) -> None:
+        self.code.emit(ref)
 
     @Slot(str)
     def _deliver_status(self, status: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from kiosk.codes import MemberKey
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from kiosk.services.views import ItemOutcome, MemberView, ReturnOutcome
 from ui.tasks import Scope
@@ -58,9 +59,9 @@ class Session(QObject):
         #: what voice is between sessions: on while earphones are plugged in
         self.voice_default = False
         self.member: MemberView | None = None
-        #: what the services take to name the member: the card payload, or the
+        #: what the services take to name the member: their card, or the
         #: membership number when they identified with number and PIN
-        self.member_ref: str | None = None
+        self.member_ref: MemberKey | None = None
         self.visit = Visit()
         self._lang_chosen = False
         set_language(self.lang)
@@ -106,7 +107,7 @@ class Session(QObject):
                 and self.voice == self.voice_default and self.visit.empty)
 
     # -- the member -------------------------------------------------------------
-    def identify(self, member: MemberView, ref: str) -> None:
+    def identify(self, member: MemberView, ref: MemberKey) -> None:
         """Remember who is here; adopt their saved preferences unless chosen already."""
         self.member, self.member_ref = member, ref
         if not self._lang_chosen and member.language in LANGUAGES:

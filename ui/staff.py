@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.codes import CardRef, Scan
 from kiosk.services.staff import LOCKED_MSG, Staff, StaffLocked, StaffView
 from ui.tasks import run_task
 from ui.text import N_, error_text, tr
@@ -48,7 +49,7 @@ class StaffPin(Overlay):
         self.pin_hash = pin_hash
         self.mode = "loading"  # loading | names | pin | legacy | first
         self.who: str | None = None
-        self.card: str | None = None
+        self.card: CardRef | None = None
         self.checking = False
         self.lock_left = 0
         self.error = ""
@@ -190,7 +191,7 @@ class StaffPin(Overlay):
         self.pages.setCurrentWidget(self.names_page)
         self._update_message()
 
-    def _choose(self, name: str, card: str | None) -> None:
+    def _choose(self, name: str, card: CardRef | None) -> None:
         self.mode, self.who, self.card, self.error = "pin", name, card, ""
         self.field.clear()
         self.pages.setCurrentWidget(self.pin_page)
@@ -200,20 +201,20 @@ class StaffPin(Overlay):
         run_task(lambda: svc.lock_state(name=None if card else name, card=card),
                  lambda lock: self._lock_known(chosen, lock), self._failed, scope=self.scope)
 
-    def _lock_known(self, chosen: tuple[str, str | None], lock) -> None:
+    def _lock_known(self, chosen: tuple[str, CardRef | None], lock) -> None:
         # Still the same person's PIN page: show how long their account waits.
         if self.mode == "pin" and (self.who, self.card) == chosen and lock.locked:
             self._lock(lock.wait_s)
             self._update_message()
 
-    def _scanned(self, payload: str, _kind: str = "") -> None:
-        if self.result_ is not None or self.mode not in ("names", "pin"):
+    def _scanned(self, ref: Scan) -> None:
+        if self.result_ is not None or self.mode not in ("names", "pin") or not isinstance(ref, CardRef):
             return
         svc = self.staff
         # Results travel as text, not bool: PySide6 6.12 drops a reference to
         # True/False sent through a queued signal.
-        run_task(lambda: "staff" if svc.is_staff_card(payload) else "",
-                 lambda ok: self._choose(tr(N_("Staff card")), payload) if ok else None, scope=self.scope)
+        run_task(lambda: "staff" if svc.is_staff_card(ref) else "",
+                 lambda ok: self._choose(tr(N_("Staff card")), ref) if ok else None, scope=self.scope)
 
     # -- checking --------------------------------------------------------------------------
     def _check(self) -> None:

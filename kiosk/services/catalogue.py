@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
-from kiosk.codes import LEGACY_BARCODE_RE, AliasRef, CardRef, ItemRef, normalise_item_code, parse_payload
+from kiosk.codes import LEGACY_BARCODE_RE, AliasRef, ItemKey, ItemRef, item_key, normalise_item_code
 from kiosk.errors import BadInput, ForeignCode, NotFound
 from kiosk.i18n import N_, Message
 from kiosk.limits import (
@@ -161,14 +161,12 @@ class Catalogue:
         return session.execute(_BY_CODE, {"site": site or self.k.site,
                                           "code": code}).scalar_one_or_none()
 
-    def resolve(self, session: Session, payload: str) -> Item:
-        """The item a scanned or typed payload names; ForeignCode when none.
+    def resolve(self, session: Session, payload: ItemKey | str) -> Item:
+        """The item a reference names (text is parsed here: the CLI's); ForeignCode when none.
 
         A code without a site (typed, or an old label) names this centre's item.
         """
-        ref = parse_payload(payload, self.k.base_url)
-        if isinstance(ref, CardRef):
-            raise BadInput("That is a member card. Please scan an item's label.")
+        ref = item_key(payload, self.k.base_url)
         if isinstance(ref, ItemRef):
             item = self.by_code(session, ref.code, ref.site)
             if item is None:
@@ -249,7 +247,8 @@ class Catalogue:
             self._add_alias(s, item, alias)
             self.k.record(s, "item.alias_added", {**item.event_ref(), "alias": alias}, actor)
 
-    def get(self, payload: str) -> ItemView:
+    def get(self, payload: ItemKey | str) -> ItemView:
+        """The item a reference names, as shown on screens."""
         with self.k.reading() as s:
             return ItemView.of(self.resolve(s, payload))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
+from kiosk.codes import AliasRef, ItemKey, ItemRef, MemberKey
 from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.i18n import N_, Message
 from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
@@ -84,17 +86,26 @@ def returnable(item: ItemView, site: str) -> bool:
     return item.home_site != site or item.status == ItemStatus.IN_TRANSIT
 
 
+def _shown(payload: ItemKey | str) -> str:
+    """An item reference as text for an outcome that found no item."""
+    if isinstance(payload, ItemRef):
+        return payload.code
+    return payload.text if isinstance(payload, AliasRef) else payload
+
+
 class Circulation:
     def __init__(self, kiosk: Kiosk) -> None:
         self.k = kiosk
 
     # -- checkout -------------------------------------------------------------
-    def checkout(self, member_payload: str, item_payloads: list[str],
+    def checkout(self, member_payload: MemberKey | str, item_payloads: Sequence[ItemKey | str],
                  override: Override | None = None) -> CheckoutResult:
         """Lend items to the member whose card was scanned: one outcome per item.
 
         Each item is committed on its own, so a refusal of one never undoes
-        another. Raises for a card that names no member.
+        another; a refused item that was found carries its view (name, photo)
+        so the screen needs no second look-up. Raises for a card that names
+        no member. Text (the CLI's) is parsed once, here.
         """
         if not item_payloads:
             with self.k.reading() as s:
@@ -108,17 +119,18 @@ class Circulation:
             except _MemberError as exc:
                 raise exc.error from None
             except Refused as exc:
-                outcomes.append(ItemOutcome(item=exc.item_code or payload, ok=False,
-                                            error=exc.message, reason=exc.reason))
+                outcomes.append(ItemOutcome(item=exc.item_code or _shown(payload), ok=False,
+                                            error=exc.message, reason=exc.reason,
+                                            item_view=exc.item_view))
                 member = member or exc.member
             except BadInput as exc:
-                outcomes.append(ItemOutcome(item=payload, ok=False, error=exc.message,
+                outcomes.append(ItemOutcome(item=_shown(payload), ok=False, error=exc.message,
                                             reason=type(exc).__name__.lower()))
                 member = member or exc.member
         assert member is not None
         return CheckoutResult(member, outcomes)
 
-    def member_refusals(self, member_payload: str) -> tuple[MemberView, int, list[Refused]]:
+    def member_refusals(self, member_payload: MemberKey | str) -> tuple[MemberView, int, list[Refused]]:
         """The member a card names, their open loans, and the member rules a checkout would refuse now.
 
         Staff see why before they lend with an override; the checkout itself still decides.
@@ -159,7 +171,7 @@ class Circulation:
                                     limit=limit))
         return refusals
 
-    def _checkout_one(self, member_payload: str, payload: str,
+    def _checkout_one(self, member_payload: MemberKey | str, payload: ItemKey | str,
                       override: Override | None) -> tuple[MemberView, ItemOutcome]:
         today = self.k.today()
         policy = self.k.policy
@@ -178,14 +190,19 @@ class Circulation:
                 exc.member = view  # the refusal screen still greets the member
                 raise
 
-    def _lend(self, s: Session, member: Member, payload: str, override: Override | None,
+    def _lend(self, s: Session, member: Member, payload: ItemKey | str, override: Override | None,
               today: dt.date, policy: LoanPolicy, cal: CentreCalendar) -> ItemOutcome:
         item = self.k.catalogue.resolve(s, payload)
-        reservation = self._item_refusal(s, item, member, today)
+        try:
+            reservation = self._item_refusal(s, item, member, today)
+        except Refused as exc:
+            exc.item_view = ItemView.of(item)  # the refusal screen shows the item
+            raise
         overridden = []
         for refusal in self._member_refusals(s, member, today, policy):
             if override is None or refusal.reason not in OVERRIDABLE:
                 refusal.item_code = item.code
+                refusal.item_view = ItemView.of(item)
                 raise refusal
             overridden.append(refusal.reason)
         # A rule is overridden only with an override at hand.
@@ -250,7 +267,7 @@ class Circulation:
         return None
 
     # -- return ---------------------------------------------------------------
-    def return_item(self, item_payload: str, parts_counted: int | None = None,
+    def return_item(self, item_payload: ItemKey | str, parts_counted: int | None = None,
                     damaged_note: str | None = None) -> ReturnOutcome:
         """Take an item back with its parts count and condition.
 
@@ -379,7 +396,7 @@ class Circulation:
                              parts_expected=expected, parts_counted=counted, late_days=0,
                              condition=condition, held_for=held_for)
 
-    def receive_transfer(self, item_payload: str) -> ReturnOutcome:
+    def receive_transfer(self, item_payload: ItemKey | str) -> ReturnOutcome:
         """Staff: this centre's item is back from another centre (parts as counted there)."""
         today = self.k.today()
         with self.k.transaction() as s:
@@ -390,12 +407,12 @@ class Circulation:
             return self._arrive_home(s, item, today, expected, expected, "ok")
 
     # -- renew ----------------------------------------------------------------
-    def renew(self, item_payload: str, member_payload: str | None = None) -> ItemOutcome:
+    def renew(self, item_payload: ItemKey | str, member_payload: MemberKey | str | None = None) -> ItemOutcome:
         """Extend a loan when policy allows and nobody is waiting for the item."""
         today = self.k.today()
         policy = self.k.policy
         cal = self._calendar()
-        code = item_payload
+        code = _shown(item_payload)
         try:
             with self.k.transaction() as s:
                 item = self.k.catalogue.resolve(s, item_payload)
@@ -426,7 +443,8 @@ class Circulation:
             return ItemOutcome(item=code, ok=False, error=exc.message, reason=exc.reason)
 
     # -- holds and waitlist ---------------------------------------------------
-    def reserve(self, member_payload: str, item_payload: str, source: str = "kiosk",
+    def reserve(self, member_payload: MemberKey | str, item_payload: ItemKey | str,
+                source: str = "kiosk",
                 uid: str | None = None) -> str:
         """Hold an item for a member: "held" at once when it is on the shelf,
         else "waiting" in the queue. Returns the reservation's status."""
@@ -458,7 +476,8 @@ class Circulation:
                 "status": res.status, "source": source, "hold_until": res.hold_until})
             return res.status
 
-    def cancel_reservation(self, member_payload: str, item_payload: str, actor: str | None = None) -> None:
+    def cancel_reservation(self, member_payload: MemberKey | str, item_payload: ItemKey | str,
+                           actor: str | None = None) -> None:
         with self.k.transaction() as s:
             member = self.k.members.resolve(s, member_payload)
             item = self.k.catalogue.resolve(s, item_payload)
@@ -526,7 +545,7 @@ class Circulation:
 
     # -- listings -------------------------------------------------------------
     def loans(self, *, open_only: bool = False, overdue_only: bool = False,
-              member_payload: str | None = None, limit: int | None = None) -> list[LoanView]:
+              member_payload: MemberKey | str | None = None, limit: int | None = None) -> list[LoanView]:
         today = self.k.today()
         with self.k.reading() as s:
             # Plain columns, not entities: the morning overdue list can be long.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from kiosk.codes import MemberKey
 from kiosk.services.views import HeldItem, MemberState
 from kiosk.store.models import Item, Loan, Reservation
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 DUE_SOON_DAYS = 2
 
 
-def member_state(kiosk: Kiosk, member_ref: str) -> MemberState:
+def member_state(kiosk: Kiosk, member_ref: MemberKey | str) -> MemberState:
     """Loans out, due soon, overdue (and whether that blocks borrowing) and items held for
     the member named by ``member_ref`` (the card payload, or the number after a PIN sign-in)."""
     today = kiosk.today()

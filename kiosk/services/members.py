@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from kiosk import throttle
 from kiosk.clock import from_iso, to_iso
-from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
-from kiosk.errors import BadInput, ForeignCode, NotFound, Refused
+from kiosk.codes import CardRef, MemberKey, MemberNumber, card_key, card_payload, hash_card_token, new_card_token
+from kiosk.errors import BadInput, NotFound, Refused
 from kiosk.i18n import LANGUAGES, N_, Message
 from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX, MEMBER_NUMBER_MAX, clean_text, echo, is_pin
 from kiosk.secrets_hash import check_pin, hash_pin
@@ -76,14 +76,16 @@ class Members:
     def __init__(self, kiosk: Kiosk) -> None:
         self.k = kiosk
 
-    def resolve(self, session: Session, payload: str) -> Member:
+    def resolve(self, session: Session, payload: MemberKey | str) -> Member:
         """The member a card or a membership number names: for staff screens only.
 
         A number alone is not proof of who someone is (numbers are short and
         given out in order), so resident screens identify with
         :meth:`resolve_card` or :meth:`identify_by_pin`, never with this.
         """
-        text = (payload or "").strip()
+        if isinstance(payload, CardRef):
+            return self.resolve_card(session, payload)
+        text = (payload.number if isinstance(payload, MemberNumber) else payload or "").strip()
         if text.upper().startswith("M-") or text.isdigit():
             member = session.execute(select(Member).where(Member.number == self._norm_number(text))
                                      ).scalar_one_or_none()
@@ -92,14 +94,9 @@ class Members:
             return member
         return self.resolve_card(session, text)
 
-    def resolve_card(self, session: Session, payload: str) -> Member:
+    def resolve_card(self, session: Session, payload: CardRef | str) -> Member:
         """The member whose card was scanned; anything else (a bare number too) is refused."""
-        try:
-            ref = parse_payload((payload or "").strip(), self.k.base_url)
-        except ForeignCode:
-            ref = None
-        if not isinstance(ref, CardRef):
-            raise ForeignCode("This is not a member card. Please show your member card.")
+        ref = card_key(payload or "", self.k.base_url)
         member = session.execute(_BY_CARD, {"card_hash": hash_card_token(ref.token)}).scalar_one_or_none()
         if member is None:
             raise NotFound("This card is no longer valid. Please ask staff for a new card.")
@@ -174,7 +171,7 @@ class Members:
             self.k.record(s, "member.registered", payload, actor)
             return MemberView.of(member), card_payload(token)
 
-    def identify(self, payload: str) -> MemberView:
+    def identify(self, payload: CardRef | str) -> MemberView:
         """Who is at the kiosk, from their card (a membership number alone is refused)."""
         with self.k.reading() as s:
             return MemberView.of(self.resolve_card(s, payload))

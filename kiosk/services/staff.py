@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from kiosk.clock import from_iso, to_iso
-from kiosk.codes import CardRef, card_payload, hash_card_token, new_card_token, parse_payload
-from kiosk.errors import BadInput, KioskError, NotFound, Refused
+from kiosk.codes import CardRef, card_payload, classify, hash_card_token, new_card_token
+from kiosk.errors import BadInput, NotFound, Refused
 from kiosk.i18n import N_, Message
 from kiosk.limits import ACTOR_MAX, clean_text, is_pin
 from kiosk.secrets_hash import check_pin, hash_pin
@@ -159,7 +159,7 @@ class Staff:
         with self.k.reading() as s:
             return not s.execute(select(func.count()).select_from(StaffAccount)).scalar_one()
 
-    def lock_state(self, *, name: str | None = None, card: str | None = None) -> LockState:
+    def lock_state(self, *, name: str | None = None, card: CardRef | str | None = None) -> LockState:
         """Wrong PINs in a row and the seconds left locked, for the account ``name`` or ``card`` picks."""
         with self.k.reading() as s:
             account = self._find(s, name=name, card=card)
@@ -176,12 +176,9 @@ class Staff:
         left = (from_iso(guard.locked_until) - self.k.clock()).total_seconds()
         return max(0, int(-(-left // 1)))  # round up: never say 0 while still locked
 
-    def is_staff_card(self, payload: str) -> bool:
+    def is_staff_card(self, payload: CardRef | str) -> bool:
         """True when a scanned card belongs to an active staff member."""
-        try:
-            ref = parse_payload(payload, self.k.base_url)
-        except KioskError:
-            return False
+        ref = classify(payload, self.k.base_url) if isinstance(payload, str) else payload
         if not isinstance(ref, CardRef):
             return False
         with self.k.reading() as s:
@@ -190,7 +187,7 @@ class Staff:
                 StaffAccount.active.is_(True))).first() is not None
 
     # -- unlocking ----------------------------------------------------------------
-    def unlock(self, pin: str, *, name: str | None = None, card: str | None = None) -> StaffView:
+    def unlock(self, pin: str, *, name: str | None = None, card: CardRef | str | None = None) -> StaffView:
         """Check a PIN typed after tapping ``name`` or scanning a staff ``card``.
 
         Raises :class:`StaffLocked` while the account is locked (the PIN is not
@@ -262,12 +259,9 @@ class Staff:
         if guard is not None:
             guard.failures, guard.locked_until = 0, None
 
-    def _find(self, s: Session, *, name: str | None, card: str | None) -> StaffAccount | None:
+    def _find(self, s: Session, *, name: str | None, card: CardRef | str | None) -> StaffAccount | None:
         if card is not None:
-            try:
-                ref = parse_payload(card, self.k.base_url)
-            except KioskError:
-                return None
+            ref = classify(card, self.k.base_url) if isinstance(card, str) else card
             if not isinstance(ref, CardRef):
                 return None
             return s.execute(select(StaffAccount).where(

@@ -10,6 +10,7 @@ import pytest
 
 from hardware.frames import FrameSource, SourceError, VirtualCamera
 from hardware.scanning import ScanResult, ScanService, classify
+from kiosk.codes import ItemRef
 
 from scan_helpers import HANGUL, ITEM, camera_frame, valid_card
 
@@ -93,8 +94,8 @@ def service_factory(rec):
 # -- classification -------------------------------------------------------------
 def test_classify_item_label_and_bare_code():
     r = classify(ITEM)
-    assert r == ScanResult(ITEM, "item", "T-00042", "camera")
-    assert classify("t42", source="typed") == ScanResult("t42", "item", "T-00042", "typed")
+    assert r == ScanResult(ITEM, ItemRef("T-00042"), "camera") and (r.kind, r.code) == ("item", "T-00042")
+    assert classify("t42", source="typed") == ScanResult("t42", ItemRef("T-00042"), "typed")
     assert classify("https://lend.seoul.example/i/K-00007", "https://lend.seoul.example").code == "K-00007"
 
 
@@ -127,9 +128,11 @@ def test_classify_foreign_or_empty_never_raises(text):
 
 def test_classify_damaged_codes_of_ours_keep_their_kind():
     bad_card = valid_card()[:-1] + ("A" if valid_card()[-1] != "A" else "B")
-    assert classify(bad_card) == ScanResult(bad_card, "card", None, "camera")
+    r = classify(bad_card)
+    assert (r.kind, r.code, r.source) == ("card", None, "camera") and not r.ref.foreign
     damaged = "https://nanum.example.org/i/????"
-    assert classify(damaged) == ScanResult(damaged, "item", None, "camera")
+    r = classify(damaged)
+    assert (r.kind, r.code, r.source) == ("item", None, "camera") and not r.ref.foreign
 
 
 def test_classify_garbage_types():
@@ -159,7 +162,7 @@ def test_virtual_camera_presentation_is_reported_once(rec, service_factory):
     hold(svc, clock, 1.0)  # still held a second later: not reported again (within 2 s)
     assert rec.texts() == [ITEM]
     t, r = rec.codes[0]
-    assert r == ScanResult(ITEM, "item", "T-00042", "camera")
+    assert r == ScanResult(ITEM, ItemRef("T-00042"), "camera")
     cam.clear()
     assert wait_for(lambda: cam.shown is None) and analysed(svc)
     clock.t = 1.6  # out of view longer than gone_after_s

@@ -10,21 +10,22 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 
+from kiosk.codes import ItemRef
 from ui.scanbridge import ScanBridge, bgr_to_qimage, camera_ok, install_wedge
 
 
 def test_codes_from_a_worker_thread_arrive_on_the_gui_thread(qtbot):
     bridge = ScanBridge()
     got = []
-    bridge.code.connect(lambda text, kind: got.append((text, kind, QThread.currentThread())))
+    bridge.code.connect(lambda ref: got.append((ref, QThread.currentThread())))
     worker = threading.Thread(target=bridge._on_code,
-                              args=(SimpleNamespace(text="T-00002", kind="item"),))
+                              args=(SimpleNamespace(text="T-00002", ref=ItemRef("T-00002")),))
     worker.start()
     worker.join()
     assert got == []  # queued: nothing runs on the worker
     qtbot.waitUntil(lambda: len(got) == 1, timeout=2000)
-    assert got[0][:2] == ("T-00002", "item")
-    assert got[0][2] is QApplication.instance().thread()
+    assert got[0][0] == ItemRef("T-00002")  # the classified reference, not the text
+    assert got[0][1] is QApplication.instance().thread()
 
 
 def test_status_changes_are_delivered_once_each(qtbot):

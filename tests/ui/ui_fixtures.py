@@ -125,7 +125,7 @@ def make_window(qtbot, kiosk, tmp_path, size=(1280, 800), earphones=None, **conf
     config = UiConfig.from_settings(kiosk.setting)
     if config_changes:
         config = UiConfig(**{**config.__dict__, **config_changes})
-    bridge = ScanBridge()
+    bridge = ScanBridge(base_url=kiosk.base_url)
     w = KioskWindow(kiosk, config, sound=RecordingSound(), bridge=bridge,
                     printer=PdfFilePrinter(tmp_path / "receipts"), earphones=earphones)
     bridge.setParent(w)

@@ -16,6 +16,7 @@ from ui.widgets.camera_view import CameraView
 
 if TYPE_CHECKING:
     from hardware.printing import Printer
+    from kiosk.codes import Scan
     from kiosk.services.core import Kiosk
     from ui.scanbridge import ScanBridge
 
@@ -100,8 +101,9 @@ class Screen(QWidget):
     def reset(self) -> None:
         """Forget everything shown (the session ended)."""
 
-    def handle_scan(self, payload: str) -> bool:
-        """A code was scanned while this screen is shown; False when not taken."""
+    def handle_scan(self, ref: Scan) -> bool:
+        """A code was scanned (or typed) while this screen is shown, classified once where it
+        arrived; False when not taken."""
         return False
 
     def set_portrait(self, portrait: bool) -> None:

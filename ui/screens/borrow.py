@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.codes import CardRef, ItemRef, parse_payload
-from kiosk.errors import KioskError
+from kiosk.codes import CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable
 from kiosk.services.views import ItemOutcome, ItemView
 from ui.screens.base import Screen
 from ui.text import N_, date_text, error_text, tr
@@ -15,16 +14,10 @@ from ui.widgets.common import Banner, Text, button, discard, label, reveal
 from ui.widgets.item_row import ItemRow
 
 
-def borrow_job(kiosk, member_ref: str, payload: str) -> tuple[ItemOutcome, ItemView | None]:
-    """Background: lend one item; on refusal also look the item up to show its name and photo."""
-    outcome = kiosk.circulation.checkout(member_ref, [payload]).outcomes[0]
-    view = outcome.item_view
-    if view is None:
-        try:
-            view = kiosk.catalogue.get(payload)  # the payload names the item's site too
-        except KioskError:
-            view = None
-    return outcome, view
+def borrow_job(kiosk, member_ref: MemberKey, ref: ItemKey) -> ItemOutcome:
+    """Background: lend one item. A refusal of an item that was found carries its view
+    (name, photo), so nothing is looked up twice."""
+    return kiosk.circulation.checkout(member_ref, [ref]).outcomes[0]
 
 
 #: why an item was not lent, short enough for the message line (the row says what to do)
@@ -130,31 +123,25 @@ class BorrowScreen(Screen):
         self.scroller.setMinimumHeight(0)
 
     # -- scanning -------------------------------------------------------------------
-    def _code_of(self, payload: str) -> str | None:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-        except KioskError:
-            return None
-        return ref.code if isinstance(ref, ItemRef) else None
-
-    def handle_scan(self, payload: str) -> bool:
-        code = self._code_of(payload)
-        if payload in self.pending or (code and code in self.pending):
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            # Not one of our items (foreign or damaged): refused as read, nothing to look up.
+            message = ref.message
+            self._refuse_message(lambda: message.render(self.session.lang))
+            return True
+        if isinstance(ref, CardRef):
+            self._refuse_message(tr(N_("That is a member card. Please show an item's label.")))
+            return True
+        key = ref.code if isinstance(ref, ItemRef) else ref.text
+        if key in self.pending:
             return True  # still being looked at
-        if code and any(o.ok and o.item == code for o, _v, _r in self.entries):
+        if isinstance(ref, ItemRef) and any(o.ok and o.item == key for o, _v, _r in self.entries):
             return True  # the same label seen again: it is already in the list
-        try:
-            if isinstance(parse_payload(payload, self.ctx.kiosk.base_url), CardRef):
-                self._refuse_message(tr(N_("That is a member card. Please show an item's label.")))
-                return True
-        except KioskError:
-            pass
-        key = code or payload
         self.pending.add(key)
         member_ref = self.session.member_ref
         assert member_ref is not None  # the borrow screen needs a member (the window asks first)
-        self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, payload),
-                     lambda res: self._borrowed(key, *res),
+        self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, ref),
+                     lambda outcome: self._borrowed(key, outcome, outcome.item_view),
                      lambda exc: self._failed(key, exc))
         return True
 
@@ -211,7 +198,9 @@ class BorrowScreen(Screen):
                            else tr(N_("This item cannot be lent now.")), False)
             if outcome.reason == "on_loan":
                 b = row.add_action(tr(N_("Join the waiting list")), f"wait_{outcome.item}")
-                b.clicked.connect(lambda _=False, r=row, c=outcome.item: self._join_waitlist(r, c))
+                # The item's own site: another centre's T-00042 is not this one's.
+                c = ItemRef(view.code, view.home_site) if view is not None else ItemRef(outcome.item)
+                b.clicked.connect(lambda _=False, r=row, c=c: self._join_waitlist(r, c))
 
     def _name(self, outcome: ItemOutcome, view: ItemView | None) -> str:
         return view.name(self.session.lang) if view else outcome.item
@@ -231,7 +220,7 @@ class BorrowScreen(Screen):
     def newest(self) -> ItemRow | None:
         return self.last_row if self.last_row is not None and self.last_row.isVisible() else None
 
-    def _join_waitlist(self, row: ItemRow, code: str) -> None:
+    def _join_waitlist(self, row: ItemRow, code: ItemRef) -> None:
         member_ref = self.session.member_ref
 
         def done(status: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.codes import ItemKey, Scan, item_key
+from kiosk.errors import KioskError
 from kiosk.services.circulation import returnable
 from kiosk.services.views import ItemView, ReturnOutcome
 from ui.screens.base import Screen
@@ -81,7 +83,7 @@ class ReturnScreen(Screen):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.payload: str | None = None
+        self.ref: ItemKey | None = None  # the item being returned, as scanned
         self.item: ItemView | None = None
         self.counted: int | None = None
         self.outcome: ReturnOutcome | None = None
@@ -272,18 +274,18 @@ class ReturnScreen(Screen):
             self._show_result(self.outcome)
 
     # -- flow ----------------------------------------------------------------------
-    def enter(self, payload: str | None = None, **_kw) -> None:
+    def enter(self, ref: Scan | None = None, **_kw) -> None:
         if self.step != RESULT:
             self._restart()
-        if payload:
+        if ref is not None:
             self._restart()
-            self.handle_scan(payload)
+            self.handle_scan(ref)
 
     def reset(self) -> None:
         self._restart()
 
     def _restart(self) -> None:
-        self.payload, self.item, self.counted, self.outcome, self.busy = None, None, None, None, False
+        self.ref, self.item, self.counted, self.outcome, self.busy = None, None, None, None, False
         self.banner.clear()
         self.head.hide()
         self.stack.setCurrentIndex(SCAN)
@@ -291,19 +293,24 @@ class ReturnScreen(Screen):
     def _another(self) -> None:
         self._restart()
 
-    def handle_scan(self, payload: str) -> bool:
+    def handle_scan(self, ref: Scan) -> bool:
         if self.step not in (SCAN, RESULT) or self.busy:
             return self.step != SCAN  # mid-return: a stray scan is ignored
         self._restart()
+        try:
+            item = item_key(ref)
+        except KioskError as exc:
+            self._failed(exc)  # not an item: refused as read, nothing to look up
+            return True
         self.busy = True
-        self.payload = payload
-        self.ctx.run(lambda: self.ctx.kiosk.catalogue.get(payload), self._found, self._failed)
+        self.ref = item
+        self.ctx.run(lambda: self.ctx.kiosk.catalogue.get(item), self._found, self._failed)
         return True
 
     def _found(self, item: ItemView) -> None:
         self.busy = False
         if not returnable(item, self.ctx.kiosk.site):
-            self.payload = None
+            self.ref = None
             self.ctx.sound.play("refused")
             why = (N_("{name} is not on loan. To borrow it, go back and touch Borrow.")
                    if item.status in ("available", "held") else N_("{name} is not on loan. Please hand it to staff."))
@@ -370,9 +377,9 @@ class ReturnScreen(Screen):
             note = dict(DAMAGE_CHOICES)[damage]
             from kiosk.i18n import translate
             note = translate(note, "ko")
-        payload, counted = self.payload, self.counted
-        assert payload is not None  # set with the item, before any step that submits
-        self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(payload, counted, note),
+        ref, counted = self.ref, self.counted
+        assert ref is not None  # set with the item, before any step that submits
+        self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(ref, counted, note),
                      self._returned, self._failed)
 
     def _returned(self, outcome: ReturnOutcome) -> None:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QVBoxLayout
 
-from kiosk.codes import CardRef, parse_payload
-from kiosk.errors import KioskError
+from kiosk.codes import CardRef, Scan, Unreadable
 from kiosk.i18n import LANGUAGES
 from ui.screens.base import Screen
 from ui.text import N_, tr
@@ -158,23 +157,20 @@ class HomeScreen(Screen):
         self.banner.clear()
         self._show_member()
 
-    def handle_scan(self, payload: str) -> bool:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-        except KioskError as exc:
-            # The message is rendered again on a language switch, after the except block.
-            error = exc
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            message = ref.message  # rendered again on a language switch
 
             def text() -> str:
-                return error.render(self.session.lang)
+                return message.render(self.session.lang)
             self.banner.show_message("refused", text)
             self.ctx.sound.play("refused")
             self.ctx.announce()
             return True
         if isinstance(ref, CardRef):
             # Showing the card is the quickest start: identify, then borrow.
-            self.ctx.go("identify", next="borrow", payload=payload)
+            self.ctx.go("identify", next="borrow", ref=ref)
         else:
             # An item shown at home is most often being brought back.
-            self.ctx.go("return", payload=payload)
+            self.ctx.go("return", ref=ref)
         return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.codes import MemberKey, MemberNumber, Scan, card_key
+from kiosk.errors import KioskError
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
@@ -152,16 +154,16 @@ class IdentifyScreen(Screen):
         number, pin = self.number.text(), self.pin.text()
         self.busy = True
         self.ctx.run(lambda: self.ctx.kiosk.members.identify_by_pin(number, pin),
-                     lambda m: self._identified(m, m.number), self._failed)
+                     lambda m: self._identified(m, MemberNumber(m.number)), self._failed)
 
-    def enter(self, next: str = "borrow", payload: str | None = None, **_kw) -> None:
+    def enter(self, next: str = "borrow", ref: Scan | None = None, **_kw) -> None:
         self.next = next
         self.busy = False
         self.banner.clear()
         self.stack.setCurrentIndex(0)
         self.number.setProperty("done", False)
-        if payload:
-            self.handle_scan(payload)
+        if ref is not None:
+            self.handle_scan(ref)
 
     def reset(self) -> None:
         self.banner.clear()
@@ -170,15 +172,20 @@ class IdentifyScreen(Screen):
         self.number.setProperty("done", False)
         self.stack.setCurrentIndex(0)
 
-    def handle_scan(self, payload: str) -> bool:
+    def handle_scan(self, ref: Scan) -> bool:
         if self.busy:
             return True
+        try:
+            card = card_key(ref)
+        except KioskError as exc:
+            self._failed(exc)  # not a card: refused as read, nothing to look up
+            return True
         self.busy = True
-        self.ctx.run(lambda: self.ctx.kiosk.members.identify(payload),
-                     lambda m: self._identified(m, payload), self._failed)
+        self.ctx.run(lambda: self.ctx.kiosk.members.identify(card),
+                     lambda m: self._identified(m, card), self._failed)
         return True
 
-    def _identified(self, member, ref: str) -> None:
+    def _identified(self, member, ref: MemberKey) -> None:
         self.busy = False
         self.session.identify(member, ref)
         self.ctx.sound.play("ok")

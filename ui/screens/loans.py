@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.codes import MemberKey
 from kiosk.errors import KioskError
 from kiosk.services.views import ItemOutcome, ItemView, LoanView
 from ui.screens.base import Screen
@@ -13,7 +14,7 @@ from ui.widgets.common import Banner, button, discard, label
 from ui.widgets.item_row import ItemRow
 
 
-def loans_job(kiosk, member_ref: str) -> tuple[list[tuple[LoanView, ItemView | None]], int]:
+def loans_job(kiosk, member_ref: MemberKey) -> tuple[list[tuple[LoanView, ItemView | None]], int]:
     """Background: the member's open loans with each item's view, and the renewals allowed."""
     out = []
     for loan in kiosk.circulation.loans(open_only=True, member_payload=member_ref):

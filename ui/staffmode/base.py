@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.codes import Scan
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.desk import Desk
 from kiosk.services.reports import CATEGORY_LABELS as CATEGORY_NAMES  # noqa: F401 (the pages' import)
@@ -119,8 +120,8 @@ class StaffPage(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(self.title())
 
-    def handle_scan(self, payload: str) -> bool:
-        """A code was scanned while the page is shown."""
+    def handle_scan(self, ref: Scan) -> bool:
+        """A code was scanned while the page is shown, classified once where it arrived."""
         return False
 
     # -- feedback ------------------------------------------------------------------

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.codes import ItemRef, parse_payload
-from kiosk.errors import KioskError
+from kiosk.codes import ItemRef, Scan, Unreadable
 from kiosk.limits import ITEM_CODE_MAX, ITEM_NAME_MAX, PART_COUNT_MAX, PART_NAME_MAX, REPLACEMENT_VALUE_MAX
 from kiosk.services.catalogue import CATEGORIES
 from kiosk.services.desk import photo_dir
@@ -156,11 +155,9 @@ class CataloguePage(StaffPage):
                                               count=len(shown) - LIST_LIMIT), "muted"))
         self.list.finish()
 
-    def handle_scan(self, payload: str) -> bool:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-        except KioskError as exc:
-            self.fail(exc)
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            self.fail(ref.error())
             return True
         code = ref.code if isinstance(ref, ItemRef) else None
         if code is None:

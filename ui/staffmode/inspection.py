@@ -7,8 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.codes import ItemRef, normalise_item_code, parse_payload
-from kiosk.errors import KioskError
+from kiosk.codes import CardRef, ItemRef, Scan, Unreadable
 from kiosk.services.desk import InspectionCase, InspectionResult
 from ui.staffmode.base import STATUS_NAMES, RowList, StaffPage, Stepper, scroll
 from ui.text import N_, tr
@@ -138,19 +137,19 @@ class InspectionPage(StaffPage):
         self.note.clear()
         self.detail.show()
 
-    def handle_scan(self, payload: str) -> bool:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-            item_ref = ref if isinstance(ref, ItemRef) else None
-            code = item_ref.code if item_ref else normalise_item_code(payload)
-            # a label names its centre; a typed code or an old label, this one
-            site = (item_ref.site if item_ref else None) or self.ctx.kiosk.site
-        except KioskError as exc:
-            self.fail(exc)
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            self.fail(ref.error())
             return True
-        match = next((c for c in self.cases if (c.item.home_site, c.item.code) == (site, code)), None)
+        if isinstance(ref, CardRef):
+            self.fail(tr(N_("Please scan an item's label.")))
+            return True
+        # a label names its centre; a typed code or an old label, this one
+        key = ref.at(self.ctx.kiosk.site) if isinstance(ref, ItemRef) else None
+        match = next((c for c in self.cases if (c.item.home_site, c.item.code) == key), None)
         if match is None:
-            self.fail(tr(N_("{code} is not waiting for a check."), code=code or payload))
+            self.fail(tr(N_("{code} is not waiting for a check."),
+                         code=ref.code if isinstance(ref, ItemRef) else ref.text))
         else:
             self.banner.clear()
             self.show_case(match)

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
 
-from kiosk.codes import ItemRef, item_label_payload, normalise_item_code, parse_payload
-from kiosk.errors import BadInput, KioskError
+from kiosk.codes import AliasRef, ItemRef, Scan, Unreadable, item_label_payload, normalise_item_code
+from kiosk.errors import BadInput
 from ui.staffmode.base import RowList, StaffPage, Stepper, checked, choice_row
 from ui.text import N_, tr
 from ui.widgets.common import button, card, label
@@ -130,13 +130,15 @@ class LabelsPage(StaffPage):
         self._add(normalise_item_code(text), text)
         self.code.clear()
 
-    def handle_scan(self, payload: str) -> bool:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-        except KioskError as exc:
-            self.fail(exc)
-            return True
-        self._add(ref.code if isinstance(ref, ItemRef) else None, payload)
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            self.fail(ref.error())
+        elif isinstance(ref, ItemRef):
+            self._add(ref.code, ref.code)
+        elif isinstance(ref, AliasRef):
+            self._add(None, ref.text)
+        else:  # a member card: never show its secret on screen
+            self.fail(tr(N_("Please scan an item's label.")))
         return True
 
     def _make(self, save: bool) -> None:

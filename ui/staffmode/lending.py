@@ -11,6 +11,7 @@ member and the reason.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.codes import AliasRef, CardRef, ItemRef, normalise_item_code, parse_payload
-from kiosk.errors import BadInput, KioskError, Refused
+from kiosk.codes import AliasRef, CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable, normalise_item_code
+from kiosk.errors import BadInput, Refused
 from kiosk.i18n import current_language
 from kiosk.services.circulation import OVERRIDABLE, CheckoutResult, Override
 from kiosk.services.views import ItemOutcome, ItemView, MemberView
@@ -61,13 +62,13 @@ class Standing:
         return any(r.reason not in OVERRIDABLE for r in self.refusals)
 
 
-def member_standing(kiosk, payload: str) -> Standing:
+def member_standing(kiosk, payload: MemberKey | str) -> Standing:
     """The member and the member-level refusals, in the resident's wording (background work)."""
     member, open_loans, refusals = kiosk.circulation.member_refusals(payload)
     return Standing(member, open_loans, tuple(refusals))
 
 
-def lend(kiosk, member_payload: str, item_payloads: list[str],
+def lend(kiosk, member_payload: MemberKey | str, item_payloads: Sequence[ItemKey | str],
          override: Override) -> tuple[CheckoutResult, Standing]:
     """Lend with the override, then read the member's standing again (background work)."""
     result = kiosk.circulation.checkout(member_payload, item_payloads, override=override)
@@ -93,7 +94,8 @@ class LendingPage(StaffPage):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.member_payload: str | None = None
+        #: the member's card as scanned, or the number (or card text) typed
+        self.member_payload: MemberKey | str | None = None
         self.standing: Standing | None = None
         self.items: list[ItemView] = []
         self.outcomes: list[ItemOutcome] = []  # the last lending, until the next item
@@ -221,16 +223,13 @@ class LendingPage(StaffPage):
         self.reason_field.clear()
 
     # -- scans and typing ----------------------------------------------------------------
-    def handle_scan(self, payload: str) -> bool:
-        try:
-            ref = parse_payload(payload, self.ctx.kiosk.base_url)
-        except KioskError as exc:
-            self.fail(exc)
-            return True
-        if isinstance(ref, CardRef):
-            self.find_member(payload)
-        elif isinstance(ref, (ItemRef, AliasRef)):
-            self.add_item(payload)
+    def handle_scan(self, ref: Scan) -> bool:
+        if isinstance(ref, Unreadable):
+            self.fail(ref.error())
+        elif isinstance(ref, CardRef):
+            self.find_member(ref)
+        elif isinstance(ref, ItemRef | AliasRef):
+            self.add_item(ref)
         return True
 
     def _find_typed(self) -> None:
@@ -247,12 +246,12 @@ class LendingPage(StaffPage):
             return
         self.add_item(normalise_item_code(text) or text)
 
-    def find_member(self, payload: str) -> None:
+    def find_member(self, payload: MemberKey | str) -> None:
         """Step 1: who the card names and why the kiosk would refuse them."""
         k = self.ctx.kiosk
         self.run(lambda: member_standing(k, payload), lambda st: self._member_found(payload, st))
 
-    def _member_found(self, payload: str, standing: Standing) -> None:
+    def _member_found(self, payload: MemberKey | str, standing: Standing) -> None:
         if payload != self.member_payload:  # another member: start their lending afresh
             self.items, self.outcomes = [], []
             self._clear_reason()
@@ -276,7 +275,7 @@ class LendingPage(StaffPage):
             lines.append(tr(SUSPENDED_NOTE))
         self.why.setText("\n".join(lines))
 
-    def add_item(self, payload: str) -> None:
+    def add_item(self, payload: ItemKey | str) -> None:
         """Step 2: an item to lend (scanned, or typed)."""
         if self.member_payload is None:
             self.fail(tr(N_("Scan the member's card first.")))
@@ -341,7 +340,7 @@ class LendingPage(StaffPage):
             self.fail(exc)
             return
         k, member = self.ctx.kiosk, self.member_payload
-        payloads = [i.code for i in self.items]
+        payloads = [ItemRef(i.code, i.home_site) for i in self.items]
         self.go_button.setEnabled(False)  # one tap, one lending
         self.ctx.run(lambda: lend(k, member, payloads, override), self._lent, self._lend_failed)
 

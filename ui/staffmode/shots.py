@@ -68,9 +68,9 @@ def staff_states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
         cards = w.ctx.kiosk.setting("demo_cards") or ()
         overdue = [c["card"] for c in cards if c.get("situation") == "overdue"]
         if overdue:  # a demo member the kiosk refuses, an item, a reason
-            w.staff_mode._scanned(overdue[0])
+            w.staff_mode._scanned(w.bridge.classify(overdue[0]))
             d.settle()
-            w.staff_mode._scanned(d.label("T-00017"))
+            w.staff_mode._scanned(w.bridge.classify(d.label("T-00017")))
             d.settle()
             d.tap("LendReason_returned")
     yield "staff-lending", lending
@@ -82,7 +82,7 @@ def staff_states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     def labels():
         d.tap("nav_labels")
         for code in ("T-00001", "T-00002", "K-00001"):
-            w.staff_mode._scanned(d.label(code))
+            w.staff_mode._scanned(w.bridge.classify(d.label(code)))
         d.settle()
     yield "staff-labels", labels
     yield "staff-reports", lambda: (d.tap("nav_reports"), d.tap("ReportPeriod_last_30"), d.tap("ReportMake"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
-from kiosk.codes import item_label_payload
+from kiosk.codes import ItemKey, ItemRef, Scan, item_key
 from kiosk.errors import KioskError
 from kiosk.services.transfers import OpenTransfers, TransferView, open_transfers
 from kiosk.services.views import ReturnOutcome
@@ -71,13 +71,10 @@ class TransfersPage(StaffPage):
                                  partial(self._receive_transfer, t))])
         self.to_expect.finish()
 
-    def _label(self, t: TransferView) -> str:
-        return item_label_payload(t.item.code, self.ctx.kiosk.base_url, site=t.item.home_site)
-
     def _receive_transfer(self, t: TransferView) -> None:
-        self._receive(self._label(t))
+        self._receive(ItemRef(t.item.code, t.item.home_site))
 
-    def _receive(self, payload: str) -> None:
+    def _receive(self, payload: ItemKey | str) -> None:
         circulation = self.ctx.kiosk.circulation
         self.run(lambda: circulation.receive_transfer(payload), self._received)
 
@@ -92,9 +89,9 @@ class TransfersPage(StaffPage):
             self.ok(tr(N_("{name} is home: back on the shelf."), name=name))
         self.enter()
 
-    def handle_scan(self, payload: str) -> bool:
+    def handle_scan(self, ref: Scan) -> bool:
         try:
-            self._receive(payload)
-        except KioskError as exc:
+            self._receive(item_key(ref))
+        except KioskError as exc:  # not an item: refused as read
             self.fail(exc)
         return True
