@@ -28,7 +28,7 @@ def member_state(kiosk: Kiosk, member_ref: MemberKey | str) -> MemberState:
         dues = [dt.date.fromisoformat(d) for (d,) in s.execute(
             select(Loan.due_on).where(Loan.member_id == member.id, Loan.returned_at.is_(None)))]
         held = s.execute(
-            select(Item.code, Item.name_ko, Item.name_en, Reservation.hold_until)
+            select(Item.code, Item.name_ko, Item.name_en, Reservation.hold_until, Item.name_zh, Item.name_vi)
             .join(Item, Reservation.item_id == Item.id)
             .where(Reservation.member_id == member.id, Reservation.status == "held")
             .order_by(Reservation.created_at)).all()
@@ -39,6 +39,6 @@ def member_state(kiosk: Kiosk, member_ref: MemberKey | str) -> MemberState:
         overdue=overdue,
         blocked=bool(overdue) and kiosk.policy.block_on_overdue,
         held=tuple(HeldItem(code, name_ko, name_en or "",
-                            dt.date.fromisoformat(until) if until else None)
-                   for code, name_ko, name_en, until in held),
+                            dt.date.fromisoformat(until) if until else None, name_zh or "", name_vi or "")
+                   for code, name_ko, name_en, until, name_zh, name_vi in held),
         next_due=min((d for d in dues if d >= today), default=None))

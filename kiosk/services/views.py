@@ -165,9 +165,12 @@ class HeldItem:
     name_ko: str
     name_en: str
     hold_until: dt.date | None = None
+    name_zh: str = ""
+    name_vi: str = ""
 
     def name(self, lang: str) -> str:
-        return self.name_ko if lang == "ko" or not self.name_en else self.name_en
+        """The item's name in ``lang``, else its Korean name (see kiosk.names)."""
+        return shown_name(lang, self.name_ko, self.name_en, self.name_zh, self.name_vi)
 
 
 @dataclass(frozen=True)

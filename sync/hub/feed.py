@@ -151,6 +151,7 @@ def _list(value: Any) -> list[Any]:
 
 def item_body(item: Item) -> dict[str, Any]:
     body = {"code": item.code, "name_ko": item.name_ko, "name_en": item.name_en,
+            "name_zh": item.name_zh or "", "name_vi": item.name_vi or "",
             "category": item.category, "home_site": item.home_site, "parts": _list(item.parts),
             "replacement_value": item.replacement_value, "age_min_months": item.age_min_months,
             "age_max_months": item.age_max_months, "safe_use_ko": item.safe_use_ko,

@@ -155,6 +155,8 @@ class Applier:
                 self.items[code] = item
             item.name_ko = p.get("name_ko", code)
             item.name_en = p.get("name_en", "")
+            item.name_zh = p.get("name_zh", "")
+            item.name_vi = p.get("name_vi", "")
             item.category = p.get("category", "tool")
             item.home_site = code.partition("/")[0]  # the key's site (sync.hub.push checked it)
             item.parts = p.get("parts") or []

@@ -113,6 +113,9 @@ class Item(Base):
     code: Mapped[str] = mapped_column(String(16))
     name_ko: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Optional (empty: pages in Chinese or Vietnamese show the Korean name).
+    name_zh: Mapped[str] = mapped_column(String(200), default="")
+    name_vi: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(40), default="tool")
     home_site: Mapped[str] = mapped_column(String(32), index=True)
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from kiosk.calendar import SEOUL
 from kiosk.clock import from_iso, to_iso
 from kiosk.i18n import N_, translate
+from kiosk.names import shown_name
 from sync.hub.db import Database
 from sync.hub.models import Item, Kiosk, Loan, Member, Notice, NoticeContact, NoticeDelivery
 
@@ -144,7 +145,7 @@ def readable(s: Session, params: object, lang: str) -> dict[str, object]:
             item = s.get(Item, key)
             code = key.partition("/")[2]
             if item is not None:
-                name = item.name_en if lang == "en" and item.name_en else item.name_ko
+                name = shown_name(lang, item.name_ko, item.name_en, item.name_zh or "", item.name_vi or "")
                 out[field] = f"{code} {name}"
             else:
                 out[field] = code

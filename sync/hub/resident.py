@@ -31,6 +31,7 @@ from kiosk.codes import card_payload, hash_card_token, new_card_token
 from kiosk.errors import BadInput, KioskError
 from kiosk.i18n import N_, translate
 from kiosk.limits import EMAIL_MAX, PHONE_MAX
+from kiosk.names import shown_name
 from kiosk.throttle import TooManyTries
 from sync.hub import feed, notices, pages
 from sync.hub import reservations as resv
@@ -112,7 +113,7 @@ def render(name: str, lang: str, title_msgid: str, status: int = 200, *, message
 def _item_name(item: Item | None, key: str, lang: str) -> str:
     if item is None:
         return key.partition("/")[2]
-    name = item.name_en if lang == "en" and item.name_en else item.name_ko
+    name = shown_name(lang, item.name_ko, item.name_en, item.name_zh or "", item.name_vi or "")
     return f"{item.code} {name}"
 
 

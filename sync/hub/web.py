@@ -20,6 +20,7 @@ from kiosk.clock import to_iso, utcnow
 from kiosk.codes import normalise_item_code
 from kiosk.errors import KioskError
 from kiosk.i18n import N_, translate
+from kiosk.names import shown_name, shown_name_of
 from kiosk.throttle import TooManyTries
 from sync.hub import feed, pages, photos
 from sync.hub import reservations as resv
@@ -66,6 +67,11 @@ def _name(lang: str, ko: str, en: str) -> str:
     return en if lang == "en" and en else ko
 
 
+def _item_name(lang: str, item: Item) -> str:
+    """The item's name in ``lang``, else its Korean name (kiosk.names)."""
+    return shown_name(lang, item.name_ko, item.name_en, item.name_zh or "", item.name_vi or "")
+
+
 def _centre_name(s: Session, site: str) -> str:
     row = s.get(Site, site)
     return row.name if row is not None else site
@@ -97,7 +103,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
             state = translate(STATUS_LABELS.get(it["status"], it["status"]), lang)
             if it["waiting"]:
                 state += " · " + translate(WAITING, lang, count=it["waiting"])
-            shown.append({"code": it["code"], "name": _name(lang, it["name_ko"], it["name_en"]),
+            shown.append({"code": it["code"], "name": shown_name_of(lang, it),
                           "state": state, "available": it["available"]})
         return _page("centre.html", lang, translate(FIND, lang, centre=name), site=site, q=q[:60], items=shown)
 
@@ -112,7 +118,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
             found = resv.items_with_code(s, norm) if norm else []
             if len(found) > 1:
                 choices = [(f"/i/{quote(i.home_site)}/{quote(i.code)}?lang={lang}",
-                            f"{_centre_name(s, i.home_site)}: {_name(lang, i.name_ko, i.name_en)}")
+                            f"{_centre_name(s, i.home_site)}: {_item_name(lang, i)}")
                            for i in found]
                 return _page("choose.html", lang, norm or code, choices=choices)
         if found:
@@ -137,7 +143,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
             state = translate(STATUS_LABELS.get(status, status), lang)
             if waiting:
                 state += " · " + translate(WAITING, lang, count=waiting)
-            parts = ", ".join(f"{_name(lang, p.get('name_ko', ''), p.get('name_en', ''))} × {p.get('count')}"
+            parts = ", ".join(f"{shown_name_of(lang, p)} × {p.get('count')}"
                               for p in item.parts or [])
             # The same thing on the shelf at other centres (same name and category).
             elsewhere = [(f"/i/{quote(o.home_site)}/{quote(o.code)}?lang={lang}", _centre_name(s, o.home_site))
@@ -146,9 +152,9 @@ def register_pages(app: FastAPI, db: Database) -> None:
                              Item.home_site != item.home_site, Item.status == "available",
                              Item.retired.is_(False), Item.origin != "placeholder")
                              .order_by(Item.home_site, Item.code).limit(20)).scalars()]
-            return _page("item.html", lang, f"{item.code} {_name(lang, item.name_ko, item.name_en)}",
+            return _page("item.html", lang, f"{item.code} {_item_name(lang, item)}",
                          elsewhere=elsewhere,
-                         photo=photos.photo_for_page(s, item.key, _name(lang, item.name_ko, item.name_en), lang),
+                         photo=photos.photo_for_page(s, item.key, _item_name(lang, item), lang),
                          centre=translate(CENTRE, lang, centre=_centre_name(s, item.home_site)), state=state,
                          parts=translate(PARTS, lang, parts=parts) if parts else "",
                          safe_use=_name(lang, item.safe_use_ko, item.safe_use_en),
@@ -176,7 +182,7 @@ def register_pages(app: FastAPI, db: Database) -> None:
                     res = resv.create(s, member, item, to_iso(utcnow()), feed.Notifier(s))
                     site = s.get(Site, res.site)
                     return 201, translate(RESERVED, lang,
-                                                 item=f"{item.code} {_name(lang, item.name_ko, item.name_en)}",
+                                                 item=f"{item.code} {_item_name(lang, item)}",
                                                  centre=site.name if site else res.site)
             except TooManyTries as exc:
                 retry["after"] = exc.seconds

@@ -144,3 +144,16 @@ def test_every_demo_item_and_part_has_chinese_and_vietnamese_names(make_kiosk):
     parts = [p for i in items for p in i.parts]
     assert parts and all(p.name_zh and p.name_vi for p in parts)
     assert k.catalogue.get("T-00002").name("zh") == "充电钻"
+
+
+def test_a_held_item_is_announced_by_its_name_in_the_members_language(kiosk):
+    from kiosk.services.member_state import member_state
+
+    kiosk.catalogue.add_item("T-1", "전동드릴", name_en="Power drill", name_zh="电钻")
+    _member, card = kiosk.members.add("김하나")
+    _other, borrower = kiosk.members.add("이두리")
+    assert kiosk.circulation.checkout(borrower, ["T-00001"]).outcomes[0].ok
+    assert kiosk.circulation.reserve(card, "T-00001") == "waiting"
+    assert kiosk.circulation.return_item("T-00001").destination == "reservation_shelf"
+    [held] = member_state(kiosk, card).held
+    assert (held.name("zh"), held.name("vi"), held.name("en")) == ("电钻", "전동드릴", "Power drill")
