@@ -17,6 +17,8 @@ commands.group("item", "catalogue items")
     arg("code"),
     arg("name"),
     arg("--name-en"),
+    arg("--name-zh", help="name in Chinese (default: the Korean name is shown)"),
+    arg("--name-vi", help="name in Vietnamese (default: the Korean name is shown)"),
     arg("--category", default="tool"),
     arg("--parts", type=whole(0, PART_COUNT_MAX), default=0),
     arg("--value", type=whole(0, REPLACEMENT_VALUE_MAX), default=0, help="replacement value in KRW"),
@@ -24,6 +26,7 @@ commands.group("item", "catalogue items")
 def cmd_item_add(args: argparse.Namespace) -> int:
     kiosk = open_kiosk(args)
     item = kiosk.catalogue.add_item(args.code, args.name, name_en=args.name_en or "",
+                                    name_zh=args.name_zh or "", name_vi=args.name_vi or "",
                                     category=args.category, parts=args.parts,
                                     replacement_value=args.value,
                                     aliases=tuple(args.alias or ()))

@@ -157,3 +157,15 @@ def test_a_held_item_is_announced_by_its_name_in_the_members_language(kiosk):
     assert kiosk.circulation.return_item("T-00001").destination == "reservation_shelf"
     [held] = member_state(kiosk, card).held
     assert (held.name("zh"), held.name("vi"), held.name("en")) == ("电钻", "전동드릴", "Power drill")
+
+
+def test_nanum_item_add_takes_the_names(nanum):
+    assert nanum("init", "--site", "GN01")[0] == 0
+    code, out, err = nanum("item", "add", "T-1", "전동드릴", "--name-zh", "电钻", "--name-vi", "Máy khoan điện",
+                           "--json")
+    assert code == 0, err
+    assert (json.loads(out)["name_zh"], json.loads(out)["name_vi"]) == ("电钻", "Máy khoan điện")
+    code, _out, err = nanum("item", "add", "T-2", "수평계", "--name-zh", "水" * (ITEM_NAME_MAX + 1))
+    assert code == 2 and "Chinese name" in err
+    assert json.loads(nanum("items", "--json")[1])[0]["code"] == "T-00001"
+    assert len(json.loads(nanum("items", "--json")[1])) == 1
