@@ -82,3 +82,45 @@ def test_every_pictogram_ships_with_its_licence_and_every_demo_item_has_one():
     assert pictogram_for("toy", "Ride-on car") == "car" and pictogram_for("household", "Carpet cleaner") != "car"
     assert pictogram_for("toy", "", "곰 인형") == "mood-kid"
     assert pictogram_for("spaceship") == FALLBACK
+
+
+def test_the_staff_catalogue_lists_items_with_their_pictures(window, ui, demo, tmp_path):
+    from PIL import Image
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.staffmode import open_staff_mode
+    from ui.widgets.common import ItemPhoto
+
+    boss = Staff(demo).create_first_manager("김관리", "2580")
+    shot = tmp_path / "saw.jpg"
+    Image.new("RGB", (300, 200), (240, 120, 0)).save(shot)
+    Desk(demo).set_photo("T-00004", shot, by=boss)
+    window.staff_mode_hook = open_staff_mode
+    ui.tap("StaffDoor")
+    [b] = [b for b in window.findChildren(QPushButton) if b.text() == "김관리" and b.isVisible()]
+    ui.tap(b.objectName())
+    for d in "2580":
+        ui.tap(f"staffkey_{d}")
+    ui.tap("staffkey_ok")
+    ui.tap("StaffMenu_staff_mode")
+    ui.tap("nav_catalogue")
+    ui.settle()
+    pictures = {}
+    for pic in window.staff_mode.findChildren(ItemPhoto):
+        if pic.isVisible() and pic.code:
+            pictures[pic.code] = (pic.shows, pic.pictogram)
+    assert pictures["T-00004"][0] == "photo"
+    assert pictures["T-00001"] == ("pictogram", "hammer-drill") and pictures["T-00009"] == ("pictogram", "ladder")
+
+
+def test_large_text_enlarges_the_pictures_too(window, ui, cards):
+    ui.sign_in(cards["윤지우"])
+    ui.scan(ui.label("T-00002"))
+    [(_o, _v, row)] = window.screens["borrow"].entries
+    small = row.photo.width()
+    window.session.set_display(large_text=True, high_contrast=True)
+    ui.settle()
+    assert row.photo.width() == pytest.approx(small * 1.5, abs=2)
+    # Redrawn in the contrast theme's colours: the yellow primary on black.
+    image = row.photo.pixmap().toImage()
+    assert image.pixelColor(image.width() // 2, image.height() // 8).name() == "#000000"

@@ -29,11 +29,12 @@ from kiosk.services.reports import Reports, site_name
 from kiosk.services.staff import Staff, StaffView
 from ui.tasks import Scope, run_task
 from ui.text import N_, error_text, tr
-from ui.widgets.common import Banner, button, card, label
+from ui.widgets.common import Banner, ItemPhoto, button, card, label
 
 if TYPE_CHECKING:
     from hardware.printing import Printer
     from kiosk.services.core import Kiosk
+    from kiosk.services.views import ItemView
     from ui.scanbridge import ScanBridge
 
 STATUS_NAMES = {"available": N_("On the shelf"), "on_loan": N_("On loan"),
@@ -174,12 +175,17 @@ class RowList(QWidget):
         self.count = 0
 
     def add(self, title: str, detail: str = "", actions: Sequence[tuple[str, str, Callable[[], object]]] = (),
-            role: str | None = None) -> QFrame:
-        """A row: a bold title, a detail line and buttons (text, object name, action)."""
+            role: str | None = None, item: ItemView | None = None) -> QFrame:
+        """A row: a bold title, a detail line and buttons (text, object name, action);
+        with ``item``, its photo or pictogram first."""
         row = card()
         if role:
             row.setProperty("state", role)
         h = QHBoxLayout(row)
+        if item is not None:
+            picture = ItemPhoto(12.0)
+            picture.show_item(item)
+            h.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
         t = label(title)
         t.setObjectName("RowTitle")

@@ -149,7 +149,7 @@ class CataloguePage(StaffPage):
             self.list.add(f"{item.code} {item.name_ko}",
                           f"{tr(CATEGORY_NAMES.get(item.category, item.category))} · "
                           f"{tr(STATUS_NAMES.get(item.status, item.status))}",
-                          [(tr(N_("Edit")), f"edit_{item.code}", partial(self.edit, item))])
+                          [(tr(N_("Edit")), f"edit_{item.code}", partial(self.edit, item))], item=item)
         if len(shown) > LIST_LIMIT:
             self.list.rows.addWidget(label(tr(N_("{count} more: type to narrow the list."),
                                               count=len(shown) - LIST_LIMIT), "muted"))

@@ -91,7 +91,7 @@ class InspectionPage(StaffPage):
         for i, c in enumerate(cases):
             why = self._why(c)
             self.list.add(f"{c.item.code} {c.item.name_ko}", why,
-                          [(tr(N_("Check")), f"case_{i}", functools.partial(self.show_case, c))])
+                          [(tr(N_("Check")), f"case_{i}", functools.partial(self.show_case, c))], item=c.item)
         self.list.finish()
         shown = self.case
         if shown is not None and not any((c.item.home_site, c.item.code) == (shown.item.home_site, shown.item.code)

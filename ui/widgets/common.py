@@ -236,6 +236,10 @@ class Banner(QFrame):
         return [t for t in (self.title.text(), self.detail.text()) if t]
 
 
+#: how much larger an item's picture is drawn with large text on
+LARGE_PICTURE_SCALE = 1.5
+
+
 class ItemPhoto(QLabel):
     """An item's photo, or the pictogram of its kind when it has none (ui.widgets.picture)."""
 
@@ -262,7 +266,8 @@ class ItemPhoto(QLabel):
 
     def _render(self) -> None:
         theme = theme_of(self)
-        side = theme.mm(self.size_mm)
+        # Large text enlarges the picture too (a resident who needs it sees the item better).
+        side = theme.mm(self.size_mm * (LARGE_PICTURE_SCALE if theme.large_text else 1.0))
         self.setFixedSize(side, side)
         pix = photo_pixmap(self.photo, side, theme)
         self.shows = "photo" if pix is not None else "pictogram"
