@@ -142,6 +142,11 @@ class Heartbeat(BaseModel):
     outbox_depth: int = Field(ge=0)
     last_sync: _Shown | None = Field(default=None, max_length=32)
     last_error: _Shown | None = Field(default=None, max_length=300)
+    # Optional, so that kiosks of before still send a valid heartbeat.
+    last_error_at: _Shown | None = Field(default=None, max_length=32,
+                                         description="when the sync failed with ``last_error``")
+    crashes_24h: int | None = Field(default=None, ge=0, description="crash reports of the last day")
+    disk_free_mb: int | None = Field(default=None, ge=0, description="free space of the data disk")
 
 
 class HeartbeatAck(BaseModel):

@@ -163,6 +163,10 @@ def _recover(k: Kiosk, client: SyncClient, report: RoundReport) -> None:
     report.renumbered += int(record["renumbered"])
 
 
+#: what the heartbeat takes from ``health()`` besides the devices (sync.protocol.Heartbeat)
+HEALTH_EXTRA = ("last_error", "last_error_at", "crashes_24h", "disk_free_mb")
+
+
 def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, Any]] | None = None,
                heartbeat: bool = True, on_applied: OnApplied | None = None,
                batch: int = BATCH, page: int = PAGE) -> RoundReport:
@@ -199,6 +203,8 @@ def sync_round(k: Kiosk, client: SyncClient, *, health: Callable[[], dict[str, A
                 "camera": "unknown", "printer": "unknown", "outbox_depth": report.outbox,
                 "last_sync": now}
         if health is not None:
-            beat.update({key: str(v) for key, v in health().items() if key in ("camera", "printer")})
+            told = health()
+            beat.update({key: str(v) for key, v in told.items() if key in ("camera", "printer")})
+            beat.update({key: v for key, v in told.items() if key in HEALTH_EXTRA and v is not None})
         client.heartbeat(beat)
     return report

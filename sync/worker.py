@@ -125,13 +125,15 @@ class SyncWorker(threading.Thread):
 
     def run_once(self) -> RoundReport:
         """One round in the caller's thread (also what the thread does each time)."""
+        before = self.status()
         self._set(state="syncing", last_attempt=to_iso(utcnow()))
         due = self._beat_due.is_set()
         self._beat_due.clear()  # a change from now on asks for another beat
-        beat = due or time.monotonic() - self._last_beat >= self.heartbeat_s
+        # after a failed round, the first good one tells the platform's fleet view what failed
+        beat = due or before.last_error is not None or time.monotonic() - self._last_beat >= self.heartbeat_s
         client = self.client_factory()
         try:
-            report = sync_round(self.kiosk, client, health=self.health, heartbeat=beat,
+            report = sync_round(self.kiosk, client, health=self._health_after(before), heartbeat=beat,
                                 on_applied=self.on_change)
         except BaseException:
             if due:
@@ -143,6 +145,16 @@ class SyncWorker(threading.Thread):
         if beat:
             self._last_beat = time.monotonic()
         return report
+
+    def _health_after(self, before: SyncStatus) -> Callable[[], dict[str, Any]]:
+        """``health()`` plus the error of the last failed round, if any (a heartbeat goes
+        only with a round that worked, so the error is told once the kiosk is back)."""
+        def told() -> dict[str, Any]:
+            out = dict(self.health() if self.health is not None else {})
+            if before.last_error is not None:
+                out.update(last_error=before.last_error.render("ko")[:300], last_error_at=before.last_attempt)
+            return out
+        return told
 
     def run(self) -> None:
         failures = 0

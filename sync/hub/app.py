@@ -28,7 +28,7 @@ from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.limits import echo
 from kiosk.store.events import HybridClock
 from kiosk.throttle import TooManyTries
-from sync.hub import admin, feed
+from sync.hub import admin, feed, fleet
 from sync.hub import recovery as own_log
 from sync.hub import reservations as resv
 from sync.hub.db import Database
@@ -223,8 +223,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         """Kiosk health: version, uptime, camera and printer, outbox depth, last sync."""
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds)
-            k.heartbeat = beat.model_dump() | {"received_at": now_iso()}
-            k.last_seen_at = now_iso()
+            fleet.record_heartbeat(k, beat.model_dump(), to_iso(clock()))  # the fleet view's clock
             return {"ok": True, "server_time": now_iso()}
         return in_tx(run)
 
@@ -314,6 +313,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return admin.stats(db, in_tx(lambda s: roles.visible_sites(who, s)))
 
     roles.register_admin_signin(app, db)
+    fleet.register_fleet(app, db)
 
     from sync.hub.web import register_pages
 

@@ -10,6 +10,9 @@ worker finishes them; a message the dead worker had already handed over goes
 again with the same idempotency key. ``indicators.refresh`` (hourly) rebuilds the
 city's indicator summaries.
 
+``fleet.check`` (every minute) flags silent kiosks and failing devices and queues
+``fleet.notify``, one e-mail per incident (:mod:`sync.hub.fleet`).
+
 Run workers with ``nanum hub worker --db postgresql://...`` (as many as wanted).
 """
 
@@ -111,6 +114,9 @@ def build(db: Database, channels: dict[str, notices.Channel] | None = None, *,
     from sync.hub import webhooks
 
     webhooks.register_tasks(app, db, sweep_cron)  # partners' signed webhooks, queue "webhooks"
+    from sync.hub import fleet
+
+    fleet.register_tasks(app, db, sending)  # silent kiosks and failing devices e-mailed, queue "fleet"
     return app
 
 
@@ -121,7 +127,8 @@ def run_worker(db_url: str, *, wait: bool = True) -> None:
     heartbeat = float(os.environ.get("NANUM_WORKER_HEARTBEAT_S", HEARTBEAT_S))
     stalled = float(os.environ.get("NANUM_WORKER_STALLED_S", STALLED_S))
     app = build(db, sweep_cron=sweep, stalled_s=stalled)
-    app.run_worker(queues=["notices", "webhooks"], wait=wait, concurrency=2, update_heartbeat_interval=heartbeat,
+    app.run_worker(queues=["notices", "webhooks", "fleet"], wait=wait, concurrency=2,
+                   update_heartbeat_interval=heartbeat,
                    stalled_worker_timeout=stalled, install_signal_handlers=True)
 
 

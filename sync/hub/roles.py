@@ -45,7 +45,8 @@ DISTRICTS = ("종로구", "중구", "용산구", "성동구", "광진구", "동�
 ROLES = ("city", "district", "centre")
 COOKIE = "nanum_admin"
 SESSION_HOURS = 8  # a working day; a screen left signed in signs itself out
-bearer = HTTPBearer(auto_error=False, description="an administrator's token ('nanum hub add-admin')")
+bearer = HTTPBearer(auto_error=False, scheme_name="AdminToken",
+                    description="an administrator's token ('nanum hub add-admin')")
 
 NEEDS_ACCOUNT = N_("This needs an administrator's token.")
 OUTSIDE = N_("This account covers only {scope}.")
