@@ -268,9 +268,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ui_earphone_voice", bool, True, "Turn voice guidance on when earphones are plugged in."),
     Setting("site_name", str, "", "The centre's name on labels, cards and receipts (empty: the site's "
             "name).", _site_name, staff=True),
-    Setting("staff_pin_hash", str, None, "Hash of the staff PIN that unlocks leaving the kiosk, made by "
-            "kiosk.secrets_hash.hash_pin(\"...\"); without it the kiosk cannot be left from the screen "
-            "(stop the service instead).", _pin_hash),
+    Setting("staff_pin_hash", str, None, "Hash of the set-up code the staff door asks for before the "
+            "first manager is made on the screen; 'nanum init' and 'nanum staff setup-code' write it and "
+            "print the code. Without it a fresh kiosk's staff door only says how to get one.", _pin_hash),
     Setting("printer", str, None, "Receipt printer: none, lp (the default system printer), lp:QUEUE or "
             "pdf:FOLDER (empty: lp when CUPS is present).", _printer,
             sources=(DATABASE, "[printer] kind, name, pdf_dir"), staff=True, upgrade=_old_printer,

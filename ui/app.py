@@ -328,7 +328,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     # -- staff door --------------------------------------------------------------------
     def open_staff_door(self) -> StaffPin:
-        pin = StaffPin(self, self.config.staff_pin_hash)
+        pin = StaffPin(self)
         pin.closed.connect(lambda result: self._signed_in(pin.signed_in) if result == "ok" else None)
         pin.open()
         return pin

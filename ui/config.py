@@ -31,7 +31,6 @@ class UiConfig:
     language: str = _d("ui_language")
     receipt_qr: bool = _d("ui_receipt_qr")
     printer: str | None = _d("printer")
-    staff_pin_hash: str | None = _d("staff_pin_hash")
     site_name: str = _d("site_name")
     panel_mount_cm: float = _d("ui_panel_mount_cm")
     panel_height_cm: float = _d("ui_panel_height_cm")
@@ -54,7 +53,6 @@ class UiConfig:
                    language=get("ui_language"),
                    receipt_qr=get("ui_receipt_qr"),
                    printer=get("printer"),
-                   staff_pin_hash=get("staff_pin_hash"),
                    site_name=get("site_name"),
                    panel_mount_cm=get("ui_panel_mount_cm"),
                    panel_height_cm=get("ui_panel_height_cm"),

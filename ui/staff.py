@@ -5,10 +5,11 @@ door offers their names as large buttons, or takes a staff card held to the
 camera; then a PIN on a large keypad. Five wrong PINs lock that person's
 account (not the keypad: the others can still sign in) with a countdown that
 grows each time. On first run, with no staff account yet, the
-door asks to create the first manager (after the kiosk's set-up PIN, the
-``staff_pin_hash`` setting, when one was configured).
+door asks for the kiosk's set-up code (printed by ``nanum init`` or
+``nanum staff setup-code``) and then to create the first manager; without a
+code it only says how to get one, so a resident cannot make themselves manager.
 
-The window calls ``StaffPin(window, pin_hash)``; on "ok" the staff member is
+The window calls ``StaffPin(window)``; on "ok" the staff member is
 in its ``signed_in`` (the window keeps it as ``window.staff_member``) and
 :class:`StaffMenu` offers staff mode (which plugs in through
 ``KioskWindow.staff_mode_hook``), closing the kiosk, or going back to
@@ -23,7 +24,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, Scan
-from kiosk.services.staff import LOCKED_MSG, Staff, StaffLocked, StaffView
+from kiosk.services.staff import LOCKED_MSG, NO_SETUP_CODE, Staff, StaffLocked, StaffView
 from ui.tasks import run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Keypad, button, label
@@ -39,15 +40,16 @@ MAX_NAMES = 12  # more staff than this: scan the staff card
 class StaffPin(Overlay):
     """Asks who is there and their PIN; closes with "ok" and the staff member in :attr:`signed_in`."""
 
-    def __init__(self, host: KioskWindow, pin_hash: str | None = None) -> None:
+    def __init__(self, host: KioskWindow) -> None:
         super().__init__(host, "StaffPin")
         self.host = host
         self.kiosk = host.app.kiosk
         #: who signed in (set when it closes with "ok")
         self.signed_in: StaffView | None = None
         self.staff = Staff(self.kiosk)
-        self.pin_hash = pin_hash
-        self.mode = "loading"  # loading | names | pin | legacy | first
+        self.mode = "loading"  # loading | names | pin | legacy | first | no_code
+        #: the set-up code typed on a fresh kiosk, checked again when the first manager is made
+        self.setup_code = ""
         self.who: str | None = None
         self.card: CardRef | None = None
         self.checking = False
@@ -129,7 +131,7 @@ class StaffPin(Overlay):
         self.bridge.code.connect(self._scanned)
         self.retranslate()
         svc = self.staff
-        run_task(svc.list, self._loaded, self._failed, scope=self.scope)
+        run_task(lambda: (svc.list(), svc.has_setup_code()), self._loaded, self._failed, scope=self.scope)
 
     # -- texts ------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -153,7 +155,9 @@ class StaffPin(Overlay):
         elif self.mode == "pin":
             text = tr(N_("{name}: type your PIN."), name=self.who or "")
         elif self.mode == "legacy":
-            text = tr(N_("Type the kiosk's set-up PIN."))
+            text = tr(N_("Staff setting up this kiosk: type the set-up code printed when it was installed."))
+        elif self.mode == "no_code":
+            text = tr(NO_SETUP_CODE)
         elif self.mode == "first":
             text = tr(N_("No staff account yet. Create the first manager: they can add everyone else."))
         else:
@@ -163,11 +167,15 @@ class StaffPin(Overlay):
         self.keypad.setEnabled(not self.lock_left and not self.checking)
 
     # -- loading and choosing -----------------------------------------------------------
-    def _loaded(self, people) -> None:
+    def _loaded(self, loaded: tuple[list[StaffView], bool]) -> None:
+        people, has_code = loaded
         self.people = [p for p in people if p.active]
         if not self.people:
-            self.mode = "legacy" if self.pin_hash else "first"
-            self.pages.setCurrentWidget(self.pin_page if self.pin_hash else self.first_page)
+            # A fresh kiosk: only someone with the set-up code ``nanum init`` printed may make
+            # the first manager, never a resident who tapped the staff door.
+            self.mode = "legacy" if has_code else "no_code"
+            self.pages.setCurrentWidget(self.pin_page)
+            self.keypad.setVisible(has_code)
             self.other.hide()
         else:
             self._fill_names()
@@ -224,8 +232,8 @@ class StaffPin(Overlay):
         self.checking = True
         self._update_message()
         if self.mode == "legacy":
-            svc, stored = self.staff, self.pin_hash
-            run_task(lambda: "ok" if svc.check_setup_pin(pin, stored) else "", self._legacy_checked,
+            svc = self.staff
+            run_task(lambda: pin if svc.check_setup_code(pin) else "", self._legacy_checked,
                      self._refused, scope=self.scope)
             return
         svc, name, card = self.staff, self.who, self.card
@@ -237,7 +245,7 @@ class StaffPin(Overlay):
         self.checking = False
         self.field.clear()
         if ok:
-            self.mode, self.error = "first", ""
+            self.mode, self.error, self.setup_code = "first", "", ok
             self.pages.setCurrentWidget(self.first_page)
         else:
             self.error = tr(N_("That PIN is not right."))
@@ -284,10 +292,10 @@ class StaffPin(Overlay):
             self._update_message()
             return
         self.checking = True
-        svc, name, pin = self.staff, self.first_name.text(), self.first_pin.text()
+        svc, name, pin, code = self.staff, self.first_name.text(), self.first_pin.text(), self.setup_code
 
         def create() -> StaffView:
-            svc.create_first_manager(name, pin)
+            svc.create_first_manager_with_code(name, pin, code)
             return svc.unlock(pin, name=" ".join(name.split()))
         run_task(create, self._unlocked, self._refused, scope=self.scope)
 

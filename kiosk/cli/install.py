@@ -6,6 +6,10 @@ import argparse
 
 from kiosk.cli.base import Commands, arg, open_kiosk
 from kiosk.errors import BadInput
+from kiosk.i18n import N_
+
+SETUP_CODE_LINE = N_("Set-up code for the first staff account on the screen: {code}. "
+                     "Keep it until a manager account exists.")
 
 commands = Commands()
 
@@ -29,9 +33,17 @@ def cmd_init(args: argparse.Namespace) -> int:
         from kiosk.services import recovery
 
         recovery.mark_pending(kiosk, "replacement")
-    args.out.emit({"site": kiosk.site, "kiosk_id": kiosk.kiosk_id, "data_dir": str(args.data_dir)},
-                  [args.out.t("Kiosk {kiosk} set up for site {site} in {path}.",
-                              kiosk=kiosk.kiosk_id, site=kiosk.site, path=str(args.data_dir))])
+    lines = [args.out.t("Kiosk {kiosk} set up for site {site} in {path}.",
+                        kiosk=kiosk.kiosk_id, site=kiosk.site, path=str(args.data_dir))]
+    result = {"site": kiosk.site, "kiosk_id": kiosk.kiosk_id, "data_dir": str(args.data_dir)}
+    from kiosk.services.staff import Staff
+
+    staff = Staff(kiosk)
+    if staff.needs_first_manager():
+        # The staff door of a fresh kiosk asks for this code before anyone can become manager.
+        result["setup_code"] = code = staff.issue_setup_code()
+        lines.append(args.out.t(SETUP_CODE_LINE, code=code))
+    args.out.emit(result, lines)
     return 0
 
 

@@ -71,6 +71,16 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+@commands.add("staff setup-code", "print a new set-up code for creating the first manager on the screen")
+def cmd_staff_setup_code(args: argparse.Namespace) -> int:
+    from kiosk.cli.install import SETUP_CODE_LINE
+    from kiosk.services.staff import Staff
+
+    code = Staff(open_kiosk(args)).issue_setup_code()
+    args.out.emit({"setup_code": code}, [args.out.t(SETUP_CODE_LINE, code=code)])
+    return 0
+
+
 @commands.add("staff list", "list staff accounts")
 def cmd_staff_list(args: argparse.Namespace) -> int:
     from kiosk.services.staff import Staff

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,12 @@ MAX_TRIES = STAFF_PIN.free_tries
 UNKNOWN = "unknown"
 #: the guard row of the kiosk's set-up PIN (first run)
 SETUP = "setup"
+#: digits of the set-up code ``nanum init`` prints for the staff door's first run
+SETUP_CODE_DIGITS = 8
+#: the setting that keeps the set-up code's hash
+SETUP_CODE_SETTING = "staff_pin_hash"
+NO_SETUP_CODE = N_("This kiosk has no set-up code. On its computer, run 'nanum staff setup-code': "
+                   "it prints one.")
 ADMIN_ACTOR = "command line"
 
 
@@ -284,6 +291,37 @@ class Staff:
         return staff
 
     # -- accounts -------------------------------------------------------------------
+    def issue_setup_code(self) -> str:
+        """A new set-up code for the staff door's first run, returned once and kept only hashed.
+
+        Without it nobody can create the first manager on the screen: a resident who taps the
+        staff door of a fresh kiosk meets a code they do not have. ``nanum init`` prints one;
+        issuing another replaces it. Refused once a staff account exists (managers add people).
+        """
+        code = "".join(secrets.choice("0123456789") for _ in range(SETUP_CODE_DIGITS))
+        with self.k.transaction() as s:
+            if s.execute(select(func.count()).select_from(StaffAccount)).scalar_one():
+                raise Refused("not_first", N_("A manager already exists. Ask them to add you."))
+            self.k.set_setting(s, SETUP_CODE_SETTING, hash_pin(code))
+        return code
+
+    def has_setup_code(self) -> bool:
+        """Whether a set-up code was issued (the staff door's first run needs one)."""
+        return bool(self.k.setting(SETUP_CODE_SETTING))
+
+    def check_setup_code(self, code: str) -> bool:
+        """The set-up code, counted like a PIN (:class:`StaffLocked` while locked); False if none."""
+        stored = self.k.setting(SETUP_CODE_SETTING)
+        if not stored:
+            raise Refused("no_setup_code", NO_SETUP_CODE)
+        return self.check_setup_pin(code, stored)
+
+    def create_first_manager_with_code(self, name: str, pin: str, setup_code: str) -> StaffView:
+        """The staff door's first run: the set-up code is checked again here, not only by the door."""
+        if not self.check_setup_code(setup_code):
+            raise BadInput(N_("That set-up code is not right."))
+        return self.create_first_manager(name, pin)
+
     def create_first_manager(self, name: str, pin: str) -> StaffView:
         """First run: the first account, a manager. Refused once any account exists."""
         name, pin = _check_name(name), _check_pin_format(pin)

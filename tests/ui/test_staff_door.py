@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from kiosk.codes import classify
+from kiosk.errors import BadInput, Refused
 from kiosk.i18n import translate
 from kiosk.services.staff import VOLUNTEER, Staff
 
@@ -50,7 +51,10 @@ def _tap_name(ui, door, name):
 
 
 def test_first_run_creates_the_manager_and_opens_staff_mode(window, ui, demo):
+    code = Staff(demo).issue_setup_code()
     door = _door(window, ui)
+    assert door.mode == "legacy"
+    _type_pin(ui, code)
     assert door.mode == "first"
     from PySide6.QtWidgets import QLineEdit
 
@@ -132,16 +136,39 @@ def test_back_to_residents_from_the_menu_is_a_logout(window, ui, demo):
     assert [(a, p["reason"]) for a, p in _events(demo, "staff.logout")] == [("김관리", "back")]
 
 
-def test_the_set_up_pin_guards_the_first_run(make_ui, demo):
-    from kiosk.secrets_hash import hash_pin
-
-    window, ui = make_ui(staff_pin_hash=hash_pin("9137"))
+def test_the_set_up_code_guards_the_first_run(make_ui, demo):
+    code = Staff(demo).issue_setup_code()
+    assert len(code) == 8 and code.isdigit()
+    window, ui = make_ui()
     door = _door(window, ui)
     assert door.mode == "legacy"
-    _type_pin(ui, "1234")
-    assert door.mode == "legacy"
-    _type_pin(ui, "9137")
-    assert door.mode == "first"
+    _type_pin(ui, "12345678" if code != "12345678" else "87654321")
+    assert door.mode == "legacy" and not door.first_page.isVisible()
+    _type_pin(ui, code)
+    assert door.mode == "first" and door.first_page.isVisible()
+
+
+def test_a_fresh_kiosk_without_a_set_up_code_offers_no_way_to_become_manager(window, ui, demo):
+    """A resident tapping the staff door of a new kiosk must not be able to make themselves manager."""
+    door = _door(window, ui)
+    assert door.mode == "no_code"
+    assert not door.first_page.isVisible() and not door.keypad.isVisible()
+    assert not door.create_button.isVisible()
+    assert "nanum staff setup-code" in door.message.text()
+    with pytest.raises(Refused):
+        Staff(demo).create_first_manager_with_code("침입자", "1357", "00000000")
+    assert Staff(demo).needs_first_manager()
+
+
+def test_the_set_up_code_is_checked_again_by_the_service(demo):
+    code = Staff(demo).issue_setup_code()
+    with pytest.raises(BadInput):
+        Staff(demo).create_first_manager_with_code("침입자", "1357", "0" * 8 if code != "0" * 8 else "1" * 8)
+    assert Staff(demo).needs_first_manager()
+    boss = Staff(demo).create_first_manager_with_code("김관리", "2580", code)
+    assert boss.role == "manager"
+    with pytest.raises(Refused):
+        Staff(demo).issue_setup_code()  # a manager adds the others
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])

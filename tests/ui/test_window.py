@@ -8,7 +8,6 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.codes import CardRef
-from kiosk.secrets_hash import hash_pin
 from ui.widgets.overlay import open_overlays
 
 
@@ -20,7 +19,7 @@ def test_a_locked_kiosk_cannot_be_closed_from_the_screen(make_ui):
 
 
 def test_closing_takes_the_staff_pin(make_ui):
-    window, ui = make_ui(staff_pin_hash=hash_pin("2468"))
+    window, ui = make_ui()
     window.may_close = False
     ui.tap("StaffDoor")
     assert open_overlays(window)[0].objectName() == "StaffPin"

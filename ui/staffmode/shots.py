@@ -2,8 +2,8 @@
 
 ``staff_states(driver)`` continues the resident states of :mod:`ui.screenshots`
 (same driver: ``tap``, ``scan``, ``settle``, ``label``, ``window``). It
-creates the first manager through the door when the centre has none, so it
-also shows the first-run page. The locked keypad comes last: the
+creates the first manager through the door when the centre has none (with a
+set-up code issued as ``nanum init`` does), so it also shows the first-run page. The locked keypad comes last: the
 screenshots' clock stands still, so the lock would never end.
 """
 
@@ -45,7 +45,9 @@ def staff_states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
         d.settle()
         d.tap("StaffDoor")
     if first_run:
-        yield "staff-first-run", lambda: (door(), _type(d, "FirstManagerName", name),
+        code = Staff(w.ctx.kiosk).issue_setup_code()
+        yield "staff-set-up-code", door
+        yield "staff-first-run", lambda: (_pin(d, code), _type(d, "FirstManagerName", name),
                                           _type(d, "FirstManagerPin", pin),
                                           _type(d, "FirstManagerPinAgain", pin))
         yield "staff-menu", lambda: d.tap("CreateFirstManager")
