@@ -15,8 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
+from kiosk.services.desk import Desk
+from kiosk.services.staff import Staff
 from sync.hub.models import Notice
 from sync.hub.models import Reservation as HubReservation
 
@@ -90,7 +93,7 @@ def _shot(b, name: str) -> None:
         b.save_screenshot(str(Path(folder) / f"{name}.png"))
 
 
-def test_a_resident_signs_in_cancels_reads_a_notice_and_opens_the_phone_card(platform, browser):
+def test_a_resident_signs_in_cancels_reads_a_notice_and_opens_the_phone_card(platform, browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     axe = axe_source()
@@ -100,6 +103,10 @@ def test_a_resident_signs_in_cancels_reads_a_notice_and_opens_the_phone_card(pla
     member, card = k.members.add("김나눔")
     k.members.set_pin(member.number, "2468")
     assert k.circulation.checkout(card, [codes[2]]).outcomes[0].ok
+    # The item page shows the photo staff took (it reaches the platform with the sync).
+    photo = tmp_path / "drill.jpg"
+    Image.new("RGB", (1200, 900), (30, 110, 170)).save(photo)
+    Desk(k).set_photo(codes[1], photo, by=Staff(k).create_first_manager("김관리", "2580"))
     drain(k, client)
     import httpx
     for code in codes[:2]:
@@ -150,6 +157,9 @@ def test_a_resident_signs_in_cancels_reads_a_notice_and_opens_the_phone_card(pla
             b.get(platform.url + f"{path}?lang={lang}")
             _audit(b, axe, f"{path} {lang}")
         b.get(platform.url + f"/i/GN01/{codes[1]}?lang={lang}")
+        shown = b.find_element(By.CSS_SELECTOR, "main img")
+        assert shown.get_attribute("alt") and b.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", shown) > 0  # loaded, with alt text
         _audit(b, axe, f"item page {lang}")
         _shot(b, f"item-{lang}")
     with platform.session() as s:
