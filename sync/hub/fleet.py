@@ -66,6 +66,9 @@ TEXTS = {
 SUMMARY = N_("{kiosks} kiosks, {flagged} need attention. Silent means no heartbeat for {minutes} minutes.")
 SIGNED_IN_AS = N_("Signed in as {name} ({scope}).")
 PROBLEMS = {"silent": N_("silent"), "camera": N_("camera failing"), "printer": N_("printer failing")}
+#: kiosk.devices.DEVICE_STATES as the page says them (any other state is shown as sent)
+STATES = {"ok": N_("working"), "degraded": N_("unreliable"), "missing": N_("not found"),
+          "off": N_("switched off"), "none": N_("not installed"), "unknown": N_("not known")}
 
 
 class FleetIncident(Base):
@@ -335,7 +338,7 @@ def register_fleet(app: FastAPI, db: Database) -> None:
         data = listing(who, district, None)  # ApiError (403) answers with the error body
 
         def state(value: str) -> str:
-            return translate(TEXTS["fine"], lang) if value == "ok" else value
+            return translate(STATES[value], lang) if value in STATES else value
         rows = [{**r, "heartbeat_seoul": _seoul(r["last_heartbeat"]) or translate(TEXTS["never"], lang),
                  "sync_seoul": _seoul(r["last_sync"]), "error_seoul": _seoul(r["last_error_at"]),
                  "camera_text": state(r["camera"]), "printer_text": state(r["printer"]),

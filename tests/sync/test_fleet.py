@@ -15,6 +15,7 @@ import sys
 import time
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import httpx
 import pytest
@@ -275,3 +276,43 @@ def test_a_silent_kiosk_is_e_mailed_to_the_citys_it_once(platform, city):
     assert "GN01-k1" in str(make_header(decode_header(mail["Subject"])))
     body = mail.get_payload(decode=True).decode()
     assert "GN01-k1" in body and "강남구" in body
+
+
+def test_a_kiosk_tells_the_fleet_why_its_sync_failed_once_it_is_back(platform, city):
+    """The heartbeat goes only with a round that worked: the first one after a failure
+    carries the failure, and the fleet keeps showing it."""
+    from kiosk.i18n import translate
+    from kiosk.services import open_kiosk
+    from sync.client import NETWORK, SyncClient
+    from sync.hub.models import Kiosk
+    from sync.worker import SyncWorker
+
+    from pg import free_port
+
+    [(k, direct)] = [(k, c) for k, c in platform._opened if k.kiosk_id == "GN01-k1"]
+    credential = direct._http.headers["Authorization"].split()[1]
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the first round fails
+    urls = iter([nowhere])
+
+    def client() -> SyncClient:
+        return SyncClient(next(urls, platform.url), credential, timeout=2, keepalive=False)
+    own = open_kiosk(Path(k.engine.url.database).parent, clock=k.clock)
+    worker = SyncWorker(own, client, interval_s=60, backoff_base_s=0.02, backoff_cap_s=0.1,
+                        health=lambda: {"camera": "ok", "printer": "none"})
+    worker.start()
+    try:
+        def told() -> dict | None:
+            with platform.session() as s:
+                beat = s.get(Kiosk, "GN01-k1").heartbeat
+            return beat if beat and beat.get("last_error") else None
+        deadline = time.monotonic() + 30
+        while told() is None:
+            assert time.monotonic() < deadline, worker.status()
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        own.close()
+    beat = told()
+    assert beat["last_error"] == translate(NETWORK, "ko") and dt.datetime.fromisoformat(beat["last_error_at"])
+    shown = {r["kiosk_id"]: r for r in _fleet(platform, city["city"]).json()["kiosks"]}["GN01-k1"]
+    assert shown["last_error"] == beat["last_error"] and shown["last_error_at"] == beat["last_error_at"]

@@ -28,7 +28,8 @@ def _beat(platform, kiosk_id: str, at: dt.datetime, **health) -> None:
 def test_a_district_officer_sees_only_their_districts_kiosks(platform, browser):  # noqa: F811
     from selenium.webdriver.common.by import By
 
-    from sync.hub import admin, roles
+    from kiosk.i18n import translate
+    from sync.hub import admin, fleet, roles
 
     axe = axe_source()
     for site, name, district in (("GN01", "역삼 나눔센터", "강남구"), ("GN02", "대치 나눔센터", "강남구"),
@@ -65,7 +66,8 @@ def test_a_district_officer_sees_only_their_districts_kiosks(platform, browser):
     assert set(rows) == {"GN01-k1", "GN02-k1"}  # not MP01-k1: another district
     assert rows["GN01-k1"].get_attribute("data-problems") == "silent"
     assert rows["GN02-k1"].get_attribute("data-problems") == "camera"
-    assert "플랫폼에 연결할 수 없습니다." in rows["GN02-k1"].text and "missing" in rows["GN02-k1"].text
+    assert "플랫폼에 연결할 수 없습니다." in rows["GN02-k1"].text
+    assert translate(fleet.STATES["missing"], "ko") in rows["GN02-k1"].text  # the camera, in words
     assert "강남구" in b.find_element(By.TAG_NAME, "header").text
     page = b.find_element(By.TAG_NAME, "main").text
     assert "망원" not in page and "MP01" not in page
