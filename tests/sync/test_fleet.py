@@ -316,3 +316,22 @@ def test_a_kiosk_tells_the_fleet_why_its_sync_failed_once_it_is_back(platform, c
     assert beat["last_error"] == translate(NETWORK, "ko") and dt.datetime.fromisoformat(beat["last_error_at"])
     shown = {r["kiosk_id"]: r for r in _fleet(platform, city["city"]).json()["kiosks"]}["GN01-k1"]
     assert shown["last_error"] == beat["last_error"] and shown["last_error_at"] == beat["last_error_at"]
+
+
+def test_a_page_session_ends_with_its_account_and_never_sends_a_visitor_elsewhere(platform, city):
+    from sync.hub import admin
+
+    with httpx.Client(base_url=platform.url, timeout=20) as web:
+        wrong = web.post("/admin/signin", data={"name": "gangnam", "token": city["city"]})
+        assert wrong.status_code == 401 and "nanum_admin" not in web.cookies  # a colleague's token
+        sent = web.post("/admin/signin", data={"name": "gangnam", "token": city["gangnam"],
+                                               "next": "//elsewhere.example/admin/fleet"})
+        assert sent.status_code == 303 and sent.headers["location"] == "/admin/fleet"
+        assert "HttpOnly" in sent.headers["set-cookie"] and "SameSite=strict" in sent.headers["set-cookie"]
+        page = web.get("/admin/fleet")
+        assert page.status_code == 200 and 'data-kiosk="GN01-k1"' in page.text and "MP01-k1" not in page.text
+        assert web.get(API + "/fleet").status_code == 200  # the API in the same browser, reading
+        admin.revoke_admin(platform.db, "gangnam")
+        assert web.get(API + "/fleet").status_code == 401
+        gone = web.get("/admin/fleet")
+        assert gone.status_code == 303 and gone.headers["location"].startswith("/admin/signin?next=")
