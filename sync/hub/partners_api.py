@@ -28,7 +28,7 @@ from kiosk.calendar import SEOUL
 from kiosk.errors import KioskError, NotFound
 from kiosk.i18n import N_
 from kiosk.throttle import TooManyTries
-from sync.hub import feed, oauth
+from sync.hub import feed, oauth, roles
 from sync.hub import partners as P
 from sync.hub import reservations as resv
 from sync.hub.db import Database
@@ -202,22 +202,14 @@ def register_partner_api(app: FastAPI, db: Database) -> None:
 
     register_revoke_page(app, db)
     from sync.hub.app import ERRORS
-    from sync.hub.app import bearer as admin_bearer
 
     @app.get(API_PREFIX + "/partners/usage", tags=["partners"], response_model=list[PartnerUsage],
              responses=ERRORS)
-    def partner_usage(request: Request, _c: HTTPAuthorizationCredentials | None = Depends(admin_bearer)
-                      ) -> list[dict[str, Any]]:
-        """Per partner: reservations, pickups, members linked, calls (for administrators:
-        ``Authorization: Bearer <token from 'nanum hub add-admin'>``)."""
-        from sync.hub import admin
-        from sync.hub.app import ADMIN_MSG
-
-        header = request.headers.get("authorization", "")
-        with db.transaction() as s:
-            name = admin.authenticate_admin(s, header[7:] if header.lower().startswith("bearer ") else None)
-        if name is None:
-            raise ApiError(401, UNAUTHORISED, ADMIN_MSG)
+    def partner_usage(who: roles.Principal = Depends(roles.principal)) -> list[dict[str, Any]]:
+        """Per partner: reservations, pickups, members linked, calls (for city administrators:
+        ``Authorization: Bearer <token from 'nanum hub add-admin --role city'>``). Partners serve
+        the whole city, so a district officer or a centre manager is refused (403)."""
+        roles.require_city(who)
         return P.usage(db)
 
 

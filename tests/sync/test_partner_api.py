@@ -239,6 +239,10 @@ def test_a_partner_reserves_for_a_linked_member_and_hears_every_step_signed_and_
         # the city reads the partner's figures; the audit log names each action
         admin = {"Authorization": "Bearer " + platform.admin_token()}
         assert web.get("/api/v1/partners/usage", headers=own).status_code == 401
+        from sync.hub import admin as hub_admin
+        officer = hub_admin.add_admin(platform.db, "gangnam-officer", role="district", district="강남구")
+        refused = web.get("/api/v1/partners/usage", headers={"Authorization": "Bearer " + officer})
+        assert refused.status_code == 403  # partners serve the whole city: its figures are the city's
         read = web.get("/api/v1/partners/usage", headers=admin)
         assert read.status_code == 200, read.text
         usage = {u["client_id"]: u for u in read.json()}
