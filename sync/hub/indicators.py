@@ -13,13 +13,14 @@ Figures are read from two summary tables that :func:`refresh` rebuilds from the
 loans (a periodic job of the platform's workers, see sync.hub.jobs), so a page over
 five years of a whole city reads a few thousand rows, not millions of loans:
 
-- ``indicator_loans``: per month, site and member type, the additive figures;
+- ``indicator_loans``: per month and site, the additive figures;
 - ``indicator_reach``: distinct members (by their home centre) and distinct items
   lent, per month, counted with the month the same member or item was last seen
   before (``prev_month``). A member is active in months A..B exactly once: in its
   first month in A..B, the one whose ``prev_month`` is before A. Rows are kept per
   site, per district and for the whole city, so a city or district page sums a
-  handful of rows.
+  handful of rows. Rows of kind ``items`` and ``members`` (month ``''``) hold the
+  catalogue and the registered members as the rebuild found them.
 """
 
 from __future__ import annotations
@@ -50,14 +51,14 @@ from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
 from sync.hub.db import Database
-from sync.hub.models import Item, Member, Meta, Reservation, Site
+from sync.hub.models import Meta, Reservation, Site
 from sync.hub.partners_models import Partner, PartnerReservation
 
 _meta = MetaData()
 loan_months = Table(
     "indicator_loans", _meta,
     Column("month", String(7), primary_key=True), Column("site", String(32), primary_key=True),
-    Column("member_type", String(20), primary_key=True), Column("loans", Integer),
+    Column("loans", Integer),
     Column("returned", Integer), Column("loan_days", BigInteger), Column("avoided", Integer),
     Column("avoided_won", BigInteger), Column("waste_g", BigInteger), Column("parts_lost", Integer),
     Column("damaged", Integer))
@@ -203,28 +204,29 @@ def refresh(db: Database, now: dt.datetime) -> dict[str, int]:
     month, days = _sql_month(pg, "l.checked_out_at"), _sql_days(pg, "l.checked_out_at",
                                                               "COALESCE(l.returned_at, :now)")
     loans_sql = f"""
-        INSERT INTO indicator_loans (month, site, member_type, loans, returned, loan_days, avoided,
-                                     avoided_won, waste_g, parts_lost, damaged)
+        INSERT INTO indicator_loans (month, site, loans, returned, loan_days, avoided, avoided_won, waste_g,
+                                     parts_lost, damaged)
         WITH l AS (
-            SELECT l.site, COALESCE(l.member_type, '') AS mt, {month} AS month, l.returned_at,
+            SELECT l.site, {month} AS month, l.returned_at,
                    l.condition, COALESCE(i.replacement_value, 0) AS v, {_mass_case()} AS grams,
                    {days} AS days,
                    CASE WHEN l.member_number IS NULL THEN 1 ELSE row_number() OVER (
                        PARTITION BY l.member_number, l.item_key ORDER BY l.checked_out_at) END AS nth
             FROM loans l LEFT JOIN items i ON i.key = l.item_key
             WHERE l.checked_out_at IS NOT NULL AND l.site IS NOT NULL)
-        SELECT month, site, mt, COUNT(*), COUNT(returned_at), SUM(days),
+        SELECT month, site, COUNT(*), COUNT(returned_at), SUM(days),
                SUM(CASE WHEN nth = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN nth = 1 THEN v ELSE 0 END),
                SUM(CASE WHEN nth = 1 THEN grams ELSE 0 END),
                SUM(CASE WHEN condition = 'missing_parts' THEN 1 ELSE 0 END),
                SUM(CASE WHEN condition = 'damaged' THEN 1 ELSE 0 END)
-        FROM l GROUP BY month, site, mt"""
+        FROM l GROUP BY month, site"""
     with db.transaction() as s:
         s.execute(delete(loan_months))
         s.execute(delete(reach))
         s.execute(text(loans_sql), {"now": to_iso(now)})
         s.execute(text(_reach_sql(pg, "member")))
         s.execute(text(_reach_sql(pg, "item")))
+        s.execute(text(_STOCK_SQL))
         stamp = to_iso(now)
         row = s.get(Meta, REFRESHED_KEY)
         if row is None:
@@ -261,6 +263,23 @@ def _reach_sql(pg: bool, kind: str) -> str:
         SELECT '{kind}', 'city', month, mt, prev, COUNT(*), SUM(v) FROM j GROUP BY month, mt, prev"""
 
 
+# The catalogue and the members now, per site, district and city (what the page shows as
+# items and registered members), so a city page does not count 200,000 members each time.
+_STOCK_SQL = """
+    INSERT INTO indicator_reach (kind, scope, month, member_type, prev_month, n, value)
+    WITH j AS (SELECT 'items' AS kind, x.home_site AS site, '' AS mt, x.replacement_value AS v
+               FROM items x WHERE x.retired = false AND x.origin <> 'placeholder'
+               UNION ALL
+               SELECT 'members', m.home_site, m.member_type, 0 FROM members m WHERE m.deleted = false),
+         k AS (SELECT j.*, s.district FROM j LEFT JOIN sites s ON s.code = j.site)
+    SELECT kind, 'site:' || site, '', mt, '', COUNT(*), SUM(v) FROM k GROUP BY kind, site, mt
+    UNION ALL
+    SELECT kind, 'district:' || district, '', mt, '', COUNT(*), SUM(v) FROM k
+        WHERE district IS NOT NULL GROUP BY kind, district, mt
+    UNION ALL
+    SELECT kind, 'city', '', mt, '', COUNT(*), SUM(v) FROM k GROUP BY kind, mt"""
+
+
 def refreshed_at(s: Session) -> str | None:
     row = s.get(Meta, REFRESHED_KEY)
     return str(row.value) if row is not None and row.value else None
@@ -290,10 +309,14 @@ class Figures:
                 "partners": self.partners, "refreshed_at": self.refreshed_at}
 
 
-def _reach_where(kind: str, scope: Scope, period: Period) -> list[ColumnElement[bool]]:
+def _scope_where(scope: Scope) -> ColumnElement[bool]:
     keys = scope.reach_keys()
+    return reach.c.scope == "city" if keys is None else reach.c.scope.in_(keys)
+
+
+def _reach_where(kind: str, scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     return [reach.c.kind == kind, reach.c.month >= period.first, reach.c.month <= period.last,
-            reach.c.scope == "city" if keys is None else reach.c.scope.in_(keys)]
+            _scope_where(scope)]
 
 
 def figures(s: Session, scope: Scope, period: Period) -> Figures:
@@ -304,10 +327,11 @@ def figures(s: Session, scope: Scope, period: Period) -> Figures:
     if site_cond is not None:
         in_period.append(site_cond)
     lm = loan_months.c
-    sums = s.execute(select(*(func.coalesce(func.sum(c), 0) for c in (
+    by_month = {row[0]: [int(x) for x in row[1:]] for row in s.execute(select(lm.month, *(func.sum(c) for c in (
         lm.loans, lm.returned, lm.loan_days, lm.avoided, lm.avoided_won, lm.waste_g, lm.parts_lost,
-        lm.damaged))).where(*in_period)).one()
-    loans, returned, loan_days, avoided, avoided_won, waste_g, parts_lost, damaged = (int(x) for x in sums)
+        lm.damaged))).where(*in_period).group_by(lm.month))}
+    sums = [sum(col) for col in zip(*by_month.values(), strict=True)] if by_month else [0] * 8
+    loans, returned, loan_days, avoided, avoided_won, waste_g, parts_lost, damaged = sums
 
     first = reach.c.prev_month < period.first  # '' (never before) sorts first
     member_w = _reach_where("member", scope, period)
@@ -320,16 +344,12 @@ def figures(s: Session, scope: Scope, period: Period) -> Figures:
         func.coalesce(func.sum(reach.c.n), 0), func.coalesce(func.sum(reach.c.value), 0))
         .where(*item_w, first)).one())
 
-    item_q = select(func.count(), func.coalesce(func.sum(Item.replacement_value), 0)).where(
-        Item.retired.is_(False), Item.origin != "placeholder")
-    member_q = select(Member.member_type, func.count()).where(Member.deleted.is_(False))
-    item_cond, member_cond = scope.site_filter(Item.home_site), scope.site_filter(Member.home_site)
-    if item_cond is not None:
-        item_q = item_q.where(item_cond)
-    if member_cond is not None:
-        member_q = member_q.where(member_cond)
-    items, collection_value = (int(x) for x in s.execute(item_q).one())
-    members = dict(s.execute(member_q.group_by(Member.member_type)).all())
+    stock = _scope_where(scope)
+    items, collection_value = (int(x) for x in s.execute(select(
+        func.coalesce(func.sum(reach.c.n), 0), func.coalesce(func.sum(reach.c.value), 0))
+        .where(reach.c.kind == "items", stock)).one())
+    members = {t: int(n) for t, n in s.execute(select(reach.c.member_type, func.sum(reach.c.n)).where(
+        reach.c.kind == "members", stock).group_by(reach.c.member_type))}
 
     item_days = items * period.days
     f.resources = {"items": items, "collection_value_won": collection_value, "items_lent": lent,
@@ -345,18 +365,16 @@ def figures(s: Session, scope: Scope, period: Period) -> Figures:
     f.outcomes = {"loans": loans, "returned": returned, "purchases_avoided": avoided,
                   "purchases_avoided_won": avoided_won, "parts_lost": parts_lost, "repairs": damaged,
                   "waste_avoided_kg": round(waste_g / 1000, 1)}
-    f.monthly = _monthly(s, scope, period, in_period)
+    f.monthly = _monthly(s, scope, period, {m: v[0] for m, v in by_month.items()})
     f.breakdown = _breakdown(s, scope, period, in_period)
     f.partners = partner_figures(s, scope, period)
     return f
 
 
-def _monthly(s: Session, scope: Scope, period: Period, in_period: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    lm = loan_months.c
-    loans = dict(s.execute(select(lm.month, func.sum(lm.loans)).where(*in_period).group_by(lm.month)).all())
+def _monthly(s: Session, scope: Scope, period: Period, loans: dict[str, int]) -> list[dict[str, Any]]:
     active = dict(s.execute(select(reach.c.month, func.sum(reach.c.n)).where(
         *_reach_where("member", scope, period)).group_by(reach.c.month)).all())
-    return [{"month": m, "loans": int(loans.get(m, 0)), "active": int(active.get(m, 0))} for m in period.months]
+    return [{"month": m, "loans": loans.get(m, 0), "active": int(active.get(m, 0))} for m in period.months]
 
 
 def _breakdown(s: Session, scope: Scope, period: Period, in_period: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
@@ -365,13 +383,16 @@ def _breakdown(s: Session, scope: Scope, period: Period, in_period: list[ColumnE
     first = reach.c.prev_month < period.first
     loans: dict[str, int]
     if scope.city:
-        key = func.coalesce(Site.district, "")
-        loans = dict(s.execute(select(key, func.sum(lm.loans)).join(Site, Site.code == lm.site)
-                               .where(*in_period).group_by(key)).all())
+        district_of = dict(s.execute(select(Site.code, func.coalesce(Site.district, ""))).all())
+        loans = {}
+        for site, n in s.execute(select(lm.site, func.sum(lm.loans)).where(*in_period).group_by(lm.site)):
+            key = district_of.get(site, "")
+            loans[key] = loans.get(key, 0) + int(n)
+        # a range, not LIKE: the primary key's index serves it whatever the collation
         active = {k.removeprefix("district:"): n for k, n in s.execute(
             select(reach.c.scope, func.sum(reach.c.n)).where(
-                reach.c.kind == "member", reach.c.scope.like("district:%"), reach.c.month >= period.first,
-                reach.c.month <= period.last, first).group_by(reach.c.scope)).all()}
+                reach.c.kind == "member", reach.c.scope >= "district:", reach.c.scope < "district;",
+                reach.c.month >= period.first, reach.c.month <= period.last, first).group_by(reach.c.scope)).all()}
         names = {k: k for k in set(loans) | set(active)}
     else:
         loans = dict(s.execute(select(lm.site, func.sum(lm.loans)).where(*in_period).group_by(lm.site)).all())

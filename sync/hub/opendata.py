@@ -57,7 +57,7 @@ def monthly_rows(s: Session, period: Period | None = None) -> list[dict[str, Any
     r = reach.c
     rq = select(r.kind, r.scope, r.month, func.sum(r.n),
                 func.sum(case((r.prev_month == "", r.n), else_=0))).where(
-        r.scope.like("site:%")).group_by(r.kind, r.scope, r.month)
+        r.kind.in_(("member", "item")), r.scope >= "site:", r.scope < "site;").group_by(r.kind, r.scope, r.month)
     if period is not None:
         q = q.where(lm.month >= period.first, lm.month <= period.last)
         rq = rq.where(r.month >= period.first, r.month <= period.last)

@@ -1,4 +1,4 @@
-"""indicator summaries: monthly loan figures per site, distinct reach per month, loan indexes
+"""indicator summaries: monthly loan figures per site, distinct reach per month and stock, loan indexes
 
 Revision ID: 0016
 Revises: 0015
@@ -19,7 +19,6 @@ def upgrade() -> None:
         'indicator_loans',
         sa.Column('month', sa.String(length=7), nullable=False),
         sa.Column('site', sa.String(length=32), nullable=False),
-        sa.Column('member_type', sa.String(length=20), nullable=False),
         sa.Column('loans', sa.Integer(), nullable=False),
         sa.Column('returned', sa.Integer(), nullable=False),
         sa.Column('loan_days', sa.BigInteger(), nullable=False),
@@ -28,7 +27,7 @@ def upgrade() -> None:
         sa.Column('waste_g', sa.BigInteger(), nullable=False),
         sa.Column('parts_lost', sa.Integer(), nullable=False),
         sa.Column('damaged', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('month', 'site', 'member_type'),
+        sa.PrimaryKeyConstraint('month', 'site'),
     )
     op.create_table(
         'indicator_reach',
