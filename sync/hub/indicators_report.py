@@ -94,6 +94,10 @@ def bar_chart(rows: list[dict[str, Any]], label: str) -> str:
             + "".join(out) + "</svg>")
 
 
+def _num(v: Any) -> str:
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}" if isinstance(v, float) else str(v)
+
+
 def _esc(text: str) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
@@ -157,7 +161,7 @@ def to_pdf(f: ind.Figures, lang: str, scope_label: str) -> bytes:
                         ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#d5dde3"))])
 
     def table(head: list[str] | None, rows: list[list[Any]], widths: list[float]) -> Table:
-        cells = ([head] if head else []) + [[f"{v:,}" if isinstance(v, int) else str(v) for v in r] for r in rows]
+        cells = ([head] if head else []) + [[_num(v) for v in r] for r in rows]
         return Table(cells, colWidths=[w * mm for w in widths], style=style if head else plain, hAlign="LEFT")
 
     story: list[Any] = [Paragraph(translate(TITLE, lang), h1),
