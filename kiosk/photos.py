@@ -134,6 +134,9 @@ def normalise(data: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
             # Checked on the header, before the pixels are decoded.
             if w * h > PHOTO_PIXELS_MAX:
                 raise BadInput(TOO_MANY_PIXELS, pixels=f"{w * h / 1e6:.0f}", limit=PHOTO_PIXELS_MAX // 1_000_000)
+            # A JPEG decodes straight at a fraction of its size (DCT scaling): a phone's
+            # 12-megapixel photo is read at half size, still larger than the display size.
+            img.draft("RGB", (PHOTO_DISPLAY_PX, PHOTO_DISPLAY_PX))
             img.load()
             upright = ImageOps.exif_transpose(img) or img
     except BadInput:
