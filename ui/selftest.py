@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
+from kiosk.domain import Destination
 from kiosk.i18n import translate
 from ui.text import N_
 
@@ -192,7 +193,7 @@ def check_loan(run: _Run) -> tuple[str, dict]:
         raise CheckFailed(N_("The test loan was refused: {reason}"),
                           reason="; ".join(o.error.render("en") for o in result.outcomes if o.error))
     back = k.circulation.return_item(SAMPLE_CODE, parts_counted=2)
-    if back.destination != "shelf" or k.circulation.loans(open_only=True):
+    if back.destination != Destination.SHELF or k.circulation.loans(open_only=True):
         raise CheckFailed(N_("The test return did not close the loan."))
     run.lent = True
     return N_("lent {item} and took it back"), {"item": SAMPLE_CODE}
@@ -288,7 +289,7 @@ def check_label_pdf(run: _Run) -> tuple[str, dict]:
 
 def check_camera(run: _Run) -> tuple[str, dict]:
     from hardware.decoders import make_decoder
-    from hardware.frames import list_cameras, open_source
+    from hardware.frames import EncodedFrame, list_cameras, open_source
 
     spec = str(run.config.get("camera", "device")) if run.config else "auto"
     if spec == "auto":
@@ -303,7 +304,9 @@ def check_camera(run: _Run) -> tuple[str, dict]:
         source.open()
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < 3.0:
-            frame = source.read()
+            read = source.read()
+            # A V4L2 camera in MJPEG mode hands its frames over compressed.
+            frame = read.decode() if isinstance(read, EncodedFrame) else read
             if frame is None:
                 continue
             frames += 1
