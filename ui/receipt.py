@@ -11,15 +11,16 @@ import datetime as dt
 
 from hardware.printing import Receipt, ReceiptLine
 from kiosk.calendar import SEOUL
+from kiosk.domain import Destination
 from kiosk.limits import printable
 from ui.session import Visit
 from ui.text import N_, date_text, tr
 
-_DESTINATION = {
-    "shelf": N_("Returned: on the return shelf"),
-    "reservation_shelf": N_("Returned: on the reservation shelf"),
-    "staff": N_("Returned: handed to staff for a check"),
-    "transfer": N_("Returned here: it goes back to its home centre"),
+_DESTINATION: dict[str, str] = {
+    Destination.SHELF: N_("Returned: on the return shelf"),
+    Destination.RESERVATION_SHELF: N_("Returned: on the reservation shelf"),
+    Destination.STAFF: N_("Returned: handed to staff for a check"),
+    Destination.TRANSFER: N_("Returned here: it goes back to its home centre"),
 }
 
 

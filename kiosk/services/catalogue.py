@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
 from kiosk.codes import LEGACY_BARCODE_RE, AliasRef, ItemKey, ItemRef, item_key, normalise_item_code
+from kiosk.domain import STAFF_TARGETS, Cause
 from kiosk.errors import BadInput, ForeignCode, NotFound
 from kiosk.i18n import N_, Message
 from kiosk.limits import (
@@ -266,21 +267,19 @@ class Catalogue:
             return [ItemView.of(i) for i in s.execute(q).scalars()]
 
     def set_status(self, item_payload: str, status: str, *, actor: str, note: str = "") -> ItemView:
-        """Staff: move an item out of inspection to the shelf, repair or retirement."""
-        if status not in (ItemStatus.AVAILABLE, ItemStatus.REPAIR, ItemStatus.RETIRED,
-                          ItemStatus.INSPECTION):
-            raise BadInput("Unknown item status: {status}", status=status)
+        """Staff: send an item to the shelf, inspection, repair or retirement.
+
+        The one rule of :mod:`kiosk.domain` decides (never while on loan); on
+        the shelf it goes to the first member waiting, and retiring it cancels
+        its reservations and tells their members, as the desk's retirement does.
+        """
+        if not isinstance(status, str) or status not in STAFF_TARGETS:
+            raise BadInput("Unknown item status: {status}", status=echo(status))
         note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
         with self.k.transaction() as s:
             item = self.resolve(s, item_payload)
-            if item.status == ItemStatus.ON_LOAN:
-                raise BadInput("{code} is on loan; return it first.", code=item.code)
             old = item.status
-            item.status = status
-            item.held_for_member_id = None
-            item.hold_until = None
-            if status == ItemStatus.AVAILABLE:
-                self.k.circulation.offer_to_waitlist(s, item)
+            self.k.circulation.move_item(s, item, status, Cause.STAFF, actor=actor)
             self.k.record(s, "item.status_changed", {**item.event_ref(), "from": old,
                                                      "to": item.status, "note": note}, actor)
             return ItemView.of(item)

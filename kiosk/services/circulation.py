@@ -20,6 +20,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kiosk.calendar import CentreCalendar
 from kiosk.clock import to_iso
 from kiosk.codes import AliasRef, ItemKey, ItemRef, MemberKey
+from kiosk.domain import (
+    ACTIVE_RESERVATIONS,
+    Cause,
+    Condition,
+    Destination,
+    MemberStatus,
+    ReservationSource,
+    ReservationStatus,
+    Transition,
+    item_transition,
+)
 from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.i18n import N_, Message
 from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
@@ -74,6 +85,16 @@ class Override:
 class CheckoutResult:
     member: MemberView
     outcomes: list[ItemOutcome]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What :meth:`Circulation.move_item` did: the rule applied, the member the item
+    is now held for (it went to the first member waiting), the reservations cancelled."""
+
+    transition: Transition
+    held_for: str | None = None
+    cancelled: int = 0
 
 
 def returnable(item: ItemView, site: str) -> bool:
@@ -151,7 +172,7 @@ class Circulation:
     def _member_refusals(self, s: Session, member: Member, today: dt.date,
                          policy: LoanPolicy) -> list[Refused]:
         refusals = []
-        if member.status != "active":
+        if member.status != MemberStatus.ACTIVE:
             refusals.append(Refused("member_suspended",
                                     "Your membership is suspended. Please see staff."))
         if dt.date.fromisoformat(member.expires_on) < today:
@@ -205,6 +226,8 @@ class Circulation:
                 refusal.item_view = ItemView.of(item)
                 raise refusal
             overridden.append(refusal.reason)
+        # The resident's refusals above come first; the rule still guards the change.
+        rule = item_transition(item.code, item.status, ItemStatus.ON_LOAN, Cause.LEND)
         # A rule is overridden only with an override at hand.
         granted = override if overridden else None
         due = cal.due_date(today, policy.days_for(item.category))
@@ -222,8 +245,8 @@ class Circulation:
         for attr, value in (("status", ItemStatus.ON_LOAN), ("held_for_member_id", None),
                             ("hold_until", None)):
             set_committed_value(item, attr, value)
-        if reservation is not None:
-            reservation.status = "fulfilled"
+        if reservation is not None and rule.hold is not None:
+            reservation.status = rule.hold
         if granted:
             self.k.record(s, "override.granted", {"rules": overridden, **item.event_ref(),
                                                   "member": member.number, "loan": loan_uid,
@@ -243,7 +266,7 @@ class Circulation:
             return r
 
         if item.status == ItemStatus.HELD and item.hold_until and item.hold_until < today.isoformat():
-            self._release_hold(s, item, "expired")
+            self._release_hold(s, item, ReservationStatus.EXPIRED)
         if item.status == ItemStatus.ON_LOAN:
             holder = s.execute(select(Loan.member_id).where(
                 Loan.item_id == item.id, Loan.returned_at.is_(None))).scalar_one_or_none()
@@ -263,7 +286,7 @@ class Circulation:
                 raise refuse(Refused("held_for_other", "This item is reserved for another member."))
             return s.execute(select(Reservation).where(
                 Reservation.item_id == item.id, Reservation.member_id == member.id,
-                Reservation.status == "held")).scalars().first()
+                Reservation.status == ReservationStatus.HELD)).scalars().first()
         return None
 
     # -- return ---------------------------------------------------------------
@@ -296,7 +319,7 @@ class Circulation:
                             Transfer.received_at.is_(None))).first() is not None:
                         # Scanned again: it is already on its way home from here.
                         return ReturnOutcome(item=ItemView.of(item), member_number=None,
-                                             destination="transfer", parts_expected=expected,
+                                             destination=Destination.TRANSFER, parts_expected=expected,
                                              parts_counted=counted, late_days=0, condition=condition)
                     return self._send_home(s, item, None, expected, counted, condition, note)
                 return self._arrive_home(s, item, today, expected, counted, condition)
@@ -310,15 +333,15 @@ class Circulation:
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
                 "return_note": note})
             held_for = None
-            if condition != "ok":
-                item.status = ItemStatus.INSPECTION
-                destination = "staff"
+            if condition != Condition.OK:
+                self.move_item(s, item, ItemStatus.INSPECTION, Cause.RETURN, today=today)
+                destination = Destination.STAFF
             elif item.home_site != self.k.site:
-                destination = "transfer"
+                destination = Destination.TRANSFER  # on loan until it sets off home, below
             else:
-                item.status = ItemStatus.AVAILABLE
-                held_for = self._offer(s, item, today)
-                destination = "reservation_shelf" if held_for else "shelf"
+                held_for = self.move_item(s, item, ItemStatus.AVAILABLE, Cause.RETURN,
+                                          today=today).held_for
+                destination = Destination.RESERVATION_SHELF if held_for else Destination.SHELF
             due = dt.date.fromisoformat(due_on)
             late = max(0, (today - due).days)
             self.k.record(s, "loan.returned", {
@@ -344,11 +367,11 @@ class Circulation:
         if counted < 0 or counted > expected:
             raise BadInput("Please enter a number of parts from 0 to {expected}.", expected=expected)
         if damaged_note:
-            condition = "damaged"
+            condition = Condition.DAMAGED
         elif counted < expected:
-            condition = "missing_parts"
+            condition = Condition.MISSING_PARTS
         else:
-            condition = "ok"
+            condition = Condition.OK
         return expected, counted, condition, damaged_note.strip() if damaged_note else None
 
     def _send_home(self, s: Session, item: Item, loan_uid: str | None, expected: int, counted: int,
@@ -360,15 +383,14 @@ class Circulation:
         s.add(Transfer(uid=uid, item_id=item.id, from_site=self.k.site, to_site=item.home_site,
                        loan_uid=loan_uid, started_at=to_iso(self.k.clock()),
                        parts_expected=expected, parts_counted=counted, condition=condition))
-        item.status = ItemStatus.IN_TRANSIT
-        item.held_for_member_id = None
-        item.hold_until = None
+        self.move_item(s, item, ItemStatus.IN_TRANSIT, Cause.TRANSFER)
         self.k.record(s, "transfer.started", {
             "transfer": uid, **item.event_ref(), "loan": loan_uid, "parts_expected": expected,
             "parts_counted": counted, "condition": condition, "note": note, "site": self.k.site,
             "to_site": item.home_site})
         return ReturnOutcome(item=ItemView.of(item), member_number=None,
-                             destination="transfer" if condition == "ok" else "staff",
+                             destination=Destination.TRANSFER if condition == Condition.OK
+                             else Destination.STAFF,
                              parts_expected=expected, parts_counted=counted, late_days=0,
                              condition=condition)
 
@@ -378,13 +400,12 @@ class Circulation:
         next member waiting, or to staff when it came back damaged or short."""
         travelling = s.execute(select(Transfer).where(
             Transfer.item_id == item.id, Transfer.received_at.is_(None))).scalars().all()
-        if condition != "ok" or any(t.condition not in (None, "ok") for t in travelling):
-            item.status = ItemStatus.INSPECTION
-            held_for, destination = None, "staff"
+        if condition != Condition.OK or any(t.condition not in (None, Condition.OK) for t in travelling):
+            self.move_item(s, item, ItemStatus.INSPECTION, Cause.RETURN, today=today)
+            held_for, destination = None, Destination.STAFF
         else:
-            item.status = ItemStatus.AVAILABLE
-            held_for = self._offer(s, item, today)
-            destination = "reservation_shelf" if held_for else "shelf"
+            held_for = self.move_item(s, item, ItemStatus.AVAILABLE, Cause.RETURN, today=today).held_for
+            destination = Destination.RESERVATION_SHELF if held_for else Destination.SHELF
         now = to_iso(self.k.clock())
         for t in travelling:
             t.received_at = now
@@ -404,7 +425,7 @@ class Circulation:
             if item.home_site != self.k.site or item.status != ItemStatus.IN_TRANSIT:
                 raise BadInput("{code} is not on its way back to this centre.", code=item.code)
             expected = item.parts_total
-            return self._arrive_home(s, item, today, expected, expected, "ok")
+            return self._arrive_home(s, item, today, expected, expected, Condition.OK)
 
     # -- renew ----------------------------------------------------------------
     def renew(self, item_payload: ItemKey | str, member_payload: MemberKey | str | None = None) -> ItemOutcome:
@@ -444,7 +465,7 @@ class Circulation:
 
     # -- holds and waitlist ---------------------------------------------------
     def reserve(self, member_payload: MemberKey | str, item_payload: ItemKey | str,
-                source: str = "kiosk",
+                source: str = ReservationSource.KIOSK,
                 uid: str | None = None) -> str:
         """Hold an item for a member: "held" at once when it is on the shelf,
         else "waiting" in the queue. Returns the reservation's status."""
@@ -456,17 +477,18 @@ class Circulation:
                 raise Refused("retired", "This item is no longer lent. Please hand it to staff.")
             mine = s.execute(select(Reservation.id).where(
                 Reservation.item_id == item.id, Reservation.member_id == member.id,
-                Reservation.status.in_(("waiting", "held")))).first()
+                Reservation.status.in_(ACTIVE_RESERVATIONS))).first()
             if mine:
                 raise Refused("already_reserved", "You are already on the list for this item.")
             open_loan = s.execute(select(Loan.member_id).where(
                 Loan.item_id == item.id, Loan.returned_at.is_(None))).scalar_one_or_none()
             if open_loan == member.id:
                 raise Refused("already_yours", "You already have this item.")
-            if source == "kiosk" and item.status == ItemStatus.AVAILABLE:
+            if source == ReservationSource.KIOSK and item.status == ItemStatus.AVAILABLE:
                 raise Refused("available", "This item is on the shelf: you can borrow it now.")
             res = Reservation(uid=uid or str(uuid.uuid4()), item_id=item.id, member_id=member.id,
-                              status="waiting", source=source, created_at=to_iso(self.k.clock()))
+                              status=ReservationStatus.WAITING, source=source,
+                              created_at=to_iso(self.k.clock()))
             s.add(res)
             s.flush()
             if item.status == ItemStatus.AVAILABLE:
@@ -483,16 +505,13 @@ class Circulation:
             item = self.k.catalogue.resolve(s, item_payload)
             res = s.execute(select(Reservation).where(
                 Reservation.item_id == item.id, Reservation.member_id == member.id,
-                Reservation.status.in_(("waiting", "held")))).scalars().first()
+                Reservation.status.in_(ACTIVE_RESERVATIONS))).scalars().first()
             if res is None:
                 raise BadInput("There is no reservation of {code} for this member.", code=item.code)
-            was_held = res.status == "held"
-            res.status = "cancelled"
-            if was_held:
-                item.status = ItemStatus.AVAILABLE
-                item.held_for_member_id = None
-                item.hold_until = None
-                self._offer(s, item, self.k.today())
+            was_held = res.status == ReservationStatus.HELD
+            res.status = ReservationStatus.CANCELLED
+            if was_held and item.status == ItemStatus.HELD and item.held_for_member_id == member.id:
+                self.move_item(s, item, ItemStatus.AVAILABLE, Cause.HOLD)
             self.k.record(s, "reservation.cancelled", {"reservation": res.uid, **item.event_ref(),
                                                        "member": member.number}, actor)
 
@@ -503,29 +522,28 @@ class Circulation:
             items = s.execute(select(Item).where(Item.status == ItemStatus.HELD,
                                                  Item.hold_until < today)).scalars().all()
             for item in items:
-                self._release_hold(s, item, "expired")
+                self._release_hold(s, item, ReservationStatus.EXPIRED)
             return len(items)
 
-    def _release_hold(self, s: Session, item: Item, why: str) -> None:
-        res = s.execute(select(Reservation).where(Reservation.item_id == item.id,
-                                                  Reservation.status == "held")).scalars().first()
+    def _release_hold(self, s: Session, item: Item, why: ReservationStatus) -> None:
+        res = s.execute(select(Reservation).where(
+            Reservation.item_id == item.id,
+            Reservation.status == ReservationStatus.HELD)).scalars().first()
         if res is not None:
             res.status = why
-        item.status = ItemStatus.AVAILABLE
-        item.held_for_member_id = None
-        item.hold_until = None
-        held_for = self._offer(s, item, self.k.today())
+        held_for = self.move_item(s, item, ItemStatus.AVAILABLE, Cause.HOLD).held_for
         self.k.record(s, "reservation.expired", {"reservation": res.uid if res else None,
                                                  **item.event_ref(), "next": held_for})
 
     def _waiting(self, s: Session, item_id: int) -> Reservation | None:
         return s.execute(select(Reservation).where(
-            Reservation.item_id == item_id, Reservation.status == "waiting")
+            Reservation.item_id == item_id, Reservation.status == ReservationStatus.WAITING)
             .order_by(Reservation.created_at, Reservation.id)).scalars().first()
 
     def _hold(self, s: Session, item: Item, res: Reservation, today: dt.date) -> None:
+        item_transition(item.code, item.status, ItemStatus.HELD, Cause.HOLD)
         until = self._calendar().due_date(today, self.k.policy.hold_days)
-        res.status = "held"
+        res.status = ReservationStatus.HELD
         res.hold_until = until.isoformat()
         item.status = ItemStatus.HELD
         item.held_for_member_id = res.member_id
@@ -542,6 +560,42 @@ class Circulation:
     def offer_to_waitlist(self, s: Session, item: Item) -> str | None:
         """For staff actions that put an item back on the shelf."""
         return self._offer(s, item, self.k.today())
+
+    def move_item(self, s: Session, item: Item, new: str, cause: Cause, *,
+                  actor: str | None = None, today: dt.date | None = None) -> Moved:
+        """Change an item's status in the caller's transaction, by the one rule
+        (:func:`kiosk.domain.item_transition`): the hold, the held member's
+        reservation and the waiting list follow it.
+
+        A retirement cancels every reservation of the item, each with its
+        ``reservation.cancelled`` event (``actor``: who retired it), so the
+        platform tells the members; an item back on the shelf is held for
+        the first member waiting. Raises :class:`kiosk.domain.StatusRefused`
+        for a change the rule refuses. The caller records its own event.
+        """
+        rule = item_transition(item.code, item.status, new, cause)
+        cancelled = 0
+        if rule.hold is not None or rule.waiting is not None:
+            for res in s.execute(select(Reservation).where(
+                    Reservation.item_id == item.id, Reservation.status.in_(ACTIVE_RESERVATIONS))
+                    .order_by(Reservation.created_at, Reservation.id)).scalars():
+                to = rule.hold if res.status == ReservationStatus.HELD else rule.waiting
+                if to is None:
+                    continue
+                res.status = to
+                if to == ReservationStatus.WAITING:
+                    res.hold_until = None  # back in the queue in its place; a new hold sets a new date
+                elif to == ReservationStatus.CANCELLED:
+                    cancelled += 1
+                    self.k.record(s, "reservation.cancelled", {
+                        "reservation": res.uid, **item.event_ref(),
+                        "member": s.get_one(Member, res.member_id).number}, actor)
+        item.status = rule.new
+        if rule.clear_hold:
+            item.held_for_member_id = None
+            item.hold_until = None
+        held_for = self._offer(s, item, today or self.k.today()) if rule.offer else None
+        return Moved(rule, held_for, cancelled)
 
     # -- listings -------------------------------------------------------------
     def loans(self, *, open_only: bool = False, overdue_only: bool = False,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from kiosk import settings
 from kiosk.clock import to_iso
+from kiosk.domain import OUTCOME_STATUS, Cause, InspectionOutcome, ReservationStatus
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
 from kiosk.limits import NOTE_MAX, PHOTO_PATH_MAX, clean_text, has_forbidden_chars
@@ -31,12 +32,10 @@ from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation
 from kiosk.store.staff_models import Inspection
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from kiosk.services.core import Kiosk
 
-OUTCOMES = {"shelf": ItemStatus.AVAILABLE, "repair": ItemStatus.REPAIR,
-            "retired": ItemStatus.RETIRED}
+#: inspection outcome -> the item's new status (kiosk.domain)
+OUTCOMES: dict[str, ItemStatus] = {outcome.value: status for outcome, status in OUTCOME_STATUS.items()}
 
 
 #: the settings staff mode may change (declared, with their checks, in kiosk.settings)
@@ -104,7 +103,8 @@ class Desk:
                 number = (s.get_one(Member, loan.member_id).number
                           if loan is not None and loan.member_id else None)
                 waiting = s.execute(select(func.count()).select_from(Reservation).where(
-                    Reservation.item_id == item.id, Reservation.status == "waiting")).scalar_one()
+                    Reservation.item_id == item.id,
+                    Reservation.status == ReservationStatus.WAITING)).scalar_one()
                 cases.append(InspectionCase(
                     item=ItemView.of(item), status=item.status,
                     returned_at=loan.returned_at if loan else None, member_number=number,
@@ -128,7 +128,7 @@ class Desk:
         if outcome not in OUTCOMES:
             raise BadInput(N_("Unknown inspection outcome: {outcome}"), outcome=outcome)
         note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
-        if outcome in ("repair", "retired") and not note:
+        if outcome in (InspectionOutcome.REPAIR, InspectionOutcome.RETIRED) and not note:
             raise BadInput(N_("Please write a short note: what is wrong with it?"))
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
@@ -154,14 +154,8 @@ class Desk:
                 still_missing = loan.parts_expected - loan.parts_counted - already
                 found = max(0, min(still_missing, after - loan.parts_counted - already))
             old = item.status
-            item.status = OUTCOMES[outcome]
-            item.held_for_member_id = None
-            item.hold_until = None
-            held_for, cancelled = None, 0
-            if outcome == "shelf":
-                held_for = self.k.circulation.offer_to_waitlist(s, item)
-            elif outcome == "retired":
-                cancelled = self._cancel_reservations(s, item)
+            moved = self.k.circulation.move_item(s, item, OUTCOMES[outcome], Cause.STAFF, actor=by.name)
+            held_for, cancelled = moved.held_for, moved.cancelled
             s.add(Inspection(item_id=item.id, loan_id=loan.id if loan else None, staff=by.name,
                              outcome=outcome, parts_before=before, parts_after=after,
                              parts_found=found, note=note, at=to_iso(self.k.clock())))
@@ -178,28 +172,16 @@ class Desk:
         note = clean_text(note or "", NOTE_MAX, Message(N_("The note")), multiline=True)
         with self.k.transaction() as s:
             item = self.k.catalogue.resolve(s, code)
-            if item.status == ItemStatus.ON_LOAN:
-                raise BadInput("{code} is on loan; return it first.", code=item.code)
             if item.status == ItemStatus.RETIRED:
                 return ItemView.of(item)
             old = item.status
-            item.status = ItemStatus.RETIRED
-            item.held_for_member_id = None
-            item.hold_until = None
-            cancelled = self._cancel_reservations(s, item)
+            # The one rule (kiosk.domain): never while on loan; the members waiting
+            # are told, one reservation.cancelled event each.
+            cancelled = self.k.circulation.move_item(s, item, ItemStatus.RETIRED, Cause.STAFF,
+                                                     actor=by.name).cancelled
             self.k.record(s, "item.retired", {**item.event_ref(), "from": old, "note": note,
                                               "reservations_cancelled": cancelled}, by.name)
             return ItemView.of(item)
-
-    @staticmethod
-    def _cancel_reservations(s: Session, item: Item) -> int:
-        cancelled = 0
-        for res in s.execute(select(Reservation).where(
-                Reservation.item_id == item.id,
-                Reservation.status.in_(("waiting", "held")))).scalars():
-            res.status = "cancelled"
-            cancelled += 1
-        return cancelled
 
     # -- settings ------------------------------------------------------------------------
     def save_settings(self, changes: dict[str, Any], *, by: StaffView) -> dict[str, Any]:

@@ -11,22 +11,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The domain's vocabularies live in kiosk.domain (every wing imports them); the
+# columns store their plain strings. Re-exported: ``from kiosk.store.models import ItemStatus``.
+from kiosk.domain import ItemStatus as ItemStatus
+from kiosk.domain import MemberStatus, ReservationSource, ReservationStatus
+
 
 class Base(DeclarativeBase):
     if TYPE_CHECKING:
         # Every model here is mapped to a Table: Core statements use ``Model.__table__`` as one.
         __table__: ClassVar[Table]
-
-
-class ItemStatus:
-    AVAILABLE = "available"
-    ON_LOAN = "on_loan"
-    HELD = "held"  # held on the reservation shelf for one member
-    INSPECTION = "inspection"
-    REPAIR = "repair"
-    RETIRED = "retired"
-    IN_TRANSIT = "in_transit"  # returned at another centre, on its way home
-    ALL = (AVAILABLE, ON_LOAN, HELD, INSPECTION, REPAIR, RETIRED, IN_TRANSIT)
 
 
 class Setting(Base):
@@ -68,7 +62,7 @@ class Item(Base):
     # [{"name_ko": "...", "name_en": "...", "count": 3}, ...]
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     replacement_value: Mapped[int] = mapped_column(Integer, default=0)  # KRW
-    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.AVAILABLE, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.AVAILABLE.value, index=True)
     held_for_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
     photo: Mapped[str | None] = mapped_column(String(300), nullable=True)
@@ -105,7 +99,7 @@ class Member(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     member_type: Mapped[str] = mapped_column(String(20), default="standard")
     expires_on: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active|suspended
+    status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE.value)
     language: Mapped[str] = mapped_column(String(8), default="ko")
     large_text: Mapped[bool] = mapped_column(default=False)
     high_contrast: Mapped[bool] = mapped_column(default=False)
@@ -157,8 +151,8 @@ class Reservation(Base):
     uid: Mapped[str] = mapped_column(String(36), unique=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
-    source: Mapped[str] = mapped_column(String(16), default="kiosk")  # kiosk|platform
+    status: Mapped[str] = mapped_column(String(16), default=ReservationStatus.WAITING.value, index=True)
+    source: Mapped[str] = mapped_column(String(16), default=ReservationSource.KIOSK.value)
     created_at: Mapped[str] = mapped_column(String(32))
     hold_until: Mapped[str | None] = mapped_column(String(10), nullable=True)
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.codes import ItemKey, Scan, item_key
+from kiosk.domain import Destination, ItemStatus
 from kiosk.errors import KioskError
 from kiosk.services.circulation import returnable
 from kiosk.services.views import ItemView, ReturnOutcome
@@ -22,12 +23,13 @@ DAMAGE_CHOICES = (
     ("other", N_("Something else")),
 )
 
-DESTINATIONS = {
-    "shelf": (N_("Please put it on the return shelf."), N_("Thank you! It is ready for the next neighbour."), "shelf"),
-    "reservation_shelf": (N_("Please put it on the reservation shelf."),
+DESTINATIONS: dict[str, tuple[str, str, str]] = {
+    Destination.SHELF: (N_("Please put it on the return shelf."),
+                        N_("Thank you! It is ready for the next neighbour."), "shelf"),
+    Destination.RESERVATION_SHELF: (N_("Please put it on the reservation shelf."),
                           N_("Someone has reserved it: it will wait there for them."), "shelf"),
-    "staff": (N_("Please hand it to staff."), N_("Staff will check it before it is lent again."), "info"),
-    "transfer": (N_("Please put it on the shelf for other centres' items."),
+    Destination.STAFF: (N_("Please hand it to staff."), N_("Staff will check it before it is lent again."), "info"),
+    Destination.TRANSFER: (N_("Please put it on the shelf for other centres' items."),
                  N_("It belongs to another centre; staff will send it home."), "info"),
 }
 
@@ -313,7 +315,8 @@ class ReturnScreen(Screen):
             self.ref = None
             self.ctx.sound.play("refused")
             why = (N_("{name} is not on loan. To borrow it, go back and touch Borrow.")
-                   if item.status in ("available", "held") else N_("{name} is not on loan. Please hand it to staff."))
+                   if item.status in (ItemStatus.AVAILABLE, ItemStatus.HELD)
+                   else N_("{name} is not on loan. Please hand it to staff."))
             self.banner.show_message("refused", lambda: tr(why, name=item.name(self.session.lang)))
             self.ctx.announce()
             return

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import Scan
+from kiosk.domain import STATUS_LABELS
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.desk import Desk
 from kiosk.services.reports import CATEGORY_LABELS as CATEGORY_NAMES  # noqa: F401 (the pages' import)
 from kiosk.services.reports import Reports, site_name
 from kiosk.services.staff import Staff, StaffView
 from ui.tasks import Scope, run_task
-from ui.text import N_, error_text, tr
+from ui.text import error_text, tr
 from ui.widgets.common import Banner, ItemPhoto, button, card, label
 
 if TYPE_CHECKING:
@@ -37,10 +38,8 @@ if TYPE_CHECKING:
     from kiosk.services.views import ItemView
     from ui.scanbridge import ScanBridge
 
-STATUS_NAMES = {"available": N_("On the shelf"), "on_loan": N_("On loan"),
-                "held": N_("Held for pickup"), "inspection": N_("Waiting for a check"),
-                "repair": N_("In repair"), "retired": N_("Retired"),
-                "in_transit": N_("On its way to its home centre")}
+#: an item status's name on staff pages (declared with the statuses, kiosk.domain)
+STATUS_NAMES = STATUS_LABELS
 
 
 @dataclass

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import ItemRef, Scan, Unreadable
+from kiosk.domain import ItemStatus
 from kiosk.limits import ITEM_CODE_MAX, ITEM_NAME_MAX, PART_COUNT_MAX, PART_NAME_MAX, REPLACEMENT_VALUE_MAX
 from kiosk.services.catalogue import CATEGORIES
 from kiosk.services.desk import photo_dir
@@ -189,7 +190,7 @@ class CataloguePage(StaffPage):
         for p in (item.parts if item else ()):
             self._part_row(p.name_ko or p.name_en, p.count)
         self.photo.show_item(item, "?")
-        self.retire.setVisible(item is not None and item.status not in ("retired", "on_loan"))
+        self.retire.setVisible(item is not None and item.status not in (ItemStatus.RETIRED, ItemStatus.ON_LOAN))
         self.labels.setVisible(item is not None)
         self.form.show()
 

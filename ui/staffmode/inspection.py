@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, ItemRef, Scan, Unreadable
+from kiosk.domain import Condition, InspectionOutcome
 from kiosk.services.desk import InspectionCase, InspectionResult
 from ui.staffmode.base import STATUS_NAMES, RowList, StaffPage, Stepper, scroll
 from ui.text import N_, tr
@@ -59,8 +60,8 @@ class InspectionPage(StaffPage):
         self.shelf = button(tr(N_("Back to the shelf")), "primary", "InspectShelf")
         self.repair = button(tr(N_("To repair")), None, "InspectRepair")
         self.retire = button(tr(N_("Retire")), "danger", "InspectRetire")
-        self.shelf.clicked.connect(lambda: self._resolve("shelf"))
-        self.repair.clicked.connect(lambda: self._resolve("repair"))
+        self.shelf.clicked.connect(lambda: self._resolve(InspectionOutcome.SHELF))
+        self.repair.clicked.connect(lambda: self._resolve(InspectionOutcome.REPAIR))
         self.retire.clicked.connect(self._confirm_retire)
         for b in (self.shelf, self.repair, self.retire):
             actions.addWidget(b)
@@ -105,7 +106,7 @@ class InspectionPage(StaffPage):
         if c.missing:
             bits.append(tr(N_("{missing} of {expected} parts missing"), missing=c.missing,
                            expected=c.parts_expected))
-        if c.condition == "damaged":
+        if c.condition == Condition.DAMAGED:
             bits.append(tr(N_("damaged")))
         if c.transfer:
             bits.append(tr(N_("belongs to {site}"), site=c.item.home_site))
@@ -161,7 +162,7 @@ class InspectionPage(StaffPage):
         ask = Confirm(self.ctx.host, "ConfirmRetire", tr(N_("Retire {name}?"), name=self.case.item.name_ko),
                       tr(N_("It will not be lent again, and its waiting list is cancelled.")),
                       [(tr(N_("Retire")), "yes", "danger"), (tr(N_("Cancel")), "no", None)])
-        ask.closed.connect(lambda r: self._resolve("retired") if r == "yes" else None)
+        ask.closed.connect(lambda r: self._resolve(InspectionOutcome.RETIRED) if r == "yes" else None)
         ask.open()
 
     def _resolve(self, outcome: str) -> None:
@@ -176,12 +177,12 @@ class InspectionPage(StaffPage):
     def _resolved(self, r: InspectionResult) -> None:
         name = f"{r.item.code} {r.item.name_ko}"
         found = tr(N_("{count} part(s) found."), count=r.parts_found) if r.parts_found else ""
-        if r.outcome == "shelf" and r.held_for:
+        if r.outcome == InspectionOutcome.SHELF and r.held_for:
             self.ok(tr(N_("{name}: put it on the reservation shelf."), name=name),
                     " ".join(x for x in (tr(N_("Held for member {member}."), member=r.held_for), found) if x))
-        elif r.outcome == "shelf":
+        elif r.outcome == InspectionOutcome.SHELF:
             self.ok(tr(N_("{name}: back on the shelf."), name=name), found)
-        elif r.outcome == "repair":
+        elif r.outcome == InspectionOutcome.REPAIR:
             self.ok(tr(N_("{name}: sent to repair."), name=name), found)
         else:
             self.ok(tr(N_("{name}: retired."), name=name),

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
 
 from kiosk.codes import AliasRef, ItemRef, Scan, Unreadable, item_label_payload, normalise_item_code
+from kiosk.domain import ItemStatus
 from kiosk.errors import BadInput
 from ui.staffmode.base import RowList, StaffPage, Stepper, checked, choice_row
 from ui.text import N_, tr
@@ -22,7 +23,7 @@ def label_specs(kiosk, codes: list[str] | None):
     from hardware.labels import LabelSpec
 
     items = ([kiosk.catalogue.get(c) for c in codes] if codes is not None
-             else [i for i in kiosk.catalogue.list() if i.status != "retired"])
+             else [i for i in kiosk.catalogue.list() if i.status != ItemStatus.RETIRED])
     if not items:
         raise BadInput(N_("There are no labels to print."))
     return [LabelSpec(i.code, i.name_ko, item_label_payload(i.code, kiosk.base_url, i.home_site)) for i in items]

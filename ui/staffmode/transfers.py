@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.codes import ItemKey, ItemRef, Scan, item_key
+from kiosk.domain import Condition, Destination
 from kiosk.errors import KioskError
 from kiosk.services.transfers import OpenTransfers, TransferView, open_transfers
 from kiosk.services.views import ReturnOutcome
@@ -15,7 +16,7 @@ from ui.staffmode.base import RowList, StaffPage
 from ui.text import N_, tr
 from ui.widgets.common import label
 
-_CONDITION = {"damaged": N_("damaged"), "missing_parts": N_("parts missing")}
+_CONDITION: dict[str, str] = {Condition.DAMAGED: N_("damaged"), Condition.MISSING_PARTS: N_("parts missing")}
 
 
 class TransfersPage(StaffPage):
@@ -80,10 +81,10 @@ class TransfersPage(StaffPage):
 
     def _received(self, r: ReturnOutcome) -> None:
         name = f"{r.item.code} {r.item.name_ko}"
-        if r.destination == "reservation_shelf":
+        if r.destination == Destination.RESERVATION_SHELF:
             self.ok(tr(N_("{name}: put it on the reservation shelf."), name=name),
                     tr(N_("Held for member {member}."), member=r.held_for))
-        elif r.destination == "staff":
+        elif r.destination == Destination.STAFF:
             self.ok(tr(N_("{name} is home: it waits for a check."), name=name))
         else:
             self.ok(tr(N_("{name} is home: back on the shelf."), name=name))
