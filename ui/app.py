@@ -45,6 +45,7 @@ from ui.sound import RecordingSound, Sound
 from ui.speech import Speech
 from ui.staff import StaffMenu, StaffPin
 from ui.tasks import Scope, run_task
+from ui.text import tr
 from ui.theme import Theme
 from ui.voice import VoiceBar, VoiceGuide
 from ui.widgets.common import Banner, layout_of
@@ -176,6 +177,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.bridge.code.connect(self.on_code)
         self.bridge.frame.connect(self.on_frame)
         self.bridge.status_changed.connect(self.on_camera_status)
+        self.bridge.guidance.connect(self.on_guidance)
         self.earphones = earphones
         if earphones is not None:
             earphones.setParent(self)
@@ -267,6 +269,17 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         view = self.current.camera
         if view is not None and view.isVisible():
             view.show_frame(image)
+
+    def on_guidance(self, hint) -> None:
+        """The scanner's advice for a code held up but not read (a Hint, or None: withdrawn):
+        shown on the current screen's camera picture and said when voice is on."""
+        text = tr(hint.msgid) if hint is not None else None
+        current = self.current.camera
+        for screen in self.screens.values():
+            if screen.camera is not None:
+                screen.camera.show_hint(text if screen.camera is current else None)
+        if text and current is not None and current.isVisible():
+            self.voice.speak(text)
 
     def on_camera_status(self, status: str) -> None:
         self.devices.set("camera", camera_state(status))

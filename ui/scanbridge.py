@@ -30,7 +30,9 @@ from kiosk import codes
 from kiosk.codes import Scan
 
 if TYPE_CHECKING:
+    from hardware.camera_controls import CameraSettings, ControlledSource
     from hardware.frames import FrameSource, VirtualCamera
+    from hardware.guidance import Hint
     from hardware.scanning import ScanResult, ScanService
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,13 @@ class ScanBridge(QObject):
     status_changed = Signal(str)
     #: a new preview frame
     frame = Signal(QImage)
+    #: advice for a code held up but not read: a :class:`hardware.guidance.Hint`, or None
+    #: when it is withdrawn (the service already waits, holds and withdraws it calmly)
+    guidance = Signal(object)
 
     _raw_code = Signal(object)
     _raw_status = Signal(str)
+    _raw_guidance = Signal(object)
 
     def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS, *,
                  base_url: str = codes.DEFAULT_BASE_URL) -> None:
@@ -74,6 +80,10 @@ class ScanBridge(QObject):
         self.status = "off"
         self.spec: str | None = None  # the camera being used (an open_source spec)
         self._base_url = base_url  # the kiosk's labels' address: what codes are ours
+        #: the camera controls set at every open (None: the camera's own defaults)
+        self.settings: CameraSettings | None = None
+        #: the advice shown now (None: none)
+        self.hint: Hint | None = None
         self._last_n: int | None = None
         self._started = False
         self._pending: tuple[str | None, str] | None = None
@@ -81,6 +91,7 @@ class ScanBridge(QObject):
         # Explicitly queued: these are emitted on the scanner's worker thread.
         self._raw_code.connect(self._deliver_code, Qt.ConnectionType.QueuedConnection)
         self._raw_status.connect(self._deliver_status, Qt.ConnectionType.QueuedConnection)
+        self._raw_guidance.connect(self._deliver_guidance, Qt.ConnectionType.QueuedConnection)
         self.preview = QTimer(self)
         self.preview.setInterval(max(10, 1000 // max(1, preview_fps)))
         self.preview.timeout.connect(self._poll_frame)
@@ -89,9 +100,14 @@ class ScanBridge(QObject):
         self._clear.timeout.connect(self._clear_virtual)
 
     # -- wiring to the hardware wing -----------------------------------------------
-    def open(self, camera_spec: str | None, base_url: str) -> bool:
-        """Open the frame source and the scan service; False (typing only) when it cannot."""
+    def open(self, camera_spec: str | None, base_url: str, settings: CameraSettings | None = None) -> bool:
+        """Open the frame source and the scan service; False (typing only) when it cannot.
+
+        ``settings`` (else the ones given before) are the camera controls, set
+        each time a V4L2 camera opens: at start and when it comes back.
+        """
         try:
+            from hardware.camera_controls import controlled
             from hardware.frames import open_source
             from hardware.scanning import ScanService
         except ImportError as exc:
@@ -99,10 +115,12 @@ class ScanBridge(QObject):
             self._set_status("unavailable")
             return False
         self.spec, self._base_url = camera_spec or "virtual", base_url
+        if settings is not None:
+            self.settings = settings
         try:
-            self.source = open_source(self.spec)
+            self.source = controlled(open_source(self.spec), self.settings)
             self.service = ScanService(self.source, on_code=self._on_code, on_status=self._on_status,
-                                       base_url=base_url)
+                                       base_url=base_url, on_guidance=self._raw_guidance.emit)
         except Exception as exc:  # a missing camera must not stop the kiosk: typing still works
             log.warning("cannot open camera %r: %s", camera_spec, exc)
             self.service = None
@@ -120,11 +138,40 @@ class ScanBridge(QObject):
             self.service.stop()
         self.service = self.source = None
         self._last_n = None
+        self._deliver_guidance(None)  # advice about the old camera's picture no longer holds
         if not self.open(camera_spec, self._base_url):
             return False
         if self._started:
             self._start_service()
         return True
+
+    def change_controls(self, settings: CameraSettings) -> bool:
+        """Set the camera's controls now (a live preview of them) and at every later open.
+
+        False when this camera has no controls to set (the virtual camera, a
+        video file, a camera OpenCV opened by index on another system).
+        """
+        self.settings = settings
+        source = self._controlled()
+        if source is None:
+            return False
+        try:
+            source.change(settings)
+        except OSError as exc:  # unplugged just now: set when it comes back
+            log.warning("camera controls not set now: %s", exc)
+            source.settings = settings
+        return True
+
+    def has_controls(self) -> bool:
+        """Whether the camera in use takes exposure, focus and the like (a V4L2 camera)."""
+        return self._controlled() is not None
+
+    def _controlled(self) -> ControlledSource | None:
+        if self.source is None:
+            return None
+        from hardware.camera_controls import ControlledSource  # loaded: the source came from there
+
+        return self.source if isinstance(self.source, ControlledSource) else None
 
     def frames_captured(self) -> int:
         """Frames the camera has delivered since it was opened (to measure its frame rate)."""
@@ -168,6 +215,7 @@ class ScanBridge(QObject):
         self.preview.stop()
         if self.service is not None:
             self.service.stop()
+        self._deliver_guidance(None)
 
     @property
     def virtual(self) -> bool:
@@ -219,6 +267,12 @@ class ScanBridge(QObject):
     @Slot(object)
     def _deliver_code(self, ref: Scan) -> None:
         self.code.emit(ref)
+
+    @Slot(object)
+    def _deliver_guidance(self, hint: Hint | None) -> None:
+        if hint != self.hint:
+            self.hint = hint
+            self.guidance.emit(hint)
 
     @Slot(str)
     def _deliver_status(self, status: str) -> None:

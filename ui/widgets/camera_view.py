@@ -1,12 +1,17 @@
-"""The live camera preview with a guide frame showing where to hold the code."""
+"""The live camera preview with a guide frame showing where to hold the code.
+
+While a code is held up but not read, the scanner's advice ("Bring the label a
+little closer.") is shown large over the lower part of the picture, where the
+resident is already looking; one message at a time, until it is withdrawn.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
 
-from ui.widgets.common import theme_of
+from ui.widgets.common import label, theme_of
 
 
 class CameraView(QWidget):
@@ -18,6 +23,47 @@ class CameraView(QWidget):
         self.frame: QImage | None = None
         self.frames_painted = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # The advice: a child over the picture (not painted into it), so it keeps the
+        # theme's large text and colours and assistive technology can read it.
+        self.hint_box = QFrame(self)
+        self.hint_box.setObjectName("CameraHint")
+        self.hint_box.setProperty("role", "banner-info")
+        self.hint_label = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
+        self.hint_label.setObjectName("CameraHintText")
+        box = QVBoxLayout(self.hint_box)
+        box.addWidget(self.hint_label)
+        self.hint_box.hide()
+
+    @property
+    def hint(self) -> str | None:
+        """The advice shown now (None: none)."""
+        return self.hint_label.text() if not self.hint_box.isHidden() else None
+
+    def show_hint(self, text: str | None) -> None:
+        """Show ``text`` as the advice in place of any other, or withdraw it (None)."""
+        if not text:
+            self.hint_box.hide()
+            return
+        if text != self.hint_label.text():
+            self.hint_label.setText(text)
+            self.hint_box.setAccessibleName(text)
+        self._place_hint()
+        self.hint_box.show()
+        self.hint_box.raise_()
+
+    def _place_hint(self) -> None:
+        margin = max(4, self.width() // 24)
+        w = self.width() - 2 * margin
+        h = min(self.hint_box.heightForWidth(w) if self.hint_box.hasHeightForWidth() else -1,
+                self.height() - 2 * margin)
+        if h <= 0:
+            h = min(self.hint_box.sizeHint().height(), self.height() - 2 * margin)
+        self.hint_box.setGeometry(margin, self.height() - margin - h, w, h)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.hint_box.isHidden():
+            self._place_hint()
 
     def sizeHint(self) -> QSize:
         t = theme_of(self)
