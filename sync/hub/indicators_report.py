@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 
 from kiosk.clock import utcnow
 from kiosk.errors import KioskError
@@ -221,7 +221,7 @@ def register_indicators(app: FastAPI, db: Database) -> None:
     from sync.hub.app import ERRORS, ApiError
     from sync.protocol import API_PREFIX, INVALID, UNAUTHORISED, ErrorBody
 
-    bearer = HTTPBearer(auto_error=False)
+    bearer = roles.bearer  # the administrators' token scheme (not the kiosks')
 
     def who_of(request: Request, creds: HTTPAuthorizationCredentials | None) -> roles.Principal | None:
         if creds is not None:
