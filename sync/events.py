@@ -250,6 +250,23 @@ class MemberContactViewed(Payload):
 class MemberConsent(Payload):
     member: MemberNumber
     staff: StaffName | None = None
+    #: the consent wording's version; whether a guardian agreed for a member under 14 (never who)
+    version: Label | None = None
+    child: bool | None = None
+
+
+class MemberErased(Payload):
+    """The member asked to be erased: the platform and every kiosk forget them."""
+
+    member: MemberNumber
+    why: ReasonNote | None = None
+
+
+class MemberExported(Payload):
+    """Staff gave a member the export of their own data (logged like a view)."""
+
+    member: MemberNumber
+    why: ReasonNote | None = None
 
 
 # -- circulation -----------------------------------------------------------------------
@@ -426,6 +443,8 @@ MODELS: dict[str, type[Payload]] = {
     "member.pin_set": MemberPinSet,
     "member.contact_viewed": MemberContactViewed,
     "member.consent_recorded": MemberConsent,
+    "member.erased": MemberErased,
+    "member.exported": MemberExported,
     "loan.checked_out": LoanCheckedOut,
     "loan.returned": LoanReturned,
     "loan.renewed": LoanRenewed,
@@ -461,7 +480,7 @@ MODELS: dict[str, type[Payload]] = {
 ITEM_ADMIN = frozenset({"item.edited", "item.status_changed", "item.retired", "item.alias_added",
                         "item.photo_set", "transfer.received"})
 MEMBER_ADMIN = frozenset({"member.renewed", "member.status_changed", "member.card_reissued",
-                          "member.pin_set"})
+                          "member.pin_set", "member.erased"})
 #: a centre's reservation queue: only the item's home site keeps it
 RESERVATIONS = frozenset({"reservation.created", "reservation.cancelled", "reservation.expired"})
 #: physical circulation: it happened, so it is accepted (and flagged when odd)

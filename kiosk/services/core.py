@@ -271,4 +271,7 @@ def open_kiosk(data_dir: str | Path, clock: Clock = utcnow,
     from kiosk.services.integrity import start_seal
 
     start_seal(kiosk)
+    from kiosk.services.lifecycle import seal_existing
+
+    seal_existing(kiosk)  # contacts an older version stored in clear (kiosk.contactkey)
     return kiosk

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from kiosk.calendar import SEOUL
 from kiosk.clock import to_iso
 from kiosk.errors import NotFound
+from kiosk.services.lifecycle import contact_key
 from kiosk.services.staff import Staff, StaffView
 from kiosk.store.events import event_count
 from kiosk.store.models import Item, ItemStatus, Loan, Member
@@ -91,8 +92,9 @@ class Dashboard:
             loans_today = count(Loan.checked_out_at >= lo, Loan.checked_out_at < hi)
             returns_today = count(Loan.returned_at >= lo, Loan.returned_at < hi)
             open_loans = count(Loan.returned_at.is_(None))
+            key = contact_key(self.k)  # contacts are stored encrypted
             overdue = [OverdueCall(item.code, item.name_ko, m.number if m else None,
-                                   m.display_name if m else None, mask_contact(m.contact if m else None),
+                                   m.display_name if m else None, mask_contact(key.open(m.contact) if m else None),
                                    dt.date.fromisoformat(loan.due_on),
                                    (today - dt.date.fromisoformat(loan.due_on)).days)
                        for loan, item, m in s.execute(
@@ -121,4 +123,4 @@ class Dashboard:
             if member is None:
                 raise NotFound("No member with number {number}.", number=member_number)
             self.k.record(s, "member.contact_viewed", {"member": member.number, "why": why}, by.name)
-            return member.contact or ""
+            return contact_key(self.k).open(member.contact) or ""

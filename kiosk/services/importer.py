@@ -50,6 +50,7 @@ from kiosk.limits import (
     echo,
 )
 from kiosk.services.catalogue import check_alias, check_item_field, item_name, normalise_category, parts_list
+from kiosk.services.lifecycle import contact_key
 from kiosk.services.members import member_name, normalise_member_type
 from kiosk.services.views import ItemView, MemberView
 from kiosk.store.models import Item, ItemAlias, Member
@@ -595,8 +596,9 @@ def _check_members(kiosk: Kiosk, rows: list[tuple[int, list[str]]], mapping: dic
                    ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     # Re-importing the same list must not register people twice: a name with
     # the same contact already registered (or earlier in the file) is refused.
+    key = contact_key(kiosk)  # contacts are stored encrypted: compare them in clear
     with kiosk.reading() as s:
-        known = {(name, contact): number for name, contact, number in s.execute(
+        known = {(name, key.open(contact)): number for name, contact, number in s.execute(
             select(Member.display_name, Member.contact, Member.number)
             .where(Member.contact.is_not(None)))}
     return _check_member_rows(rows, mapping, known)

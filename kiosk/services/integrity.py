@@ -219,6 +219,8 @@ def _fold(x: _Expected, seq: int, type_: str, p: dict[str, Any], own_site: str |
                                   "expires_on": p.get("expires_on"), "expiry_seq": seq}
     elif type_ == "member.status_changed":
         x.members.setdefault(p["member"], {}).update(status=p.get("status"), status_seq=seq)
+    elif type_ == "member.erased":  # the member's row keeps only the number, suspended
+        x.members.setdefault(p["member"], {}).update(status="suspended", status_seq=seq)
     elif type_ == "member.renewed":
         x.members.setdefault(p["member"], {}).update(expires_on=p.get("expires_on"), expiry_seq=seq)
     elif type_ == "sync.pulled":

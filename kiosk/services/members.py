@@ -154,9 +154,12 @@ class Members:
             raise BadInput("A PIN has 4 to 8 digits.")
         expires_on = expires_on or self.k.today().replace(year=self.k.today().year + 1)
         token = new_card_token()
+        from kiosk.services.lifecycle import contact_key  # contacts are stored encrypted
+
+        sealed = contact_key(self.k).seal(contact)
         with self.k.transaction() as s:
             member = Member(number=self._next_number(s), display_name=name,
-                            contact=(contact or None), card_hash=hash_card_token(token),
+                            contact=sealed, card_hash=hash_card_token(token),
                             pin_hash=hash_pin(pin) if pin else None, member_type=member_type,
                             expires_on=expires_on.isoformat(), status="active", language=language,
                             created_at=to_iso(self.k.clock()))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from kiosk.clock import to_iso
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
+from kiosk.services.lifecycle import forget_personal
 from kiosk.services.members import MEMBER_BLOCK
 from kiosk.store.events import HybridClock, append_event
 from kiosk.store.models import (
@@ -370,6 +371,7 @@ class _Applier:
                 self.s.execute(select(Reservation.id).where(Reservation.member_id == m.id).limit(1)).first()
             if used:
                 forget(m)
+                forget_personal(self.s, m)  # consent, guardian, phone card: erased everywhere
             else:
                 self.s.delete(m)
                 self.members[number] = None

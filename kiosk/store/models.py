@@ -201,4 +201,5 @@ class Event(Base):
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
 
 
+from kiosk.store import privacy_models as _privacy_models  # noqa: E402,F401  (registers the consent table)
 from kiosk.store import staff_models as _staff_models  # noqa: E402,F401  (registers the staff tables)

@@ -259,6 +259,15 @@ class Applier:
             return
         self._member_edit(ev, p, "card_hash", self._free_card(ev, m.number, p["card_hash"]))
 
+    def on_member_erased(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """The member's own centre erased them: the platform and every kiosk forget them."""
+        from sync.hub.lifecycle import erase
+
+        if self.member(p["member"]) is None:
+            self.flag(ev, "unknown_member", p["member"])
+            return
+        erase(self.s, p["member"], self.notify, hlc=ev.hlc, now=from_iso(self.now))
+
     def on_member_pin_set(self, ev: WireEvent, p: dict[str, Any]) -> None:
         if p.get("pin_hash") is not None:
             self._member_edit(ev, p, "pin_hash", p["pin_hash"])

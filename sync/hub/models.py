@@ -24,8 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kiosk.limits import EMAIL_MAX, PHONE_MAX
-
 # SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -300,9 +298,10 @@ class NoticeContact(Base):
 
     __tablename__ = "notice_contacts"
     member_number: Mapped[str] = mapped_column(String(16), primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), nullable=True)
+    #: encrypted at rest (kiosk.contactkey): the ciphertext of an address of at most EMAIL_MAX / PHONE_MAX
+    email: Mapped[str | None] = mapped_column(Text, nullable=True)
     email_consent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX), nullable=True)
+    phone: Mapped[str | None] = mapped_column(Text, nullable=True)
     sms_consent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     consent_version: Mapped[str] = mapped_column(String(16), default="")
     updated_at: Mapped[str] = mapped_column(String(32))

@@ -173,10 +173,14 @@ def deliver(db: Database, notice_id: int, channels: Mapping[str, Channel], now: 
         member = s.get(Member, notice.member_number)
         wanted = {}
         if contact is not None and member is not None and not member.deleted:
+            from sync.hub.lifecycle import contact_key  # addresses are stored encrypted
+
+            sealed = contact_key()
             if contact.email and contact.email_consent_at:
-                wanted["email"] = contact.email
+                wanted["email"] = sealed.open(contact.email) or ""
             if contact.phone and contact.sms_consent_at:
-                wanted["sms"] = contact.phone
+                wanted["sms"] = sealed.open(contact.phone) or ""
+            wanted = {channel: address for channel, address in wanted.items() if address}
         if not wanted:
             return Outcome([], reason="no consent")
         later = quiet_until(now)

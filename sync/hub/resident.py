@@ -33,7 +33,7 @@ from kiosk.i18n import N_, translate
 from kiosk.limits import EMAIL_MAX, PHONE_MAX
 from kiosk.names import shown_name
 from kiosk.throttle import TooManyTries
-from sync.hub import feed, notices, pages
+from sync.hub import feed, lifecycle, notices, pages
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Loan, Member, Notice, NoticeContact, Reservation, ResidentSession, Site
@@ -86,6 +86,11 @@ TEXTS = {
     "email_ok": N_("I agree to receive notices by e-mail at this address."),
     "sms_ok": N_("I agree to receive notices by text message (or KakaoTalk) at this number."),
     "save": N_("Save"),
+    "my_data": N_("My data"),
+    "my_data_why": N_("Download everything kept about you, including who looked at it and why. You can also "
+                      "erase your membership: it cannot be undone, and items on loan must be returned first."),
+    "export": N_("Download my data (JSON)"), "erase": N_("Erase my membership"),
+    "erase_confirm": N_("I understand that my membership, cards and notice settings are erased for good."),
 }
 SAVED = N_("Your notice settings are saved.")
 BAD_EMAIL = N_("That e-mail address does not look right.")
@@ -99,6 +104,9 @@ CANCELLED = N_("Your reservation of {item} is cancelled.")
 NOT_CANCELLED = N_("Could not cancel: {reason}")
 NOT_SIGNED_IN = N_("Could not sign in: {reason}")
 EXPIRED = N_("Please sign in again.")
+ERASED = N_("Your membership is erased. Thank you for sharing with us.")
+ERASE_UNCONFIRMED = N_("Please tick the box to confirm, then erase your membership.")
+ERASE_AFTER_LOANS = N_("Please return the {count} items on loan first; then your membership can be erased.")
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
@@ -191,7 +199,8 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
                         "text": translate(n.msgid, lang, **notices.readable(s, n.params, lang))}
                        for n in told]
         c = s.get(NoticeContact, number)
-        contact = {"email": c.email or "" if c else "", "phone": c.phone or "" if c else "",
+        key = lifecycle.contact_key()  # addresses are stored encrypted
+        contact = {"email": key.open(c.email) or "" if c else "", "phone": key.open(c.phone) or "" if c else "",
                    "email_ok": bool(c and c.email_consent_at), "sms_ok": bool(c and c.sms_consent_at)}
         from sync.hub.partners import account_links
 
@@ -327,11 +336,13 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
                                       updated_at=now)
                     s.add(c)
                 # consent is given for one address: a new address needs the box ticked again
-                c.email_consent_at = (c.email_consent_at if c.email == email else None) or now \
+                key = lifecycle.contact_key()  # addresses are stored encrypted
+                was_email, was_phone = key.open(c.email), key.open(c.phone)
+                c.email_consent_at = (c.email_consent_at if was_email == email else None) or now \
                     if email and form.get("email_ok") else None
-                c.sms_consent_at = (c.sms_consent_at if c.phone == phone else None) or now \
+                c.sms_consent_at = (c.sms_consent_at if was_phone == phone else None) or now \
                     if phone and form.get("sms_ok") else None
-                c.email, c.phone = email or None, phone or None
+                c.email, c.phone = key.seal(email), key.seal(phone)
                 c.consent_version, c.updated_at = CONSENT_VERSION, now
         await run_in_threadpool(save)
         return account_page(db, row, lang, today(), translate(SAVED, lang))
@@ -377,6 +388,45 @@ def register_resident_pages(app: FastAPI, db: Database) -> None:
             return expired(lang)
         await run_in_threadpool(set_phone_card, db, row.member_number, None)
         return account_page(db, row, lang, today(), translate(CARD_BLOCKED, lang), forget_card=True)
+
+    @app.get("/me/export", include_in_schema=False)
+    def export_my_data(request: Request) -> Response:
+        """Everything the platform keeps about the signed-in member, as JSON (the right of access)."""
+        lang = pages.page_language(request)
+        row = sessions.current(request)
+        if row is None:
+            return expired(lang)
+        with db.transaction() as s:
+            data = lifecycle.export(s, row.member_number)
+        data["exported_at"] = to_iso(app.state.clock())
+        return Response(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True),
+                        media_type="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="my-data.json"',
+                                 "Cache-Control": "no-store"})
+
+    @app.post("/me/erase", response_class=HTMLResponse, include_in_schema=False)
+    async def erase_me(request: Request) -> Response:
+        """Erase the signed-in member on their request: every kiosk forgets them at its next pull."""
+        lang = pages.page_language(request)
+        row, form = await _signed(request)
+        if row is None:
+            return expired(lang)
+        if not form.get("confirm"):
+            return account_page(db, row, lang, today(), translate(ERASE_UNCONFIRMED, lang), error=True, status=400)
+
+        def run() -> int:
+            with db.transaction() as s:
+                out = lifecycle.open_loans(s, row.member_number)
+                if not out:
+                    lifecycle.erase(s, row.member_number, feed.Notifier(s), now=app.state.clock())
+                return out
+        out = await run_in_threadpool(run)
+        if out:
+            return account_page(db, row, lang, today(), translate(ERASE_AFTER_LOANS, lang, count=out),
+                                error=True, status=409)
+        page = render("message.html", lang, TEXTS["my_data"], message=translate(ERASED, lang))
+        page.delete_cookie(COOKIE, path="/")
+        return page
 
     @app.post("/me/signout", response_class=HTMLResponse, include_in_schema=False)
     async def sign_out(request: Request) -> Response:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QV
 
 from kiosk.i18n import LANGUAGES
 from kiosk.limits import CONTACT_MAX, MEMBER_NAME_MAX
+from kiosk.services.lifecycle import GUARDIAN_RELATIONS, RELATION_NAMES, Guardian, Lifecycle
 from kiosk.services.members import MEMBER_TYPES
 from kiosk.services.staff import Staff
 from kiosk.services.views import MemberView
@@ -90,6 +91,26 @@ class MembersPage(StaffPage):
         self.consent = button(tr(N_("The member agrees")), None, "MemberConsent")
         self.consent.setCheckable(True)
         f.addWidget(self.consent)
+        # A member under 14 needs a guardian's consent (no birth date is kept, only this tick).
+        self.child = button(tr(N_("Under 14: a guardian agrees for them")), None, "MemberChild")
+        self.child.setCheckable(True)
+        f.addWidget(self.child)
+        self.guardian_box = card()
+        self.child.toggled.connect(self.guardian_box.setVisible)
+        g = QGridLayout(self.guardian_box)
+        self.guardian_name = QLineEdit()
+        self.guardian_name.setObjectName("GuardianName")
+        self.guardian_name.setMaxLength(MEMBER_NAME_MAX)
+        self.guardian_relation = QComboBox()
+        self.guardian_relation.setObjectName("GuardianRelation")
+        for rel in GUARDIAN_RELATIONS:
+            self.guardian_relation.addItem(tr(RELATION_NAMES[rel]), rel)
+        for r, (text, w) in enumerate(((N_("Guardian's name"), self.guardian_name),
+                                       (N_("Relationship"), self.guardian_relation))):
+            g.addWidget(label(tr(text)), r, 0)
+            g.addWidget(w, r, 1)
+        self.guardian_box.hide()
+        f.addWidget(self.guardian_box)
         f.addStretch(1)
         self.register = button(tr(N_("Register and print the card")), "primary", "MemberRegister")
         self.register.clicked.connect(self._register)
@@ -110,7 +131,13 @@ class MembersPage(StaffPage):
         self.renew.clicked.connect(self._renew)
         self.reissue = button(tr(N_("New card")), "primary", "MemberReissue")
         self.reissue.clicked.connect(self._reissue)
-        for b in (self.suspend, self.renew, self.reissue):
+        # the member's rights: a copy of their data, erasure (pressed twice: it cannot be undone)
+        self.export = button(tr(N_("Export their data")), None, "MemberExport")
+        self.export.clicked.connect(self._export)
+        self.erase = button(tr(N_("Erase member")), None, "MemberErase")
+        self.erase.clicked.connect(self._erase)
+        self.erase_armed = False
+        for b in (self.suspend, self.renew, self.reissue, self.export, self.erase):
             acts.addWidget(b)
         d.addWidget(self.who)
         d.addWidget(self.state)
@@ -157,9 +184,10 @@ class MembersPage(StaffPage):
     def show_form(self) -> None:
         self.banner.clear()
         self.detail.hide()
-        for w in (self.name_field, self.contact):
+        for w in (self.name_field, self.contact, self.guardian_name):
             w.clear()
         self.consent.setChecked(False)
+        self.child.setChecked(False)
         self.form.show()
 
     def _register(self) -> None:
@@ -172,12 +200,15 @@ class MembersPage(StaffPage):
         k, who, ctx = self.ctx.kiosk, self.ctx.staff, self.ctx
         name, contact = self.name_field.text(), self.contact.text().strip() or None
         mtype, lang = self.type.currentData(), self.language.currentData()
+        child = self.child.isChecked()
+        guardian = Guardian(self.guardian_name.text(), self.guardian_relation.currentData(), k.today()) \
+            if child else None
 
         def register():
             Staff.require(who, "members")
-            member, payload = k.members.add(name, mtype, contact=contact, language=lang, actor=who.name)
-            Staff(k).note(who, "member.consent_recorded", {"member": member.number})
-            return member, payload
+            # the consent (and a child's guardian's) is recorded with its version and date
+            return Lifecycle(k).register(name, mtype, child=child, guardian=guardian, contact=contact,
+                                         language=lang, actor=who.name)
 
         def registered(result) -> None:
             member, payload = result
@@ -206,6 +237,8 @@ class MembersPage(StaffPage):
         self.who.setText(f"{m.display_name} ({m.number})")
         self.state.setText(self._state_text(m))
         self.suspend.setText(tr(N_("Reactivate")) if m.status == "suspended" else tr(N_("Suspend")))
+        self.erase_armed = False
+        self.erase.setText(tr(N_("Erase member")))
         self.detail.show()
 
     def _changed(self, m: MemberView, message: str) -> None:
@@ -253,3 +286,32 @@ class MembersPage(StaffPage):
     def _reissued(self, payload: str) -> None:
         self.last_card = payload
         self.ok(tr(N_("New card printed. The old card no longer works.")))
+
+    def _export(self) -> None:
+        k, who, m, folder = self.ctx.kiosk, self.ctx.staff, self._shown(), self.ctx.documents_dir
+
+        def export():
+            return Lifecycle(k).export_to(m.number, folder, by=who)
+        self.run(export, lambda path: self.ok(tr(N_("{name}'s data is saved as {path}. Give it to them, "
+                                                    "then delete the file."), name=m.display_name,
+                                                 path=str(path))))
+
+    def _erase(self) -> None:
+        k, who, m = self.ctx.kiosk, self.ctx.staff, self._shown()
+        if not self.erase_armed:
+            self.erase_armed = True
+            self.erase.setText(tr(N_("Press again to erase {name} for good"), name=m.display_name))
+            return
+        self.erase_armed = False
+
+        def erase():
+            Lifecycle(k).erase(m.number, by=who)
+            return m
+
+        def erased(_m: MemberView) -> None:
+            self.detail.hide()
+            self.member = None
+            self.ok(tr(N_("Member {number} is erased here; the other kiosks and the platform forget them "
+                          "at their next sync."), number=m.number))
+            self.enter()
+        self.run(erase, erased)
