@@ -241,6 +241,27 @@ def render_report_pdf(report: Report, target: str | Path | BinaryIO, lang: str =
         story += [Paragraph(t(N_("Parts lost by item")), st.h2),
                   _table(rows, [width * 0.18, width * 0.62, width * 0.2], st, numeric_cols=(2,))]
 
+    fig = report.rules
+    if fig is not None:
+        money = [[t(N_("Fees and deposits")), t(N_("Value"))],
+                 [t(N_("Membership fees paid")), f"{_n(fig.fees_paid)} ({_won(fig.fees_amount)})"],
+                 [t(N_("Members exempt from the fee")), _n(fig.members_exempt)],
+                 [t(N_("Members whose fee is due")), _n(fig.members_due)],
+                 [t(N_("Deposits taken")), f"{_n(fig.deposits_taken)} ({_won(fig.deposits_amount)})"],
+                 [t(N_("Deposits kept")), f"{_n(fig.deposits_kept)} ({_won(fig.deposits_kept_amount)})"],
+                 [t(N_("Deposits held now")), _n(fig.deposits_held)]]
+        story += [Paragraph(t(N_("Fees and deposits")), st.h2),
+                  _table(money, [width * 0.7, width * 0.3], st, numeric_cols=(1,))]
+        story += [Paragraph(t(N_("Most wanted, not on the shelf")), st.h2)]
+        if fig.demand:
+            rows = [[t(N_("Code")), t(N_("Item")), t(N_("Refused scans")), t(N_("Waiting list")),
+                     t(N_("Not met"))]]
+            rows += [[d.code, d.name, _n(d.unavailable), _n(d.waitlist), _n(d.unmet)] for d in fig.demand]
+            story.append(_table(rows, [width * 0.15, width * 0.37, width * 0.16, width * 0.16, width * 0.16],
+                                st, numeric_cols=(2, 3, 4)))
+        else:
+            story.append(Paragraph(t(N_("Nobody asked for an item that was not on the shelf.")), st.body))
+
     made = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
 
     def footer(canvas, _doc) -> None:

@@ -55,6 +55,11 @@ KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 #: KRW; fits a 32-bit column with room to spare (100 million won)
 REPLACEMENT_VALUE_MAX = 100_000_000
 PARTS_ENTRIES_MAX = 100
+# Lending rules: a fee or deposit in KRW, a qualification's name, a rule's interval
+FEE_MAX = 10_000_000
+QUALIFICATION_MAX = 60
+RULE_INTERVAL_MAX = 10_000  # loans, days or weeks between maintenance tasks
+MEMBERSHIP_MONTHS_MAX = 600
 PART_COUNT_MAX = 10_000
 AGE_MONTHS_MAX = 240
 ALIASES_MAX = 20

@@ -35,6 +35,7 @@ from kiosk.errors import BadInput, KioskError, Refused
 from kiosk.i18n import N_, Message
 from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
 from kiosk.policy import LoanPolicy
+from kiosk.services.rules import DEMAND_REASONS
 from kiosk.services.views import ItemOutcome, ItemView, LoanView, MemberView, ReturnOutcome
 from kiosk.store.models import Item, ItemStatus, Loan, Member, Reservation, Transfer
 
@@ -63,7 +64,7 @@ _OPEN_LOAN_OF_ITEM = (select(Loan.id, Loan.uid, Loan.due_on, Member.number)
                       .where(Loan.item_id == bindparam("item_id"), Loan.returned_at.is_(None)))
 _CLOSE_LOAN = update(Loan.__table__).where(Loan.__table__.c.id == bindparam("loan_id"))
 
-OVERRIDABLE = frozenset({"member_expired", "overdue", "limit"})
+OVERRIDABLE = frozenset({"member_expired", "overdue", "limit", "fee_due"})
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ class Circulation:
             except _MemberError as exc:
                 raise exc.error from None
             except Refused as exc:
+                if exc.reason in DEMAND_REASONS and exc.item_view is not None:
+                    self.k.rules.count_refused_scan(ItemRef(exc.item_view.code, exc.item_view.home_site))
                 outcomes.append(ItemOutcome(item=exc.item_code or _shown(payload), ok=False,
                                             error=exc.message, reason=exc.reason,
                                             item_view=exc.item_view))
@@ -190,6 +193,7 @@ class Circulation:
         if open_count >= limit:
             refusals.append(Refused("limit", "You can borrow up to {limit} items at a time.",
                                     limit=limit))
+        refusals.extend(self.k.rules.member_refusals(s, member, today))
         return refusals
 
     def _checkout_one(self, member_payload: MemberKey | str, payload: ItemKey | str,
@@ -216,6 +220,7 @@ class Circulation:
         item = self.k.catalogue.resolve(s, payload)
         try:
             reservation = self._item_refusal(s, item, member, today)
+            self.k.rules.item_refusal(s, item, member, today)  # deposit, qualification, ...
         except Refused as exc:
             exc.item_view = ItemView.of(item)  # the refusal screen shows the item
             raise
@@ -256,6 +261,7 @@ class Circulation:
             "due": due.isoformat(), "site": self.k.site,
             "reservation": reservation.uid if reservation else None},
             granted.staff if granted else None)
+        self.k.rules.attach_deposit(s, item, member, loan_uid)
         return ItemOutcome(item=item.code, ok=True, due=due, item_view=ItemView.of(item))
 
     def _item_refusal(self, s: Session, item: Item, member: Member,
@@ -333,7 +339,9 @@ class Circulation:
                 "parts_expected": expected, "parts_counted": counted, "condition": condition,
                 "return_note": note})
             held_for = None
-            if condition != Condition.OK:
+            # A maintenance task its schedule makes due sends the item to staff too.
+            if condition != Condition.OK or (item.home_site == self.k.site
+                                             and self.k.rules.maintenance_due(s, item, today)):
                 self.move_item(s, item, ItemStatus.INSPECTION, Cause.RETURN, today=today)
                 destination = Destination.STAFF
             elif item.home_site != self.k.site:
@@ -493,6 +501,8 @@ class Circulation:
             s.flush()
             if item.status == ItemStatus.AVAILABLE:
                 self._hold(s, item, res, today)
+            else:
+                self.k.rules.count_demand(s, item, "waitlist")
             self.k.record(s, "reservation.created", {
                 "reservation": res.uid, **item.event_ref(), "member": member.number,
                 "status": res.status, "source": source, "hold_until": res.hold_until})

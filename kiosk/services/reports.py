@@ -34,6 +34,7 @@ from kiosk.clock import from_iso, to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
 from kiosk.services.catalogue import CATEGORIES
+from kiosk.services.rules import RuleFigures
 from kiosk.store.models import Item, ItemStatus, Loan, Member
 from kiosk.store.staff_models import Inspection
 
@@ -117,6 +118,7 @@ class Report:
     parts_found: int = 0
     parts_lost_items: list[ItemCount] = field(default_factory=list)  # count = parts lost
     sharing: SharingIndicators | None = None
+    rules: RuleFigures | None = None  # fees, deposits and demand (kiosk.services.rules)
 
     @property
     def days(self) -> int:
@@ -164,6 +166,16 @@ class Report:
             out += [("sharing", k, v) for k, v in sh.items()]
             out += [("sharing", "repeat_pct", round(self.sharing.repeat_pct, 1)),
                     ("sharing", "loans_per_item", round(self.sharing.loans_per_item, 2))]
+        if self.rules is not None:
+            fig = self.rules
+            out += [("fees", "payments", fig.fees_paid), ("fees", "amount", fig.fees_amount),
+                    ("fees", "members_exempt", fig.members_exempt), ("fees", "members_due", fig.members_due),
+                    ("deposits", "taken", fig.deposits_taken), ("deposits", "amount", fig.deposits_amount),
+                    ("deposits", "kept", fig.deposits_kept),
+                    ("deposits", "kept_amount", fig.deposits_kept_amount),
+                    ("deposits", "held", fig.deposits_held)]
+            out += [("demand", d.code, d.total) for d in fig.demand]
+            out += [("demand_category", d.category, d.total) for d in fig.demand_by_category]
         return out
 
 
@@ -295,6 +307,7 @@ class Reports:
             participants=len(per_member),
             repeat_participants=sum(1 for n in per_member.values() if n >= 2),
             new_members=new_members)
+        r.rules = self.k.rules.figures(lo, hi, today)
         return r
 
 

@@ -100,7 +100,9 @@ def snapshot(k):
             "items": dict(s.execute(select(Item.code, Item.status)).all()),
             "holds": s.execute(select(Item.code, Item.held_for_member_id, Item.hold_until)).all(),
             "reservations": s.execute(select(Reservation.uid, Reservation.status)).all(),
-            "events": s.execute(select(func.count()).select_from(Event)).scalar_one(),
+            # A refused scan of an item not on the shelf counts as demand, and only that.
+            "events": s.execute(select(func.count()).select_from(Event)
+                                .where(Event.type != "demand.recorded")).scalar_one(),
         }
 
 
@@ -326,6 +328,8 @@ def test_item_rules_cannot_be_overridden(kiosk):
             assert outcome.item == code
             assert_refused(outcome, reason, en, ko)
     assert snapshot(kiosk) == before
+    # on loan, waiting for a check, held for another: wanted twice each, not on the shelf
+    assert len(events(kiosk, "demand.recorded")) == 6
     assert_refused(one(kiosk.circulation.checkout(lender, ["T-1"])), "already_yours",
                    "You already have this item.", "이미 대여 중인 물품이에요.")
 

@@ -184,6 +184,9 @@ class Lending(RuleBasedStateMachine):
                     items[code] = dict(it, status="on_loan", holder=m["id"])
                     m["open"] += 1
             predicted.append(reason)
+            # a refused scan of an item not on the shelf counts as demand
+            self.expected_events["demand.recorded"] += reason in ("on_loan", "not_available",
+                                                                 "held_for_other")
         result = self.k.circulation.checkout(self.cards[who], picks,
                                              override=STAFF if override else None)
         assert [o.reason for o in result.outcomes] == predicted
@@ -253,6 +256,7 @@ class Lending(RuleBasedStateMachine):
         else:
             assert status == "waiting"
         self.expected_events["reservation.created"] += status in ("held", "waiting")
+        self.expected_events["demand.recorded"] += status == "waiting"
 
     @rule(who=st.integers(0, len(MEMBERS) - 1), code=st.sampled_from(CODES))
     def cancel(self, who, code):
@@ -295,6 +299,7 @@ class Lending(RuleBasedStateMachine):
             "reservation.created": n("SELECT COUNT(*) FROM reservations"),
             "reservation.cancelled": n("SELECT COUNT(*) FROM reservations WHERE status = 'cancelled'"),
             "reservation.expired": n("SELECT COUNT(*) FROM reservations WHERE status = 'expired'"),
+            "demand.recorded": n("SELECT COUNT(*) FROM demand"),
         }
         for type_, count in expected.items():
             assert by_type.get(type_, 0) == count, type_
