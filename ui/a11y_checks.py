@@ -227,11 +227,21 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
                 cm = window.config.height_cm_at(rect.top(), window.height())
                 out.append(Finding("reach", _name(w), f"top at {cm:.0f} cm"))
     _overlaps(boxes, out)
+    return out, m
+
+
+def resident_checks(window) -> list[Finding]:
+    """The checks of what a resident needs on the screen shown now: the newest result wholly in
+    view, exactly one primary action, who is signed in (kept apart from :func:`check_screen`
+    until every screen of the audit passes them)."""
+    out: list[Finding] = []
+    overlays = open_overlays(window)
+    scope: QWidget = overlays[-1].panel if overlays else window
     if not overlays:
         _newest(window, out)
         _signed_in(window, out)
     _primary(window, scope, overlays, out)
-    return out, m
+    return out
 
 
 def _whole(w: QWidget, root: QWidget) -> bool:

@@ -121,6 +121,8 @@ def _states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     yield "borrow-overdue-member", lambda: (w.end_session(), d.sign_in("정우진"), d.scan(d.label("T-00012")))
     yield "borrow-held-for-other", lambda: d.scan(d.label("C-00003"))
     yield "home-signed-in", lambda: w.go("home")
+    # A member whose reservation waits on the shelf: told so right after the card.
+    yield "borrow-reservation-waiting", lambda: (w.end_session(), d.sign_in("조현우"))
     yield "return-scan", lambda: (w.end_session(), w.go("return"), d.show_frame(d.label("K-00001")))
     yield "return-parts", lambda: d.scan(d.label("K-00001"))
 

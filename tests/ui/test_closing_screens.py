@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from resident_catalogue import resident_catalogues  # noqa: F401
 
-from ui.a11y_checks import check_screen, image_array
+from ui.a11y_checks import image_array, resident_checks
 
 pytestmark = pytest.mark.usefixtures("resident_catalogues")
 
 
 def _primaries(window) -> list[str]:
-    found, _m = check_screen(window, image_array(window.grab().toImage()), window.session.lang, False)
+    found = resident_checks(window)
     return [f.detail for f in found if f.check == "primary"]
 
 

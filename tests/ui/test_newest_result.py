@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QRect
 from resident_catalogue import resident_catalogues  # noqa: F401
 
-from ui.a11y_checks import check_screen, image_array, shown_rect
+from ui.a11y_checks import resident_checks, shown_rect
 
 pytestmark = pytest.mark.usefixtures("resident_catalogues")
 
@@ -34,11 +34,11 @@ def test_after_eight_scans_in_large_text_the_refused_row_is_wholly_in_view(qtbot
     assert row is not None and row.objectName() == f"row_{ON_LOAN}"
     assert borrow.rows.itemAt(0).widget() is row  # the newest on top
     assert _whole_in_window(row, window)
-    assert borrow.banner.title.text() == "블록 장난감: 다른 분이 빌려 갔어요"  # which item and why, one line
+    assert borrow.banner.title.text() == "블록 장난감: 대여 불가"
     assert row.status.text().startswith("지금 다른 분이 대여 중인 물품이에요.")
     spoken = window.voice.speech.spoken[-1]
-    assert spoken.startswith("블록 장난감: 다른 분이 빌려 갔어요 지금 다른 분이 대여 중인 물품이에요.")
-    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    assert spoken.startswith("블록 장난감: 대여 불가 지금 다른 분이 대여 중인 물품이에요.")
+    found = resident_checks(window)
     assert not [f for f in found if f.check == "newest"]
 
 
@@ -54,5 +54,5 @@ def test_the_audit_reports_a_newest_row_scrolled_out_of_view(window, ui, cards):
     ui.settle()
     if _whole_in_window(borrow.newest(), window):
         pytest.skip("the whole list fits this panel")
-    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    found = resident_checks(window)
     assert [f.widget for f in found if f.check == "newest"] == [f"row_{AVAILABLE[3]}"]

@@ -20,18 +20,6 @@ def borrow_job(kiosk, member_ref: MemberKey, ref: ItemKey) -> ItemOutcome:
     return kiosk.circulation.checkout(member_ref, [ref]).outcomes[0]
 
 
-#: why an item was not lent, short enough for the message line (the row says what to do)
-SHORT_REFUSALS = {
-    "on_loan": N_("{name}: someone else has it now"),
-    "already_yours": N_("{name}: you have it already"),
-    "held_for_other": N_("{name}: reserved for someone else"),
-    "limit": N_("{name}: you have reached your limit"),
-    "overdue": N_("{name}: please return overdue items first"),
-    "member_expired": N_("{name}: your membership has expired"),
-    "member_suspended": N_("{name}: your membership is suspended"),
-}
-
-
 class BorrowScreen(Screen):
     name = "borrow"
     wants_camera = True
@@ -211,9 +199,8 @@ class BorrowScreen(Screen):
         if outcome.ok:
             self.banner.show_message("ok", lambda: tr(N_("{name}: borrowed"), name=self._name(outcome, view)))
         else:
-            # Which item and why in one line; the item's row, on top of the list, says what to do.
-            short = SHORT_REFUSALS.get(outcome.reason or "", N_("{name}: not lent"))
-            self.banner.show_message("refused", lambda: tr(short, name=self._name(outcome, view)))
+            # The item's row, on top of the list right beside this message, says why and what to do.
+            self.banner.show_message("refused", lambda: tr(N_("{name}: not lent"), name=self._name(outcome, view)))
         if play:
             self.ctx.sound.play("ok" if outcome.ok else "refused")
 

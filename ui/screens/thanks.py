@@ -8,7 +8,7 @@ also goes home by itself after a while).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ui.receipt import build_receipt
 from ui.screens.base import Screen
@@ -32,13 +32,23 @@ class ThanksScreen(Screen):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._finish)
+        # A long visit scrolls here, so the one action stays on screen below it.
+        inner = QWidget()
+        icol = QVBoxLayout(inner)
+        icol.addStretch(1)
+        icol.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        icol.addWidget(self.big)
+        icol.addWidget(self.summary)
+        icol.addWidget(self.small)
+        icol.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("ThanksScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
         col = QVBoxLayout(self)
-        col.addStretch(1)
-        col.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
-        col.addWidget(self.big)
-        col.addWidget(self.summary)
-        col.addWidget(self.small)
-        col.addStretch(1)
+        col.addWidget(scroll, 1)
         col.addWidget(self.home)
 
     def title(self) -> str:
