@@ -112,7 +112,3 @@ class Screen(QWidget):
     def newest(self) -> QWidget | None:
         """The newest result shown (a scanned item's row), which must be wholly in view; None: none."""
         return None
-
-    def newest(self) -> QWidget | None:
-        """The newest result shown (a scanned item's row), which must be wholly in view; None: none."""
-        return None
