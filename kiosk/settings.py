@@ -114,6 +114,12 @@ def _printer_kind(value: str) -> str:
     return value
 
 
+def _fee_policy(value: str) -> str:
+    if value not in ("block", "warn"):
+        raise BadInput(N_("Unknown fee policy {name}: use block or warn."), name=value)
+    return value
+
+
 def _decoder(value: str) -> str:
     if value not in ("zxing", "pyzbar"):
         raise BadInput(N_("Unknown decoder {name}: use zxing or pyzbar."), name=value)
@@ -288,6 +294,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync_ca_bundle", str, None, "CA bundle to verify the platform's TLS certificate (not set: "
             "the configuration file's, else the system CAs).", sources=(DATABASE, "[sync] ca_bundle"),
             from_file=_from("sync", "ca_bundle")),
+    Setting("fee_policy", str, "warn", "A member whose membership fee has lapsed: 'warn' (told at "
+            "the kiosk, still lends) or 'block' (told what to do, lends only after staff record the "
+            "payment).", _fee_policy, staff=True),
     Setting("closed_weekdays", list, [6], "Weekdays the centre is closed, 0 (Monday) to 6 (Sunday).",
             _weekdays, sources=(DATABASE,)),
 )

@@ -334,6 +334,74 @@ class OverrideGranted(Payload):
     reason: ReasonNote | None = None
 
 
+# -- lending rules: fees, deposits, qualifications, maintenance, demand -----------------
+Amount = Annotated[int, Field(ge=0, le=L.FEE_MAX)]
+
+
+class FeePlanSet(Payload):
+    member_type: MemberTypeName
+    amount: Amount
+    period_months: int = Field(12, ge=1, le=120)
+
+
+class FeePaid(Payload):
+    member: MemberNumber
+    amount: Amount
+    method: Literal["cash", "transfer"]
+    paid_until: IsoDate
+
+
+class FeeExempted(Payload):
+    """Whether a member is exempt from the fee; the reason stays at the centre."""
+
+    member: MemberNumber
+    exempt: bool
+
+
+class ItemRuleSet(Payload):
+    scope: Literal["item", "category"]
+    category: CategoryName | None = None
+    deposit: Amount = 0
+    adults_only: bool = False
+    qualification: Annotated[str, Field(max_length=L.QUALIFICATION_MAX), _OneLine] = ""
+
+
+class DepositTaken(Payload):
+    item: ItemCode
+    deposit: Uid
+    member: MemberNumber | None = None
+    amount: Amount
+
+
+class DepositSettled(Payload):
+    item: ItemCode
+    deposit: Uid
+    outcome: Literal["returned", "kept"]
+    amount: Amount
+
+
+class MemberQualified(Payload):
+    member: MemberNumber
+    qualification: Annotated[str, Field(max_length=L.QUALIFICATION_MAX), _OneLine]
+    obtained_on: IsoDate
+    expires_on: IsoDate | None = None
+
+
+class MaintenanceEvent(Payload):
+    item: ItemCode
+    kind: Literal["loans", "days", "battery"]
+    task: ReasonLine
+    note: NoteText | None = None
+
+
+class DemandRecorded(Payload):
+    """Someone wanted an item that was not on the shelf: the city's purchasing counts it."""
+
+    item: ItemCode
+    kind: Literal["unavailable", "waitlist"]
+    category: CategoryName | None = None
+
+
 class ReservationCreated(Payload):
     reservation: Uid
     item: ItemCode
@@ -474,6 +542,16 @@ MODELS: dict[str, type[Payload]] = {
     "backup.restored": Anything,
     "report.made": Anything,
     "demo.loaded": Anything,
+    "fee.plan_set": FeePlanSet,
+    "fee.paid": FeePaid,
+    "fee.exempted": FeeExempted,
+    "item.rule_set": ItemRuleSet,
+    "deposit.taken": DepositTaken,
+    "deposit.settled": DepositSettled,
+    "member.qualified": MemberQualified,
+    "maintenance.due": MaintenanceEvent,
+    "maintenance.done": MaintenanceEvent,
+    "demand.recorded": DemandRecorded,
 }
 
 #: administrative changes to a record: only the record's own site may make them

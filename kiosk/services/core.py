@@ -71,6 +71,9 @@ class Kiosk:
         self.members = Members(self)
         self.circulation = Circulation(self)
         self.maintenance = Maintenance(self)
+        from kiosk.services.rules import LendingRules
+
+        self.rules = LendingRules(self)
 
     # -- sessions -------------------------------------------------------------
     @contextlib.contextmanager

@@ -202,4 +202,5 @@ class Event(Base):
 
 
 from kiosk.store import privacy_models as _privacy_models  # noqa: E402,F401  (registers the consent table)
+from kiosk.store import rules_models as _rules_models  # noqa: E402,F401  (registers the lending-rule tables)
 from kiosk.store import staff_models as _staff_models  # noqa: E402,F401  (registers the staff tables)
