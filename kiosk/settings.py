@@ -83,6 +83,25 @@ def _camera(value: str) -> str:
     raise BadInput(N_("Unknown camera {name}: use auto, virtual, a number or /dev/videoN."), name=text)
 
 
+#: the camera controls' keys and the words their values may be (else a number)
+_CAMERA_CONTROLS = {"exposure_ms": ("auto",), "power_line": ("off", "50", "60", "auto"),
+                    "focus": ("auto",), "white_balance_k": ("auto",)}
+
+
+def _camera_controls(value: str) -> str:
+    """Camera controls as ``key=value;...`` (hardware.camera_controls.CameraSettings.to_text();
+    its ranges are checked there, when the camera opens). Empty: 60 Hz, the rest automatic."""
+    text = value.strip()
+    for part in text.split(";") if text else ():
+        key, _, v = part.strip().partition("=")
+        words = _CAMERA_CONTROLS.get(key.strip())
+        v = v.strip().lower()
+        number = v.replace(".", "", 1).isdigit() and v.isascii() and key.strip() != "power_line"
+        if words is None or not (v in words or number) or len(text) > 200:
+            raise BadInput(N_("Unknown camera setting: {setting}."), setting=part.strip()[:40])
+    return text
+
+
 def _sync_url(value: str) -> str:
     """The city platform's address; empty means this kiosk works offline only."""
     text = value.strip()
@@ -288,6 +307,9 @@ SETTINGS: tuple[Setting, ...] = (
             "configuration file's; with no file, the demo's virtual camera).", _camera,
             sources=(DATABASE, "[camera] device"), staff=True, upgrade=_old_camera,
             from_file=_from("camera", "device")),
+    Setting("camera_controls", str, "", "The camera's exposure, power-line frequency, focus and white "
+            "balance, set at every open of a V4L2 camera, as exposure_ms=8;power_line=60;focus=auto;"
+            "white_balance_k=auto (empty: 60 Hz, the rest automatic).", _camera_controls, staff=True),
     Setting("sync_url", str, None, "The city platform's address (not set: the configuration file's; "
             "with neither, offline only).", _sync_url, sources=(DATABASE, "[sync] url"), staff=True,
             from_file=_from("sync", "url")),

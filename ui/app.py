@@ -30,7 +30,7 @@ from ui.config import UiConfig
 from ui.earphones import EarphoneWatcher
 from ui.guide import SpokenWindow
 from ui.idle import IdleWatcher
-from ui.scanbridge import ScanBridge, install_wedge
+from ui.scanbridge import ScanBridge, camera_settings, install_wedge
 from ui.screens.base import Context, Screen
 from ui.screens.borrow import BorrowScreen
 from ui.screens.giveback import ReturnScreen
@@ -320,6 +320,10 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
             spec = kiosk.setting("camera_device")
             if spec and spec != self.bridge.spec:
                 self.bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
+        if "camera_controls" in changed:
+            controls = camera_settings(kiosk.setting("camera_controls"))
+            if controls is not None and controls != self.bridge.settings:
+                self.bridge.change_controls(controls)
 
     def set_printer(self, printer: Printer | None) -> None:
         """Use ``printer`` from now on and find out whether it is there (in the background)."""
@@ -484,6 +488,7 @@ def build_window(kiosk: Kiosk, *, camera_spec: str | None = None, demo_panel: bo
     if not config.site_name:
         config = replace(config, site_name=site_name(kiosk))
     bridge = ScanBridge(base_url=kiosk.base_url)
+    bridge.settings = camera_settings(kiosk.setting("camera_controls"))  # set at every open
     devices = devices or DeviceStatus()
     unusable = False
     if printer is None:

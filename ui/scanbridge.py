@@ -28,6 +28,7 @@ from PySide6.QtGui import QImage, QKeyEvent
 
 from kiosk import codes
 from kiosk.codes import Scan
+from kiosk.errors import BadInput
 
 if TYPE_CHECKING:
     from hardware.camera_controls import CameraSettings, ControlledSource
@@ -100,11 +101,13 @@ class ScanBridge(QObject):
         self._clear.timeout.connect(self._clear_virtual)
 
     # -- wiring to the hardware wing -----------------------------------------------
-    def open(self, camera_spec: str | None, base_url: str, settings: CameraSettings | None = None) -> bool:
+    def open(self, camera_spec: str | None, base_url: str, settings: CameraSettings | None = None, *,
+             source: FrameSource | None = None) -> bool:
         """Open the frame source and the scan service; False (typing only) when it cannot.
 
         ``settings`` (else the ones given before) are the camera controls, set
         each time a V4L2 camera opens: at start and when it comes back.
+        ``source``: a frame source made already for ``camera_spec`` (used as it is).
         """
         try:
             from hardware.camera_controls import controlled
@@ -118,7 +121,7 @@ class ScanBridge(QObject):
         if settings is not None:
             self.settings = settings
         try:
-            self.source = controlled(open_source(self.spec), self.settings)
+            self.source = source if source is not None else controlled(open_source(self.spec), self.settings)
             self.service = ScanService(self.source, on_code=self._on_code, on_status=self._on_status,
                                        base_url=base_url, on_guidance=self._raw_guidance.emit)
         except Exception as exc:  # a missing camera must not stop the kiosk: typing still works
@@ -294,6 +297,21 @@ class ScanBridge(QObject):
             return
         self._last_n = n
         self.frame.emit(bgr_to_qimage(bgr))
+
+
+def camera_settings(text: str | None) -> CameraSettings | None:
+    """The saved ``camera_controls`` setting as camera controls (empty: 60 Hz, the rest
+    automatic); text that does not read leaves them so too, with a warning in the log.
+    None when the hardware wing is not installed."""
+    try:
+        from hardware.camera_controls import CameraSettings
+    except ImportError:
+        return None
+    try:
+        return CameraSettings.from_text(text or "")
+    except BadInput as exc:
+        log.warning("camera controls %r not used: %s", text, exc)
+        return CameraSettings()
 
 
 class _FirstPaint(QObject):

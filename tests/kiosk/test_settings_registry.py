@@ -29,7 +29,7 @@ BAD = {
     "ui_language": "fr", "ui_idle_quiet_s": 5, "ui_idle_warning_s": 10, "ui_thanks_s": 600,
     "ui_panel_dpi": "dense", "ui_panel_mount_cm": 400, "ui_panel_height_cm": -1, "ui_receipt_qr": "no",
     "ui_earphone_voice": 1, "site_name": "  ", "staff_pin_hash": "", "printer": "laser",
-    "camera_device": "webcam please", "sync_url": "https://platform example/", "sync_ca_bundle": 5,
+    "camera_device": "webcam please", "camera_controls": "power_line=61", "sync_url": "https://platform example/", "sync_ca_bundle": 5,
     "closed_weekdays": [0, 1, 2, 3, 4, 5, 6], "fee_policy": "sometimes",
 }
 
