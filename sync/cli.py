@@ -147,6 +147,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
     from sync.partners_cli import register as register_partners
 
     register_partners(hub, command)
+    from sync.lifecycle_cli import register as register_lifecycle
+
+    register_lifecycle(hub, command)
 
 
 # -- the platform -----------------------------------------------------------------------

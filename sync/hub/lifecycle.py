@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kiosk.clock import to_iso
 from kiosk.contactkey import KEY_FILENAME, ContactKey
+from kiosk.errors import BadInput, NotFound, Refused
+from kiosk.i18n import N_, Message
+from kiosk.limits import ACTOR_MAX, REASON_MAX, clean_text
 from kiosk.store.events import HybridClock
 from sync.events import sane_hlc
 from sync.hub import feed
@@ -190,3 +193,38 @@ def export(s: Session, number: str) -> dict[str, Any]:
         "loans": loans, "reservations": reservations, "notices": told,
         "personal_data_views": views, "events": events,
     }
+
+
+# -- an administrator's requests (``nanum hub export-member`` / ``erase-member``) ----------------------
+def _check_request(number: str, by: str, why: str) -> tuple[str, str, str]:
+    who = clean_text(by or "", ACTOR_MAX, Message(N_("The administrator's name")))
+    reason = clean_text(why or "", REASON_MAX, Message(N_("The reason")))
+    if not who or not reason:
+        raise BadInput("Say who asks and why (--by and --why): every look at a member's data is logged.")
+    return number.strip().upper()[:16], who, reason
+
+
+def export_for_admin(db: Any, number: str, *, by: str, why: str, now: dt.datetime) -> dict[str, Any]:
+    """A member's export for an administrator (a request by letter or at a centre); the look is
+    logged with who and why, and the member sees it in their next export."""
+    number, who, reason = _check_request(number, by, why)
+    with db.transaction() as s:
+        data = export(s, number)
+        if not data:
+            raise NotFound("No member with number {number}.", number=number)
+        log_view(s, number, who, reason, "export", to_iso(now))
+    data["personal_data_views"].append({"at": to_iso(now), "by": who, "why": reason, "what": "export"})
+    return data
+
+
+def erase_for_admin(db: Any, number: str, *, by: str, why: str, now: dt.datetime) -> None:
+    """Erase a member on their request made to the city (not at a centre or on their page)."""
+    number, _who, _reason = _check_request(number, by, why)
+    with db.transaction() as s:
+        out = open_loans(s, number)
+        if out:
+            raise Refused("on_loan", "Member {number} still has {count} items on loan. "
+                          "Erase the member once they are back.", number=number, count=out)
+        if not erase(s, number, feed.Notifier(s), now=now):
+            raise NotFound("No member with number {number}.", number=number)
+

@@ -178,3 +178,45 @@ def _raw_member(k, number):
         return con.execute("SELECT * FROM members WHERE number = ?", (number,)).fetchall()
     finally:
         con.close()
+
+
+def test_an_administrators_look_is_logged_for_the_member_and_the_city_can_erase(platform, tmp_path, monkeypatch,
+                                                                                capsys):
+    import datetime as dt
+
+    from kiosk.errors import BadInput
+    from sync.hub import lifecycle
+
+    from platform_fixtures import nanum_in_env
+
+    a, client_a, _clock = platform.kiosk("GN01", "GN01-a")
+    member, card = Lifecycle(a).register("김하늘", actor=BOSS.name)
+    a.members.set_pin(member.number, "2468")
+    drain(a, client_a)
+    now = dt.datetime(2026, 3, 11, 2, 0, tzinfo=dt.UTC)
+
+    with pytest.raises(BadInput):  # a look needs a reason, and an unexplained one is not logged
+        lifecycle.export_for_admin(platform.db, member.number, by="서울시 담당자", why=" ", now=now)
+    seen = lifecycle.export_for_admin(platform.db, member.number, by="서울시 담당자", why="민원 2026-123", now=now)
+    assert seen["member"]["number"] == member.number
+    with httpx.Client(base_url=platform.url) as web:
+        assert web.post("/me/signin?lang=en", data={"member": member.number, "secret": "2468"}).status_code == 303
+        views = web.get("/me/export").json()["personal_data_views"]
+    assert views == [{"at": "2026-03-11T02:00:00.000000Z", "by": "서울시 담당자", "why": "민원 2026-123",
+                      "what": "export"}]
+
+    nanum = nanum_in_env(tmp_path, monkeypatch, capsys)
+    db = platform.db_url()
+    code, _, err = nanum("hub", "export-member", member.number, "--db", db, "--by", "담당자", "--why", "요청",
+                         "--file", str(tmp_path / "out.json"))
+    assert code == 0, err
+    assert json.loads((tmp_path / "out.json").read_text())["member"]["number"] == member.number
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o600
+    code, _, err = nanum("hub", "erase-member", member.number, "--db", db, "--by", "담당자", "--why", "탈퇴 요청")
+    assert code == 0, err
+    drain(a, client_a)
+    with pytest.raises(NotFound):
+        a.members.identify(card)
+    _kiosk_checks(a)
+    code, _, err = nanum("hub", "erase-member", member.number, "--db", db, "--by", "담당자", "--why", "다시")
+    assert code != 0 and member.number in err
