@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
@@ -288,12 +288,14 @@ class Lifecycle:
                                                            "member": m.number}, by.name)
             forget_personal(s, m)
             self.k.record(s, "member.erased", {"member": m.number, "why": reason}, by.name)
+        wipe_old_pages(self.k)
 
 
 def forget_personal(s: Session, m: Member) -> None:
     """Drop everything that identifies ``m`` from this kiosk's rows, keeping the
     number and type that loans and statistics point at (also used when the
     platform says a member was erased elsewhere)."""
+    s.execute(text("PRAGMA secure_delete = ON"))  # the cells that held them are zeroed, not only freed
     s.execute(delete(MemberConsent).where(MemberConsent.member_id == m.id))
     s.execute(delete(PinThrottle).where(PinThrottle.subject == m.number))
     s.execute(Item.__table__.update().where(Item.held_for_member_id == m.id, Item.status != ItemStatus.HELD)
@@ -306,6 +308,15 @@ def forget_personal(s: Session, m: Member) -> None:
     m.status = "suspended"
     m.language = "ko"
     m.large_text = m.high_contrast = False
+
+
+def wipe_old_pages(kiosk: Kiosk) -> bool:
+    """Copy the write-ahead log into the database and empty it, so the erased values'
+    old page images do not linger there; False when a reader kept it (the next
+    checkpoint does it)."""
+    with kiosk.engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    return busy is not None and busy[0] == 0
 
 
 def _consent(row: MemberConsent) -> ConsentView:

@@ -66,6 +66,8 @@ def test_an_erased_member_is_forgotten_and_the_log_still_verifies(kiosk, capsys)
         k.members.identify(card)  # the card no longer names anyone
     # the loan stays for the statistics, with the member's type only
     assert _raw(k, "SELECT uid, member_type, checked_out_at, returned_at FROM loans") == loans_before
+    # nor is the name left in the database file's free space or its write-ahead log
+    assert "김하늘".encode() not in b"".join(p.read_bytes() for p in k.data_dir.glob("nanum.sqlite3*"))
     # the other member is untouched
     assert k.members.identify(other_card).display_name == "이바다"
     assert life.consent(other.number) is not None
