@@ -32,7 +32,7 @@ from kiosk.domain import (
     item_transition,
 )
 from kiosk.errors import BadInput, KioskError, Refused
-from kiosk.i18n import N_, Message
+from kiosk.i18n import N_, Message, translate
 from kiosk.limits import ACTOR_MAX, NOTE_MAX, REASON_MAX, clean_text
 from kiosk.policy import LoanPolicy
 from kiosk.services.rules import DEMAND_REASONS
@@ -49,6 +49,10 @@ class _MemberError(Exception):
         super().__init__(error)
         self.error = error
 
+
+#: the note staff find on an item whose parts the resident could not count: neutral on purpose
+UNCOUNTED_NOTE = N_("The parts were not counted at the return: please count them. "
+                    "Nothing is recorded as missing.")
 
 _LEND_ITEM = (update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
               .values(status=ItemStatus.ON_LOAN, held_for_member_id=None, hold_until=None))
@@ -297,11 +301,14 @@ class Circulation:
 
     # -- return ---------------------------------------------------------------
     def return_item(self, item_payload: ItemKey | str, parts_counted: int | None = None,
-                    damaged_note: str | None = None) -> ReturnOutcome:
+                    damaged_note: str | None = None, *, uncounted: bool = False) -> ReturnOutcome:
         """Take an item back with its parts count and condition.
 
         Missing parts or damage send it to inspection; otherwise it goes to the
         reservation shelf for the next member waiting, or back to the shelf.
+        ``uncounted``: the resident could not count the parts (a 120-piece
+        toy); it goes to inspection with a neutral note for staff, its count
+        unknown (no parts recorded missing, so no fee and no blame).
         Another centre's item is taken back too, wherever it was lent, and sent
         home (a transfer); this centre's item back from another centre arrives.
         """
@@ -334,14 +341,16 @@ class Circulation:
                                code=item.code)
             loan_id, loan_uid, due_on, member_number = found
             expected, counted, condition, note = self._condition(item, parts_counted, damaged_note)
+            if uncounted:  # kept in the centre's language for staff, beside any damage note
+                note = "\n".join(filter(None, [note, translate(UNCOUNTED_NOTE, "ko")]))
             s.connection().execute(_CLOSE_LOAN, {
                 "loan_id": loan_id, "returned_at": to_iso(self.k.clock()), "return_site": self.k.site,
-                "parts_expected": expected, "parts_counted": counted, "condition": condition,
-                "return_note": note})
+                "parts_expected": expected, "parts_counted": None if uncounted else counted,
+                "condition": condition, "return_note": note})
             held_for = None
             # A maintenance task its schedule makes due sends the item to staff too.
-            if condition != Condition.OK or (item.home_site == self.k.site
-                                             and self.k.rules.maintenance_due(s, item, today)):
+            if condition != Condition.OK or uncounted or (item.home_site == self.k.site
+                                                          and self.k.rules.maintenance_due(s, item, today)):
                 self.move_item(s, item, ItemStatus.INSPECTION, Cause.RETURN, today=today)
                 destination = Destination.STAFF
             elif item.home_site != self.k.site:
@@ -354,7 +363,8 @@ class Circulation:
             late = max(0, (today - due).days)
             self.k.record(s, "loan.returned", {
                 "loan": loan_uid, **item.event_ref(), "member": member_number,
-                "parts_expected": expected, "parts_counted": counted, "condition": condition,
+                "parts_expected": expected, "parts_counted": None if uncounted else counted,
+                "condition": condition,
                 "note": note, "destination": destination, "held_for": held_for,
                 "late_days": late, "site": self.k.site})
             if item.home_site != self.k.site:

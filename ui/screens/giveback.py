@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.codes import ItemKey, Scan, item_key
 from kiosk.domain import Destination, ItemStatus
@@ -36,15 +46,45 @@ DESTINATIONS: dict[str, tuple[str, str, str]] = {
 SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
 
 
+class CountPad(QWidget):
+    """Large number keys for a count: 0-9 and Erase, laid as a phone's."""
+
+    def __init__(self, typed, erased) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(6)
+        self.keys: dict[str, QPushButton] = {}
+        for i, d in enumerate("1234567890"):
+            b = button(d, "typekey", f"countkey_{d}")
+            b.clicked.connect(lambda _=False, k=d: typed(k))
+            self.keys[d] = b
+            grid.addWidget(b, i // 3, i % 3 if d != "0" else 1)
+        self.erase = button("", "typekey", "countkey_erase")
+        self.erase.clicked.connect(erased)
+        grid.addWidget(self.erase, 3, 2)
+        for b in (*self.keys.values(), self.erase):
+            b.setProperty("a11yGroup", "typekeys")  # the voice names the keys, not each one
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def retranslate(self) -> None:
+        self.erase.setText(tr(N_("Erase")))
+
+
 class PartCounter(QWidget):
-    """One line of the parts list: name, expected count, and - / + to say how many are here."""
+    """One line of the parts list: name, expected count, and - / + to say how many are here.
+
+    Touching the name chooses the line the number keys type into, so a count of
+    117 out of 120 is three keys, not three taps on - after counting on fingers."""
 
     def __init__(self, index: int, name: str, expected: int, say=lambda text: None) -> None:
         super().__init__()
         self.say = say
         self.expected = expected
         self.count = expected
-        self.name = label(name)
+        self.fresh = True  # the next key starts a new number instead of adding a digit
+        self.name = button(name, None, f"part_{index}_pick")
+        self.name.setProperty("role", "answer")
         self.value = label("", "title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         self.value.setObjectName(f"part_{index}_value")
         self.minus = button("-", None, f"part_{index}_minus")
@@ -58,6 +98,16 @@ class PartCounter(QWidget):
         row.addWidget(self.plus, 1)
         self.set_name(name)
         self.set_count(expected)
+
+    def type_digit(self, digit: str) -> bool:
+        """The count with ``digit`` typed after it (or instead of it, on a fresh line);
+        False and unchanged when that is more than the list has."""
+        n = int(digit if self.fresh else f"{self.count}{digit}")
+        if n > self.expected:
+            return False
+        self.fresh = False
+        self.set_count(n, speak=True)
+        return True
 
     def set_name(self, name: str) -> None:
         self.name.setText(name)
@@ -88,6 +138,8 @@ class ReturnScreen(Screen):
         self.ref: ItemKey | None = None  # the item being returned, as scanned
         self.item: ItemView | None = None
         self.counted: int | None = None
+        self.uncounted = False  # "I could not count them": staff count, nobody is blamed
+        self.selected = 0  # the parts line the number keys type into
         self.outcome: ReturnOutcome | None = None
         self.busy = False
         self.banner = Banner()
@@ -123,6 +175,10 @@ class ReturnScreen(Screen):
         self.some_missing = button("", None, "SomeMissing")
         self.all_here.clicked.connect(self._all_here)
         self.some_missing.clicked.connect(self._some_missing)
+        # Counting a box of 120 pieces at the kiosk is not fair to ask: this answer is
+        # always there and sends the item to staff to count, with no blame and no fee.
+        self.not_counted = button("", None, "CouldNotCount")
+        self.not_counted.clicked.connect(self._could_not_count)
         for w in (self.parts_question, self.parts_list):
             col.addWidget(w)
         col.addStretch(1)
@@ -130,6 +186,7 @@ class ReturnScreen(Screen):
         row.addWidget(self.all_here)
         row.addWidget(self.some_missing)
         col.addLayout(row)
+        col.addWidget(self.not_counted)
         self.stack.addWidget(page)
 
         # count: a counter per part
@@ -146,9 +203,18 @@ class ReturnScreen(Screen):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.count_ok = button("", "primary", "CountConfirm")
         self.count_ok.clicked.connect(self._count_confirmed)
+        self.count_pad = CountPad(self._count_key, self._count_erase)
+        self.count_gave_up = button("", None, "CountGaveUp")
+        self.count_gave_up.clicked.connect(self._could_not_count)
         col.addWidget(self.count_question)
-        col.addWidget(scroll, 1)
-        col.addWidget(self.count_ok)
+        body = QHBoxLayout()
+        body.addWidget(scroll, 3)
+        body.addWidget(self.count_pad, 2)
+        col.addLayout(body, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.count_gave_up)
+        row.addWidget(self.count_ok)
+        col.addLayout(row)
         self.counters: list[PartCounter] = []
         self.stack.addWidget(page)
 
@@ -210,7 +276,8 @@ class ReturnScreen(Screen):
         col.addLayout(row)
         self.stack.addWidget(page)
 
-        for b in (self.all_here, self.some_missing, self.fine, self.damaged, *self.damage_buttons.values()):
+        for b in (self.all_here, self.some_missing, self.not_counted, self.fine, self.damaged,
+                  *self.damage_buttons.values()):
             b.setProperty("role", "answer")
         self.all_here.setProperty("accent", True)
         self.fine.setProperty("accent", True)
@@ -261,8 +328,11 @@ class ReturnScreen(Screen):
         self.scan_hint.setText(tr(N_("Hold the label of the item you are bringing back inside the frame.")))
         self.all_here.setText(tr(N_("Yes, all here")))
         self.some_missing.setText(tr(N_("Some are missing")))
-        self.count_question.setText(tr(N_("How many of each are here? Use - and +.")))
+        self.not_counted.setText(tr(N_("I could not count them")))
+        self.count_question.setText(tr(N_("How many are here? Touch a part, then type the number.")))
         self.count_ok.setText(tr(N_("Confirm")))
+        self.count_gave_up.setText(tr(N_("I could not count them")))
+        self.count_pad.retranslate()
         self.condition_question.setText(tr(N_("Is it in good condition?")))
         self.fine.setText(tr(N_("Yes, it is fine")))
         self.damaged.setText(tr(N_("It is damaged")))
@@ -288,6 +358,7 @@ class ReturnScreen(Screen):
 
     def _restart(self) -> None:
         self.ref, self.item, self.counted, self.outcome, self.busy = None, None, None, None, False
+        self.uncounted = False
         self.banner.clear()
         self.head.hide()
         self.stack.setCurrentIndex(SCAN)
@@ -355,6 +426,31 @@ class ReturnScreen(Screen):
         self.counted = self.item.parts_total
         self._step(CONDITION)
 
+    def _could_not_count(self) -> None:
+        self.counted, self.uncounted = None, True
+        self._step(CONDITION)
+
+    def _select_part(self, index: int) -> None:
+        self.selected = index
+        for i, c in enumerate(self.counters):
+            c.fresh = True
+            c.name.setProperty("accent", i == index)  # the line the keys type into stands out
+            c.name.style().polish(c.name)
+
+    def _count_key(self, digit: str) -> None:
+        if not self.counters:
+            return
+        counter = self.counters[self.selected]
+        if not counter.type_digit(digit):
+            self.ctx.sound.play("refused")
+            self.ctx.say(tr(N_("There are only {expected}."), expected=counter.expected))
+
+    def _count_erase(self) -> None:
+        if self.counters:
+            counter = self.counters[self.selected]
+            counter.fresh = True
+            counter.set_count(0, speak=True)
+
     def _some_missing(self) -> None:
         for c in self.counters:
             discard(c)
@@ -362,12 +458,14 @@ class ReturnScreen(Screen):
         assert self.item is not None  # the count step shows only with an item found
         for i, part in enumerate(self.item.parts):
             c = PartCounter(i, self._part_name(part), part.count, self.ctx.say)
+            c.name.clicked.connect(lambda _=False, n=i: self._select_part(n))
             self.counters.append(c)
             self.counters_box.insertWidget(i, c)
+        self._select_part(0)
         self._step(COUNT)
 
     def _count_confirmed(self) -> None:
-        self.counted = sum(c.count for c in self.counters)
+        self.counted, self.uncounted = sum(c.count for c in self.counters), False
         self._step(CONDITION)
 
     def _submit(self, damage: str | None) -> None:
@@ -380,9 +478,9 @@ class ReturnScreen(Screen):
             note = dict(DAMAGE_CHOICES)[damage]
             from kiosk.i18n import translate
             note = translate(note, "ko")
-        ref, counted = self.ref, self.counted
+        ref, counted, uncounted = self.ref, self.counted, self.uncounted
         assert ref is not None  # set with the item, before any step that submits
-        self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(ref, counted, note),
+        self.ctx.run(lambda: self.ctx.kiosk.circulation.return_item(ref, counted, note, uncounted=uncounted),
                      self._returned, self._failed)
 
     def _returned(self, outcome: ReturnOutcome) -> None:
@@ -400,7 +498,9 @@ class ReturnScreen(Screen):
         self.where.setText(tr(title))
         missing = outcome.parts_expected - outcome.parts_counted
         extra = []
-        if missing > 0:
+        if self.uncounted:
+            extra.append(tr(N_("Staff will count the parts later. Nothing more is needed from you.")))
+        elif missing > 0:
             extra.append(tr(N_("{count} part(s) missing: staff will contact you if needed."), count=missing))
         if outcome.late_days > 0:
             extra.append(tr(N_("It came back {days} day(s) late."), days=outcome.late_days))
