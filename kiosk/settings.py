@@ -272,8 +272,10 @@ SETTINGS: tuple[Setting, ...] = (
     _file("sync", "credential_file", "", "File holding this kiosk's credential (readable by the nanum user only)."),
     _file("sync", "ca_bundle", "", "CA bundle to verify the platform's TLS certificate (empty: system CAs)."),
     _file("sync", "interval_s", 60, "Seconds between sync rounds when idle."),
-    _file("privacy", "key_file", "", "File holding the key that encrypts members' contacts (0600, created "
-          "at first use; keep it outside backups of the database). Empty: contact.key in the data folder."),
+    # read by the kiosk's services too (kiosk.services.lifecycle), so the file's value is a starting value
+    Setting("privacy.key_file", str, "", "File holding the key that encrypts members' contacts (0600, created "
+            "at first use; keep it outside backups of the database). Empty: contact.key in the data folder.",
+            sources=("[privacy] key_file",), file=("privacy", "key_file"), from_file=_from("privacy", "key_file")),
     # -- settings in the database; the file gives the starting values --
     Setting("ui_language", str, DEFAULT_LANGUAGE, "The language a resident's session starts in.",
             _language, staff=True),

@@ -203,3 +203,21 @@ def test_a_staff_view_is_logged_and_the_export_holds_it_and_nobody_else(kiosk):
                                                                                        "export"]
     with pytest.raises(Refused):
         life.export(member.number, by=StaffView(name="박봉사", role=VOLUNTEER))
+
+
+def test_the_contact_key_file_is_where_the_configuration_file_says(tmp_path):
+    from kiosk.config import load_config
+    from kiosk.services import open_kiosk
+
+    keys = tmp_path / "keys"
+    cfg = tmp_path / "nanum.toml"
+    cfg.write_text(f'[privacy]\nkey_file = "{keys / "contact.key"}"\n', encoding="utf-8")
+    k = open_kiosk(tmp_path / "data", clock=lambda: dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC),
+                   defaults=load_config(cfg).defaults)
+    try:
+        k.initialise("GN01", "강남 나눔센터", kiosk_id="GN01-test")
+        member, _ = Lifecycle(k).register("김하늘", contact=PHONE, actor=BOSS.name)
+        assert (keys / "contact.key").exists() and not (tmp_path / "data" / "contact.key").exists()
+        assert Lifecycle(k).personal_data(member.number, by=BOSS, why="call").contact == PHONE
+    finally:
+        k.close()
