@@ -18,13 +18,20 @@ and prints, in one run:
     .venv/bin/python bench/scan.py --phone    # member cards on phone screens against printed ones
     .venv/bin/python bench/scan.py --service-only   # only the running service's CPU use
     .venv/bin/python bench/scan.py --module-sweep   # the smallest label module that reads at 720p
+    .venv/bin/python bench/scan.py --hard     # harder sets: two conditions at once, or small and blurred
+
+The wall-clock latency is printed with the machine's load average: on a machine
+whose cores are shared with other work it grows with the load (the worker waits
+for a core), while the worker's CPU time does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -40,6 +47,37 @@ from hardware.scanning import PresenceFilter, ScanService  # noqa: E402
 from kiosk import codes  # noqa: E402
 
 RESOLUTIONS = ((640, 480), (1280, 720))
+
+#: one presentation's frames and the code's corners: (background, payload, rng, frames, card)
+Presenter = Callable[[np.ndarray, str, np.random.Generator, int, bool], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
+def plain(condition: str) -> Presenter:
+    """A presentation under one of ``synth.CONDITIONS``."""
+    def present(bg, payload, rng, frames, card):
+        return synth.presentation(bg, payload, condition, rng, frames=frames, card=card)
+    return present
+
+
+def combined(first: str, then: str | None = None, small: bool = False) -> Presenter:
+    """A presentation under ``first`` and then ``then`` as well (each at its own severity);
+    ``small``: 2.4-3.4 px per module, a small label or one held far away."""
+    def present(bg, payload, rng, frames, card):
+        module_px = float(rng.uniform(2.4, 3.4)) if small else None
+        level = float(rng.uniform())
+        for img, quad in synth.presentation(bg, payload, first, rng, frames=frames, card=card,
+                                            module_px=module_px):
+            yield (synth.degrade(img, then, rng, quad, level) if then else img), quad
+    return present
+
+
+#: the harder set: what a kiosk meets on a bad day, two troubles at once
+HARD_CONDITIONS: dict[str, Presenter] = {
+    "motion+dim": combined("motion", "dim"),  # a moving hand in a dim corner (long exposure)
+    "small+blur": combined("blur", small=True),  # a small label, out of focus
+    "tilt+glare": combined("tilt", "glare"),  # a laminated card held at a slant under a lamp
+    "motion+noise": combined("motion", "noise"),  # moving, with the camera's gain turned up
+}
 #: cost of a call: this thread's CPU time, so other programs on the machine do not inflate it
 cpu = time.thread_time
 
@@ -77,7 +115,9 @@ def ms(values) -> tuple[float, float]:
     return (float(np.median(a)), float(np.percentile(a, 99))) if len(a) else (float("nan"),) * 2
 
 
-def run_sets(per_cell: int, frames: int, seed: int, use_pyzbar: bool, use_opencv: bool) -> dict:
+def run_sets(per_cell: int, frames: int, seed: int, use_pyzbar: bool, use_opencv: bool,
+             conditions: dict[str, Presenter] | None = None) -> dict:
+    conditions = conditions or {c: plain(c) for c in synth.CONDITIONS}
     rng = np.random.default_rng(seed)
     cv2.setNumThreads(1)  # one core for the decoder, as in the kiosk's worker
     zx = ZxingDecoder()
@@ -89,7 +129,7 @@ def run_sets(per_cell: int, frames: int, seed: int, use_pyzbar: bool, use_opencv
     pay = payloads(rng, 64)
     for res in RESOLUTIONS:
         bgs = [synth.background(*res, seed=s) for s in range(6)]
-        for cond in synth.CONDITIONS:
+        for cond, present in conditions.items():
             r = rows.setdefault((res, cond), {k: 0 for k in (
                 "n", "frames", "zx", "zx_any", "pz", "pz_n", "ocv", "ocv_n", "pipe", "pipe_frames")})
             for j in range(per_cell):
@@ -99,8 +139,7 @@ def run_sets(per_cell: int, frames: int, seed: int, use_pyzbar: bool, use_opencv
                 presence = PresenceFilter()
                 reported = False
                 zx_any = False
-                for i, (img, _q) in enumerate(synth.presentation(
-                        bgs[j % len(bgs)], payload, cond, rng, frames=frames, card=card)):
+                for i, (img, _q) in enumerate(present(bgs[j % len(bgs)], payload, rng, frames, card)):
                     t0 = cpu()
                     got = zx.decode(img)
                     t_zx.append(cpu() - t0)
@@ -378,15 +417,17 @@ def report(d: dict, frames: int) -> dict:
               f"mean {np.mean(d['t_pipe']) / np.mean(d['t_zx']):.2f}x")
     m, p = ms(d["latencies"])
     p95 = float(np.percentile(d["latencies"], 95) * 1e3) if d["latencies"] else float("nan")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"frame-in to code-reported, in the worker (wall-clock ms): median {m:.2f}  p95 {p95:.2f}  "
-          f"p99 {p:.2f}")
+          f"p99 {p:.2f}  (load average {load:.1f} on {os.cpu_count()} cores)")
     cpu_p95 = float(np.percentile(d["lat_cpu"], 95) * 1e3) if d["lat_cpu"] else float("nan")
     print(f"  the same in CPU time of the worker (what a busy machine does not inflate): median "
           f"{1e3 * np.median(d['lat_cpu']):.2f}  p95 {cpu_p95:.2f} ms")
     return {"every_condition": all(r["pipe"] / r["n"] >= r["zx"] / r["frames"] for r in by_cond.values()),
             "overall": tot["pipe"] / tot["n"], "zx_overall": tot["zx"] / tot["frames"],
             "cost_median": float(np.median(d["t_pipe"]) / np.median(d["t_zx"])),
-            "cost_mean": float(np.mean(d["t_pipe"]) / np.mean(d["t_zx"])), "p95": p95, "cpu_p95": cpu_p95}
+            "cost_mean": float(np.mean(d["t_pipe"]) / np.mean(d["t_zx"])), "p95": p95, "cpu_p95": cpu_p95,
+            "load": load}
 
 
 def main(argv=None) -> int:
@@ -402,6 +443,8 @@ def main(argv=None) -> int:
                     help="read rate by module size (px) at 720p: the smallest label module that reads reliably")
     ap.add_argument("--service-only", action="store_true",
                     help="only the CPU use of the running ScanService on 720p30 MJPEG, idle and busy")
+    ap.add_argument("--hard", action="store_true",
+                    help="only the harder set: two conditions at once, or a small label out of focus")
     ap.add_argument("--phone", action="store_true",
                     help="only the member card on a phone's screen against the printed card")
     args = ap.parse_args(argv)
@@ -427,6 +470,16 @@ def main(argv=None) -> int:
         ok = report_phone(run_phone(per_cell, args.frames, args.seed))
         print(f"\nbenchmark took {time.perf_counter() - t_start:.0f} s")
         return 0 if ok else 1
+    if args.hard:
+        print(f"harder scan benchmark: {per_cell} presentations x {len(HARD_CONDITIONS)} conditions x "
+              f"{len(RESOLUTIONS)} resolutions, {args.frames} frames each, seed {args.seed}")
+        goals = report(run_sets(per_cell, args.frames, args.seed, not args.no_pyzbar, args.opencv,
+                                HARD_CONDITIONS), args.frames)
+        print(f"\n  pipeline >= raw zxing-cpp on every condition: {'yes' if goals['every_condition'] else 'NO'}; "
+              f"overall {pct(goals['overall'])} (raw zxing-cpp {pct(goals['zx_overall'])} per frame); "
+              f"cost median {goals['cost_median']:.2f}x")
+        print(f"\nbenchmark took {time.perf_counter() - t_start:.0f} s")
+        return 0 if goals["every_condition"] else 1
     print(f"scan benchmark: {per_cell} presentations x {len(synth.CONDITIONS)} conditions x "
           f"{len(RESOLUTIONS)} resolutions, {args.frames} frames each, seed {args.seed}")
     d = run_sets(per_cell, args.frames, args.seed, not args.no_pyzbar, args.opencv)
@@ -449,8 +502,9 @@ def main(argv=None) -> int:
         print(f"  idle ScanService <= 5% of one core at 720p30 MJPEG, decoding included: {pct(c['total'])} "
               f"({'yes' if c['total'] <= 0.05 else 'NO'}); with codes coming and going <= 20%: "
               f"{pct(b['total'])} ({'yes' if b['total'] <= 0.20 else 'NO'})")
-    print(f"  frame-in to code-reported p95 <= 20 ms: {goals['p95']:.1f} ms wall-clock "
-          f"({'yes' if goals['p95'] <= 20 else 'NO'}), {goals['cpu_p95']:.1f} ms of CPU time")
+    print(f"  frame-in to code-reported p95 <= 20 ms: {goals['p95']:.1f} ms wall-clock at load average "
+          f"{goals['load']:.1f} ({'yes' if goals['p95'] <= 20 else 'NO'}), {goals['cpu_p95']:.1f} ms of CPU time "
+          f"({'yes' if goals['cpu_p95'] <= 20 else 'NO'})")
     print(f"\nbenchmark took {time.perf_counter() - t_start:.0f} s")
     return 0
 

@@ -257,12 +257,18 @@ class FrameAnalyser:
         res.enhanced = bool(hi - lo < self.low_range)
         found: dict[str, Decoded] = {}
         tracked_ok = False
+        # A symbol not read yet gets only its plain crop decode here: its deconvolutions
+        # and retry variants wait until the whole frame has been decoded, which often
+        # reads it as it comes into focus (their cost would then be spent for nothing).
+        harder: list[_Track] = []
         for tr in self._tracks:
-            got = self._decode_crop(gray, tr, res)
+            got = self._decode_crop(gray, tr, res, hard=False)
             if got:
                 tracked_ok = True
                 for d in got:
                     found.setdefault(d.text, d)
+            elif tr.text is None:
+                harder.append(tr)
         if not tracked_ok or self._n % self.full_every == 0:
             codes, cands = self._decode_full(gray, res)
             for d in codes:
@@ -291,6 +297,10 @@ class FrameAnalyser:
                 for d in self._decode_crop(gray, tr, res, plain=False):
                     found.setdefault(d.text, d)
                 self._tracks.append(tr)
+        for tr in harder:
+            if not any(_inside(d.centre(), tr.box) for d in found.values()):
+                for d in self._decode_crop(gray, tr, res, plain=False):
+                    found.setdefault(d.text, d)
         self._update_tracks(list(found.values()), w, h)
         self._last = list(found.values())
         res.codes = list(self._last)
@@ -389,9 +399,11 @@ class FrameAnalyser:
             return []
         return [self._box(quad, w, h, margin=0.2)]
 
-    def _decode_crop(self, gray: np.ndarray, tr: _Track, res: Analysis, plain: bool = True) -> list[Decoded]:
+    def _decode_crop(self, gray: np.ndarray, tr: _Track, res: Analysis, plain: bool = True,
+                     hard: bool = True) -> list[Decoded]:
         """Decode the crop of a track: as it is, then (or only) one retry variant,
-        or a few deconvolutions when the crop is blurred."""
+        or a few deconvolutions when the crop is blurred; a symbol not read yet gets
+        only the plain decode unless ``hard``."""
         x0, y0, x1, y1 = tr.box
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
@@ -402,6 +414,8 @@ class FrameAnalyser:
                 got = self.decoder.decode(crop)
                 if got:
                     return [_shift(d, x0, y0, 1.0) for d in got]
+                if not hard:
+                    return []
                 plain = False
             # Measured where the symbol is, not on the desk around it.
             if tr.core is not None:
