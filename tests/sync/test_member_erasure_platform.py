@@ -220,3 +220,31 @@ def test_an_administrators_look_is_logged_for_the_member_and_the_city_can_erase(
     _kiosk_checks(a)
     code, _, err = nanum("hub", "erase-member", member.number, "--db", db, "--by", "담당자", "--why", "다시")
     assert code != 0 and member.number in err
+
+
+def test_the_migration_encrypts_the_notice_addresses_already_kept(pg):
+    """On PostgreSQL: a platform at the schema before encryption, with an address kept in clear,
+    upgraded; every row stays and the address is ciphertext that opens to the same address."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from sync.hub import lifecycle
+    from sync.hub.db import alembic_config
+
+    engine = create_engine(pg.url(pg.create_database()))
+    try:
+        command.upgrade(alembic_config(engine), "0012")
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO notice_contacts (member_number, email, email_consent_at, phone, "
+                           "sms_consent_at, consent_version, updated_at) VALUES ('M-1', 'a@example.org', "
+                           "'2026-12-01', '01012345678', NULL, 'v1', '2026-12-01')"))
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT member_number, email, phone, email_consent_at FROM notice_contacts")).all()
+    finally:
+        engine.dispose()
+    [(number, email, phone, consent)] = rows
+    assert (number, consent) == ("M-1", "2026-12-01")
+    assert email.startswith("enc1:") and phone.startswith("enc1:")
+    key = lifecycle.contact_key()
+    assert (key.open(email), key.open(phone)) == ("a@example.org", "01012345678")
