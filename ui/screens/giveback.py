@@ -74,8 +74,8 @@ class CountPad(QWidget):
 class PartCounter(QWidget):
     """One line of the parts list: name, expected count, and - / + to say how many are here.
 
-    Touching the name chooses the line the number keys type into, so a count of
-    117 out of 120 is three keys, not three taps on - after counting on fingers."""
+    Touching the name chooses the line the number keys type into, so 80 pieces of
+    120 is two keys, not forty taps on -."""
 
     def __init__(self, index: int, name: str, expected: int, say=lambda text: None) -> None:
         super().__init__()
