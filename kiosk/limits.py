@@ -69,7 +69,10 @@ EVENT_COUNT_MAX = 10_000_000  # rows pulled, loans pseudonymised, PIN failures, 
 EVENT_LIST_MAX = 10_000  # entries of one list in an event (reservations taken on, closed days)
 EVENT_DAYS_MAX = 100_000  # days late, days kept
 SETTING_KEY_MAX = 64
+SCREEN_NAME_MAX = 20  # the resident screen a call for help came from
 CURSOR_MAX = 200
+#: the largest event sequence number: the largest integer JSON readers agree on (2**53 - 1)
+SEQ_MAX = 2**53 - 1
 #: how old a returned loan may be before it is pseudonymised (days)
 RETENTION_DAYS_MAX = 100 * 366
 #: a photo's full path on the kiosk (its file name alone goes to the platform)

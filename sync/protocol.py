@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from annotated_types import Ge
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from kiosk import limits as L
 from sync.events import WireEvent as WireEvent  # the strict form of an event, checked per event
@@ -46,7 +47,7 @@ class PushedEvent(BaseModel):
 
     event_id: str = Field(description="a UUID")
     kiosk_id: str = Field(max_length=L.KIOSK_ID_MAX)
-    seq: int = Field(ge=1, le=2**62)
+    seq: int = Field(ge=1, le=L.SEQ_MAX)
     type: str = Field(description="e.g. loan.checked_out; an unknown well-formed type is stored, not applied")
     at: str = Field(description="UTC time on the kiosk's clock (informative only)")
     hlc: str = Field(description="hybrid logical clock stamp 000000000000000.00000; orders across "
@@ -134,19 +135,32 @@ class ErrorBody(BaseModel):
 _Shown = Annotated[str, AfterValidator(L.printable)]
 
 
+def _not_bool(value: Any) -> Any:
+    # JSON's true and false are not numbers, though Python counts them as 1 and 0
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+#: a count or a duration in a heartbeat: a JSON number (7 or 7.0), never true or false
+_Number = BeforeValidator(_not_bool)
+
+
 class Heartbeat(BaseModel):
     version: _Shown = Field(max_length=40)
-    uptime_s: float = Field(ge=0, allow_inf_nan=False)
+    uptime_s: Annotated[float, _Number] = Field(ge=0, allow_inf_nan=False)
     camera: _Shown = Field(default="unknown", max_length=40)
     printer: _Shown = Field(default="unknown", max_length=40)
-    outbox_depth: int = Field(ge=0)
+    outbox_depth: Annotated[int, _Number] = Field(ge=0)
     last_sync: _Shown | None = Field(default=None, max_length=32)
     last_error: _Shown | None = Field(default=None, max_length=300)
     # Optional, so that kiosks of before still send a valid heartbeat.
     last_error_at: _Shown | None = Field(default=None, max_length=32,
                                          description="when the sync failed with ``last_error``")
-    crashes_24h: int | None = Field(default=None, ge=0, description="crash reports of the last day")
-    disk_free_mb: int | None = Field(default=None, ge=0, description="free space of the data disk")
+    crashes_24h: Annotated[int, Ge(0), _Number] | None = Field(default=None,
+                                                                     description="crash reports of the last day")
+    disk_free_mb: Annotated[int, Ge(0), _Number] | None = Field(default=None,
+                                                                      description="free space of the data disk")
 
 
 class HeartbeatAck(BaseModel):
@@ -155,15 +169,19 @@ class HeartbeatAck(BaseModel):
     protocol: int = PROTOCOL_VERSION
 
 
+#: a membership number as the platform reads it: digits, with or without the M- prefix
+MEMBER_NUMBER_PATTERN = rf"^(M-|m-)?[0-9]{{1,{L.MEMBER_NUMBER_MAX}}}$"
+
+
 class ReservationRequest(BaseModel):
-    member: str = Field(max_length=16, description="membership number, e.g. M-900001")
+    member: str = Field(max_length=16, pattern=MEMBER_NUMBER_PATTERN, description="membership number, e.g. M-900001")
     secret: str = Field(max_length=64, description="the member's card code or PIN")
     item: str = Field(max_length=200, description="SITE/CODE, a label URL, or a code (a code that "
                                                    "several centres use names the member's own centre's item)")
 
 
 class MemberAuth(BaseModel):
-    member: str = Field(max_length=16)
+    member: str = Field(max_length=16, pattern=MEMBER_NUMBER_PATTERN)
     secret: str = Field(max_length=64)
 
 

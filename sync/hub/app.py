@@ -16,16 +16,19 @@ from typing import Any, TypeVar
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kiosk import __version__
 from kiosk.clock import to_iso, utcnow
 from kiosk.errors import KioskError, NotFound, Refused
 from kiosk.i18n import LANGUAGES, N_, translate
-from kiosk.limits import echo
+from kiosk.limits import SEQ_MAX, echo
 from kiosk.store.events import HybridClock
 from kiosk.throttle import TooManyTries
 from sync.hub import admin, feed, fleet
@@ -69,6 +72,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 403: {"mod
 #: residents' calls with a PIN: too many wrong PINs, try again after ``Retry-After`` seconds
 TOO_MANY_TRIES: dict[int | str, dict[str, Any]] = {429: {"model": ErrorBody, "headers": {
     "Retry-After": {"description": "seconds before the next try", "schema": {"type": "integer"}}}}}
+#: what any operation may answer, whoever calls: a body that is not JSON (400), one sent too
+#: slowly (408) or too large (413), a request the schema refuses (422), too many requests (429)
+ANY_CALL: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody}, 408: {"model": ErrorBody}, 413: {"model": ErrorBody},
+    422: {"model": ErrorBody}, **TOO_MANY_TRIES}
 _STATUS = {"forbidden": 403, "bad_batch": 422, "fork": 409, "chain_broken": 422}
 UNAUTH_MSG = N_("This kiosk's credential is unknown or revoked.")
 SITE_MSG = N_("A kiosk can only read its own site.")
@@ -76,6 +84,10 @@ EXPIRED_MSG = N_("The cursor has expired: download everything again (pull withou
 BUSY_MSG = N_("The platform is busy. Please try again.")
 INVALID_MSG = N_("The request does not match the protocol: {fields}")
 ADMIN_MSG = N_("This needs an administrator's token.")
+#: the framework's own refusals: (error code, message)
+HTTP_ERRORS = {400: ("bad_request", N_("The request body could not be read: send UTF-8 JSON.")),
+               404: (NOT_FOUND, N_("There is nothing at this address.")),
+               405: ("method_not_allowed", N_("This address does not take that method."))}
 #: fields named in a 422 answer (the rest are counted, not listed)
 INVALID_FIELDS_MAX = 20
 
@@ -98,7 +110,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
                clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
     """The platform application on database ``db``; ``guard`` overrides the limits on
     request rates, body sizes and body read times (kiosk/limits.py's by default)."""
-    app = FastAPI(title="Nanum city platform", version=__version__,
+    app = FastAPI(title="Nanum city platform", version=__version__, responses=ANY_CALL,
                   description="Reference platform for Nanum sharing-centre kiosks "
                               f"(sync protocol v{PROTOCOL_VERSION}, see docs/sync-protocol.md).")
     app.state.db = db
@@ -117,6 +129,20 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return JSONResponse(status_code=422, content={
             "error": INVALID, "message": translate(INVALID_MSG, _lang(request), fields=fields),
             "detail": {"errors": errors, "count": len(exc.errors())}})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own answers (an unknown path, a method not allowed, a body that is
+        # not JSON) in the documented error shape, not the framework's {"detail": "..."}.
+        code, msgid = HTTP_ERRORS.get(exc.status_code, ("http_error", ""))
+        message = translate(msgid, _lang(request)) if msgid else echo(str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the address, not only those of its first route
+            headers["Allow"] = ", ".join(sorted({m for r in app.router.routes if isinstance(r, APIRoute)
+                                                 and r.matches(request.scope)[0] != Match.NONE
+                                                 for m in r.methods or ()}))
+        return JSONResponse(status_code=exc.status_code, headers=headers, content={
+            "error": code, "message": message, "detail": {}})
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -164,7 +190,13 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     def signed_in(request: Request, number: str, secret: str) -> str:
         """A resident's number and PIN or card code, throttled per (number, client address)."""
-        return resv.sign_in(db, number, secret, client_address(request), clock())
+        try:
+            return resv.sign_in(db, number, secret, client_address(request), clock())
+        except KioskError as exc:
+            # a well-formed number with the wrong secret is a failed sign-in (401), not a bad request
+            if exc.message.msgid == resv.WRONG_SECRET:
+                raise ApiError(401, UNAUTHORISED, resv.WRONG_SECRET) from exc
+            raise
 
     api = API_PREFIX
 
@@ -212,7 +244,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.get(api + "/events", tags=["sync"], response_model=OwnEventsResponse, responses=ERRORS)
-    def own_events(after: int = Query(0, ge=0, le=2**62), limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
+    def own_events(after: int = Query(0, ge=0, le=SEQ_MAX), limit: int = Query(page_limit, ge=1, le=MAX_PAGE),
                    creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """The kiosk's own events past ``after`` as the platform holds them, quarantined ones
         included: a kiosk restored from a backup fetches what it had sent since."""
@@ -233,7 +265,8 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(lambda s: [{"code": x.code, "name": x.name}
                                 for x in s.execute(select(Site).order_by(Site.code)).scalars()])
 
-    @app.get(api + "/sites/{site}/items", tags=["reservations"], response_model=list[ItemAvailability])
+    @app.get(api + "/sites/{site}/items", tags=["reservations"], response_model=list[ItemAvailability],
+             responses={404: {"model": ErrorBody}})
     def site_items(site: str, q: str = "", available: bool | None = None) -> list[dict[str, Any]]:
         """The centre's items with their availability (search by code or name)."""
         return in_tx(lambda s: list_items(s, site, q, available))
@@ -254,8 +287,8 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     @app.post(api + "/reservations", tags=["reservations"], status_code=201,
               response_model=ReservationView,
-              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
-                         **TOO_MANY_TRIES})
+              responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody},
+                         409: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def create_reservation(req: ReservationRequest, request: Request) -> dict[str, Any]:
         """Reserve an item for pickup at its centre. It is a request until the centre's kiosk takes it."""
         number = signed_in(request, req.member, req.secret)
@@ -267,8 +300,8 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/reservations/{uid}/cancel", tags=["reservations"], response_model=ReservationView,
-              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
-                         **TOO_MANY_TRIES})
+              responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody},
+                         409: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def cancel_reservation(uid: str, auth: MemberAuth, request: Request) -> dict[str, Any]:
         number = signed_in(request, auth.member, auth.secret)
 
@@ -278,7 +311,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/members/reservations", tags=["reservations"], response_model=list[ReservationView],
-              responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
+              responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def member_reservations(auth: MemberAuth, request: Request) -> list[dict[str, Any]]:
         number = signed_in(request, auth.member, auth.secret)
 
@@ -289,7 +322,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         return in_tx(run)
 
     @app.post(api + "/members/notices", tags=["reservations"], response_model=list[NoticeView],
-              responses={400: {"model": ErrorBody}, **TOO_MANY_TRIES})
+              responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, **TOO_MANY_TRIES})
     def member_notices(auth: MemberAuth, request: Request) -> list[dict[str, Any]]:
         """Messages for the member, e.g. a reservation moved to another copy."""
         lang = _lang(request)

@@ -320,7 +320,8 @@ def register_fleet(app: FastAPI, db: Database) -> None:
     @app.get(API_PREFIX + "/fleet", tags=["fleet"], response_model=Fleet,
              responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                         404: {"model": ErrorBody}})
-    def fleet_api(district: str | None = Query(None, max_length=40, description="e.g. 강남구"),
+    def fleet_api(district: str | None = Query(None, max_length=40, description="e.g. 강남구",
+                                               json_schema_extra={"enum": list(roles.DISTRICTS)}),
                   site: str | None = Query(None, max_length=32),
                   who: roles.Principal = Depends(roles.principal)) -> dict[str, Any]:
         """Every kiosk the account covers (``Authorization: Bearer <administrator's token>``),

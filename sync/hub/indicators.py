@@ -80,7 +80,9 @@ BAD_PERIOD = N_("The period ends before it starts: {start} to {end}")
 LONG_PERIOD = N_("A period is at most {months} months.")
 NO_SUCH_SITE = N_("No site {site} on the platform.")
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# years of the calendar the platform reckons with (a year 0000 or 9999 has no neighbours to count on)
+_MONTH = re.compile(r"^((?:19|20|21)[0-9]{2})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = _MONTH.pattern  # the same rule in the OpenAPI document
 
 
 @dataclass(frozen=True)

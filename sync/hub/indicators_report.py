@@ -248,9 +248,11 @@ def register_indicators(app: FastAPI, db: Database) -> None:
 
     @app.get(API_PREFIX + "/indicators", tags=["statistics"],
              responses={**ERRORS, 422: {"model": ErrorBody}})
-    def indicators_api(request: Request, from_: str | None = Query(None, alias="from", max_length=7),
-                       to: str | None = Query(None, max_length=7),
-                       district: list[str] = Query([], max_length=25),
+    def indicators_api(request: Request, from_: str | None = Query(None, alias="from", max_length=7,
+                                                                   pattern=ind.MONTH_PATTERN),
+                       to: str | None = Query(None, max_length=7, pattern=ind.MONTH_PATTERN),
+                       district: list[str] = Query([], max_length=25, json_schema_extra={
+                           "items": {"type": "string", "enum": list(roles.DISTRICTS)}}),
                        site: list[str] = Query([], max_length=100),
                        creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
         """Sharing-value indicators for whole months ``from``..``to`` (``YYYY-MM``) of the named

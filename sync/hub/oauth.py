@@ -81,6 +81,20 @@ TOKEN_ANSWER: dict[str, Any] = {"type": "object", "required": ["access_token", "
                                 "properties": {"access_token": {"type": "string"},
                                                "token_type": {"type": "string", "enum": ["Bearer"]},
                                                "expires_in": {"type": "integer"}, "scope": {"type": "string"}}}
+#: the consent form the member submits on the consent page (the partner's request, repeated)
+CONSENT_FORM: dict[str, Any] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "properties": {
+        "response_type": {"type": "string", "enum": ["code"]}, "client_id": {"type": "string"},
+        "redirect_uri": {"type": "string"}, "scope": {"type": "string"}, "state": {"type": "string"},
+        "code_challenge": {"type": "string"}, "code_challenge_method": {"type": "string", "enum": ["S256"]},
+        "member": {"type": "string", "description": "membership number"},
+        "secret": {"type": "string", "description": "PIN or card code"},
+        "decision": {"type": "string", "enum": ["allow", "deny"]}}}}}}
+_PAGE = {"content": {"text/html": {"schema": {"type": "string"}}}}
+CONSENT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the partner's request is not valid (shown to the member)", **_PAGE},
+    401: {"description": "the number and PIN or card code do not sign in (the page again)", **_PAGE},
+    429: {"description": "too many wrong PINs: the page again, with Retry-After", **_PAGE}}
 OAUTH_ERROR: dict[str, Any] = {"type": "object", "required": ["error"], "properties": {
     "error": {"type": "string"}, "error_description": {"type": "string"}}}
 
@@ -407,6 +421,18 @@ def register_oauth(app: FastAPI, db: Database) -> PartnerServer:
             scopes=[translate(P.SCOPES[s], lang) for s in scope.split() if s in P.SCOPES],
             txt={"asks": translate(TEXTS["asks"], lang, partner=client.name)})
 
+    def consent_grant(incoming: Incoming) -> Any:
+        """The partner's authorisation request, checked (an OAuth2Error when it is not valid)."""
+        try:
+            grant = server.get_consent_grant(incoming)
+            grant.validate_authorization_request()
+        except ValueError as exc:
+            # Authlib will not describe an error that quotes non-ASCII input (e.g. response_type=Ú)
+            if isinstance(exc, OAuth2Error):
+                raise
+            raise InvalidRequestError("The request contains characters outside ASCII.") from exc
+        return grant
+
     def bad(lang: str, error: OAuth2Error) -> HTMLResponse:
         reason = error.description or error.error
         return pages.render("message.html", lang, translate(TEXTS["consent_title"], lang), 400, error=True,
@@ -419,14 +445,16 @@ def register_oauth(app: FastAPI, db: Database) -> PartnerServer:
         lang = pages.page_language(request)
         incoming = await Incoming.read(request)
         try:
-            grant = await run_in_threadpool(server.get_consent_grant, incoming)
-            await run_in_threadpool(grant.validate_authorization_request)
+            grant = await run_in_threadpool(consent_grant, incoming)
         except OAuth2Error as error:
             return bad(lang, error)
         return consent_page(grant, incoming, lang)
 
-    @app.post("/oauth/authorize", include_in_schema=False)
+    @app.post("/oauth/authorize", tags=["partners"], response_class=HTMLResponse, status_code=302,
+              response_description="back to the partner's redirect_uri with a code, or with error=access_denied",
+              openapi_extra={"requestBody": CONSENT_FORM}, responses=CONSENT_ANSWERS)
     async def authorize(request: Request) -> Response:
+        """The member's answer on the consent page: signed in and allowed, the partner gets a code."""
         from sync.hub.app import client_address
 
         lang = pages.page_language(request)
@@ -434,8 +462,7 @@ def register_oauth(app: FastAPI, db: Database) -> PartnerServer:
         form = {k: v[0] for k, v in incoming.params.items() if v}
         incoming.params = {k: v for k, v in incoming.params.items() if k in keep}
         try:
-            grant = await run_in_threadpool(server.get_consent_grant, incoming)
-            await run_in_threadpool(grant.validate_authorization_request)
+            grant = await run_in_threadpool(consent_grant, incoming)
         except OAuth2Error as error:
             return bad(lang, error)
         if form.get("decision") != "allow":

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk.clock import to_iso, utcnow
 from kiosk.errors import KioskError
 from sync.hub.db import Database
-from sync.hub.indicators import Period, loan_months, reach, refreshed_at
+from sync.hub.indicators import MONTH_PATTERN, Period, loan_months, reach, refreshed_at
 from sync.hub.models import Site
 
 SCHEMA = "nanum-sharing-monthly/1"
@@ -126,13 +126,13 @@ def register_open_data(app: FastAPI, db: Database) -> None:
     @app.get(API_PREFIX + "/open-data/indicators.csv", tags=["open data"], description=doc,
              responses={200: {"content": {"text/csv": {}}}, 422: {"model": ErrorBody}},
              response_class=Response)
-    def open_csv(request: Request, from_: str | None = Query(None, alias="from", max_length=7),
-                 to: str | None = Query(None, max_length=7)) -> Response:
+    def open_csv(request: Request, from_: str | None = Query(None, alias="from", max_length=7, pattern=MONTH_PATTERN),
+                 to: str | None = Query(None, max_length=7, pattern=MONTH_PATTERN)) -> Response:
         return export("csv", from_, to)
 
     @app.get(API_PREFIX + "/open-data/indicators.json", tags=["open data"], description=doc,
              responses={200: {"content": {"application/json": {}}}, 422: {"model": ErrorBody}},
              response_class=Response)
-    def open_json(request: Request, from_: str | None = Query(None, alias="from", max_length=7),
-                  to: str | None = Query(None, max_length=7)) -> Response:
+    def open_json(request: Request, from_: str | None = Query(None, alias="from", max_length=7, pattern=MONTH_PATTERN),
+                  to: str | None = Query(None, max_length=7, pattern=MONTH_PATTERN)) -> Response:
         return export("json", from_, to)

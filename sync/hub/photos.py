@@ -32,7 +32,7 @@ from kiosk.photos import is_photo_name, normalise
 from sync.hub.db import Database
 from sync.hub.models import Base, Item, Kiosk, item_key
 from sync.hub.pages import page_language
-from sync.protocol import API_PREFIX, FORBIDDEN, NOT_FOUND, TOO_LARGE
+from sync.protocol import API_PREFIX, FORBIDDEN, NOT_FOUND, TOO_LARGE, ErrorBody
 
 PHOTO_PATH = API_PREFIX + "/photos/"
 #: the public address of a photo
@@ -104,6 +104,10 @@ KioskOf = Callable[[Session, HTTPAuthorizationCredentials | None], Kiosk]
 
 def register_photos(app: FastAPI, db: Database, kiosk_of: KioskOf, bearer: Callable[..., Any]) -> None:
     """Add the photo routes to the platform application."""
+    from sync.hub.app import ERRORS
+
+    # another site's item (403), no such item (404)
+    REFUSALS: dict[int | str, dict[str, Any]] = {**ERRORS, 404: {"model": ErrorBody}}  # noqa: N806
 
     def answer(exc: PhotoRefused, request: Request) -> JSONResponse:
         # The same body as the platform's other refusals (sync.protocol.ErrorBody).
@@ -111,7 +115,8 @@ def register_photos(app: FastAPI, db: Database, kiosk_of: KioskOf, bearer: Calla
             "error": exc.error, "message": translate(exc.msgid, page_language(request), **exc.params),
             "detail": exc.params})
 
-    @app.put(PHOTO_PATH + "{site}/{code}", tags=["sync"], status_code=200, openapi_extra=UPLOAD_BODY)
+    @app.put(PHOTO_PATH + "{site}/{code}", tags=["sync"], status_code=200, openapi_extra=UPLOAD_BODY,
+             responses=REFUSALS)
     async def upload_photo(site: str, code: str, request: Request,
                            creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
         """A kiosk's photo of one of its site's items (image/jpeg, png or webp)."""
@@ -147,7 +152,7 @@ def register_photos(app: FastAPI, db: Database, kiosk_of: KioskOf, bearer: Calla
             return answer(exc, request)
         return JSONResponse({"photo": name, "width": w, "height": h, "url": PUBLIC.format(name=name)})
 
-    @app.delete(PHOTO_PATH + "{site}/{code}", tags=["sync"])
+    @app.delete(PHOTO_PATH + "{site}/{code}", tags=["sync"], responses=REFUSALS)
     def delete_photo(site: str, code: str, request: Request,
                      creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
         """Remove the photo of one of the kiosk's site's items (nothing to remove is fine)."""

@@ -47,7 +47,7 @@ def test_wrong_pins_get_429_with_growing_retry_after_then_a_lockout(hub):
     with _client() as c:
         for _ in range(MEMBER_PIN.free_tries - 1):
             r = _ask(c, url, number, "1111")
-            assert r.status_code == 400, r.text
+            assert r.status_code == 401, r.text
         waits = []
         for _ in range(MEMBER_PIN.lockout_after - MEMBER_PIN.free_tries + 1):
             if waits:
@@ -114,7 +114,7 @@ def test_concurrent_wrong_pins_are_counted_before_they_are_checked(hub):
         codes = list(pool.map(guess, [f"{1000 + i}" for i in range(21)]))
     # Only the free tries were checked and told "wrong"; the one that reached the wait
     # and every later one answer 429.
-    assert codes.count(400) == MEMBER_PIN.free_tries - 1, codes
+    assert codes.count(401) == MEMBER_PIN.free_tries - 1, codes
     assert codes.count(429) == 21 - (MEMBER_PIN.free_tries - 1), codes
     with _client() as c:
         assert _ask(c, url, other, PIN).status_code == 200

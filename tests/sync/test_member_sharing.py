@@ -43,7 +43,7 @@ def test_a_member_registered_at_a_kiosk_sets_a_pin_reserves_online_and_borrows_b
         assert hub.card_hash == hash_card_token(parse_payload(card, k.base_url).token)
         assert hub.pin_hash is None and hub.display_name is None
     # No PIN yet: the platform cannot let them in by number.
-    assert api(platform, "/members/reservations", member=member.number, secret="2468").status_code == 400
+    assert api(platform, "/members/reservations", member=member.number, secret="2468").status_code == 401
     k.members.set_pin(member.number, "2468")
     drain(k, client)
     made = api(platform, "/reservations", member=member.number, secret="2468", item=codes[0])
@@ -78,7 +78,7 @@ def test_a_new_card_and_a_new_pin_at_the_kiosk_replace_the_old_ones_online(platf
     new_card = k.members.reissue_card(member.number)
     k.members.set_pin(member.number, "8642")
     drain(k, client)
-    assert api(platform, "/members/reservations", member=member.number, secret="1357").status_code == 400
+    assert api(platform, "/members/reservations", member=member.number, secret="1357").status_code == 401
     assert api(platform, "/members/reservations", member=member.number, secret="8642").status_code == 200
     with platform.session() as s:
         assert s.get(HubMember, member.number).card_hash == hash_card_token(

@@ -62,7 +62,7 @@ def test_reservation_mistakes_get_a_clear_message_and_change_nothing(platform, c
     k, client, number, card = centre
     wrong = api(platform, "POST", "/reservations", json={"member": number, "secret": "0000", "item": "T-00001"},
                 headers={"Accept-Language": "en"})
-    assert wrong.status_code == 400 and "card code is not right" in wrong.json()["message"]
+    assert wrong.status_code == 401 and "card code is not right" in wrong.json()["message"]
     unknown = api(platform, "POST", "/reservations", json={"member": number, "secret": "2468", "item": "T-99999"})
     assert unknown.status_code == 404
     admin.update_item(platform.db, "T-00003", retired=True)
