@@ -110,6 +110,9 @@ class Cause(StrEnum):
     TRANSFER = "transfer"  # another centre's item sets off home from here
     HOLD = "hold"  # a hold begins, or ends (cancelled, expired)
     STAFF = "staff"  # a staff decision: shelf, inspection, repair, retirement
+    #: the platform's record applied here (a pull, or the kiosk's own events taken
+    #: back after a restore): the physical whereabouts it reports win
+    SYNC = "sync"
 
 
 _S = ItemStatus
@@ -125,6 +128,8 @@ ALLOWED: dict[Cause, dict[ItemStatus, frozenset[ItemStatus]]] = {
     Cause.TRANSFER: {old: frozenset({_S.IN_TRANSIT}) for old in _S if old != _S.RETIRED},
     Cause.HOLD: {_S.AVAILABLE: frozenset({_S.HELD}), _S.HELD: frozenset({_S.AVAILABLE})},
     Cause.STAFF: {old: STAFF_TARGETS for old in _S if old != _S.ON_LOAN},
+    # What happened elsewhere happened: any status may follow any other.
+    Cause.SYNC: {old: frozenset(_S) for old in _S},
 }
 
 
@@ -135,6 +140,8 @@ class Transition:
     ``hold``: what the reservation holding the item becomes (None: unchanged,
     or the caller ended it). ``waiting``: what the members waiting get (None:
     they keep waiting). ``offer``: the item goes to the first member waiting.
+    ``tell``: the kiosk logs the reservations' changes for the platform (never
+    for ``SYNC``: the platform made them, and told the members).
     """
 
     old: ItemStatus
@@ -144,6 +151,7 @@ class Transition:
     hold: ReservationStatus | None
     waiting: ReservationStatus | None
     offer: bool
+    tell: bool = True
 
     @property
     def changed(self) -> bool:
@@ -173,7 +181,8 @@ def item_transition(code: str, old: str, new: str, cause: Cause) -> Transition:
     * the held member's reservation is fulfilled by the loan, cancelled by a
       retirement, ended by the caller when the hold itself ends (``HOLD``),
       and otherwise goes back to the waiting list in its place (the member
-      keeps their turn while staff check the item, or while it travels);
+      keeps their turn while staff check the item, or while it travels;
+      one ``reservation.requeued`` event tells the platform);
     * retiring cancels every reservation: the members are told (one
       ``reservation.cancelled`` event each, which the platform turns into
       notices);
@@ -200,4 +209,4 @@ def item_transition(code: str, old: str, new: str, cause: Cause) -> Transition:
     retiring = after == ItemStatus.RETIRED
     return Transition(old=before, new=after, cause=cause, clear_hold=after != ItemStatus.HELD,
                       hold=hold, waiting=ReservationStatus.CANCELLED if retiring else None,
-                      offer=after == ItemStatus.AVAILABLE)
+                      offer=after == ItemStatus.AVAILABLE, tell=cause != Cause.SYNC)

@@ -173,6 +173,7 @@ class ItemStatusChanged(Payload):
     from_: ItemStatusName | None = Field(None, alias="from")
     to: ItemStatusName
     note: NoteText | None = ""
+    held_for: MemberNumber | None = None  # back on the shelf, it went to this member waiting
 
 
 class ItemRetired(Payload):
@@ -417,6 +418,16 @@ class ReservationCancelled(Payload):
     member: MemberNumber | None = None
 
 
+class ReservationRequeued(Payload):
+    """Staff took the held item off the reservation shelf (to check it, to send it
+    away): the member goes back to the waiting list in their place."""
+
+    reservation: Uid
+    item: ItemCode
+    member: MemberNumber | None = None
+    to: ItemStatusName | None = None  # where the item went
+
+
 class ReservationExpired(Payload):
     reservation: Uid | None = None
     item: ItemCode
@@ -535,6 +546,7 @@ MODELS: dict[str, type[Payload]] = {
     "staff.role_changed": StaffAdded,
     "staff.activated": StaffEvent,
     "staff.deactivated": StaffEvent,
+    "reservation.requeued": ReservationRequeued,
     "staff.card_issued": StaffEvent,
     "staff.closed_kiosk": StaffEvent,
     "retention.pseudonymised": Retention,
@@ -560,7 +572,8 @@ ITEM_ADMIN = frozenset({"item.edited", "item.status_changed", "item.retired", "i
 MEMBER_ADMIN = frozenset({"member.renewed", "member.status_changed", "member.card_reissued",
                           "member.pin_set", "member.erased"})
 #: a centre's reservation queue: only the item's home site keeps it
-RESERVATIONS = frozenset({"reservation.created", "reservation.cancelled", "reservation.expired"})
+RESERVATIONS = frozenset({"reservation.created", "reservation.cancelled", "reservation.expired",
+                          "reservation.requeued"})
 #: physical circulation: it happened, so it is accepted (and flagged when odd)
 CIRCULATION = frozenset({"loan.checked_out", "loan.returned", "loan.renewed", "item.inspected",
                          "transfer.started"})

@@ -279,7 +279,8 @@ class Catalogue:
         with self.k.transaction() as s:
             item = self.resolve(s, item_payload)
             old = item.status
-            self.k.circulation.move_item(s, item, status, Cause.STAFF, actor=actor)
+            held_for = self.k.circulation.move_item(s, item, status, Cause.STAFF, actor=actor).held_for
             self.k.record(s, "item.status_changed", {**item.event_ref(), "from": old,
-                                                     "to": item.status, "note": note}, actor)
+                                                     "to": item.status, "note": note,
+                                                     "held_for": held_for}, actor)
             return ItemView.of(item)

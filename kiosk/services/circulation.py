@@ -100,6 +100,7 @@ class Moved:
     transition: Transition
     held_for: str | None = None
     cancelled: int = 0
+    cancelled_uids: tuple[str, ...] = ()
 
 
 def returnable(item: ItemView, site: str) -> bool:
@@ -582,7 +583,8 @@ class Circulation:
         return self._offer(s, item, self.k.today())
 
     def move_item(self, s: Session, item: Item, new: str, cause: Cause, *,
-                  actor: str | None = None, today: dt.date | None = None) -> Moved:
+                  actor: str | None = None, today: dt.date | None = None,
+                  offer: bool = True) -> Moved:
         """Change an item's status in the caller's transaction, by the one rule
         (:func:`kiosk.domain.item_transition`): the hold, the held member's
         reservation and the waiting list follow it.
@@ -590,11 +592,15 @@ class Circulation:
         A retirement cancels every reservation of the item, each with its
         ``reservation.cancelled`` event (``actor``: who retired it), so the
         platform tells the members; an item back on the shelf is held for
-        the first member waiting. Raises :class:`kiosk.domain.StatusRefused`
-        for a change the rule refuses. The caller records its own event.
+        the first member waiting (``offer=False``: the caller knows better).
+        A held member put back in the queue gets a ``reservation.requeued``
+        event. Under ``Cause.SYNC`` nothing is logged: the platform made the
+        change. Raises :class:`kiosk.domain.StatusRefused` for a change the
+        rule refuses. The caller records its own event.
         """
         rule = item_transition(item.code, item.status, new, cause)
-        cancelled = 0
+        cancelled: list[str] = []
+        requeued: list[Reservation] = []
         if rule.hold is not None or rule.waiting is not None:
             for res in s.execute(select(Reservation).where(
                     Reservation.item_id == item.id, Reservation.status.in_(ACTIVE_RESERVATIONS))
@@ -605,17 +611,24 @@ class Circulation:
                 res.status = to
                 if to == ReservationStatus.WAITING:
                     res.hold_until = None  # back in the queue in its place; a new hold sets a new date
+                    requeued.append(res)
                 elif to == ReservationStatus.CANCELLED:
-                    cancelled += 1
-                    self.k.record(s, "reservation.cancelled", {
-                        "reservation": res.uid, **item.event_ref(),
-                        "member": s.get_one(Member, res.member_id).number}, actor)
+                    cancelled.append(res.uid)
+                    if rule.tell:
+                        self.k.record(s, "reservation.cancelled", {
+                            "reservation": res.uid, **item.event_ref(),
+                            "member": s.get_one(Member, res.member_id).number}, actor)
         item.status = rule.new
         if rule.clear_hold:
             item.held_for_member_id = None
             item.hold_until = None
-        held_for = self._offer(s, item, today or self.k.today()) if rule.offer else None
-        return Moved(rule, held_for, cancelled)
+        held_for = self._offer(s, item, today or self.k.today()) if rule.offer and offer else None
+        for res in requeued:
+            if rule.tell and res.status == ReservationStatus.WAITING:  # not held again just now
+                self.k.record(s, "reservation.requeued", {
+                    "reservation": res.uid, **item.event_ref(),
+                    "member": s.get_one(Member, res.member_id).number, "to": rule.new}, actor)
+        return Moved(rule, held_for, len(cancelled), tuple(cancelled))
 
     # -- listings -------------------------------------------------------------
     def loans(self, *, open_only: bool = False, overdue_only: bool = False,

@@ -29,11 +29,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
+from kiosk.domain import Cause
 from kiosk.services.integrity import RETURN_STATUS
 from kiosk.store.events import GENESIS, event_hash
 from kiosk.store.models import Event, Item, ItemStatus, Loan, Member, Reservation, Setting, Transfer
 
 if TYPE_CHECKING:
+    from kiosk.services.circulation import Circulation
     from kiosk.services.core import Kiosk
 
 RECOVERY = "sync_recovery"  # the last recovery, for `nanum sync status` and staff
@@ -101,7 +103,7 @@ def adopt(k: Kiosk, p: Plan) -> dict[str, Any]:
             s.execute(delete(Event).where(Event.seq > p.after))
             s.flush()
             s.connection().execute(insert(Event), rows)
-        replayer = Replayer(s, k.site)
+        replayer = Replayer(s, k.site, k.circulation)
         for r in rows:
             replayer.apply(r)
         prev = rows[-1]["hash"] if rows else start
@@ -180,8 +182,8 @@ class Replayer:
     in ``skipped``.
     """
 
-    def __init__(self, s: Session, site: str) -> None:
-        self.s, self.site = s, site
+    def __init__(self, s: Session, site: str, circulation: Circulation) -> None:
+        self.s, self.site, self.circulation = s, site, circulation
         self.skipped: list[str] = []
 
     def apply(self, row: dict[str, Any]) -> None:
@@ -230,12 +232,15 @@ class Replayer:
         return True
 
     def _status(self, p: dict[str, Any], status: Any) -> bool:
+        """A status change the kiosk made (staff, inspection, retirement), by the one rule:
+        the hold and the waiting list follow as they did then; nothing is logged again."""
         item = self._item(p)
         if item is None or status not in ItemStatus.ALL:
             return False
-        item.status = status
-        if status != ItemStatus.HELD:
-            item.held_for_member_id, item.hold_until = None, None
+        self.s.flush()  # the rule reads the item's reservations
+        if status == ItemStatus.HELD:
+            status = ItemStatus.AVAILABLE  # put on the shelf, it went to the first member waiting
+        self.circulation.move_item(self.s, item, status, Cause.SYNC)
         return True
 
     def on_item_status_changed(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
@@ -304,8 +309,8 @@ class Replayer:
                         member_type=member.member_type if member else "standard",
                         site=p.get("site") or self.site, checked_out_at=row["at"], due_on=p["due"],
                         renewals=0))
-        item.status = ItemStatus.ON_LOAN
-        item.held_for_member_id, item.hold_until = None, None
+        self.s.flush()
+        self.circulation.move_item(self.s, item, ItemStatus.ON_LOAN, Cause.SYNC)  # a hold is fulfilled
         if isinstance(p.get("reservation"), str):
             res = self.s.execute(select(Reservation).where(Reservation.uid == p["reservation"])
                                  ).scalar_one_or_none()
@@ -332,11 +337,19 @@ class Replayer:
         loan.condition, loan.return_note = p.get("condition"), p.get("note")
         item = self.s.get(Item, loan.item_id)
         if item is not None:
-            item.status = RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
-            held_for = self._member(p.get("held_for"))
-            item.held_for_member_id = held_for.id if held_for and item.status == ItemStatus.HELD else None
+            self._shelve(item, p)
         self.s.flush()
         return True
+
+    def _shelve(self, item: Item, p: dict[str, Any]) -> None:
+        """Where a return sent the item, by the rule; on the reservation shelf, held for
+        the member the event names (the one the kiosk offered it to then)."""
+        self.s.flush()
+        new = RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
+        self.circulation.move_item(self.s, item, new, Cause.SYNC, offer=False)
+        held_for = self._member(p.get("held_for"))
+        if new == ItemStatus.HELD and held_for is not None:
+            item.held_for_member_id = held_for.id
 
     def on_transfer_started(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
         item = self._item(p)
@@ -347,9 +360,8 @@ class Replayer:
                                 to_site=p.get("to_site") or item.home_site, loan_uid=_str(p.get("loan")),
                                 started_at=row["at"], parts_expected=p.get("parts_expected"),
                                 parts_counted=p.get("parts_counted"), condition=_str(p.get("condition"))))
-        item.status = ItemStatus.IN_TRANSIT
-        item.held_for_member_id, item.hold_until = None, None
         self.s.flush()
+        self.circulation.move_item(self.s, item, ItemStatus.IN_TRANSIT, Cause.SYNC)
         return True
 
     def on_transfer_received(self, row: dict[str, Any], p: dict[str, Any]) -> bool:
@@ -359,9 +371,7 @@ class Replayer:
             return False
         if t is not None and t.received_at is None:
             t.received_at = row["at"]
-        item.status = RETURN_STATUS.get(p.get("destination"), ItemStatus.INSPECTION)
-        held_for = self._member(p.get("held_for"))
-        item.held_for_member_id = held_for.id if held_for and item.status == ItemStatus.HELD else None
+        self._shelve(item, p)
         self.s.flush()
         return True
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import to_iso
+from kiosk.domain import Cause
 from kiosk.i18n import N_, Message
 from kiosk.limits import echo
 from kiosk.services.lifecycle import forget_personal
@@ -336,8 +337,7 @@ class _Applier:
                     self._retire(item)
                     changed = True
             elif not body.get("retired") and item.status == ItemStatus.RETIRED:
-                item.status = ItemStatus.AVAILABLE
-                self.k.circulation.offer_to_waitlist(self.s, item)
+                self._move(item, ItemStatus.AVAILABLE)  # back in lending: the first member waiting
                 changed = True
         for alias in body.get("aliases") or []:
             owner = self.alias_owner(alias)
@@ -352,14 +352,16 @@ class _Applier:
         if changed:
             self.r.count("item")
 
+    def _move(self, item: Item, new: str, *, offer: bool = True) -> None:
+        """Apply the platform's word on an item by the one rule (``Cause.SYNC``):
+        the hold and the waiting list follow as they do for a change made here;
+        reservations it cancels are reported, not logged as the kiosk's own."""
+        self.s.flush()  # the rule reads the item's reservations
+        moved = self.k.circulation.move_item(self.s, item, new, Cause.SYNC, offer=offer)
+        self.r.cancelled.extend(moved.cancelled_uids)
+
     def _retire(self, item: Item) -> None:
-        for res in self.s.execute(select(Reservation).where(
-                Reservation.item_id == item.id, Reservation.status.in_(ACTIVE))).scalars():
-            res.status = "cancelled"
-            self.r.cancelled.append(res.uid)
-        item.status = ItemStatus.RETIRED
-        item.held_for_member_id = None
-        item.hold_until = None
+        self._move(item, ItemStatus.RETIRED)
 
     # -- members --------------------------------------------------------------
     def _member(self, number: str, body: dict[str, Any] | None) -> None:
@@ -450,10 +452,9 @@ class _Applier:
                 t.received_at = body["received_at"]
                 changed = True
             if item.status == ItemStatus.IN_TRANSIT:
-                # Received by the centre's other kiosk (or, for another centre's item, at home).
-                item.status = ItemStatus.AVAILABLE
-                if ours:
-                    self.k.circulation.offer_to_waitlist(self.s, item)
+                # Received by the centre's other kiosk (or, for another centre's item, at home:
+                # its waiting list is kept there).
+                self._move(item, ItemStatus.AVAILABLE, offer=ours)
                 changed = True
         elif t.received_at is None and item.status != ItemStatus.RETIRED:
             loan = self.s.execute(select(Loan).where(Loan.item_id == item.id,
@@ -469,10 +470,10 @@ class _Applier:
                     # Returned at the other centre: the loan ends there, then.
                     self._close(loan, item, t.started_at, t.from_site, t.condition)
                     loan.parts_expected, loan.parts_counted = t.parts_expected, t.parts_counted
-                if item.status in (ItemStatus.AVAILABLE, ItemStatus.ON_LOAN):
-                    item.status = ItemStatus.IN_TRANSIT
-                    item.held_for_member_id = None
-                    item.hold_until = None
+                if item.status in (ItemStatus.AVAILABLE, ItemStatus.ON_LOAN, ItemStatus.HELD):
+                    # Handed in at another centre: wherever this kiosk thought it was, it
+                    # travels; a member it was held for waits again in their place.
+                    self._move(item, ItemStatus.IN_TRANSIT)
                     changed = True
         if changed:
             self.r.count("transfer")
@@ -507,9 +508,7 @@ class _Applier:
                             site=body.get("site") or self.site,
                             checked_out_at=body.get("checked_out_at") or self.now, due_on=body["due"],
                             renewals=int(body.get("renewals") or 0)))
-            item.status = ItemStatus.ON_LOAN
-            item.held_for_member_id = None
-            item.hold_until = None
+            self._move(item, ItemStatus.ON_LOAN)  # a held item: its member's hold is fulfilled
             self._logged(uid, item, number if member else None, body["due"], "opened")
         elif loan.returned_at is None:
             if body.get("returned_at"):
@@ -528,11 +527,13 @@ class _Applier:
         loan.returned_at, loan.return_site, loan.condition = at, where, condition
         if item.status == ItemStatus.ON_LOAN:
             if where != item.home_site:
-                item.status = ItemStatus.IN_TRANSIT
+                new = ItemStatus.IN_TRANSIT
             elif condition in (None, "ok"):
-                item.status = ItemStatus.AVAILABLE
+                new = ItemStatus.AVAILABLE
             else:
-                item.status = ItemStatus.INSPECTION
+                new = ItemStatus.INSPECTION
+            # The kiosk that took it back offered it to the waiting list; its hold follows.
+            self._move(item, new, offer=False)
         self._logged(loan.uid, item, None, loan.due_on, "closed")
 
     def _logged(self, uid: str, item: Item, member: str | None, due: str, state: str) -> None:
@@ -560,12 +561,13 @@ class _Applier:
             self.s.flush()
         elif res.status in ACTIVE and res.item_id != item.id:
             old = self.s.get(Item, res.item_id)
-            if res.status == "held" and old is not None:
-                self._release(old)
+            was_held = res.status == "held"
             res.item_id = item.id
             res.status = "waiting"
             res.hold_until = None
             self.s.flush()
+            if was_held and old is not None:
+                self._release(old)  # moved off: the old copy goes to its next member
         else:
             return
         if item.status == ItemStatus.AVAILABLE:
@@ -574,10 +576,8 @@ class _Applier:
                                 "status": res.status, "hold_until": res.hold_until})
 
     def _release(self, item: Item) -> None:
-        item.status = ItemStatus.AVAILABLE
-        item.held_for_member_id = None
-        item.hold_until = None
-        self.k.circulation.offer_to_waitlist(self.s, item)
+        """The hold on ``item`` ended on the platform: back on the shelf, or to the next member."""
+        self._move(item, ItemStatus.AVAILABLE)
 
     def cancel(self, res: Reservation) -> None:
         was_held = res.status == "held"

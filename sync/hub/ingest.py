@@ -187,12 +187,46 @@ class Applier:
         if item is None:
             self.flag(ev, "unknown_item", p["item"])
             return
-        item.status = p["to"]
-        retired = p["to"] == "retired"
+        self._set_status(ev, item, p["to"])
+        if isinstance(p.get("held_for"), str):
+            self._hold_for(item.key, p["held_for"])
+
+    def on_item_retired(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """Retired at the desk: out of lending on the platform too, its waiting list cancelled."""
+        item = self.item(p["item"])
+        if item is None:
+            self.flag(ev, "unknown_item", p["item"])
+            return
+        self._set_status(ev, item, "retired")
+
+    def on_item_inspected(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """Staff decided after a check: shelf (perhaps held for the next member), repair
+        or retirement."""
+        item = self.item(p["item"])
+        if item is None:
+            self.flag(ev, "unknown_item", p["item"])
+            return
+        self._set_status(ev, item, p["to"])
+        if isinstance(p.get("held_for"), str):
+            self._hold_for(item.key, p["held_for"])
+
+    def _set_status(self, ev: WireEvent, item: Item, status: str) -> None:
+        """The status the kiosk gave the item. Whether it is retired is also edited on the
+        platform: the newest stamp wins. A retirement that holds cancels what is left of
+        its waiting list (online requests the kiosk had not taken yet): the members are
+        told, as for any cancellation at the centre."""
+        item.status = status
+        retired = status == "retired"
         if retired != bool(item.retired) and ev.hlc > sane_hlc(item.updated_hlc, self.now_ms):
             item.retired = retired
             item.updated_hlc = ev.hlc
             self.notify("item", item.key, None)
+        if retired and item.retired:
+            for uid in self.s.execute(select(Reservation.uid).where(
+                    Reservation.item_key == item.key, Reservation.status.in_(ACTIVE_RESERVATION))
+                    .order_by(Reservation.created_at, Reservation.uid)).scalars().all():
+                self._end_reservation(ev, uid, "cancelled", resv.CANCELLED_AT_CENTRE)
+            self.requested[item.key] = []
 
     def on_member_registered(self, ev: WireEvent, p: dict[str, Any]) -> None:
         number = p["member"]
@@ -506,6 +540,20 @@ class Applier:
 
     def on_reservation_cancelled(self, ev: WireEvent, p: dict[str, Any]) -> None:
         self._end_reservation(ev, p.get("reservation"), "cancelled", resv.CANCELLED_AT_CENTRE)
+
+    def on_reservation_requeued(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """Staff took the held item off the reservation shelf: the member waits again,
+        in their place, and is held for again when the item is back."""
+        res = self.s.get(Reservation, p["reservation"])
+        if res is None or res.status != "held":
+            return
+        res.status = "waiting"
+        res.hold_until = None
+        res.updated_at = self.now
+        item = self.item(res.item_key)
+        if item is not None and item.status == "held" and isinstance(p.get("to"), str):
+            item.status = p["to"]
+        resv.notify_reservation(self.s, res, self.notify)
 
     def on_reservation_expired(self, ev: WireEvent, p: dict[str, Any]) -> None:
         self._end_reservation(ev, p.get("reservation"), "expired", resv.EXPIRED)
