@@ -12,6 +12,7 @@ the kiosk's, and never change here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,17 @@ def outbox(k: Kiosk, limit: int = 500) -> list[dict[str, Any]]:
         return [{"event_id": e.event_id, "kiosk_id": e.kiosk_id, "seq": e.seq, "type": e.type,
                  "at": e.at, "hlc": e.hlc, "actor": e.actor, "payload": e.payload,
                  "prev_hash": e.prev_hash, "hash": e.hash} for e in rows]
+
+
+def _is_day(value: object) -> bool:
+    """Whether ``value`` is a calendar day as the wire writes one (2026-12-06)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 class BadPage(ValueError):
@@ -488,6 +500,12 @@ class _Applier:
         if item is None:
             self.flag("loan_unknown_item", uid, item=body["item"])
             return
+        due = body.get("due")
+        if not _is_day(due):
+            # A loan with no due day cannot be kept (or lent against): told, never stored, and
+            # the rest of the page still applies.
+            self.flag("loan_without_due", uid, item=body["item"])
+            return
         self.s.flush()
         loan = self.s.execute(select(Loan).where(Loan.uid == uid)).scalar_one_or_none()
         number = body.get("member")
@@ -506,16 +524,16 @@ class _Applier:
             self.s.add(Loan(uid=uid, item_id=item.id, member_id=member.id if member else None,
                             member_type=body.get("member_type") or "standard",
                             site=body.get("site") or self.site,
-                            checked_out_at=body.get("checked_out_at") or self.now, due_on=body["due"],
+                            checked_out_at=body.get("checked_out_at") or self.now, due_on=due,
                             renewals=int(body.get("renewals") or 0)))
             self._move(item, ItemStatus.ON_LOAN)  # a held item: its member's hold is fulfilled
-            self._logged(uid, item, number if member else None, body["due"], "opened")
+            self._logged(uid, item, number if member else None, due, "opened")
         elif loan.returned_at is None:
             if body.get("returned_at"):
                 self._close(loan, item, body["returned_at"], body.get("return_site") or self.site,
                             body.get("condition"))
             elif int(body.get("renewals") or 0) > loan.renewals:  # renewed at another kiosk
-                loan.due_on, loan.renewals = body["due"], int(body.get("renewals") or 0)
+                loan.due_on, loan.renewals = due, int(body.get("renewals") or 0)
                 member = self.s.get(Member, loan.member_id) if loan.member_id else None
                 self._logged(uid, item, member.number if member else None, loan.due_on, "updated")
         else:

@@ -247,7 +247,7 @@ class BatchApplier:
         if loan is None:
             self._flag(ev, "unknown_loan", p["loan"])
             return
-        loan.due_on = p.get("due", loan.due_on)
+        loan.due_on = p.get("due") or loan.due_on  # a renewal never takes the due day away
         loan.renewals = p.get("renewals", loan.renewals + 1)
         loan.dirty = True
 

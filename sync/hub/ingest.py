@@ -373,7 +373,7 @@ class Applier:
         if loan is None:
             self.flag(ev, "unknown_loan", p["loan"])
             return
-        loan.due_on = p.get("due", loan.due_on)
+        loan.due_on = p.get("due") or loan.due_on  # a renewal never takes the due day away
         loan.renewals = int(p.get("renewals", loan.renewals + 1))
         self.loan_changed(loan)
 
