@@ -529,6 +529,16 @@ class LendingRules:
         """The item's maintenance tasks not yet done (the inspection queue names them)."""
         return [t for t in self.history(item_ref) if t.done_at is None]
 
+    def open_task_names(self) -> dict[str, list[str]]:
+        """Item code -> the maintenance tasks open for it (the inspection queue names them)."""
+        with self.k.reading() as s:
+            out: dict[str, list[str]] = {}
+            for code, task in s.execute(select(Item.code, MaintenanceTask.task).join(
+                    Item, Item.id == MaintenanceTask.item_id).where(MaintenanceTask.done_at.is_(None))
+                    .order_by(MaintenanceTask.id)):
+                out.setdefault(code, []).append(task)
+            return out
+
     def record_maintenance(self, item_ref: ItemKey | str, note: str = "", *, staff: str) -> int:
         """Staff did the item's open maintenance tasks: each is closed with the note.
         Returns how many; the item then goes back through the inspection as usual."""

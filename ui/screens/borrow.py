@@ -20,6 +20,19 @@ def borrow_job(kiosk, member_ref: MemberKey, ref: ItemKey) -> ItemOutcome:
     return kiosk.circulation.checkout(member_ref, [ref]).outcomes[0]
 
 
+#: a refusal a member can do something about at the desk, and how
+NEXT_STEPS = {
+    "qualification": N_("Please go to the staff desk and ask for it (for power tools, the safety "
+                        "briefing). Staff record it here; then scan this item again and it is yours."),
+    "adults_only": N_("Please go to the staff desk: staff confirm it once, with no papers kept. Then "
+                      "scan this item again."),
+    "deposit": N_("Please bring the item to the staff desk: staff take the deposit and lend it to you. "
+                  "You get the deposit back when you return it in good order."),
+    "fee_due": N_("Please go to the staff desk to pay the annual fee in cash or by bank transfer. "
+                  "Then you can borrow straight away."),
+}
+
+
 class BorrowScreen(Screen):
     name = "borrow"
     wants_camera = True
@@ -99,6 +112,15 @@ class BorrowScreen(Screen):
     def enter(self, **_kw) -> None:
         self.banner.clear()
         self.last_row = None
+        member_ref = self.session.member_ref
+        if member_ref is not None:  # where the site only warns, a lapsed fee is said, kindly
+            rules = self.ctx.kiosk.rules
+            self.ctx.run(lambda: rules.fee_status(member_ref), self._fee_known, lambda _exc: None)
+
+    def _fee_known(self, fee) -> None:
+        if fee.state == "due" and not self.entries:
+            self.banner.show_message("info", lambda: tr(N_(
+                "Your annual membership fee is due. Please see staff to pay it (cash or bank transfer).")))
 
     def reset(self) -> None:
         for _o, _v, row in self.entries:
@@ -184,6 +206,9 @@ class BorrowScreen(Screen):
         else:
             row.set_status(outcome.error.render(self.session.lang) if outcome.error
                            else tr(N_("This item cannot be lent now.")), False)
+            if outcome.reason in NEXT_STEPS:  # what the item asks for, offered as the next step
+                b = row.add_action(tr(N_("How do I get it?")), f"howto_{outcome.item}")
+                b.clicked.connect(lambda _=False, r=row, why=outcome.reason: self._how_to(r, why))
             if outcome.reason == "on_loan":
                 b = row.add_action(tr(N_("Join the waiting list")), f"wait_{outcome.item}")
                 # The item's own site: another centre's T-00042 is not this one's.
@@ -206,6 +231,11 @@ class BorrowScreen(Screen):
 
     def newest(self) -> ItemRow | None:
         return self.last_row if self.last_row is not None and self.last_row.isVisible() else None
+
+    def _how_to(self, row: ItemRow, why: str) -> None:
+        row.clear_actions()
+        row.set_status(tr(NEXT_STEPS[why]), None)
+        self.ctx.say(row.status.text())
 
     def _join_waitlist(self, row: ItemRow, code: ItemRef) -> None:
         member_ref = self.session.member_ref

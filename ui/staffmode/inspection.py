@@ -83,14 +83,19 @@ class InspectionPage(StaffPage):
         self.col.addLayout(row, 1)
 
     def enter(self, **_kw: Any) -> None:
-        desk = self.ctx.desk
-        self.run(desk.inspection_queue, self._listed)
+        desk, rules = self.ctx.desk, self.ctx.kiosk.rules
+        self.run(lambda: (desk.inspection_queue(), rules.open_task_names()), self._listed_with_tasks)
+
+    def _listed_with_tasks(self, found: tuple[list[InspectionCase], dict[str, list[str]]]) -> None:
+        self.tasks = found[1]  # maintenance its schedule made due, named
+        self._listed(found[0])
 
     def _listed(self, cases: list[InspectionCase]) -> None:
         self.cases = cases
         self.list.clear()
         for i, c in enumerate(cases):
-            why = self._why(c)
+            why = " · ".join([self._why(c), *(tr(N_("Maintenance: {task}"), task=task)
+                                             for task in getattr(self, "tasks", {}).get(c.item.code, []))])
             self.list.add(f"{c.item.code} {c.item.name_ko}", why,
                           [(tr(N_("Check")), f"case_{i}", functools.partial(self.show_case, c))], item=c.item)
         self.list.finish()

@@ -85,11 +85,12 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.lending import LendingPage
     from ui.staffmode.members import MembersPage
     from ui.staffmode.reports_page import ReportsPage
+    from ui.staffmode.rules_page import RulesPage
     from ui.staffmode.settings_page import SettingsPage
     from ui.staffmode.transfers import TransfersPage
 
-    return [DashboardPage, InspectionPage, LendingPage, TransfersPage, CataloguePage, MembersPage, LabelsPage,
-            ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
+    return [DashboardPage, InspectionPage, LendingPage, RulesPage, TransfersPage, CataloguePage, MembersPage,
+            LabelsPage, ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
 
 
 class StaffMode(WindowHost, QWidget):
