@@ -86,3 +86,14 @@ def test_giving_up_half_way_through_counting_is_the_same_answer(window, ui, demo
     [case] = [c for c in Desk(demo).inspection_queue() if c.item.code == TOY]
     assert case.parts_counted is None and case.condition == "damaged"
     assert case.note is not None and case.note.endswith(translate(UNCOUNTED_NOTE, "ko"))
+
+
+def test_the_count_page_keeps_one_primary_action_in_large_text(make_ui):
+    from ui.a11y_checks import resident_checks
+
+    window, ui = make_ui()
+    ui.tap("LargeText")
+    window.go("return")
+    ui.scan(ui.label(TOY))
+    ui.tap("SomeMissing")
+    assert [f for f in resident_checks(window) if f.check == "primary"] == []

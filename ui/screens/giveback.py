@@ -84,7 +84,7 @@ class PartCounter(QWidget):
         self.count = expected
         self.fresh = True  # the next key starts a new number instead of adding a digit
         self.name = button(name, None, f"part_{index}_pick")
-        self.name.setProperty("role", "answer")
+        self.name.setCheckable(True)  # checked: the line the keys type into (not a next step)
         self.value = label("", "title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         self.value.setObjectName(f"part_{index}_value")
         self.minus = button("-", None, f"part_{index}_minus")
@@ -434,8 +434,7 @@ class ReturnScreen(Screen):
         self.selected = index
         for i, c in enumerate(self.counters):
             c.fresh = True
-            c.name.setProperty("accent", i == index)  # the line the keys type into stands out
-            c.name.style().polish(c.name)
+            c.name.setChecked(i == index)  # the line the keys type into stands out
 
     def _count_key(self, digit: str) -> None:
         if not self.counters:
