@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -100,7 +100,7 @@ def outbox(k: Kiosk, limit: int = 500) -> list[dict[str, Any]]:
                  "prev_hash": e.prev_hash, "hash": e.hash} for e in rows]
 
 
-def _is_day(value: object) -> bool:
+def _is_day(value: object) -> TypeGuard[str]:
     """Whether ``value`` is a calendar day as the wire writes one (2026-12-06)."""
     if not isinstance(value, str):
         return False
