@@ -1,6 +1,6 @@
 """The lending rules a centre runs on, through the services with the kiosk's clock:
 membership fees (block and warn), exemptions, deposits, qualifications and the
-adults-only flag, maintenance by use and by date, demand; and migration 0010
+adults-only flag, maintenance by use and by date, demand; and migration 0009
 keeps every row."""
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def test_rule_input_is_checked(kiosk):
 
 
 # -- migration ------------------------------------------------------------------------
-def test_migration_0010_keeps_every_row(tmp_path):
+def test_migration_0009_keeps_every_row(tmp_path):
     from alembic import command
 
     from kiosk.services import open_kiosk

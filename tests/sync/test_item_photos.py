@@ -107,7 +107,7 @@ def test_uploads_are_authenticated_limited_in_size_and_only_for_the_kiosks_own_i
     assert big.status_code == 413
     # Not a picture, and an unknown item.
     bad = _upload(platform, gn_cred, "GN01", gn_codes[0], b"%PDF-1.7 hello")
-    assert bad.status_code == 400 and "photo" in bad.json()["message"]
+    assert bad.status_code == 400 and "사진" in bad.json()["message"]  # the platform answers in Korean by default
     assert _upload(platform, gn_cred, "GN01", "T-09999", _jpeg()).status_code == 404
     assert httpx.get(f"{platform.url}/photos/not-a-name.jpg").status_code == 404
 

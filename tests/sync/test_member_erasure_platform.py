@@ -233,7 +233,7 @@ def test_the_migration_encrypts_the_notice_addresses_already_kept(pg):
 
     engine = create_engine(pg.url(pg.create_database()))
     try:
-        command.upgrade(alembic_config(engine), "0012")
+        command.upgrade(alembic_config(engine), "0016")
         with engine.begin() as c:
             c.execute(text("INSERT INTO notice_contacts (member_number, email, email_consent_at, phone, "
                            "sms_consent_at, consent_version, updated_at) VALUES ('M-1', 'a@example.org', "

@@ -1,7 +1,7 @@
 """item photos kiosks upload, shown on the public item page
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0012
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0014'  # 0014 (partner tables) landed first; the chain stays linear
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ encrypted at rest (the columns widen to hold ciphertext; existing addresses are
 encrypted here with the key file outside the database). Every row stays.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0012'  # the newest revision of the chain (0012 follows 0016)
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """partner API: partners (OAuth2 clients), consents, codes, tokens, webhooks, audit
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 """
@@ -8,8 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014'
-down_revision = '0011'  # the newest revision present; chained after 0013 once it lands
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

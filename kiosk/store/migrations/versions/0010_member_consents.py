@@ -2,16 +2,16 @@
 for a member under 14 (a new table: every row stays; contacts are encrypted on
 the first start, when the key file outside the database is at hand)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

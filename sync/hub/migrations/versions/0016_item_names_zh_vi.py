@@ -1,15 +1,15 @@
 """item names in Chinese and Vietnamese, optional (empty: the Korean name is shown)
 
-Revision ID: 0012
-Revises: 0016
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0016'  # the newest revision in this working tree; the chain stays linear
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

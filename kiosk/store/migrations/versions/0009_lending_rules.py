@@ -1,7 +1,7 @@
 """lending rules: membership fees and exemptions, deposits, qualifications,
 maintenance schedules and tasks, demand (new tables only: every row stays)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

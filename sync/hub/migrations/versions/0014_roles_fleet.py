@@ -5,7 +5,7 @@ of Seoul's 25 districts) or ``centre`` (one site). Every administrator who
 existed before is a city administrator, as they could read everything then.
 Sites get their district (NULL until set with ``nanum hub set-district``).
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-06
 """
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015'
-down_revision = '0013'  # the newest revision of the chain (0013 follows 0014)
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
