@@ -183,13 +183,7 @@ class Applier:
             self.notify("item", item.key, None)
 
     def on_item_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
-        item = self.item(p["item"])
-        if item is None:
-            self.flag(ev, "unknown_item", p["item"])
-            return
-        self._set_status(ev, item, p["to"])
-        if isinstance(p.get("held_for"), str):
-            self._hold_for(item.key, p["held_for"])
+        self._item_moved(ev, p)
 
     def on_item_retired(self, ev: WireEvent, p: dict[str, Any]) -> None:
         """Retired at the desk: out of lending on the platform too, its waiting list cancelled."""
@@ -202,6 +196,10 @@ class Applier:
     def on_item_inspected(self, ev: WireEvent, p: dict[str, Any]) -> None:
         """Staff decided after a check: shelf (perhaps held for the next member), repair
         or retirement."""
+        self._item_moved(ev, p)
+
+    def _item_moved(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """An item's new status (``to``), held for ``held_for`` when it names a member."""
         item = self.item(p["item"])
         if item is None:
             self.flag(ev, "unknown_item", p["item"])
