@@ -507,6 +507,19 @@ class Anything(Payload):
     """A type whose payload the platform never reads: an object, nothing more."""
 
 
+class HelpRequested(Payload):
+    """A resident asked for help at the kiosk, from this screen (no member named)."""
+
+    call_id: Annotated[str, Field(max_length=L.UUID_MAX, pattern=UUID_PATTERN)]
+    screen: Annotated[str, Field(max_length=L.SCREEN_NAME_MAX, pattern=r"^[a-z][a-z_]*$")]
+
+
+class HelpClosed(Payload):
+    """The call was cancelled by the resident or answered by staff."""
+
+    call_id: Annotated[str, Field(max_length=L.UUID_MAX, pattern=UUID_PATTERN)]
+
+
 MODELS: dict[str, type[Payload]] = {
     "item.added": ItemAdded,
     "item.edited": ItemEdited,
@@ -564,6 +577,9 @@ MODELS: dict[str, type[Payload]] = {
     "maintenance.due": MaintenanceEvent,
     "maintenance.done": MaintenanceEvent,
     "demand.recorded": DemandRecorded,
+    "help.requested": HelpRequested,
+    "help.cancelled": HelpClosed,
+    "help.answered": HelpClosed,
 }
 
 #: administrative changes to a record: only the record's own site may make them

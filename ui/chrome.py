@@ -1,7 +1,9 @@
 """The frame around the resident screens: the bar, the voice bar, and the low-reach layout.
 
 Standard layout: a bar at the top with the screen's heading and the buttons
-that are always there (type the code, home, staff). Low-reach layout (one
+that are always there (type the code, home, help, staff). Each button keeps one
+width in every language (its widest translation's), so switching the language
+never moves a button a resident is about to touch. Low-reach layout (one
 touch on home): everything a resident touches sits below 120 cm above the
 floor for the panel as mounted (``ui_panel_mount_cm``, ``ui_panel_height_cm``):
 the top of the screen keeps only the heading and what to do now, and the
@@ -16,11 +18,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kiosk.i18n import translate
 from kiosk.services.member_state import member_state
 from kiosk.services.views import MemberState
+from ui.assets import font_families
+from ui.tasks import Scope
 from ui.text import N_, date_text, tr
 from ui.widgets.common import button, label, layout_of, restyle
 from ui.widgets.flow import FlowLayout
@@ -30,6 +45,23 @@ if TYPE_CHECKING:
 
 #: screens where the signed-in strip is not shown: the goodbye, and no member yet
 NO_STRIP = frozenset({"thanks", "identify"})
+#: the languages a resident can choose; each bar button is as wide as its widest text in them
+BAR_LANGUAGES = ("ko", "en", "zh", "vi")
+
+
+def widest_width(b: QPushButton, msgid: str) -> int:
+    """The width ``b`` needs for ``msgid`` in the language that needs the most, each
+    measured in its own fonts (Chinese and Vietnamese draw with their own first)."""
+    opt = QStyleOptionButton()
+    b.initStyleOption(opt)
+    widest = 0
+    for lang in BAR_LANGUAGES:
+        font = QFont(b.font())
+        font.setFamilies(list(font_families(lang)))
+        metrics = QFontMetrics(font)
+        text = QSize(metrics.horizontalAdvance(translate(msgid, lang)), metrics.height())
+        widest = max(widest, b.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, text, b).width())
+    return widest
 
 
 def masked_number(number: str) -> str:
@@ -164,7 +196,12 @@ class Chrome:
         self.home_button.clicked.connect(on_home)
         self.staff_door = button("", "quiet", "StaffDoor")
         self.staff_door.clicked.connect(on_staff)
-        for b in (self.type_code, self.home_button, self.staff_door):
+        self.help_button = button("", None, "CallHelp")
+        self.help_button.clicked.connect(self.call_help)
+        #: the cancel of a call for help outlives its dialog, not the window
+        self.scope = Scope(window)
+        self._widths: dict[tuple[str, str, int], int] = {}
+        for b in (self.type_code, self.home_button, self.help_button, self.staff_door):
             b.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.top_row = QHBoxLayout()
         self.top_row.setContentsMargins(0, 0, 0, 0)
@@ -249,12 +286,49 @@ class Chrome:
     @property
     def standing(self) -> tuple[QWidget, ...]:
         """The bar's buttons: there on every screen."""
-        return (self.type_code, self.home_button, self.staff_door)
+        return (self.type_code, self.home_button, self.help_button, self.staff_door)
+
+    def _bar_texts(self) -> tuple[tuple[QPushButton, str], ...]:
+        return ((self.type_code, N_("Type the code")), (self.home_button, N_("Home")),
+                (self.help_button, N_("Help")), (self.staff_door, N_("Staff")))
+
+    def fix_widths(self) -> None:
+        """Give each bar button its widest translation's width (again after a text size change)."""
+        sheet = hash(self.window.styleSheet())
+        widths = []
+        for b, msgid in self._bar_texts():
+            b.ensurePolished()
+            key = (msgid, b.font().key(), sheet)  # measured once per text size and theme
+            width = self._widths.get(key)
+            if width is None:
+                width = self._widths[key] = widest_width(b, msgid)
+            widths.append(width)
+        # Fixed places only where they fit beside the heading (a quarter of the width is kept for
+        # it, the same in every language): large text on a small panel may not leave the room,
+        # and a bar wider than the window would push the screen off its edge.
+        room = self.window.width() * 3 // 4 - layout_of(self.window).contentsMargins().left() * 2 \
+            - self.top_row.spacing() * 4
+        fixed = sum(widths) <= room
+        for (b, _msgid), width in zip(self._bar_texts(), widths, strict=True):
+            if self.low_reach or not fixed:  # share the row; as wide as the text needs
+                b.setMinimumWidth(width if self.low_reach else 0)
+                b.setMaximumWidth(16777215)
+            else:
+                b.setFixedWidth(width)
+
+    def call_help(self) -> None:
+        """Call staff: the call is recorded, a chime sounds, and the resident is told help is coming."""
+        if self.ctx is None:
+            return
+        from ui.widgets.help_call import HelpCallDialog
+
+        dialog = HelpCallDialog(self.window, self.ctx.kiosk, self.ctx.sound, self.screen_name, self.scope)
+        dialog.open()
 
     def retranslate(self) -> None:
-        self.type_code.setText(tr(N_("Type the code")))
-        self.home_button.setText(tr(N_("Home")))
-        self.staff_door.setText(tr(N_("Staff")))
+        for b, msgid in self._bar_texts():
+            b.setText(tr(msgid))
+        self.fix_widths()
         self.camera_state.setText(tr(N_("Camera not available: touch Type the code.")))
         self.strip.sign_out.setText(tr(N_("Sign out")))
         self._render_member()
@@ -281,6 +355,7 @@ class Chrome:
         if low != self.low_reach:
             self.low_reach = low
             self._place(low)
+        self.fix_widths()  # a new text size, or the other layout
         self.bottom.setVisible(low)
         self.bottom_flow.setSpacing(spacing)
         margin = layout_of(self.window).contentsMargins().top()

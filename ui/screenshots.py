@@ -153,6 +153,12 @@ def _states(d: Driver) -> Iterable[tuple[str, Callable[[], object]]]:
     yield "keyboard", lambda: (w.end_session(), w.go("return"), d.settle(), d.tap("TypeCode"),
                                [d.tap(f"type_{c}") for c in "T-42"])
     yield "staff-pin", lambda: (w.end_session(), d.tap("StaffDoor"))
+    yield "help-called", lambda: (w.end_session(), w.go("return"), d.settle(), d.tap("CallHelp"))
+    # No camera: the scan screens offer typing in their main area and say so.
+    yield "no-camera-identify", lambda: (w.end_session(), w.devices.set("camera", "missing"), w.go("borrow"))
+    yield "no-camera-borrow", lambda: (d.sign_in("김민준"), [d.tap(f"borrowpad_{c}") for c in "T-00002"],
+                                       d.tap("borrowpad_ok"))
+    yield "no-camera-return", lambda: (w.end_session(), w.go("return"))
 
 
 def demo_copy(folder: Path, now: dt.datetime = FIXED_NOW):

@@ -21,7 +21,7 @@ from ui.assets import sound_path
 log = logging.getLogger(__name__)
 
 #: the cues the kiosk plays
-CUES = ("ok", "refused", "warning")
+CUES = ("ok", "refused", "warning", "help")
 
 
 class Sound(Protocol):
@@ -88,6 +88,8 @@ def write_cue_files(out_dir: Path, rate: int = 22050) -> list[Path]:
         "ok": np.concatenate([tone([880], 0.09), tone([1318.5], 0.14)]),  # rising: done
         "refused": np.concatenate([tone([220], 0.16, "buzz"), gap, tone([185], 0.22, "buzz")]),
         "warning": np.concatenate([tone([660], 0.12), gap, tone([660], 0.12), gap, tone([660], 0.12)]),
+        # staff were called: a falling three-note door chime, longer than any scan cue
+        "help": np.concatenate([tone([1046.5], 0.25), tone([830.6], 0.25), tone([659.3], 0.45)]),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -27,7 +27,7 @@ from kiosk.codes import CardRef, Scan
 from kiosk.services.staff import LOCKED_MSG, NO_SETUP_CODE, Staff, StaffLocked, StaffView
 from ui.tasks import run_task
 from ui.text import N_, error_text, tr
-from ui.widgets.common import Keypad, button, label
+from ui.widgets.common import Keypad, button, label, restyle
 from ui.widgets.overlay import Overlay
 
 if TYPE_CHECKING:
@@ -165,6 +165,11 @@ class StaffPin(Overlay):
         self.message.setText(text)
         self.create_button.setVisible(self.mode == "first")
         self.keypad.setEnabled(not self.lock_left and not self.checking)
+        # The keypad's OK is the one primary action; with no keypad (no set-up code), Cancel is.
+        role = "primary" if self.mode == "no_code" else None
+        if self.cancel.property("role") != role:
+            self.cancel.setProperty("role", role)
+            restyle(self.cancel)
 
     # -- loading and choosing -----------------------------------------------------------
     def _loaded(self, loaded: tuple[list[StaffView], bool]) -> None:

@@ -12,6 +12,7 @@ from ui.text import N_, date_text, error_text, tr
 from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Text, button, discard, label, reveal
 from ui.widgets.item_row import ItemRow
+from ui.widgets.keyboard import CameraWatch, CodePad, devices_of
 
 
 def borrow_job(kiosk, member_ref: MemberKey, ref: ItemKey) -> ItemOutcome:
@@ -44,7 +45,7 @@ class BorrowScreen(Screen):
         self.pending: set[str] = set()
         self.last_row: ItemRow | None = None
 
-        self.camera = CameraView()
+        self.camera = self.view = CameraView()
         self.hint = label("", "title")
         self.hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.hint.setObjectName("ScanHint")
@@ -55,6 +56,12 @@ class BorrowScreen(Screen):
         cam_col.addWidget(self.banner)
         cam_col.addWidget(self.hint)
         cam_col.addWidget(self.camera, 1)
+        # Without a camera the keys take its place, and the hint above says so.
+        self.pad = CodePad(ctx.say, "borrowpad")
+        self.pad.typed.connect(self._typed)
+        cam_col.addWidget(self.pad, 1)
+        self.watch = CameraWatch(devices_of(ctx.host), self)
+        self.watch.changed.connect(lambda _state: self._camera_changed())
 
         self.list_title = label("")
         self.empty = label("", "muted")
@@ -77,6 +84,7 @@ class BorrowScreen(Screen):
         self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.layout_.addLayout(cam_col, 2)
         self.layout_.addLayout(list_col, 3)
+        self._camera_changed()
 
     def set_portrait(self, portrait: bool) -> None:
         self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if portrait
@@ -89,7 +97,22 @@ class BorrowScreen(Screen):
         return tr(N_("Borrow"))
 
     def instruction(self) -> str:
+        if self.watch.missing:
+            return tr(N_("The camera is not working now. Type the code printed under the label "
+                         "with the keys on the screen, then touch OK."))
         return tr(N_("Hold each item's label inside the frame."))
+
+    def _camera_changed(self) -> None:
+        missing = self.watch.missing
+        self.view.setVisible(not missing)
+        self.pad.setVisible(missing)
+        self.hint.setText(self.instruction())
+        if self.isVisible():
+            self.ctx.announce()
+
+    def _typed(self, text: str) -> None:
+        if self.ctx.camera is not None:  # classified as a scanned code is, in one place
+            self.handle_scan(self.ctx.camera.classify(text))
 
     def prompt(self) -> list[str]:
         said = self.banner.spoken()

@@ -23,7 +23,8 @@ from kiosk.services.views import ItemView, ReturnOutcome
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label, theme_of
+from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label
+from ui.widgets.keyboard import CameraWatch, CodePad, devices_of
 
 #: what a resident can say is wrong, kept short on purpose (staff inspect anyway)
 DAMAGE_CHOICES = (
@@ -157,13 +158,20 @@ class ReturnScreen(Screen):
         # scan
         page = QWidget()
         self.scan_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, page)
-        self.camera = CameraView()
+        self.camera = self.view = CameraView()
         self.scan_hint = label("", "title")
         self.scan_hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.scan_hint.setObjectName("ScanHint")
+        # Without a camera the keys take its place, and the hint beside them says so.
+        self.pad = CodePad(ctx.say, "returnpad")
+        self.pad.typed.connect(self._typed)
         self.scan_layout.addWidget(self.camera, 3)
+        self.scan_layout.addWidget(self.pad, 3)
         self.scan_layout.addWidget(self.scan_hint, 2)
+        self.watch = CameraWatch(devices_of(ctx.host), self)
+        self.watch.changed.connect(lambda _state: self._camera_changed())
         self.stack.addWidget(page)
+        self.pad.hide()
 
         # parts: the list with expected counts, confirm or say what is missing
         page = QWidget()
@@ -297,7 +305,7 @@ class ReturnScreen(Screen):
     def instruction(self) -> str:
         step = self.step
         if step == SCAN:
-            return tr(N_("Hold the label of the item you are bringing back inside the frame."))
+            return self._scan_step()
         page = {PARTS: self.parts_question, COUNT: self.count_question, CONDITION: self.condition_question,
                 DAMAGE: self.damage_question, RESULT: self.where}[step]
         return page.text()
@@ -324,8 +332,26 @@ class ReturnScreen(Screen):
     def title(self) -> str:
         return tr(N_("Return"))
 
+    def _scan_step(self) -> str:
+        if self.watch.missing:
+            return tr(N_("The camera is not working now. Type the code printed under the label "
+                         "with the keys on the screen, then touch OK."))
+        return tr(N_("Hold the label of the item you are bringing back inside the frame."))
+
+    def _camera_changed(self) -> None:
+        missing = self.watch.missing
+        self.view.setVisible(not missing)
+        self.pad.setVisible(missing)
+        self.scan_hint.setText(self._scan_step())
+        if self.isVisible() and self.step == SCAN:
+            self.ctx.announce()
+
+    def _typed(self, text: str) -> None:
+        if self.ctx.camera is not None:  # classified as a scanned code is, in one place
+            self.handle_scan(self.ctx.camera.classify(text))
+
     def retranslate(self) -> None:
-        self.scan_hint.setText(tr(N_("Hold the label of the item you are bringing back inside the frame.")))
+        self.scan_hint.setText(self._scan_step())
         self.all_here.setText(tr(N_("Yes, all here")))
         self.some_missing.setText(tr(N_("Some are missing")))
         self.not_counted.setText(tr(N_("I could not count them")))
@@ -492,8 +518,7 @@ class ReturnScreen(Screen):
 
     def _show_result(self, outcome: ReturnOutcome) -> None:
         title, detail, icon = DESTINATIONS.get(outcome.destination, DESTINATIONS["staff"])
-        p = theme_of(self).palette
-        self.where_icon.set_kind(icon, p.ok if icon == "shelf" else p.text)
+        self.where_icon.set_kind(icon, "ok" if icon == "shelf" else "text")
         self.where.setText(tr(title))
         missing = outcome.parts_expected - outcome.parts_counted
         extra = []

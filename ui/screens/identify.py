@@ -10,7 +10,8 @@ from kiosk.errors import KioskError
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, Keypad, button, label
+from ui.widgets.common import Banner, Keypad, button, label, restyle
+from ui.widgets.keyboard import CameraWatch, devices_of
 
 
 class IdentifyScreen(Screen):
@@ -76,6 +77,9 @@ class IdentifyScreen(Screen):
         col = QVBoxLayout(self)
         col.addWidget(self.banner)
         col.addWidget(self.stack, 1)
+        # Without a camera a card cannot be read: the number and PIN keypad is the way in.
+        self.watch = CameraWatch(devices_of(ctx.host), self)
+        self.watch.changed.connect(lambda _state: self._camera_changed())
 
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
@@ -97,7 +101,23 @@ class IdentifyScreen(Screen):
     def _pin_step(self) -> str:
         if self.number.property("done"):
             return tr(N_("Now type your PIN, then touch OK."))
+        if self.watch.missing:
+            return tr(N_("The camera is not working now, so a card cannot be read. Type your "
+                         "membership number, then touch OK."))
         return tr(N_("Type your membership number, then touch OK."))
+
+    def _camera_changed(self) -> None:
+        missing = self.watch.missing
+        self.back_to_card.setVisible(not missing)  # no card can be read: no way back to it
+        # Why the card cannot be used is the main instruction then, in full-contrast text.
+        self.pin_hint.setProperty("role", None if missing else "muted")
+        restyle(self.pin_hint)
+        if missing and not self.pin_mode:
+            self.show_pin()
+        elif not missing and self.pin_mode and not self.number.text():
+            self.show_card()  # the camera is back and nothing was typed yet
+        else:
+            self.pin_hint.setText(self._pin_step())
 
     def said(self) -> list[str]:
         return self.banner.spoken()
@@ -112,6 +132,9 @@ class IdentifyScreen(Screen):
         return self.stack.currentIndex() == 1
 
     def show_card(self) -> None:
+        if self.watch.missing:
+            self.show_pin()
+            return
         self.stack.setCurrentIndex(0)
         self.ctx.announce()
 
@@ -162,6 +185,7 @@ class IdentifyScreen(Screen):
         self.banner.clear()
         self.stack.setCurrentIndex(0)
         self.number.setProperty("done", False)
+        self._camera_changed()
         if ref is not None:
             self.handle_scan(ref)
 
@@ -171,6 +195,7 @@ class IdentifyScreen(Screen):
         self.pin.clear()
         self.number.setProperty("done", False)
         self.stack.setCurrentIndex(0)
+        self._camera_changed()
 
     def handle_scan(self, ref: Scan) -> bool:
         if self.busy:

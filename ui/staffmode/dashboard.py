@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
+from kiosk.calendar import SEOUL
 from kiosk.services.dashboard import DashboardView
+from kiosk.services.help import HelpCall, answer_help, open_calls
 from ui.staffmode.base import RowList, StaffPage, big_number
 from ui.text import N_, date_text, tr
 from ui.widgets.common import button, card, label
+
+#: the resident screens a call for help may come from, by the names their headings have
+SCREENS = {"home": N_("Home"), "identify": N_("Sign in"), "borrow": N_("Borrow"), "return": N_("Return"),
+           "loans": N_("My loans"), "receipt": N_("Receipt"), "thanks": N_("Thank you"),
+           "setpin": N_("Set a PIN")}
 
 
 class DashboardPage(StaffPage):
@@ -47,6 +55,16 @@ class DashboardPage(StaffPage):
             box.addWidget(label(tr(title), "title"))
             box.addWidget(widget, 1)
             lists.addLayout(box, 1)
+        # A resident asked for help at the kiosk: first on the page, until staff answer it.
+        self.help_alert = label("", "title")
+        self.help_alert.setObjectName("HelpAlert")
+        self.help_alert.setProperty("role", "refused")
+        self.help_calls = RowList(N_("Nobody is waiting for help."))
+        self.help_calls.setObjectName("HelpCalls")
+        self.help_alert.hide()
+        self.help_calls.hide()
+        self.col.addWidget(self.help_alert)
+        self.col.addWidget(self.help_calls)
         self.col.addLayout(tiles)
         self.col.addWidget(sync_box)
         self.col.addLayout(lists, 1)
@@ -54,6 +72,30 @@ class DashboardPage(StaffPage):
     def enter(self, **_kw: Any) -> None:
         dash, sync = self.ctx.dashboard, self.ctx.sync_status
         self.run(lambda: dash.view(sync() if sync else None), self._show)
+        kiosk = self.ctx.kiosk
+        self.run(lambda: open_calls(kiosk), self._show_help)
+
+    def _show_help(self, calls: list[HelpCall]) -> None:
+        self.help_alert.setText(tr(N_("A resident at the kiosk asked for help: {count}. Please go to the "
+                                      "kiosk."), count=len(calls)))
+        self.help_alert.setVisible(bool(calls))
+        self.help_calls.setVisible(bool(calls))
+        self.help_calls.clear()
+        for c in calls:
+            at = c.at.astimezone(SEOUL).strftime("%H:%M")
+            self.help_calls.add(tr(N_("Help asked for at {time}"), time=at),
+                                tr(N_("From the screen: {screen}"), screen=tr(SCREENS.get(c.screen, c.screen))),
+                                [(tr(N_("I am there")), f"answer_{c.call_id}", partial(self._answer, c.call_id))],
+                                role="refused")
+        self.help_calls.finish()
+
+    def _answer(self, call_id: str) -> None:
+        kiosk, who = self.ctx.kiosk, self.ctx.staff.name
+
+        def answer() -> list[HelpCall]:
+            answer_help(kiosk, call_id, by=who)
+            return open_calls(kiosk)
+        self.run(answer, self._show_help)
 
     def _show(self, v: DashboardView) -> None:
         self.view = v

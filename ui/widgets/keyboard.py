@@ -2,13 +2,17 @@
 
 Item codes are letters, a dash and digits (``T-00042``, ``BG-00001``), so the
 keyboard has exactly those keys, each a full touch target. The typed text goes
-the same way as a scanned code.
+the same way as a scanned code. :class:`CodeKeyboard` is a dialog for one code;
+:class:`CodePad` sits in a scan screen in the camera's place while the camera
+is missing (:class:`CameraWatch` tells when).
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.devices import DeviceStatus
 from ui.text import N_, tr
 from ui.widgets.common import button
 from ui.widgets.host import WindowHost
@@ -78,3 +82,105 @@ class CodeKeyboard(Overlay):
         self.keys["-"].setAccessibleName(tr(N_("Dash")))
         self.ok.setText(tr(N_("OK")))
         self.cancel.setText(tr(N_("Cancel")))
+
+
+class CodePad(QWidget):
+    """The same keys as :class:`CodeKeyboard`, laid in the screen itself: the typed way in
+    while the camera is missing. Emits :attr:`typed` with the text when OK is touched."""
+
+    typed = Signal(str)
+
+    def __init__(self, say=None, prefix: str = "pad") -> None:
+        super().__init__()
+        self.setObjectName(f"{prefix}CodePad")
+        self._say = say
+        self.field = QLineEdit()
+        self.field.setObjectName(f"{prefix}_code")
+        self.field.setReadOnly(True)  # typed with the keys below, never a system keyboard
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        self.keys: dict[str, QPushButton] = {}
+        for r, row in enumerate(_ROWS):
+            for c, ch in enumerate(row):
+                b = self._key(ch, f"{prefix}_{ch}")
+                b.clicked.connect(lambda _=False, k=ch: self.type_text(k))
+                grid.addWidget(b, r, c)
+                self.keys[ch] = b
+        self.erase = self._key("", f"{prefix}_erase")
+        self.erase.clicked.connect(lambda: self.field.setText(self.field.text()[:-1]))
+        grid.addWidget(self.erase, 3, 7, 1, 3)
+        # Not "primary": the screen's own next step (Done) stays its one primary action.
+        self.ok = self._key("", f"{prefix}_ok")
+        self.ok.clicked.connect(self._ok)
+        grid.addWidget(self.ok, 4, 0, 1, 10)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.field)
+        col.addLayout(grid, 1)
+        self.retranslate()
+
+    @staticmethod
+    def _key(text: str, name: str) -> QPushButton:
+        b = button(text, "typekey", name)
+        b.setProperty("a11yGroup", "typekeys")  # the voice names the keyboard, not each key
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        return b
+
+    @property
+    def text(self) -> str:
+        return self.field.text()
+
+    def type_text(self, chars: str) -> None:
+        self.field.setText((self.field.text() + chars)[:MAX_LENGTH])
+        if self._say is not None:
+            self._say(chars)  # each key read back while voice guidance is on
+
+    def _ok(self) -> None:
+        text = self.field.text()
+        if text:  # nothing typed: nothing to look up
+            self.field.clear()
+            self.typed.emit(text)
+
+    def retranslate(self) -> None:
+        self.erase.setText(tr(N_("Erase")))
+        self.keys["-"].setAccessibleName(tr(N_("Dash")))
+        self.ok.setText(tr(N_("OK")))
+
+
+#: camera states in which scanning cannot work: typing takes the camera's place
+NO_CAMERA = frozenset({"missing", "degraded", "off"})
+
+
+class CameraWatch(QObject):
+    """Follows the camera's state in the device-status holder, on the GUI thread.
+
+    The holder calls its listeners on whichever thread changed it; the signal
+    carries the change to this object's thread.
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, devices: DeviceStatus | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.devices = devices
+        if devices is not None:
+            devices.subscribe(self._heard)
+
+    def _heard(self, device: str, state: str) -> None:
+        if device != "camera":
+            return
+        try:
+            self.changed.emit(state)
+        except RuntimeError:
+            pass  # the window it belonged to is gone; the holder outlives it
+
+    @property
+    def missing(self) -> bool:
+        """True while the camera cannot scan (missing, failing or switched off)."""
+        return self.devices is not None and self.devices.camera in NO_CAMERA
+
+
+def devices_of(host: QWidget | None) -> DeviceStatus | None:
+    """The device-status holder of the window a screen is shown in (None: none known)."""
+    devices = getattr(host, "devices", None)
+    return devices if isinstance(devices, DeviceStatus) else None
