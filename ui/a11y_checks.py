@@ -4,10 +4,11 @@
 :class:`ui.app.KioskWindow` (the open dialog, when there is one) and at a
 screenshot of it, and returns what fails:
 
-``text-size``     text smaller than 4.8 mm at the panel's DPI
+``text-size``     text whose em size is under 7.25 mm (12 mm with large text) at the panel's DPI
 ``touch-target``  a button smaller than 9 mm on a side
 ``contrast``      text whose ink against the background around it, measured on the
-                  screenshot, is under 4.5:1 (WCAG 2)
+                  screenshot, is under 4.5:1 (WCAG 2); a drawn icon under 3:1 against what
+                  it is drawn on
 ``clipped``       text cut off: a label taller or wider than its box, a button's text
                   wider than the button, a widget outside the window
 ``overlap``       two texts or controls drawn over each other
@@ -15,7 +16,9 @@ screenshot of it, and returns what fails:
 ``reach``         (low-reach layout) a control above 120 cm for the panel as mounted
 ``name``          a control without an accessible name (or one that is just a symbol)
 ``spoken``        a control the voice guide never names
-``untranslated``  English catalogue text on a screen in another language
+``untranslated``  English catalogue text on a screen in another language, or (Korean and Chinese
+                  screens) an English word on it at all: a string not yet in the catalogue
+``particle``      a Korean particle left unresolved: "(는)", "(가)", "(를)", "(와)", "(으)로"
 ``layout``        the screen needs more room than the window has
 ``newest``        the newest result (a scanned item's row) not wholly in view
 ``primary``       not exactly one primary action (a screen waiting for a scan may have none;
@@ -25,6 +28,7 @@ screenshot of it, and returns what fails:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,11 +48,21 @@ from PySide6.QtWidgets import (
 
 from kiosk.i18n import catalogue
 from ui.text import tr
-from ui.theme import MIN_TEXT_MM, MIN_TOUCH_MM
+from ui.theme import MIN_TOUCH_MM, contrast_ratio
 from ui.voice import GROUP_NAMES, accessible_name
+from ui.widgets.common import Icon
 from ui.widgets.overlay import open_overlays
 
 MIN_CONTRAST = 4.5
+MIN_ICON_CONTRAST = 3.0
+#: languages whose screens carry no English word (codes and acronyms are not words)
+LATIN_FREE = ("ko", "zh")
+ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]{2,}")
+QUOTED = re.compile(r"'[^']*'|‘[^’]*’|“[^”]*”|`[^`]*`")
+#: texts that are rightly in their own script: a member's name, each language's own name
+OWN_WORDS = frozenset({"SignedInMember"})
+#: the alternations a Korean sentence must never show (kiosk.josa picks the particle)
+UNRESOLVED_PARTICLES = ("(은)", "(는)", "(이)", "(가)", "(을)", "(를)", "(과)", "(와)", "(으)로", "(이)나")
 
 
 @dataclass
@@ -184,7 +198,7 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
     guide = " ".join(window.guide_text().split())
     intro = " ".join(window.intro_text().split())
     reach_px = window.config.reach_line(window.height()) if low_reach else 0
-    min_text, min_touch = theme.mm(MIN_TEXT_MM), theme.mm(MIN_TOUCH_MM)
+    min_text, min_touch = theme.mm(theme.min_text_mm), theme.mm(MIN_TOUCH_MM)
     boxes: list[tuple[QWidget, QRect]] = []
 
     need = window.layout().totalMinimumSize()
@@ -198,6 +212,9 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
             continue  # scrolled out of view
         full = QRect(w.mapTo(window, w.rect().topLeft()), w.size())
         button = isinstance(w, QAbstractButton)
+        if isinstance(w, Icon) and rect == full:
+            _icon_contrast(w, rect, pixels, out)
+            continue
         if not (text or button):
             if isinstance(w, QScrollBar) and min(w.width(), w.height()) < min_touch:
                 out.append(Finding("touch-target", _name(w), f"scroll bar {w.width()}x{w.height()} px"))
@@ -216,6 +233,13 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
                 out.append(Finding("tofu", _name(w), f"no glyph for {gone!r}"))
             if text in english:
                 out.append(Finding("untranslated", _name(w), text[:40]))
+            elif lang in LATIN_FREE and w.objectName() not in OWN_WORDS and not w.objectName().startswith("lang_"):
+                word = ENGLISH_WORD.search(QUOTED.sub("", text))  # a quoted command is not prose
+                if word:
+                    out.append(Finding("untranslated", _name(w), f"English word {word.group()!r}"))
+            particle = next((pt for pt in UNRESOLVED_PARTICLES if pt in text), None)
+            if particle:
+                out.append(Finding("particle", _name(w), f"{particle} in {text[:40]!r}"))
             _clip_and_contrast(w, text, window, pixels, rect == full, out, m)
         if button:
             side = min(w.width(), w.height())
@@ -227,13 +251,27 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
                 cm = window.config.height_cm_at(rect.top(), window.height())
                 out.append(Finding("reach", _name(w), f"top at {cm:.0f} cm"))
     _overlaps(boxes, out)
+    out += resident_checks(window)
     return out, m
+
+
+def _icon_contrast(icon: Icon, rect: QRect, pixels: np.ndarray, out: list[Finding]) -> None:
+    """A drawn symbol against what it is drawn on: the most common colour of its box on the
+    screenshot (a banner's, a card's or the screen's background)."""
+    region = pixels[rect.top():rect.bottom() + 1, rect.left():rect.right() + 1].reshape(-1, 3)
+    if len(region) == 0:
+        return
+    packed = (region[:, 0].astype(np.int64) << 16) | (region[:, 1].astype(np.int64) << 8) | region[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    ground = f"#{int(values[np.argmax(counts)]):06X}"
+    ratio = contrast_ratio(icon.ink(), ground)
+    if ratio < MIN_ICON_CONTRAST:
+        out.append(Finding("contrast", _name(icon), f"icon {icon.kind} {ratio:.2f}:1 on {ground}"))
 
 
 def resident_checks(window) -> list[Finding]:
     """The checks of what a resident needs on the screen shown now: the newest result wholly in
-    view, exactly one primary action, who is signed in (kept apart from :func:`check_screen`
-    until every screen of the audit passes them)."""
+    view, exactly one primary action, who is signed in (part of :func:`check_screen`)."""
     out: list[Finding] = []
     overlays = open_overlays(window)
     scope: QWidget = overlays[-1].panel if overlays else window

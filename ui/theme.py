@@ -2,8 +2,13 @@
 
 Sizes are declared in millimetres and converted at the panel's DPI (a setting,
 ``ui_panel_dpi``; a 21.5" 1080p panel is about 102 dpi) so the physical rules
-hold on any panel: every touch target at least 9 mm, body text at least
-4.8 mm. Every text colour is listed with the background it is drawn on, so a
+hold on any panel: every touch target at least 9 mm, every resident text at
+least 7.25 mm, and in large-text mode at least 12 mm for every text role, with
+icons, pictures and the camera frame enlarged by :data:`LARGE_TEXT_SCALE`.
+
+A text's "character size" is taken as the font's em size (its pixel size,
+``QFontInfo.pixelSize()``), converted to millimetres at the panel's DPI; the
+accessibility audit measures the same figure. Every text colour is listed with the background it is drawn on, so a
 test can check each pair's contrast (WCAG 2 ratio >= 4.5:1) in every theme.
 """
 
@@ -13,8 +18,15 @@ from dataclasses import dataclass, field, replace
 
 DEFAULT_DPI = 102.0
 MIN_TOUCH_MM = 9.0
-MIN_TEXT_MM = 4.8
-LARGE_TEXT_SCALE = 2.0  # "about 200%"
+MIN_TEXT_MM = 7.25  # every resident text, default mode
+MIN_LARGE_TEXT_MM = 12.0  # every resident text, large-text mode
+# Each text role's em size in millimetres: (default mode, large-text mode).
+TEXT_MM: dict[str, tuple[float, float]] = {
+    "body": (7.5, 12.0), "small": (7.25, 12.0), "button": (7.5, 12.0),
+    "title": (10.0, 12.5), "huge": (11.0, 13.0), "keypad": (10.0, 12.5),
+}
+# Large text enlarges everything visual (icons, pictures, the camera frame) as much as body text.
+LARGE_TEXT_SCALE = TEXT_MM["body"][1] / TEXT_MM["body"][0]
 
 THEMES = ("default", "contrast")
 
@@ -101,20 +113,24 @@ class Theme:
     def text_scale(self) -> float:
         return LARGE_TEXT_SCALE if self.large_text else 1.0
 
+    @property
+    def min_text_mm(self) -> float:
+        """The smallest em size any resident text may have in this mode."""
+        return MIN_LARGE_TEXT_MM if self.large_text else MIN_TEXT_MM
+
     def font_px(self, role: str = "body") -> int:
-        """Pixel size of a text role; large text doubles body text."""
-        base_mm = {"body": 6.0, "small": 5.0, "button": 6.5, "title": 9.0, "huge": 12.0,
-                   "keypad": 9.0}[role]
-        # Titles and the feedback line are already big: they grow less, so
-        # a 200% screen still fits a 1280x800 panel.
-        grow = {"title": 1.4, "huge": 1.2, "keypad": 1.4}.get(role, self.text_scale)
-        factor = grow if self.large_text else 1.0
-        return max(self.mm(MIN_TEXT_MM), self.mm(base_mm * factor))
+        """Pixel (em) size of a text role; never under :attr:`min_text_mm`."""
+        size_mm = TEXT_MM[role][1 if self.large_text else 0]
+        return max(self.mm(self.min_text_mm), self.mm(size_mm))
+
+    def visual_mm(self, millimetres: float) -> int:
+        """Pixels for an icon, picture or frame: enlarged with the text in large-text mode."""
+        return self.mm(millimetres * self.text_scale)
 
     @property
     def touch(self) -> int:
         """The smallest side of any touch target, in pixels (>= 9 mm)."""
-        return self.mm(max(MIN_TOUCH_MM, 14.0 if not self.large_text else 18.0))
+        return self.mm(max(MIN_TOUCH_MM, 14.0 if not self.large_text else 16.0))
 
     @property
     def gap(self) -> int:
@@ -170,7 +186,7 @@ QFrame[role="dialog"] {{ background: {p.surface}; border: {border}px solid {p.bo
                           border-radius: {radius}px; }}
 QWidget[role="scrim"] {{ background: {p.scrim}; }}
 QPushButton {{ font-size: {button}px; font-weight: bold; min-height: {self.touch}px;
-               min-width: {self.touch}px; padding: {pad // 2}px {pad}px; border-radius: {radius}px;
+               min-width: {self.touch}px; padding: {pad // 2}px {self.mm(2)}px; border-radius: {radius}px;
                background: {p.secondary}; color: {p.on_secondary};
                border: {border}px solid {p.border}; }}
 QPushButton:pressed {{ background: {p.border}; }}
@@ -193,11 +209,14 @@ QLineEdit {{ font-size: {keypad}px; background: {p.surface}; color: {p.text};
              border: {border}px solid {p.border}; border-radius: {radius}px;
              min-height: {self.touch}px; padding: 0 {pad}px; }}
 #VoiceBar {{ background: {p.surface}; border: {border}px solid {p.border}; border-radius: {radius}px; }}
+#VoiceBar QPushButton {{ padding: 0 {self.mm(2)}px; }}
 #TopBar QLabel#Caption {{ color: {p.text}; }}
-QScrollBar:vertical {{ width: {self.mm(MIN_TOUCH_MM)}px; background: {p.bg}; }}
-QScrollBar::handle:vertical {{ background: {p.border}; min-height: {self.touch}px;
-                               border-radius: {radius}px; }}
-QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
+QScrollBar:vertical {{ width: {self.mm(MIN_TOUCH_MM)}px; background: {p.bg}; border: none;
+                      margin: 0; }}
+QScrollBar::handle:vertical {{ background: {p.muted}; min-height: {self.touch}px;
+                               border-radius: {radius}px; margin: {self.mm(1)}px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; width: 0; border: none; background: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 """
 
     @property

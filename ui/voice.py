@@ -14,12 +14,12 @@ it with a recording engine.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.i18n import current_language
 from ui.speech import RecordingSpeech, Speech, Utterance
 from ui.text import N_, tr
-from ui.widgets.common import button, label
+from ui.widgets.common import Icon, button, label
 from ui.widgets.flow import FlowLayout
 
 VOLUME_STEPS = (0.4, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0)
@@ -141,6 +141,8 @@ class VoiceBar(QFrame):
         self.repeat.clicked.connect(repeat)
         self.stop = button("", None, "VoiceStop")
         self.stop.clicked.connect(guide.stop)
+        # Each level is a drawn symbol and "4/7" between its - and + keys: short in every
+        # language (the words are the label's accessible name, and the voice says them).
         self.volume_label = label("", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         self.volume_label.setObjectName("VoiceVolume")
         self.softer = self._step_button("VoiceSofter", lambda: guide.change_volume(-1))
@@ -149,16 +151,24 @@ class VoiceBar(QFrame):
         self.rate_label.setObjectName("VoiceSpeed")
         self.slower = self._step_button("VoiceSlower", lambda: guide.change_rate(-1))
         self.faster = self._step_button("VoiceFaster", lambda: guide.change_rate(+1))
-        flow = FlowLayout(self)
+        self.volume_icon, self.rate_icon = Icon("volume", 8.0), Icon("speed", 8.0)
+        self.volume_icon.setObjectName("VoiceVolumeIcon")
+        self.rate_icon.setObjectName("VoiceSpeedIcon")
+        # Compact: thin margins and square -/+ keys, so the bar stays one row on a landscape
+        # panel even with large text and takes little height from the screen above it.
+        flow = FlowLayout(self, spacing=6)
+        flow.setContentsMargins(4, 4, 4, 4)
         self.flow = flow
-        for w in (self.repeat, self.stop, self._group(self.volume_label, self.softer, self.louder),
-                  self._group(self.rate_label, self.slower, self.faster)):
+        for w in (self.repeat, self.stop,
+                  self._group(self.volume_icon, self.softer, self.volume_label, self.louder),
+                  self._group(self.rate_icon, self.slower, self.rate_label, self.faster)):
             flow.addWidget(w)
         guide.levels_changed.connect(self._levels)
 
     @staticmethod
     def _step_button(name: str, action) -> QAbstractButton:
         b = button("", None, name)
+        b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         b.clicked.connect(action)
         return b
 
@@ -167,8 +177,7 @@ class VoiceBar(QFrame):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(widgets[0], 1)
-        for w in widgets[1:]:
+        for w in widgets:
             row.addWidget(w)
         return box
 
@@ -184,8 +193,10 @@ class VoiceBar(QFrame):
 
     def _levels(self) -> None:
         g = self.guide
-        self.volume_label.setText(g.volume_text())
-        self.rate_label.setText(g.rate_text())
+        self.volume_label.setText(f"{g.volume_step + 1}/{len(VOLUME_STEPS)}")
+        self.volume_label.setAccessibleName(g.volume_text())
+        self.rate_label.setText(f"{g.rate_step + 1}/{len(RATE_STEPS)}")
+        self.rate_label.setAccessibleName(g.rate_text())
         self.softer.setEnabled(g.volume_step > 0)
         self.louder.setEnabled(g.volume_step < len(VOLUME_STEPS) - 1)
         self.slower.setEnabled(g.rate_step > 0)

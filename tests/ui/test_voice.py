@@ -112,7 +112,8 @@ def test_repeat_stop_volume_and_speed_and_all_back_to_normal_after_the_session(w
     u = window.voice.speech.last
     assert u.volume == VOLUME_STEPS[NORMAL_STEP + 2] and u.rate == RATE_STEPS[NORMAL_STEP - 1]
     assert translate("Volume {level} of {top}", "ko", level=NORMAL_STEP + 3, top=len(VOLUME_STEPS)) == \
-        window.voice_bar.volume_label.text()
+        window.voice_bar.volume_label.accessibleName()
+    assert window.voice_bar.volume_label.text() == f"{NORMAL_STEP + 3}/{len(VOLUME_STEPS)}"
     window.end_session()
     assert not window.session.voice and not window.voice_bar.isVisible()
     assert window.voice.volume == VOLUME_STEPS[NORMAL_STEP] and window.voice.rate == RATE_STEPS[NORMAL_STEP]

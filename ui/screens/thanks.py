@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 from ui.receipt import build_receipt
 from ui.screens.base import Screen
 from ui.text import N_, tr
-from ui.widgets.common import Icon, button, label, theme_of
+from ui.widgets.common import Icon, button, label
 
 
 class ThanksScreen(Screen):
@@ -82,7 +82,7 @@ class ThanksScreen(Screen):
         return [self.big.text(), *self.summary.text().splitlines(), self.instruction()]
 
     def enter(self, **_kw) -> None:
-        self.icon.set_kind("ok", theme_of(self).palette.ok)
+        self.icon.set_kind("ok", "ok")
         self.retranslate()
         self.timer.start(self.ctx.config.thanks_ms)
 

@@ -67,11 +67,11 @@ class CameraView(QWidget):
 
     def sizeHint(self) -> QSize:
         t = theme_of(self)
-        return QSize(t.mm(80), t.mm(60))
+        return QSize(t.visual_mm(80), t.visual_mm(60))  # enlarged with large text
 
     def minimumSizeHint(self) -> QSize:
         t = theme_of(self)
-        return QSize(t.mm(40), t.mm(30))
+        return QSize(t.visual_mm(40), t.visual_mm(30))
 
     def show_frame(self, image: QImage) -> None:
         self.frame = image

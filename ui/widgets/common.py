@@ -109,7 +109,7 @@ def card(role: str = "card") -> QFrame:
 
 
 class Icon(QWidget):
-    """A drawn symbol (no font glyph needed): ok, refused, info, shelf, staff."""
+    """A drawn symbol (no font glyph needed): ok, refused, info, shelf, staff, volume, speed."""
 
     def __init__(self, kind: str = "ok", size_mm: float = 14.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,18 +119,26 @@ class Icon(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_kind(self, kind: str, colour: str | None = None) -> None:
+        """``colour``: a palette role ("ok", "on_refused", ...), resolved in the theme shown when
+        it is drawn (a colour fixed at one theme fails contrast in another), or a "#rrggbb"."""
         self.kind, self.colour = kind, colour
         self.update()
 
+    def ink(self) -> str:
+        """The colour the symbol is drawn in, in the current theme."""
+        palette = theme_of(self).palette
+        if self.colour is None:
+            return palette.text
+        return self.colour if self.colour.startswith("#") else str(getattr(palette, self.colour))
+
     def sizeHint(self) -> QSize:
-        side = theme_of(self).mm(self.size_mm)
+        side = theme_of(self).visual_mm(self.size_mm)  # enlarged with large text
         return QSize(side, side)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
 
     def paintEvent(self, _event) -> None:
-        theme = theme_of(self)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height())
@@ -140,14 +148,32 @@ class Icon(QWidget):
         inset = stroke / 2 + 1
         r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side).adjusted(
             inset, inset, -inset, -inset)
-        colour = QColor(self.colour or self.palette().windowText().color())
+        colour = QColor(self.ink())
         pen = QPen(colour, stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                    Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
-        p.drawEllipse(r)
         c, s = r.center(), r.width()
         path = QPainterPath()
-        if self.kind == "ok":
+        if self.kind not in ("volume", "speed"):
+            p.drawEllipse(r)
+        if self.kind == "volume":  # a loudspeaker and two sound waves
+            path.moveTo(c + QPointF(-0.45 * s, -0.12 * s))
+            path.lineTo(c + QPointF(-0.28 * s, -0.12 * s))
+            path.lineTo(c + QPointF(-0.08 * s, -0.32 * s))
+            path.lineTo(c + QPointF(-0.08 * s, 0.32 * s))
+            path.lineTo(c + QPointF(-0.28 * s, 0.12 * s))
+            path.lineTo(c + QPointF(-0.45 * s, 0.12 * s))
+            path.closeSubpath()
+            for radius in (0.2, 0.38):
+                box = QRectF(c.x() - 0.08 * s - radius * s, c.y() - radius * s, 2 * radius * s, 2 * radius * s)
+                path.arcMoveTo(box, -45)
+                path.arcTo(box, -45, 90)
+        elif self.kind == "speed":  # two chevrons: "faster or slower"
+            for dx in (-0.3, 0.05):
+                path.moveTo(c + QPointF(dx * s, -0.3 * s))
+                path.lineTo(c + QPointF((dx + 0.25) * s, 0))
+                path.lineTo(c + QPointF(dx * s, 0.3 * s))
+        elif self.kind == "ok":
             path.moveTo(c + QPointF(-0.25 * s, 0.0))
             path.lineTo(c + QPointF(-0.07 * s, 0.18 * s))
             path.lineTo(c + QPointF(0.25 * s, -0.16 * s))
@@ -170,7 +196,6 @@ class Icon(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
         p.end()
-        del theme
 
 
 class Banner(QFrame):
@@ -203,9 +228,7 @@ class Banner(QFrame):
         self.kind = kind
         self._texts = (title, detail)
         self.setProperty("role", f"banner-{kind}")
-        p = theme_of(self).palette
-        colour = {"ok": p.on_ok, "refused": p.on_refused}.get(kind, p.on_warning)
-        self.icon.set_kind(kind, colour)
+        self.icon.set_kind(kind, {"ok": "on_ok", "refused": "on_refused"}.get(kind, "on_warning"))
         self._set_texts()
         restyle(self)
         for child in (self.title, self.detail):
@@ -236,8 +259,6 @@ class Banner(QFrame):
         return [t for t in (self.title.text(), self.detail.text()) if t]
 
 
-#: how much larger an item's picture is drawn with large text on
-LARGE_PICTURE_SCALE = 1.5
 
 
 class ItemPhoto(QLabel):
@@ -267,7 +288,7 @@ class ItemPhoto(QLabel):
     def _render(self) -> None:
         theme = theme_of(self)
         # Large text enlarges the picture too (a resident who needs it sees the item better).
-        side = theme.mm(self.size_mm * (LARGE_PICTURE_SCALE if theme.large_text else 1.0))
+        side = theme.visual_mm(self.size_mm)
         self.setFixedSize(side, side)
         pix = photo_pixmap(self.photo, side, theme)
         self.shows = "photo" if pix is not None else "pictogram"

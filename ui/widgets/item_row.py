@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from ui.widgets.common import Icon, ItemPhoto, button, label, restyle, theme_of
+from ui.widgets.common import Icon, ItemPhoto, button, label, restyle
 
 if TYPE_CHECKING:
     from kiosk.services.views import ItemView
@@ -32,7 +32,7 @@ class ItemRow(QFrame):
         f = self.name.font()
         f.setBold(True)
         self.name.setFont(f)
-        self.code_label = label(code, "muted")
+        self.code_label = label(code, "muted", wrap=False)  # a code is never broken at its hyphen
         self.status = label("")
         self.status.setObjectName("RowStatus")
         self.icon = Icon("ok", 10.0)
@@ -42,15 +42,20 @@ class ItemRow(QFrame):
         self.action_row = QHBoxLayout(self.actions_box)
         self.action_row.setContentsMargins(0, 0, 0, 0)
         self.actions_box.hide()
+        # Two lines beside the picture: the name with its code and the ✓/✗, then what happened.
+        # Kept this short so the newest row fits in view with large text on a small panel.
+        head = QHBoxLayout()
+        head.addWidget(self.name, 1)
+        head.addWidget(self.code_label, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
-        text.addWidget(self.name)
-        text.addWidget(self.code_label)
+        text.setSpacing(0)
+        text.addLayout(head)
         text.addWidget(self.status)
         text.addWidget(self.actions_box)
         row = QHBoxLayout(self)
         row.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(text, 1)
-        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         self.ok: bool | None = None
 
     def set_name(self, name: str) -> None:
@@ -65,8 +70,7 @@ class ItemRow(QFrame):
         if ok is None:
             self.icon.hide()
         else:
-            p = theme_of(self).palette
-            self.icon.set_kind("ok" if ok else "refused", p.ok if ok else p.refused)
+            self.icon.set_kind("ok" if ok else "refused", "ok" if ok else "refused")
             self.icon.show()
 
     def add_action(self, text: str, name: str, role: str | None = None) -> QPushButton:
