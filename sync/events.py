@@ -546,6 +546,7 @@ MODELS: dict[str, type[Payload]] = {
     "reservation.created": ReservationCreated,
     "reservation.cancelled": ReservationCancelled,
     "reservation.expired": ReservationExpired,
+    "reservation.requeued": ReservationRequeued,
     "sync.pulled": SyncPulled,
     "sync.recovered": SyncRecovered,
     "calendar.changed": CalendarChanged,
@@ -559,7 +560,6 @@ MODELS: dict[str, type[Payload]] = {
     "staff.role_changed": StaffAdded,
     "staff.activated": StaffEvent,
     "staff.deactivated": StaffEvent,
-    "reservation.requeued": ReservationRequeued,
     "staff.card_issued": StaffEvent,
     "staff.closed_kiosk": StaffEvent,
     "retention.pseudonymised": Retention,
@@ -624,7 +624,7 @@ class WireEvent(BaseModel):
 
     event_id: str = Field(max_length=L.UUID_MAX, pattern=UUID_PATTERN)
     kiosk_id: str = Field(max_length=L.KIOSK_ID_MAX, pattern=KIOSK_ID_PATTERN)
-    seq: int = Field(ge=1, le=2**62)
+    seq: int = Field(ge=1, le=L.SEQ_MAX)
     type: str = Field(max_length=L.EVENT_TYPE_MAX, pattern=EVENT_TYPE_PATTERN)
     at: Annotated[str, Field(max_length=L.STAMP_MAX, description="UTC time on the kiosk's clock "
                              "(informative only)"), AfterValidator(_at)]
