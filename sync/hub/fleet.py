@@ -55,6 +55,12 @@ SUBJECT = N_("Kiosk {kiosk} needs attention")
 SILENT_MAIL = N_("Kiosk {kiosk} at {centre} has sent no heartbeat since {since}.")
 DEVICE_MAIL = N_("Kiosk {kiosk} at {centre}: the {device} reports \u2018{state}\u2019 (since {since}).")
 DEVICE_NAMES = {"camera": N_("camera"), "printer": N_("printer")}
+#: a resident's call for help at a kiosk: an incident too, e-mailed to the centre's duty
+#: volunteer (``NANUM_DUTY_EMAIL``) instead of the city's IT, closed when the call is
+HELP = "help"
+DUTY_ENV = "NANUM_DUTY_EMAIL"
+HELP_SUBJECT = N_("Help asked at {centre}")
+HELP_MAIL = N_("A resident asked for help at kiosk {kiosk} of {centre} at {since}. Please go to the kiosk.")
 TEXTS = {
     "fleet_title": N_("Kiosk fleet"), "centre": N_("Centre"), "district": N_("District"),
     "kiosk": N_("Kiosk"), "version": N_("Version"), "heartbeat": N_("Last heartbeat"),
@@ -124,6 +130,33 @@ def recipients(env: Mapping[str, str] | None = None) -> list[str]:
     return [a.strip() for a in text.split(",") if "@" in a.strip()]
 
 
+def duty_recipients(site: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The duty volunteer's addresses of ``site`` from ``NANUM_DUTY_EMAIL``
+    (``GN01=a@example.kr,b@example.kr;MP01=c@example.kr``); none when the site has none."""
+    text = (os.environ if env is None else env).get(DUTY_ENV, "")
+    for entry in text.split(";"):
+        code, _, addresses = entry.partition("=")
+        if code.strip() == site:
+            return [a.strip() for a in addresses.split(",") if "@" in a.strip()]
+    return []
+
+
+def open_help_call(s: Session, kiosk_id: str, call_id: str, at: str) -> None:
+    """A resident asked for help at ``kiosk_id`` (``help.requested``): the call is an open
+    incident until it is cancelled or answered; the check queues its e-mail."""
+    if s.execute(select(FleetIncident.id).where(FleetIncident.kind == HELP,
+                                                FleetIncident.state == call_id)).first() is None:
+        s.add(FleetIncident(kiosk_id=kiosk_id, kind=HELP, state=call_id, opened_at=at))
+
+
+def close_help_call(s: Session, kiosk_id: str, call_id: str, at: str) -> None:
+    """The call was cancelled by the resident or answered by staff (an e-mail not sent yet
+    is not sent)."""
+    s.execute(update(FleetIncident).where(
+        FleetIncident.kind == HELP, FleetIncident.kiosk_id == kiosk_id, FleetIncident.state == call_id,
+        FleetIncident.closed_at.is_(None)).values(closed_at=at))
+
+
 def record_heartbeat(k: Kiosk, beat: dict[str, Any], at: str) -> None:
     """Keep kiosk ``k``'s heartbeat; the last sync error it told stays until it tells another."""
     before = k.heartbeat if isinstance(k.heartbeat, dict) else {}
@@ -191,7 +224,8 @@ def check(db: Database, now: dt.datetime, minutes: int) -> list[int]:
     with db.transaction() as s:
         kiosks = {k.kiosk_id: k for k in s.execute(select(Kiosk)).scalars()}
         open_ = {(i.kiosk_id, i.kind): i for i in s.execute(
-            select(FleetIncident).where(FleetIncident.closed_at.is_(None))).scalars()}
+            select(FleetIncident).where(FleetIncident.closed_at.is_(None),
+                                        FleetIncident.kind != HELP)).scalars()}
         seen = set()
         for k in kiosks.values():
             if k.revoked_at is not None:
@@ -231,6 +265,10 @@ def message(s: Session, incident: FleetIncident, lang: str = MAIL_LANG) -> tuple
     site = s.get(Site, k.site) if k is not None else None
     centre = f"{site.name} ({site.code}, {site.district})" if site and site.district else \
         f"{site.name} ({site.code})" if site else "?"
+    if incident.kind == HELP:
+        return (translate(HELP_SUBJECT, lang, centre=centre),
+                translate(HELP_MAIL, lang, kiosk=incident.kiosk_id, centre=centre,
+                          since=_seoul(incident.opened_at)))
     if incident.kind == "silent":
         beat = k.heartbeat if k is not None and isinstance(k.heartbeat, dict) else {}
         since = beat.get("received_at") or (k.created_at if k else incident.opened_at)
@@ -250,6 +288,11 @@ def notify(db: Database, incident_id: int, channel: notices.Channel | None, to: 
         incident = s.get(FleetIncident, incident_id)
         if incident is None or incident.notified_at is not None:
             return "already told"
+        if incident.kind == HELP:
+            if incident.closed_at is not None:
+                return "closed before it was sent"  # cancelled, or staff were already there
+            k = s.get(Kiosk, incident.kiosk_id)
+            to = duty_recipients(k.site) if k is not None else []
         if channel is None or not to:
             return "no e-mail configured"
         subject, text = message(s, incident)

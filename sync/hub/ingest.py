@@ -182,6 +182,20 @@ class Applier:
             item.aliases = sorted({*(item.aliases or []), p["alias"]})
             self.notify("item", item.key, None)
 
+    # -- calls for help ---------------------------------------------------------------
+    def on_help_requested(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        """A resident asked for help: the centre's duty volunteer is e-mailed (sync.hub.fleet)."""
+        from sync.hub import fleet
+
+        fleet.open_help_call(self.s, self.kiosk.kiosk_id, p["call_id"], self.now)
+
+    def on_help_cancelled(self, ev: WireEvent, p: dict[str, Any]) -> None:
+        from sync.hub import fleet
+
+        fleet.close_help_call(self.s, self.kiosk.kiosk_id, p["call_id"], self.now)
+
+    on_help_answered = on_help_cancelled
+
     def on_item_status_changed(self, ev: WireEvent, p: dict[str, Any]) -> None:
         self._item_moved(ev, p)
 
