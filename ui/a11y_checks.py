@@ -198,7 +198,7 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
     guide = " ".join(window.guide_text().split())
     intro = " ".join(window.intro_text().split())
     reach_px = window.config.reach_line(window.height()) if low_reach else 0
-    min_text, min_touch = theme.mm(theme.min_text_mm), theme.mm(MIN_TOUCH_MM)
+    min_text, min_touch = theme.min_text_px, theme.mm(MIN_TOUCH_MM)
     boxes: list[tuple[QWidget, QRect]] = []
 
     need = window.layout().totalMinimumSize()

@@ -14,6 +14,7 @@ test can check each pair's contrast (WCAG 2 ratio >= 4.5:1) in every theme.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 DEFAULT_DPI = 102.0
@@ -118,10 +119,15 @@ class Theme:
         """The smallest em size any resident text may have in this mode."""
         return MIN_LARGE_TEXT_MM if self.large_text else MIN_TEXT_MM
 
+    @property
+    def min_text_px(self) -> int:
+        """The smallest em size in whole pixels that is still :attr:`min_text_mm` (rounded up)."""
+        return math.ceil(self.min_text_mm * self.dpi / 25.4 - 1e-9)
+
     def font_px(self, role: str = "body") -> int:
         """Pixel (em) size of a text role; never under :attr:`min_text_mm`."""
         size_mm = TEXT_MM[role][1 if self.large_text else 0]
-        return max(self.mm(self.min_text_mm), self.mm(size_mm))
+        return max(self.min_text_px, self.mm(size_mm))
 
     def visual_mm(self, millimetres: float) -> int:
         """Pixels for an icon, picture or frame: enlarged with the text in large-text mode."""

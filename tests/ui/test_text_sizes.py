@@ -20,8 +20,8 @@ def test_every_text_role_is_at_least_7_25_mm_and_12_mm_with_large_text(dpi):
     for large, least in ((False, MIN_TEXT_MM), (True, MIN_LARGE_TEXT_MM)):
         theme = Theme.make(dpi=dpi, large_text=large)
         for role in ROLES:
-            # The em size in pixels, back in millimetres (half a pixel for rounding).
-            assert (theme.font_px(role) + 0.5) * 25.4 / dpi >= least, (role, large)
+            # The em size in whole pixels, back in millimetres: never rounded below the figure.
+            assert theme.font_px(role) * 25.4 / dpi >= least - 1e-9, (role, large)
 
 
 def _findings(window, ui, lang="ko"):
@@ -49,7 +49,7 @@ def test_every_shown_text_meets_the_size_of_its_mode_and_pictures_grow_with_larg
     for large in (False, True):
         window.session.set_display(large_text=large)
         ui.settle()
-        least = window.theme.mm(MIN_LARGE_TEXT_MM if large else MIN_TEXT_MM)
+        least = window.theme.min_text_px
         small = [(w.objectName() or w.text()[:20], QFontInfo(w.font()).pixelSize()) for w in _texts(window)
                  if QFontInfo(w.font()).pixelSize() < least]
         assert small == [], large
