@@ -181,7 +181,7 @@ class Chrome:
         self.strip.sign_out.clicked.connect(self.sign_out)
         self.top = QFrame()
         self.top.setObjectName("TopBar")
-        self.heading = label("", "title", wrap=False)
+        self.heading = label("", "title")  # wraps rather than widen the window past the screen (vi, large text)
         self.heading.setObjectName("Heading")
         self.caption = label("")
         self.caption.setObjectName("Caption")

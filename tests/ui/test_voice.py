@@ -129,7 +129,7 @@ def test_switching_to_chinese_and_vietnamese_mid_session_speaks_them_and_idle_re
     ui.sign_in(cards["윤지우"])
     ui.scan(ui.label("T-00002"))
     u = window.voice.speech.last
-    assert u.lang == "zh" and "Cordless drill：借用成功" in u.text and "3月17日（周二）" in u.text
+    assert u.lang == "zh" and "充电钻：借用成功" in u.text and "3月17日（周二）" in u.text
     window.session.set_language("vi")
     ui.settle()
     u = window.voice.speech.last

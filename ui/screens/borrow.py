@@ -207,7 +207,8 @@ class BorrowScreen(Screen):
         width = self.scroller.viewport().width()
         need = row.heightForWidth(width) if row.hasHeightForWidth() else -1
         self.scroller.setMinimumHeight(max(need, row.sizeHint().height()) + frame)
-        QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: reveal(row)))
+        # Tied to the row: a session that ends first (idle, sign-out) deletes it, and the call goes too.
+        QTimer.singleShot(0, row, lambda: QTimer.singleShot(0, row, lambda: reveal(row)))
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)

@@ -14,6 +14,7 @@ from ui.receipt import build_receipt, receipt_text
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Banner, QrView, button, label, qr_image, theme_of
+from ui.widgets.flow import FlowLayout
 
 
 class ReceiptScreen(Screen):
@@ -44,7 +45,10 @@ class ReceiptScreen(Screen):
         qcol.addWidget(self.qr_hint)
         self.qr_box.hide()
 
-        self.choices = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        # One row when it fits; wordy languages and large text wrap onto more lines, uncut.
+        self.choices_box = QWidget()
+        self.choices = FlowLayout(self.choices_box)
+        self.choices.setContentsMargins(0, 0, 0, 0)
         for b in (self.print_, self.qr, self.none):
             self.choices.addWidget(b)
         self.main = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -63,12 +67,10 @@ class ReceiptScreen(Screen):
         col = QVBoxLayout(self)
         col.addWidget(self.banner)
         col.addLayout(self.main, 1)
-        col.addLayout(self.choices)
+        col.addWidget(self.choices_box)
 
     def set_portrait(self, portrait: bool) -> None:
         self.main.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
-        self.choices.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                                  else QBoxLayout.Direction.LeftToRight)
 
     def title(self) -> str:
         return tr(N_("Receipt"))
