@@ -49,19 +49,25 @@ NO_STRIP = frozenset({"thanks", "identify"})
 BAR_LANGUAGES = ("ko", "en", "zh", "vi")
 
 
-def widest_width(b: QPushButton, msgid: str) -> int:
-    """The width ``b`` needs for ``msgid`` in the language that needs the most, each
-    measured in its own fonts (Chinese and Vietnamese draw with their own first)."""
+def widest_size(b: QPushButton, msgid: str) -> QSize:
+    """The size ``b`` needs for ``msgid`` in the language that needs the most, each
+    measured in its own fonts (Chinese and Vietnamese draw with their own first, and
+    their fonts are taller)."""
     opt = QStyleOptionButton()
     b.initStyleOption(opt)
-    widest = 0
+    widest = QSize(0, 0)
     for lang in BAR_LANGUAGES:
         font = QFont(b.font())
         font.setFamilies(list(font_families(lang)))
         metrics = QFontMetrics(font)
         text = QSize(metrics.horizontalAdvance(translate(msgid, lang)), metrics.height())
-        widest = max(widest, b.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, text, b).width())
+        widest = widest.expandedTo(b.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, text, b))
     return widest
+
+
+def widest_width(b: QPushButton, msgid: str) -> int:
+    """The width ``b`` needs for ``msgid`` in the language that needs the most."""
+    return widest_size(b, msgid).width()
 
 
 def masked_number(number: str) -> str:
@@ -181,7 +187,7 @@ class Chrome:
         self.strip.sign_out.clicked.connect(self.sign_out)
         self.top = QFrame()
         self.top.setObjectName("TopBar")
-        self.heading = label("", "title")  # wraps rather than widen the window past the screen (vi, large text)
+        self.heading = label("", "title", wrap=False)
         self.heading.setObjectName("Heading")
         self.caption = label("")
         self.caption.setObjectName("Caption")
@@ -309,7 +315,10 @@ class Chrome:
         room = self.window.width() * 3 // 4 - layout_of(self.window).contentsMargins().left() * 2 \
             - self.top_row.spacing() * 4
         fixed = sum(widths) <= room
+        # The same height in every language too: the tallest font's (Noto Sans SC for zh/vi).
+        height = max(widest_size(b, msgid).height() for b, msgid in self._bar_texts())
         for (b, _msgid), width in zip(self._bar_texts(), widths, strict=True):
+            b.setFixedHeight(height)
             if self.low_reach or not fixed:  # share the row; as wide as the text needs
                 b.setMinimumWidth(width if self.low_reach else 0)
                 b.setMaximumWidth(16777215)

@@ -135,9 +135,11 @@ def _fonts() -> tuple[str, str]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if "NanumGothic" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("NanumGothic", str(_FONT_DIR / "NanumGothic.ttf")))
-        pdfmetrics.registerFont(TTFont("NanumGothicBold", str(_FONT_DIR / "NanumGothicBold.ttf")))
+    # Each name on its own: the kiosk's report code may have registered "NanumGothic" (with its
+    # bold as "NanumGothic-Bold") in this process first.
+    for name in ("NanumGothic", "NanumGothicBold"):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(_FONT_DIR / f"{name}.ttf")))
     return "NanumGothic", "NanumGothicBold"
 
 
