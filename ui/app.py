@@ -88,6 +88,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
     """The one window of the resident kiosk."""
 
     theme: Theme  # always made in __init__
+    devices: DeviceStatus  # always given or made in __init__
     #: staff mode plugs in here: called with the window after the staff PIN was accepted
     staff_mode_hook: Callable[[KioskWindow], object] | None = None
 

@@ -43,6 +43,8 @@ class InspectionPage(StaffPage):
         self.cases: list[InspectionCase] = []
         self.case: InspectionCase | None = None
         self.steppers: list[Stepper] = []
+        #: maintenance tasks due, by item code (filled with the queue)
+        self.tasks: dict[str, list[str]] = {}
         self.list = RowList(N_("Nothing is waiting for a check."))
 
         self.detail = card()
@@ -95,7 +97,7 @@ class InspectionPage(StaffPage):
         self.list.clear()
         for i, c in enumerate(cases):
             why = " · ".join([self._why(c), *(tr(N_("Maintenance: {task}"), task=task)
-                                             for task in getattr(self, "tasks", {}).get(c.item.code, []))])
+                                             for task in self.tasks.get(c.item.code, []))])
             self.list.add(f"{c.item.code} {c.item.name_ko}", why,
                           [(tr(N_("Check")), f"case_{i}", functools.partial(self.show_case, c))], item=c.item)
         self.list.finish()

@@ -59,8 +59,10 @@ class HelpCallDialog(Overlay):
         self._speak()
 
     def _speak(self) -> None:
+        from ui.widgets.host import WindowHost
+
         host = self.parentWidget()
-        if host is not None and hasattr(host, "announce"):
+        if isinstance(host, WindowHost):
             host.announce()
 
     def retranslate(self) -> None:

@@ -8,7 +8,12 @@ defaults here. Widgets ask through this class, never by guessing attributes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ui.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.devices import DeviceStatus
 
 
 class WindowHost:
@@ -16,6 +21,8 @@ class WindowHost:
 
     #: the theme the host draws with (None: the default one)
     theme: Theme | None = None
+    #: the camera and printer states the host knows of (None: none known)
+    devices: DeviceStatus | None = None
 
     def announce(self) -> None:
         """What is on screen changed: say it (when voice guidance is on)."""

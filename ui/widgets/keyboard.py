@@ -182,5 +182,6 @@ class CameraWatch(QObject):
 
 def devices_of(host: QWidget | None) -> DeviceStatus | None:
     """The device-status holder of the window a screen is shown in (None: none known)."""
-    devices = getattr(host, "devices", None)
-    return devices if isinstance(devices, DeviceStatus) else None
+    from ui.widgets.host import WindowHost
+
+    return host.devices if isinstance(host, WindowHost) else None
