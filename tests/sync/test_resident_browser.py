@@ -84,6 +84,9 @@ def _press(b, css: str, index: int = 0) -> None:
     old = b.find_element(By.TAG_NAME, "html")
     b.find_elements(By.CSS_SELECTOR, css)[index].click()
     WebDriverWait(b, 15).until(ec.staleness_of(old))
+    # the new page is read only once it has loaded: reading nodes of a page still being
+    # parsed can meet one that is replaced under the driver
+    WebDriverWait(b, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _shot(b, name: str) -> None:

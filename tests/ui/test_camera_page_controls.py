@@ -110,10 +110,16 @@ def test_camera_controls_preview_live_are_saved_and_set_again_when_the_camera_co
         camera.disconnect()  # unplugged: the camera forgets its controls
         kernel.plugged = False
         kernel.values.clear()
-        qtbot.waitUntil(lambda: bridge.status == "lost", timeout=5000)
+        service = bridge.service
+        assert service is not None
+        reconnects = service.stats.reconnects
+        # Lost, and closed by the capture thread: a camera plugged back in is a new
+        # device node, so it comes back only through a fresh open (which sets its controls).
+        qtbot.waitUntil(lambda: bridge.status == "lost" and service.stats.reconnects > reconnects,
+                        timeout=20000)
         camera.reconnect()
         kernel.plugged = True
-        qtbot.waitUntil(lambda: bridge.status == "ok", timeout=5000)
+        qtbot.waitUntil(lambda: bridge.status == "ok", timeout=20000)
         qtbot.waitUntil(lambda: kernel.values == expected, timeout=5000)  # set again as it came back
         assert not kernel.fds
     finally:
