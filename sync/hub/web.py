@@ -7,6 +7,7 @@ Pages come from the Jinja2 templates in ``templates/`` (see sync.hub.pages).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,11 +22,15 @@ from kiosk.codes import normalise_item_code
 from kiosk.errors import KioskError
 from kiosk.i18n import N_, translate
 from kiosk.names import shown_name, shown_name_of
+from kiosk.pictograms import NAMES as PICTOGRAMS
+from kiosk.pictograms import pictogram_for
 from kiosk.throttle import TooManyTries
 from sync.hub import feed, pages, photos
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Site
+
+_PICTOGRAM_DIR = Path(__file__).resolve().parents[2] / "assets" / "pictograms"
 
 STATUS_LABELS = {
     "available": N_("on the shelf"), "on_loan": N_("on loan"), "held": N_("held for a member"),
@@ -152,13 +157,23 @@ def register_pages(app: FastAPI, db: Database) -> None:
                              Item.home_site != item.home_site, Item.status == "available",
                              Item.retired.is_(False), Item.origin != "placeholder")
                              .order_by(Item.home_site, Item.code).limit(20)).scalars()]
+            photo = photos.photo_for_page(s, item.key, _item_name(lang, item), lang)
             return _page("item.html", lang, f"{item.code} {_item_name(lang, item)}",
-                         elsewhere=elsewhere,
-                         photo=photos.photo_for_page(s, item.key, _item_name(lang, item), lang),
+                         elsewhere=elsewhere, photo=photo,
+                         # no photo yet: the kind of thing it is, drawn as the kiosk draws it
+                         pictogram=None if photo else pictogram_for(item.category, item.name_en, item.name_ko),
                          centre=translate(CENTRE, lang, centre=_centre_name(s, item.home_site)), state=state,
                          parts=translate(PARTS, lang, parts=parts) if parts else "",
                          safe_use=_name(lang, item.safe_use_ko, item.safe_use_en),
                          reserve_key=None if item.retired else item.key)
+
+    @app.get("/pictograms/{name}.svg", include_in_schema=False)
+    def pictogram(name: str) -> Response:
+        """An item kind's pictogram (the kiosk's own, Tabler Icons, MIT), for items without a photo."""
+        if name not in PICTOGRAMS:  # only the known names: never a path built from the address
+            return Response(status_code=404)
+        return Response((_PICTOGRAM_DIR / f"{name}.svg").read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @app.post("/i/{site}/{code}/reserve", response_class=HTMLResponse, include_in_schema=False)
     async def reserve_at_site(site: str, code: str, request: Request) -> HTMLResponse:

@@ -38,7 +38,14 @@ def test_a_photo_taken_in_staff_mode_reaches_the_item_page_with_alt_text(platfor
     codes, _ = stock(k, items=2, members=0)
     drain(k, client)
     page = httpx.get(f"{platform.url}/i/GN01/{codes[0]}", params={"lang": "ko"})
-    assert page.status_code == 200 and "<img" not in page.text, page.text  # no photo yet
+    assert page.status_code == 200 and "/photos/" not in page.text, page.text  # no photo yet:
+    icon = re.search(r'<img class="pictogram" src="(/pictograms/[a-z0-9-]+\.svg)" alt=""', page.text)
+    assert icon, page.text  # the kind of thing it is, as the kiosk draws it
+    svg = httpx.get(platform.url + icon.group(1))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.lstrip().startswith("<svg")
+    for bad in ("no-such-icon", "..%2F..%2Fpyproject", "%2Fetc%2Fpasswd"):
+        assert httpx.get(f"{platform.url}/pictograms/{bad}.svg").status_code == 404
 
     boss = Staff(k).create_first_manager("김관리", "2580")
     Desk(k).set_photo(codes[0], _photo(tmp_path), by=boss)
@@ -56,7 +63,7 @@ def test_a_photo_taken_in_staff_mode_reaches_the_item_page_with_alt_text(platfor
     assert SERIAL not in image.content and not Image.open(io.BytesIO(image.content)).getexif()
     assert Image.open(io.BytesIO(image.content)).getpixel((10, 10))[1] > 120  # the green photo
     # The other item still has none; nothing is sent again on a quiet round.
-    assert "<img" not in httpx.get(f"{platform.url}/i/GN01/{codes[1]}").text
+    assert "/photos/" not in httpx.get(f"{platform.url}/i/GN01/{codes[1]}").text
     assert drain(k, client).photos == 0
 
     # A new photo replaces it; taking it away removes it from the page.
@@ -66,7 +73,8 @@ def test_a_photo_taken_in_staff_mode_reaches_the_item_page_with_alt_text(platfor
     assert new_src != src and httpx.get(platform.url + src).status_code == 404
     Desk(k).set_photo(codes[0], None, by=boss)
     drain(k, client)
-    assert "<img" not in httpx.get(f"{platform.url}/i/GN01/{codes[0]}").text
+    page = httpx.get(f"{platform.url}/i/GN01/{codes[0]}").text
+    assert "/photos/" not in page and 'class="pictogram"' in page
 
 
 def platform_has_photo(platform, code):
