@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs inside a clean Debian 12 root (packaging/ci.sh makes it with mmdebstrap):
 # install the .deb with apt resolving its Depends, run the self-test from the
-# installed package offscreen, then upgrade, remove and purge it.
+# installed package offscreen, then upgrade it, roll it back to the first
+# version (the upgrade's extra migration undone, the data kept), remove and
+# purge it.
 #   sh ci-in-root.sh FIRST.deb UPGRADE.deb
 set -eu
 first=$1
@@ -45,6 +47,27 @@ nanum --lang en loans --open | grep -q T-00001 || fail "the open loan is gone af
 events_after=$(nanum --json verify-log | sed -n 's/.*"events": \([0-9]*\).*/\1/p')
 [ "$events_before" = "$events_after" ] || fail "events $events_before -> $events_after"
 nanum --lang en check
+# CI's upgrade carries an extra migration (packaging/rollback_probe.py), so the
+# rollback below has a newer schema to undo.
+grep -q "Database schema .* -> 9001" /tmp/apt-upgrade.log || fail "the upgrade's extra migration did not run"
+nanum --lang en item add T-00002 "사다리" >/dev/null  # made under the newer version
+events_upgraded=$(nanum --json verify-log | sed -n 's/.*"events": \([0-9]*\).*/\1/p')
+cat /var/lib/nanum-kiosk/schema-versions
+
+step "roll back to $(basename "$first"): the database goes back to its schema, the data stays"
+apt-get install -y -q --no-install-recommends --allow-downgrades "$first" >/tmp/apt-rollback.log 2>&1 ||
+  { tail -40 /tmp/apt-rollback.log; fail "rollback"; }
+grep -i "schema" /tmp/apt-rollback.log
+grep -q "Database schema 9001 -> " /tmp/apt-rollback.log || fail "the rollback did not migrate the database down"
+ls -d /var/lib/nanum-kiosk/backups/before-*-rollback-from-* || fail "no backup before the rollback"
+installed=$(dpkg-query -W -f='${Version}' nanum-kiosk)
+[ "dist/nanum-kiosk_${installed}_amd64.deb" = "dist/$(basename "$first")" ] || fail "installed $installed"
+nanum --lang en loans --open | grep -q T-00001 || fail "the open loan is gone after the rollback"
+nanum --lang en items | grep -q T-00002 || fail "the item added under the newer version is gone"
+events_back=$(nanum --json verify-log | sed -n 's/.*"events": \([0-9]*\).*/\1/p')
+[ "$events_upgraded" = "$events_back" ] || fail "events $events_upgraded -> $events_back"
+nanum --lang en check
+QT_QPA_PLATFORM=offscreen nanum --lang en self-test || fail "self-test after the rollback"
 
 step "remove keeps the data; purge deletes it"
 apt-get remove -y -q nanum-kiosk >/dev/null 2>&1 || fail "remove"

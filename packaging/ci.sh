@@ -3,7 +3,7 @@
 # packaging/opencv/, checked against the kiosk's code) and the .deb, install the
 # .deb into a clean Debian 12 root (mmdebstrap; apt resolves its Depends),
 # run `nanum self-test` from the installed package offscreen there, and test
-# upgrade, remove and purge. Fails on a missing library or Qt plugin. Prints
+# upgrade, rollback (packaging/ci-in-root.sh), remove and purge. Fails on a missing library or Qt plugin. Prints
 # the bundle size and its cold start time. Needs root (for the chroot).
 #   bash packaging/ci.sh
 set -euo pipefail
@@ -55,12 +55,20 @@ window_ms=$(.venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["c
 log "Debian packages"
 version=$(.venv/bin/python -c 'import kiosk; print(kiosk.__version__)')
 NANUM_VERSION=$version bash packaging/build-deb.sh
-NANUM_VERSION=$version+ci1 bash packaging/build-deb.sh  # the same build as an upgrade
+# The same build as an upgrade, with one harmless extra migration so that the
+# rollback in the clean root has a newer schema to undo (packaging/rollback_probe.py).
+bundle_migrations=$(find dist/nanum-kiosk -type d -path '*/kiosk/store/migrations' | head -1)
+[ -n "$bundle_migrations" ] || { echo "ci: no migrations in the bundle" >&2; exit 1; }
+probe=$bundle_migrations/versions/$(.venv/bin/python packaging/rollback_probe.py "$bundle_migrations")_rollback_probe.py
+trap 'rm -f "$probe"' EXIT
+NANUM_VERSION=$version+ci1 bash packaging/build-deb.sh
+rm -f "$probe"
+trap - EXIT
 first=dist/nanum-kiosk_${version}_amd64.deb
 upgrade=dist/nanum-kiosk_${version}+ci1_amd64.deb
 deb_mb=$(du -m "$first" | cut -f1)
 
-log "clean Debian 12 root: install, self-test, upgrade, remove, purge"
+log "clean Debian 12 root: install, self-test, upgrade, roll back, remove, purge"
 $SUDO mmdebstrap --variant=apt --quiet \
   --customize-hook="copy-in $first $upgrade packaging/ci-in-root.sh /tmp" \
   --customize-hook="chroot \"\$1\" sh /tmp/ci-in-root.sh /tmp/$(basename "$first") /tmp/$(basename "$upgrade")" \
@@ -71,7 +79,8 @@ cat <<SUMMARY
 bundle size:  ${size_mb} MB, $((size_bytes / 1048576)) MiB (goal <= 250 MB)$([ "$size_mb" -le 250 ] || echo "  -- over the goal")
 cold start:   ${cold_ms} ms from launch to the first kiosk screen drawn (${cold}); warm ${warm} ms (median of 3), of which building the window ${window_ms} ms
 package:      ${first} (${deb_mb} MB)
-clean root:   installed with its Depends, self-test passed, upgrade kept and migrated the data, purge removed it
+clean root:   installed with its Depends, self-test passed, upgrade kept and migrated the data,
+              rollback migrated it back and kept it (self-test passed), purge removed it
 total time:   $((SECONDS - T0)) s
 SUMMARY
 # A bundle over its size goal fails CI: the dependency that grew is then found the day it grew.

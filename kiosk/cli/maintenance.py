@@ -93,13 +93,27 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
-@commands.add("migrate", "bring the database to this version's schema")
+@commands.add(
+    "migrate", "bring the database to this version's schema (or, before a rollback, to an older "
+               "version's)",
+    arg("--replacing", metavar="VERSION",
+        help="record that package VERSION (the one being replaced) ran with the schema the "
+             "database is at now, before migrating it"),
+    arg("--as-version", metavar="VERSION",
+        help="record that package VERSION (this one) runs with the schema the database is at after "
+             "migrating"),
+    arg("--for-version", metavar="VERSION",
+        help="migrate down to the schema the older package VERSION recorded on this kiosk (the "
+             "Debian package does this before a rollback to VERSION replaces its files)"))
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Bring an existing database to this version's schema (the Debian package runs it on upgrade)."""
+    """Bring an existing database to this version's schema (the Debian package runs it on upgrade),
+    or down to an older package version's schema before a rollback (docs/updates.md)."""
+    from kiosk.errors import StorageError
     from kiosk.store import migrate
     from kiosk.store.db import DB_FILENAME, make_engine, storage_errors
 
-    path = Path(args.data_dir) / DB_FILENAME
+    data_dir = Path(args.data_dir)
+    path = data_dir / DB_FILENAME
     if not path.exists():
         args.out.emit({"database": None}, [args.out.t("No database in {path}: nothing to migrate.",
                                                       path=str(args.data_dir))])
@@ -108,8 +122,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     try:
         with storage_errors():
             old = migrate.current_revision(engine)
-            migrate.upgrade(engine)
+            if args.replacing and old is not None:
+                migrate.remember_revision(data_dir, args.replacing, old)
+            if args.for_version:
+                target = migrate.recorded_revisions(data_dir).get(args.for_version)
+                if target is None or not migrate.is_known(target):
+                    raise StorageError(
+                        "This kiosk has no record of the database schema version {version} used, so "
+                        "the database cannot be prepared for it. Restore the backup made before the "
+                        "upgrade instead (docs/updates.md).", version=args.for_version)
+                migrate.downgrade(engine, target)
+            else:
+                migrate.upgrade(engine)
             new = migrate.current_revision(engine)
+            if args.as_version and new is not None:
+                migrate.remember_revision(data_dir, args.as_version, new)
     finally:
         engine.dispose()
     args.out.emit({"database": str(path), "from": old, "to": new},
