@@ -28,6 +28,12 @@ TEXT_MM: dict[str, tuple[float, float]] = {
 }
 # Large text enlarges everything visual (icons, pictures, the camera frame) as much as body text.
 LARGE_TEXT_SCALE = TEXT_MM["body"][1] / TEXT_MM["body"][0]
+# Staff mode is read by volunteers at the desk, not by a resident alone at the kiosk: its own sizes,
+# none under KS X 9211's minimum character size for kiosk screens (4.8 mm).
+MIN_STAFF_TEXT_MM = 4.8
+STAFF_TEXT_MM: dict[str, float] = {
+    "body": 5.0, "small": 4.8, "button": 5.0, "title": 6.5, "huge": 7.5, "keypad": 6.5,
+}
 
 THEMES = ("default", "contrast")
 
@@ -128,6 +134,11 @@ class Theme:
         """Pixel (em) size of a text role; never under :attr:`min_text_mm`."""
         size_mm = TEXT_MM[role][1 if self.large_text else 0]
         return max(self.min_text_px, self.mm(size_mm))
+
+    def staff_font_px(self, role: str = "body") -> int:
+        """Pixel (em) size of a text role in staff mode; never under :data:`MIN_STAFF_TEXT_MM`."""
+        least = math.ceil(MIN_STAFF_TEXT_MM * self.dpi / 25.4 - 1e-9)
+        return max(least, self.mm(STAFF_TEXT_MM[role]))
 
     def visual_mm(self, millimetres: float) -> int:
         """Pixels for an icon, picture or frame: enlarged with the text in large-text mode."""
@@ -231,17 +242,28 @@ QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
         return self.mm(4.5)
 
     def staff_stylesheet(self, arrows: dict[str, str]) -> str:
-        """Staff mode's own rules on top of :meth:`stylesheet`: form fields, lists and tables drawn
-        in the theme (no platform-default arrows, grey headers or hairline scroll bars).
+        """Staff mode's own rules on top of :meth:`stylesheet`: its own text sizes (:data:`STAFF_TEXT_MM`),
+        form fields, lists and tables drawn in the theme (no platform-default arrows, grey headers or
+        hairline scroll bars).
 
         ``arrows`` are the paths of the "up" and "down" arrow images in this theme's text colour
         and :attr:`arrow_px` wide (``ui.style.arrows`` makes them)."""
         p = self.palette
-        body, small = self.font_px("body"), self.font_px("small")
+        body, small, button = self.staff_font_px("body"), self.staff_font_px("small"), self.staff_font_px("button")
+        title, huge, keypad = self.staff_font_px("title"), self.staff_font_px("huge"), self.staff_font_px("keypad")
         radius, border = self.mm(1.5), max(2, self.mm(0.5))
         drop = self.mm(10)  # the drop-down button: a finger's width
+        # A widget's own style sheet wins over its window's, so these sizes replace the resident ones.
         return f"""
 #StaffMode {{ background: {p.bg}; }}
+#StaffMode, #StaffMode QWidget {{ font-size: {body}px; }}
+#StaffMode QLabel[role="title"] {{ font-size: {title}px; }}
+#StaffMode QLabel[role="huge"] {{ font-size: {huge}px; }}
+#StaffMode QLabel[role="muted"] {{ font-size: {small}px; }}
+#StaffMode QPushButton {{ font-size: {button}px; }}
+#StaffMode QPushButton[role="tile"] {{ font-size: {title}px; }}
+#StaffMode QPushButton[role="quiet"] {{ font-size: {small}px; }}
+#StaffMode QPushButton[role="key"] {{ font-size: {keypad}px; }}
 #StaffMode QLineEdit, #StaffMode QComboBox, #StaffMode QAbstractSpinBox,
 #StaffMode QTableWidget, #StaffMode QPlainTextEdit {{
     font-size: {body}px; min-height: {self.touch}px; background: {p.surface};

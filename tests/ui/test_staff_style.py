@@ -62,3 +62,27 @@ def test_table_headers_are_drawn_in_the_theme_with_readable_text(window, ui, mod
     header = table.horizontalHeader()
     image = header.grab().toImage()
     assert image.pixelColor(3, 3).name().upper() == theme.palette.secondary.upper()
+
+
+def test_staff_text_has_its_own_sizes_none_under_the_staff_minimum(window, ui, mode):
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
+
+    from ui.theme import MIN_STAFF_TEXT_MM, STAFF_TEXT_MM
+
+    theme = theme_of(mode)
+    least = theme.staff_font_px("small")
+    assert least * 25.4 / theme.dpi >= MIN_STAFF_TEXT_MM - 1e-9
+    # Volunteers at the desk read smaller text than a resident alone at the kiosk.
+    assert theme.staff_font_px("body") < theme.font_px("body")
+    for page in ("dashboard", "lending", "catalogue"):
+        ui.tap(f"nav_{page}")
+        ui.settle()
+        shown = [w for cls in (QLabel, QAbstractButton, QLineEdit) for w in mode.findChildren(cls)
+                 if w.isVisible() and w.text()]
+        sizes = {QFontInfo(w.font()).pixelSize() for w in shown}
+        assert min(sizes) >= least, page
+        # No text keeps the resident size: staff mode's own sheet sets every role.
+        assert max(sizes) <= theme.staff_font_px("huge"), page
+    body = [w for w in mode.findChildren(QLabel) if w.isVisible() and w.text() and not w.property("role")]
+    assert body and {QFontInfo(w.font()).pixelSize() for w in body} == {theme.mm(STAFF_TEXT_MM["body"])}

@@ -9,7 +9,16 @@ from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from ui.a11y_checks import check_screen, image_array
-from ui.theme import LARGE_TEXT_SCALE, MIN_LARGE_TEXT_MM, MIN_TEXT_MM, PALETTES, TEXT_MM, Theme, contrast_ratio
+from ui.theme import (
+    LARGE_TEXT_SCALE,
+    MIN_LARGE_TEXT_MM,
+    MIN_STAFF_TEXT_MM,
+    MIN_TEXT_MM,
+    PALETTES,
+    TEXT_MM,
+    Theme,
+    contrast_ratio,
+)
 from ui.widgets.common import Icon, button
 
 ROLES = sorted(TEXT_MM)
@@ -22,6 +31,15 @@ def test_every_text_role_is_at_least_7_25_mm_and_12_mm_with_large_text(dpi):
         for role in ROLES:
             # The em size in whole pixels, back in millimetres: never rounded below the figure.
             assert theme.font_px(role) * 25.4 / dpi >= least - 1e-9, (role, large)
+
+
+@pytest.mark.parametrize("dpi", [96.0, 102.0, 160.0])
+def test_staff_text_roles_are_at_least_4_8_mm_and_smaller_than_the_residents(dpi):
+    theme = Theme.make(dpi=dpi)
+    for role in ROLES:
+        assert theme.staff_font_px(role) * 25.4 / dpi >= MIN_STAFF_TEXT_MM - 1e-9, role
+        assert theme.staff_font_px(role) <= theme.font_px(role), role
+    assert theme.staff_font_px("body") < theme.font_px("body")
 
 
 def _findings(window, ui, lang="ko"):
