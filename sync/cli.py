@@ -150,6 +150,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
     from sync.lifecycle_cli import register as register_lifecycle
 
     register_lifecycle(hub, command)
+    from sync.rollout_cli import register as register_rollout
+
+    register_rollout(hub, command)
 
 
 # -- the platform -----------------------------------------------------------------------

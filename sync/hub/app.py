@@ -31,7 +31,7 @@ from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.limits import SEQ_MAX, echo
 from kiosk.store.events import HybridClock
 from kiosk.throttle import TooManyTries
-from sync.hub import admin, feed, fleet
+from sync.hub import admin, feed, fleet, rollout
 from sync.hub import recovery as own_log
 from sync.hub import reservations as resv
 from sync.hub.db import Database
@@ -256,6 +256,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
         def run(s: Session) -> dict[str, Any]:
             k = kiosk_of(s, creds)
             fleet.record_heartbeat(k, beat.model_dump(), to_iso(clock()))  # the fleet view's clock
+            rollout.observe(s, k, beat.model_dump(), to_iso(clock()))  # a staged update's health
             return {"ok": True, "server_time": now_iso()}
         return in_tx(run)
 
@@ -347,6 +348,7 @@ def create_app(db: Database, *, page_limit: int = 500, guard: GuardSettings | No
 
     roles.register_admin_signin(app, db)
     fleet.register_fleet(app, db)
+    rollout.register_rollout(app, db, kiosk_of, bearer)  # staged updates (docs/updates.md)
 
     from sync.hub.web import register_pages
 

@@ -37,9 +37,9 @@ SEED = 20260310
 MAX_EXAMPLES = 25
 #: (who, the operations they are tested on); each operation is tested once, by the caller it is for
 CALLERS = [
-    ("kiosk", r"^/api/v1/(push|changes|events|heartbeat|photos/.*|sites/\{site\}/reservations)$"),
+    ("kiosk", r"^/api/v1/(push|changes|events|heartbeat|update|photos/.*|sites/\{site\}/reservations)$"),
     ("partner", r"^/api/v1/partner/.*$"),
-    ("administrator", r"^/api/v1/(stats|fleet|partners/usage|indicators)$"),
+    ("administrator", r"^/api/v1/(stats|fleet|rollout|partners/usage|indicators)$"),
     ("public", r"^/(api/v1/(info|sites|sites/\{site\}/items|reservations.*|members/.*|open-data/.*)|oauth/.*)$"),
 ]
 
