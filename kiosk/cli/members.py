@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.cli.base import Commands, arg, open_kiosk
+from kiosk.cli.base import Commands, arg, date_arg, open_kiosk
 from kiosk.errors import BadInput
 from kiosk.i18n import LANGUAGES, N_
 
@@ -15,19 +15,46 @@ ROLE_NAMES = {"manager": N_("manager"), "volunteer": N_("volunteer")}
 
 
 @commands.add(
-    "member add", "register a member (prints the card code once)",
+    "member add", "register a member who agreed to the sign-up consent (prints the card code once)",
     arg("name"),
     arg("--type", default="standard"),
     arg("--contact"),
     arg("--pin"),
-    arg("--language", default="ko", choices=sorted(LANGUAGES)))
+    arg("--language", default="ko", choices=sorted(LANGUAGES)),
+    arg("--consent-version", metavar="VERSION",
+        help="the version of the consent wording the member agreed to (default: the current one); "
+             "the date recorded is today's"),
+    arg("--child", action="store_true",
+        help="the member is under 14: their guardian's consent is needed (--guardian-name, "
+             "--guardian-relation)"),
+    arg("--guardian-name"),
+    arg("--guardian-relation", choices=["parent", "grandparent", "legal_guardian", "other"]),
+    arg("--guardian-agreed-on", type=date_arg, metavar="YYYY-MM-DD",
+        help="the day the guardian agreed (default: today)"))
 def cmd_member_add(args: argparse.Namespace) -> int:
+    from kiosk.services.lifecycle import CONSENT_VERSION, Guardian, Lifecycle
+
     kiosk = open_kiosk(args)
-    member, card = kiosk.members.add(args.name, args.type, contact=args.contact, pin=args.pin,
-                                     language=args.language)
-    data = member.to_json() | {"card": card}
+    life = Lifecycle(kiosk)
+    guardian = None
+    if args.guardian_name is not None or args.guardian_relation is not None:
+        if not args.child:
+            raise BadInput(N_("Guardian details are for a member under 14: add --child."))
+        guardian = Guardian(args.guardian_name or "", args.guardian_relation or "",
+                            args.guardian_agreed_on or kiosk.today())
+    version = (args.consent_version or CONSENT_VERSION).strip()
+    if not version or len(version) > 16 or not version.isprintable():
+        raise BadInput(N_("A consent version is up to 16 characters, like {example}."), example=CONSENT_VERSION)
+    # Checked before the member exists, so a refused child leaves nothing behind.
+    life.check_guardian(args.child, guardian)
+    member, card = life.register(args.name, args.type, child=args.child, guardian=guardian, version=version,
+                                 contact=args.contact, pin=args.pin, language=args.language)
+    consent = life.consent(member.number)
+    data = member.to_json() | {"card": card, "consent": consent.to_json() if consent else None}
     args.out.emit(data, [args.out.t("Member {number} registered. Card code (shown once): {card}",
-                                    number=member.number, card=card)])
+                                    number=member.number, card=card),
+                         args.out.t("Consent {version} recorded on {date}.", version=version,
+                                    date=kiosk.today().isoformat())])
     return 0
 
 
