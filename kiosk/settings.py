@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from kiosk import keymap
 from kiosk.errors import BadInput
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Message
 from kiosk.limits import SITE_NAME_MAX, clean_text
@@ -295,6 +296,20 @@ SETTINGS: tuple[Setting, ...] = (
             "the window's height in pixels and ui_panel_dpi).", low=0, high=300),
     Setting("ui_receipt_qr", bool, True, "Offer a receipt as a QR code."),
     Setting("ui_earphone_voice", bool, True, "Turn voice guidance on when earphones are plugged in."),
+    Setting("keypad_keys", str, keymap.DEFAULT_KEYS,
+            "The keys that work the resident screens without sight (any keypad key also turns voice "
+            "guidance on), as action=key key ...; (empty: keypad operation off). Actions: next, previous "
+            "(move through the buttons in reading order), ok, back (the previous step), erase (the last "
+            "digit typed; elsewhere back), help (says what to do and what the keys do; pressed again "
+            "within 5 s it calls staff), repeat, louder, softer, faster, slower, speed (faster, then "
+            "back to the slowest). Keys are Qt's names without Key_ (Down, Return, F1, PageUp, "
+            "VolumeUp); Num before a name is that key of the numeric keypad. The default serves a "
+            "barrier-free kiosk keypad (arrows, OK = Return/Enter, back = Escape, help = F1, repeat = "
+            "F2, softer/louder = F7/F8 or the volume keys, slower/faster = F5/F6, speed = F9) and a "
+            "plain numeric USB keypad: 8/2 or 4/6 or -/+ move, 5 or Enter is OK, . erases or goes "
+            "back, / is help, * repeats, 3/9 softer/louder, 1/7 slower/faster (with NumLock off the "
+            "same keys send the arrows, PageUp/PageDown and Home/End, also mapped). Where a number or "
+            "code is typed, the digit keys type.", keymap.check),
     Setting("site_name", str, "", "The centre's name on labels, cards and receipts (empty: the site's "
             "name).", _site_name, staff=True),
     Setting("staff_pin_hash", str, None, "Hash of the set-up code the staff door asks for before the "

@@ -24,6 +24,7 @@ screenshot of it, and returns what fails:
 ``primary``       not exactly one primary action (a screen waiting for a scan may have none;
                   the home tiles and a question's answers count as one choice)
 ``signed-in``     a member screen that does not show who is signed in (name, masked number)
+``keys``          a control the keypad (ui.keypad) never reaches, or announces without a name
 """
 
 from __future__ import annotations
@@ -252,7 +253,26 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
                 out.append(Finding("reach", _name(w), f"top at {cm:.0f} cm"))
     _overlaps(boxes, out)
     out += resident_checks(window)
+    out += keypad_checks(window, [w for w in widgets if isinstance(w, QAbstractButton) and w.isEnabled()])
     return out, m
+
+
+def keypad_checks(window, buttons: list[QWidget]) -> list[Finding]:
+    """Every control a resident could touch is reached by the keypad's *next* key, once round
+    from the start, and what the voice says on it has a name (ui.keypad)."""
+    out: list[Finding] = []
+    keypad = getattr(window, "keypad", None)
+    if keypad is None:
+        return out
+    walked = keypad.walk()
+    reached = {id(b) for b, _name, _said in walked}
+    for b in buttons:
+        if id(b) not in reached:
+            out.append(Finding("keys", _name(b), "not reachable by the keypad"))
+    for b, name, said in walked:
+        if not name or not any(c.isalnum() for c in name):
+            out.append(Finding("keys", _name(b), f"announced without a name: {said!r}"))
+    return out
 
 
 def _icon_contrast(icon: Icon, rect: QRect, pixels: np.ndarray, out: list[Finding]) -> None:

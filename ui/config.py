@@ -35,6 +35,8 @@ class UiConfig:
     panel_mount_cm: float = _d("ui_panel_mount_cm")
     panel_height_cm: float = _d("ui_panel_height_cm")
     earphone_voice: bool = _d("ui_earphone_voice")
+    #: the keypad's key map (kiosk.keymap; empty: keypad operation off)
+    keypad_keys: str = _d("keypad_keys")
 
     @classmethod
     def from_settings(cls, setting: Callable[[str, Any], Any]) -> UiConfig:
@@ -56,7 +58,8 @@ class UiConfig:
                    site_name=get("site_name"),
                    panel_mount_cm=get("ui_panel_mount_cm"),
                    panel_height_cm=get("ui_panel_height_cm"),
-                   earphone_voice=get("ui_earphone_voice"))
+                   earphone_voice=get("ui_earphone_voice"),
+                   keypad_keys=get("keypad_keys"))
 
     def panel_cm(self, height_px: int) -> float:
         """The height of the screen's picture in cm (configured, or from pixels and DPI)."""

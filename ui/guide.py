@@ -66,7 +66,12 @@ class SpokenWindow(QWidget):
         """Said when voice is turned on: the buttons that are on every screen."""
         names = [accessible_name(b) for b in self.chrome.standing if b.isVisible()] + choices(self.voice_bar)
         return " ".join([tr(N_("Voice guidance is on.")),
-                         tr(N_("These buttons are always there: {names}."), names=join_names(names))])
+                         tr(N_("These buttons are always there: {names}."), names=join_names(names)),
+                         *self.intro_extra()])
+
+    def intro_extra(self) -> list[str]:
+        """More for the introduction (the keypad's keys, when a key turned voice on)."""
+        return []
 
     def announce(self) -> None:
         """Speak the guide of what is on screen (only while voice is on), once things settle."""

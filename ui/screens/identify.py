@@ -153,8 +153,8 @@ class IdentifyScreen(Screen):
         f = self._field()
         if len(f.text()) < 8:
             f.setText(f.text() + d)
-            # The number is read back; a PIN never is (someone may be standing close by).
-            self.ctx.say(d if f is self.number else tr(N_("{count} digits"), count=len(f.text())))
+            # The number is read back; a PIN digit is said as "star" (someone may be standing close by).
+            self.ctx.say(d if f is self.number else tr(N_("star")))
 
     def _erase(self) -> None:
         f = self._field()

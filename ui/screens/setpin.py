@@ -85,8 +85,8 @@ class SetPinScreen(Screen):
     def _digit(self, d: str) -> None:
         if len(self.pin.text()) < PIN_LONGEST:
             self.pin.setText(self.pin.text() + d)
-            # A PIN is never read back (someone may be standing close by).
-            self.ctx.say(tr(N_("{count} digits"), count=len(self.pin.text())))
+            # A PIN is never read back (someone may be standing close by): each digit is a "star".
+            self.ctx.say(tr(N_("star")))
 
     def _confirm(self) -> None:
         typed = self.pin.text()
