@@ -13,6 +13,7 @@ plugged back in is delivering frames again well within three seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -45,6 +46,10 @@ class ScanResult:
     text: str
     ref: kc.Scan
     source: str = "camera"
+    #: the camera frame the code was read in and the code's corners in it (a return keeps
+    #: a condition photo of the item from them); None and () for other inputs
+    frame: Frame | None = field(default=None, repr=False, compare=False)
+    points: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -347,8 +352,10 @@ class ScanService:
             st.decoded += 1
         st.analyse_times.append(time.monotonic() - t0)
         results = []
+        corners = {d.text: d.points for d in res.codes}
         for text in self.presence.update((d.text for d in res.codes), t_in):
             result = classify(text, self.base_url, "camera")
+            result = dataclasses.replace(result, frame=frame, points=tuple(corners.get(text, ())))
             results.append(result)
             st.reported += 1
             try:

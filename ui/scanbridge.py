@@ -88,6 +88,8 @@ class ScanBridge(QObject):
         self._last_n: int | None = None
         self._started = False
         self._pending: tuple[str | None, str] | None = None
+        #: the last code the camera read: (its reference, the frame, the code's corners)
+        self._sighting: tuple[Scan, Any, tuple] | None = None
         self._first_paint: _FirstPaint | None = None
         # Explicitly queued: these are emitted on the scanner's worker thread.
         self._raw_code.connect(self._deliver_code, Qt.ConnectionType.QueuedConnection)
@@ -252,7 +254,26 @@ class ScanBridge(QObject):
 
     # -- worker thread side: only emit -------------------------------------------
     def _on_code(self, result: ScanResult) -> None:
+        # Kept before the code travels on: the screen that takes the code may ask for it.
+        self._sighting = (result.ref, getattr(result, "frame", None), getattr(result, "points", ()))
         self._raw_code.emit(result.ref)  # classified on the scanner's worker already
+
+    def snapshot(self, ref: Scan | None = None) -> tuple[Any, tuple] | None:
+        """The camera frame (BGR) where ``ref`` was read and the code's corners in it; for a
+        code that came another way (typed, a wedge), the newest frame and no corners.
+        None when the camera gives no picture."""
+        sighting = self._sighting
+        if ref is not None and sighting is not None and sighting[0] == ref and sighting[1] is not None:
+            from hardware.frames import EncodedFrame
+
+            frame = sighting[1]
+            frame = frame.decode() if isinstance(frame, EncodedFrame) else frame
+            if frame is not None:
+                return frame, sighting[2]
+        if self.service is None or not camera_ok(self.status):
+            return None
+        got = self.service.latest_frame()
+        return (got[1], ()) if got is not None else None
 
     def _on_status(self, status: str) -> None:
         self._raw_status.emit(str(status))

@@ -308,4 +308,8 @@ class Desk:
         photos, unsaved captures); returns how many went."""
         with self.k.reading() as s:
             referenced = [p for p in s.scalars(select(Item.photo).where(Item.photo.is_not(None))) if p]
-        return photo_store(self.k).collect(referenced)
+        removed = photo_store(self.k).collect(referenced)
+        from kiosk.services.condition import ConditionPhotos
+
+        ConditionPhotos(self.k).forget_expired()  # the rows of condition photos that went
+        return removed

@@ -201,6 +201,7 @@ class Event(Base):
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
 
 
+from kiosk.store import condition_models as _condition_models  # noqa: E402,F401  (condition photos)
 from kiosk.store import privacy_models as _privacy_models  # noqa: E402,F401  (registers the consent table)
 from kiosk.store import rules_models as _rules_models  # noqa: E402,F401  (registers the lending-rule tables)
 from kiosk.store import staff_models as _staff_models  # noqa: E402,F401  (registers the staff tables)

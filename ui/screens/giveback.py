@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -19,8 +22,10 @@ from kiosk.codes import ItemKey, Scan, item_key
 from kiosk.domain import Destination, ItemStatus
 from kiosk.errors import KioskError
 from kiosk.services.circulation import returnable
+from kiosk.services.condition import ConditionPhotos
 from kiosk.services.views import ItemView, ReturnOutcome
 from ui.screens.base import Screen
+from ui.tasks import run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label
@@ -45,6 +50,8 @@ DESTINATIONS: dict[str, tuple[str, str, str]] = {
 }
 
 SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
+
+log = logging.getLogger(__name__)
 
 
 class CountPad(QWidget):
@@ -142,6 +149,8 @@ class ReturnScreen(Screen):
         self.uncounted = False  # "I could not count them": staff count, nobody is blamed
         self.selected = 0  # the parts line the number keys type into
         self.outcome: ReturnOutcome | None = None
+        #: the camera frame where the item's label was read, and the label's corners in it
+        self.snap: tuple[Any, tuple] | None = None
         self.busy = False
         self.banner = Banner()
         self.stack = QStackedWidget()
@@ -384,6 +393,7 @@ class ReturnScreen(Screen):
 
     def _restart(self) -> None:
         self.ref, self.item, self.counted, self.outcome, self.busy = None, None, None, None, False
+        self.snap = None
         self.uncounted = False
         self.banner.clear()
         self.head.hide()
@@ -403,6 +413,8 @@ class ReturnScreen(Screen):
             return True
         self.busy = True
         self.ref = item
+        # The frame is taken now, while the item is still in front of the camera.
+        self.snap = self.ctx.camera.snapshot(ref) if self.ctx.camera is not None else None
         self.ctx.run(lambda: self.ctx.kiosk.catalogue.get(item), self._found, self._failed)
         return True
 
@@ -512,9 +524,29 @@ class ReturnScreen(Screen):
         self.busy = False
         self.outcome = outcome
         self.session.visit.returned.append(outcome)
+        self._keep_condition_photo()
         self.ctx.sound.play("ok")
         self._show_result(outcome)
         self._step(RESULT)
+
+    def _keep_condition_photo(self) -> None:
+        """Keep the picture of the item as it came back (cropped to the counter, faces
+        blurred) in the background; it outlives the resident's session."""
+        snap, ref, self.snap = self.snap, self.ref, None
+        if snap is None or ref is None:
+            return
+        kiosk = self.ctx.kiosk
+
+        def shoot() -> Any:
+            from hardware.condition import condition_shot
+
+            return condition_shot(*snap)
+
+        def keep(shot: Any) -> None:
+            run_task(lambda: ConditionPhotos(kiosk).keep(ref, shot.jpeg, shot.faces_blurred), None,
+                     lambda exc: log.warning("condition photo not kept: %s", exc))
+
+        run_task(shoot, keep, lambda exc: log.warning("condition photo not taken: %s", exc), slow=True)
 
     def _show_result(self, outcome: ReturnOutcome) -> None:
         title, detail, icon = DESTINATIONS.get(outcome.destination, DESTINATIONS["staff"])

@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, 
 
 from kiosk.codes import CardRef, ItemRef, Scan, Unreadable
 from kiosk.domain import Condition, InspectionOutcome
+from kiosk.services.condition import ConditionPhotos, ConditionPhotoView
 from kiosk.services.desk import InspectionCase, InspectionResult
 from ui.staffmode.base import STATUS_NAMES, RowList, StaffPage, Stepper, scroll
 from ui.text import N_, tr
-from ui.widgets.common import button, card, label
+from ui.widgets.common import ItemPhoto, button, card, label
 from ui.widgets.overlay import Confirm
 
 
@@ -53,6 +54,21 @@ class InspectionPage(StaffPage):
         self.item_title.setObjectName("InspectItem")
         self.said = label("")
         self.said.setObjectName("InspectSaid")
+        # The photo the kiosk kept at the return (faces blurred), beside the catalogue's.
+        self.return_photo = ItemPhoto(36.0)
+        self.return_photo.setObjectName("InspectReturnPhoto")
+        self.shelf_photo = ItemPhoto(36.0)
+        self.return_caption = label("", "muted")
+        self.return_caption.setObjectName("InspectReturnCaption")
+        self.shelf_caption = label("", "muted")
+        photos = QGridLayout()
+        photos.addWidget(self.return_photo, 0, 0)
+        photos.addWidget(self.shelf_photo, 0, 1)
+        photos.addWidget(self.return_caption, 1, 0)
+        photos.addWidget(self.shelf_caption, 1, 1)
+        self.photos = QWidget()
+        self.photos.setLayout(photos)
+        self.photos.hide()
         self.parts_box = QWidget()
         self.parts_grid = QGridLayout(self.parts_box)
         self.note = QLineEdit()
@@ -69,6 +85,7 @@ class InspectionPage(StaffPage):
             actions.addWidget(b)
         d.addWidget(self.item_title)
         d.addWidget(self.said)
+        d.addWidget(self.photos)
         d.addWidget(label(tr(N_("Count the parts that are really there:")), "muted"))
         d.addWidget(scroll(self.parts_box), 1)
         d.addWidget(self.note)
@@ -143,7 +160,22 @@ class InspectionPage(StaffPage):
             self.parts_grid.addWidget(s, i, 1)
             self.steppers.append(s)
         self.note.clear()
+        self.photos.hide()
         self.detail.show()
+        kiosk, code = self.ctx.kiosk, case.item.code
+        self.run(lambda: ConditionPhotos(kiosk).of_item(code), functools.partial(self._show_photos, case))
+
+    def _show_photos(self, case: InspectionCase, photos: list[ConditionPhotoView]) -> None:
+        if self.case is not case or not photos:
+            return
+        newest = photos[0]
+        self.return_photo.set_item(case.item.code, str(newest.display))
+        self.return_caption.setText(tr(N_("At the return, {time}"), time=newest.taken_at[:16].replace("T", " "))
+                                    + ("\n" + tr(N_("{count} face(s) blurred"), count=newest.faces_blurred)
+                                       if newest.faces_blurred else ""))
+        self.shelf_photo.show_item(case.item)
+        self.shelf_caption.setText(tr(N_("In the catalogue")))
+        self.photos.show()
 
     def handle_scan(self, ref: Scan) -> bool:
         if isinstance(ref, Unreadable):
