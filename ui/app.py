@@ -31,6 +31,7 @@ from ui.earphones import EarphoneWatcher
 from ui.guide import SpokenWindow
 from ui.idle import IdleWatcher
 from ui.scanbridge import ScanBridge, camera_settings, install_wedge
+from ui.keypad import KeypadNavigator
 from ui.screens.base import Context, Screen
 from ui.screens.borrow import BorrowScreen
 from ui.screens.giveback import ReturnScreen
@@ -172,6 +173,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.idle = IdleWatcher(self, config.idle_quiet_ms, config.idle_warning_ms,
                                 self.is_pristine, self.sound, self.voice)
         self.idle.expired.connect(self.end_session)
+        #: the physical keypad: focus, announce, press, back, help and voice keys (ui.keypad)
+        self.keypad = KeypadNavigator(self, config.keypad_keys)
         self.session.language_changed.connect(lambda _lang: self.retranslate())
         self.session.display_changed.connect(self.apply_theme)
         self.session.voice_changed.connect(self._voice_changed)
@@ -301,6 +304,9 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     def apply_settings(self, changed: Collection[str]) -> None:
         """Saved settings (the keys in ``changed``) take effect now, not only after a restart."""
+    def intro_extra(self) -> list[str]:
+        return self.keypad.intro_sentences()
+
         from hardware.printing import open_printer
 
         kiosk = self.app.kiosk
@@ -322,6 +328,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
             if spec and spec != self.bridge.spec:
                 self.bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
         if "camera_controls" in changed:
+        if "keypad_keys" in changed:
+            self.keypad.set_keys(config.keypad_keys)
             controls = camera_settings(kiosk.setting("camera_controls"))
             if controls is not None and controls != self.bridge.settings:
                 self.bridge.change_controls(controls)
