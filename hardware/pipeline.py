@@ -20,12 +20,19 @@
 * **Half resolution first** for the whole frame (a quarter of the work, half
   the noise), full resolution only when that finds nothing; **contrast
   stretching** when the whole scene is dim or washed out.
+* **A budget per frame**: the finding work (decoding tracked crops, the whole
+  frame) is always done; the extra tries for symbols not read yet (retry
+  variants, deconvolutions) stop once the frame has cost ``frame_budget_s`` of
+  the worker's CPU time and go on over the next frames, where each track
+  remembers which tries it has had. One hard frame then cannot hold up the
+  frames behind it.
 
 ``bench/scan.py`` measures what each of these buys against raw zxing-cpp.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,12 +122,24 @@ def estimate_blur(crop: np.ndarray) -> BlurEstimate:
 
 
 def _wiener(img: np.ndarray, transfer: np.ndarray, nsr: float = WIENER_NSR) -> np.ndarray:
-    """Deconvolve ``img`` by a real, symmetric transfer function (its optical transfer function)."""
-    spec = cv2.dft(img.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
+    """Deconvolve ``img`` by a real, symmetric transfer function (its optical transfer function),
+    given at the size :func:`_dft_size` chose for it; returns the crop at its own size."""
+    h, w = img.shape[:2]
+    big_h, big_w = transfer.shape
+    # Padded to a size the DFT factors well: a crop 313 px high (a prime) costs 13 ms to
+    # transform, the 320 px of its padding 0.3 ms. Padded by wrapping, as the DFT sees
+    # any crop (reflected or repeated edges were tried and read fewer smeared codes).
+    padded = cv2.copyMakeBorder(img, 0, big_h - h, 0, big_w - w, cv2.BORDER_WRAP)
+    spec = cv2.dft(padded.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
     gain = transfer / (transfer * transfer + nsr)
     spec *= gain[..., None]
     out = cv2.idft(spec, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return np.clip(out[:h, :w], 0, 255).astype(np.uint8)
+
+
+def _dft_size(img: np.ndarray) -> tuple[int, int]:
+    h, w = img.shape[:2]
+    return cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
 
 
 def _freqs(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +148,13 @@ def _freqs(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
 
 def deblur_gaussian(img: np.ndarray, sigma: float, nsr: float = WIENER_NSR) -> np.ndarray:
     """Wiener deconvolution of an out-of-focus crop (Gaussian PSF of ``sigma`` px)."""
-    fy, fx = _freqs(*img.shape[:2])
+    fy, fx = _freqs(*_dft_size(img))
     return _wiener(img, np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * (fx * fx + fy * fy)), nsr)
 
 
 def deblur_motion(img: np.ndarray, length: float, angle: float, nsr: float = WIENER_NSR) -> np.ndarray:
     """Wiener deconvolution of a crop smeared ``length`` px along ``angle`` degrees (line PSF)."""
-    fy, fx = _freqs(*img.shape[:2])
+    fy, fx = _freqs(*_dft_size(img))
     t = np.radians(angle)
     return _wiener(img, np.sinc(length * (fx * np.cos(t) + fy * np.sin(t))).astype(np.float32), nsr)
 
@@ -158,6 +177,7 @@ class Analysis:
     candidates: int = 0
     attempts: int = 0  # decoder calls
     enhanced: bool = False  # contrast was stretched (dim or washed-out scene)
+    deferred: int = 0  # extra tries left for the next frame: this one had used its budget
     unread: list[Sighting] = field(default_factory=list)  # symbols tried but not read
 
 
@@ -190,6 +210,12 @@ class FrameAnalyser:
     low_range: float = 48.0  # scene grey-level span (1st-99th percentile) below which contrast is stretched
     deblur_per_frame: int = 3  # deconvolutions of a blurred crop per frame
     blind_frames: int = 4  # frames a guessed (textured, not found by zxing) region is tried
+    #: CPU seconds of a frame after which no further extra tries are started on it
+    frame_budget_s: float = 0.040
+    #: the worker's clock for the budget: its own CPU time, which other programs do not inflate
+    clock: Callable[[], float] = field(default=time.thread_time, repr=False)
+    _frame_t0: float = field(default=0.0, repr=False)
+    _extras: int = field(default=0, repr=False)  # extra tries made on this frame
     _thumb: np.ndarray | None = field(default=None, repr=False)
     _still: int = 0
     _skips: int = 0
@@ -243,6 +269,7 @@ class FrameAnalyser:
         self._thumb = thumb
         self._skips = 0
         self._n += 1
+        self._frame_t0, self._extras = self.clock(), 0
         self._blind_wait += 1
         if self._blind_wait > 2 * self.blind_frames and self._still <= self.settle_frames:
             # Now and then even without a change: a small code held nearly still
@@ -292,13 +319,19 @@ class FrameAnalyser:
                     old.box = _union(old.box, box)
                     old.outline = outline if outline is not None else old.outline
                     continue
-                # A symbol found but not read: retry its crop now, harder.
+                # A symbol found but not read: retry its crop now, harder (or from
+                # the next frame on, when this one has used its budget).
                 tr = _Track(box, None, core=self._core if blind else None, outline=outline)
-                for d in self._decode_crop(gray, tr, res, plain=False):
-                    found.setdefault(d.text, d)
+                if not self.over_budget():
+                    for d in self._decode_crop(gray, tr, res, plain=False):
+                        found.setdefault(d.text, d)
+                else:
+                    res.deferred += 1
                 self._tracks.append(tr)
         for tr in harder:
-            if not any(_inside(d.centre(), tr.box) for d in found.values()):
+            if self.over_budget():
+                res.deferred += 1
+            elif not any(_inside(d.centre(), tr.box) for d in found.values()):
                 for d in self._decode_crop(gray, tr, res, plain=False):
                     found.setdefault(d.text, d)
         self._update_tracks(list(found.values()), w, h)
@@ -307,6 +340,11 @@ class FrameAnalyser:
         if not found:
             res.unread = [_sighting(t) for t in self._tracks if t.text is None]
         return res
+
+    def over_budget(self) -> bool:
+        """This frame has used its CPU budget: extra tries wait for the next frame. Every
+        frame makes at least one, so a symbol is never starved by the finding work."""
+        return self._extras > 0 and self.clock() - self._frame_t0 > self.frame_budget_s
 
     def _decode_full(self, gray: np.ndarray, res: Analysis) -> tuple[list[Decoded], list[np.ndarray]]:
         """The whole frame, at half resolution first.
@@ -437,6 +475,7 @@ class FrameAnalyser:
         order = _variant_order(glare, max(crop.shape) < 260, max(crop.shape) > self.max_retry_side)
         fn, scale = order[tr.tries % len(order)]
         tr.tries += 1
+        self._extras += 1
         attempts.append((fn, scale))
         for fn, scale in attempts:
             res.attempts += 1
@@ -448,6 +487,10 @@ class FrameAnalyser:
     def _deblur(self, crop: np.ndarray, tr: _Track, est: BlurEstimate, res: Analysis) -> list[Decoded]:
         """A few deconvolutions of a blurred crop, a different strength each, in turn over frames."""
         for _ in range(self.deblur_per_frame):
+            if self.over_budget():
+                res.deferred += 1
+                break
+            self._extras += 1
             i = tr.deblurs
             tr.deblurs += 1
             # A clearly one-way smear is motion; in between (the label's own edge
