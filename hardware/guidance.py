@@ -96,3 +96,62 @@ class GuidanceFilter:
 
     def reset(self) -> None:
         self.shown, self._pending = None, None
+
+
+def fill_of(unread: Sequence[Sighting], view_side: float) -> float | None:
+    """How much of the camera's view the biggest symbol seen but not read fills: its side over
+    the view's shorter side (0 to 1), None when none is seen."""
+    if not unread or view_side <= 0:
+        return None
+    return min(1.0, max(u.side for u in unread) / view_side)
+
+
+class AimFilter:
+    """The fill of a code held up but not read, steadied for an aiming tone (times in seconds).
+
+    Sightings come and go from frame to frame (a symbol zxing found on one frame, a guess at
+    a textured region on the next): the fill reported is the largest of the last
+    ``window_s``, and it stays through a gap of up to ``clear_after_s`` without any sighting.
+    It starts only once symbols have been seen for ``start_after_s`` (one guess at a textured
+    spot of an empty scene is not a code held up), and goes at once when a code is read.
+    Reported only when it moves by ``step`` or more, so a hand's tremor does not flood the
+    screen with changes.
+    """
+
+    def __init__(self, window_s: float = 0.4, clear_after_s: float = 0.6, step: float = 0.01,
+                 start_after_s: float = 0.4) -> None:
+        self.window_s, self.clear_after_s, self.step = window_s, clear_after_s, step
+        self.start_after_s = start_after_s
+        self.shown: float | None = None
+        self._recent: list[tuple[float, float]] = []  # (t, fill)
+        self._last_t = 0.0  # when a symbol was last seen
+        self._since = -1.0  # when this run of sightings began (-1: none yet)
+
+    def update(self, fill: float | None, read: bool, t: float) -> bool:
+        """One analysed frame; returns True when :attr:`shown` changed."""
+        before = self.shown
+        if read:
+            self.reset()
+            return before is not None
+        if fill is not None:
+            if self._since < 0 or not 0 <= t - self._last_t < self.clear_after_s:
+                self._since = t  # a new run of sightings
+            self._recent.append((t, fill))
+            self._last_t = t
+        elif before is not None and t - self._last_t < self.clear_after_s:
+            return False  # a frame or two without a sighting: the tone goes on as it was
+        self._recent = [(s, f) for s, f in self._recent if 0 <= t - s <= self.window_s]
+        if not self._recent:
+            self.shown = None
+            return before is not None
+        if before is None and t - self._since < self.start_after_s:
+            return False  # a moment's guess at a textured spot is not a code held up
+        now = max(f for _s, f in self._recent)
+        if before is None or abs(now - before) >= self.step:
+            self.shown = now
+        return self.shown != before
+
+    def reset(self) -> None:
+        self.shown = None
+        self._recent.clear()
+        self._since = -1.0

@@ -26,7 +26,7 @@ import numpy as np
 
 from hardware.decoders import Decoder, make_decoder
 from hardware.frames import EncodedFrame, Frame, FrameSource
-from hardware.guidance import GuidanceFilter, Hint, hint_for
+from hardware.guidance import AimFilter, GuidanceFilter, Hint, fill_of, hint_for
 from hardware.pipeline import Analysis, FrameAnalyser
 from kiosk import codes as kc
 
@@ -144,7 +144,8 @@ class ScanService:
                  base_url: str | None = None, gone_after_s: float = 0.5,
                  repeat_after_s: float | None = 2.0, lost_after_s: float = 1.0,
                  max_backoff_s: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 on_guidance: Callable[[Hint | None], None] | None = None) -> None:
+                 on_guidance: Callable[[Hint | None], None] | None = None,
+                 on_aim: Callable[[float | None], None] | None = None) -> None:
         self.source = source
         #: seconds: frames are stamped with it, presentations and camera loss timed by it
         self.clock = clock
@@ -159,6 +160,11 @@ class ScanService:
         #: advice while a code is held up but not read (None: withdrawn), from the worker thread
         self.on_guidance = on_guidance
         self.guidance = GuidanceFilter()
+        #: how much of the view a code held up but not read fills (0 to 1; None: none or read),
+        #: for an aiming tone, from the worker thread
+        self.on_aim = on_aim
+        self.aim = AimFilter()
+        self._view = 0  # px, the shorter side of the frames analysed
         self.stats = ScanStats()
         self.status = "stopped"
         self._cond = threading.Condition()
@@ -182,6 +188,7 @@ class ScanService:
         self.analyser.reset()
         self.presence.reset()
         self.guidance.reset()
+        self.aim.reset()
         self._set_status("starting")
         self._threads = [threading.Thread(target=self._capture_loop, args=(stop,), name="scan-capture",
                                           daemon=True),
@@ -233,6 +240,7 @@ class ScanService:
         if small is None:
             return None
         h, w = small.shape[:2]
+        self._view = 8 * min(h, w)
         thumb = cv2.resize(small, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
 
         def full() -> np.ndarray:
@@ -338,7 +346,15 @@ class ScanService:
             if res is None:
                 return []
         else:
+            self._view = min(frame.shape[:2])
             res = self.analyser.analyse(frame)
+        if self.on_aim is not None and not res.skipped:
+            # Before the code is reported: the tone stops before the chime sounds.
+            if self.aim.update(fill_of(res.unread, self._view), bool(res.codes), t_in):
+                try:
+                    self.on_aim(self.aim.shown)
+                except Exception:
+                    log.exception("aim callback failed")
         if self.on_guidance is not None and not res.skipped:
             if self.guidance.update(hint_for(res.unread), bool(res.codes), t_in):
                 try:

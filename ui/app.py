@@ -23,6 +23,7 @@ from hardware.printing import Printer, printer_state
 from kiosk.codes import Scan
 from kiosk.devices import DeviceStatus, camera_state
 from kiosk.runtime import limit_heap_growth, release_free_memory
+from ui.aim_tone import ToneGuide
 from ui.application import KioskApp
 from ui.assets import font_families, register_fonts
 from ui.chrome import Chrome
@@ -182,6 +183,9 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.bridge.frame.connect(self.on_frame)
         self.bridge.status_changed.connect(self.on_camera_status)
         self.bridge.guidance.connect(self.on_guidance)
+        #: the aiming tone while a code is held up but not read (only with voice guidance on)
+        self.aim_tone = ToneGuide(self.sound, self._aiming, self)
+        self.bridge.aim.connect(self.aim_tone.set_fill)
         self.earphones = earphones
         if earphones is not None:
             earphones.setParent(self)
@@ -284,6 +288,13 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
                 screen.camera.show_hint(text if screen.camera is current else None)
         if text and current is not None and current.isVisible():
             self.voice.speak(text)
+
+    def _aiming(self) -> bool:
+        """Whether the aiming tone may sound: voice is on and the screen shown waits for a code
+        at its camera picture (no dialog over it)."""
+        view = self.current.camera
+        return (self.session.voice and self.current.wants_camera and view is not None and view.isVisible()
+                and not open_overlays(self))
 
     def on_camera_status(self, status: str) -> None:
         self.devices.set("camera", camera_state(status))

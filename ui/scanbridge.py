@@ -68,10 +68,14 @@ class ScanBridge(QObject):
     #: advice for a code held up but not read: a :class:`hardware.guidance.Hint`, or None
     #: when it is withdrawn (the service already waits, holds and withdraws it calmly)
     guidance = Signal(object)
+    #: how much of the view a code held up but not read fills (a float, 0 to 1), or None when
+    #: none is seen or it was read: what the aiming tone follows (:mod:`ui.aim_tone`)
+    aim = Signal(object)
 
     _raw_code = Signal(object)
     _raw_status = Signal(str)
     _raw_guidance = Signal(object)
+    _raw_aim = Signal(object)
 
     def __init__(self, parent: QObject | None = None, preview_fps: int = PREVIEW_FPS, *,
                  base_url: str = codes.DEFAULT_BASE_URL) -> None:
@@ -95,6 +99,9 @@ class ScanBridge(QObject):
         self._raw_code.connect(self._deliver_code, Qt.ConnectionType.QueuedConnection)
         self._raw_status.connect(self._deliver_status, Qt.ConnectionType.QueuedConnection)
         self._raw_guidance.connect(self._deliver_guidance, Qt.ConnectionType.QueuedConnection)
+        self._raw_aim.connect(self._deliver_aim, Qt.ConnectionType.QueuedConnection)
+        #: the fill reported now (None: no code held up)
+        self.fill: float | None = None
         self.preview = QTimer(self)
         self.preview.setInterval(max(10, 1000 // max(1, preview_fps)))
         self.preview.timeout.connect(self._poll_frame)
@@ -125,7 +132,8 @@ class ScanBridge(QObject):
         try:
             self.source = source if source is not None else controlled(open_source(self.spec), self.settings)
             self.service = ScanService(self.source, on_code=self._on_code, on_status=self._on_status,
-                                       base_url=base_url, on_guidance=self._raw_guidance.emit)
+                                       base_url=base_url, on_guidance=self._raw_guidance.emit,
+                                       on_aim=self._raw_aim.emit)
         except Exception as exc:  # a missing camera must not stop the kiosk: typing still works
             log.warning("cannot open camera %r: %s", camera_spec, exc)
             self.service = None
@@ -144,6 +152,7 @@ class ScanBridge(QObject):
         self.service = self.source = None
         self._last_n = None
         self._deliver_guidance(None)  # advice about the old camera's picture no longer holds
+        self._deliver_aim(None)
         if not self.open(camera_spec, self._base_url):
             return False
         if self._started:
@@ -221,6 +230,7 @@ class ScanBridge(QObject):
         if self.service is not None:
             self.service.stop()
         self._deliver_guidance(None)
+        self._deliver_aim(None)
 
     @property
     def virtual(self) -> bool:
@@ -297,6 +307,12 @@ class ScanBridge(QObject):
         if hint != self.hint:
             self.hint = hint
             self.guidance.emit(hint)
+
+    @Slot(object)
+    def _deliver_aim(self, fill: float | None) -> None:
+        if fill != self.fill:
+            self.fill = fill
+            self.aim.emit(fill)
 
     @Slot(str)
     def _deliver_status(self, status: str) -> None:

@@ -20,8 +20,12 @@ from ui.assets import sound_path
 
 log = logging.getLogger(__name__)
 
+#: the aiming tone's steps, lowest first: a code fills more of the camera's view (ui.aim_tone)
+AIM_CUES = ("aim1", "aim2", "aim3", "aim4", "aim5")
 #: the cues the kiosk plays
-CUES = ("ok", "refused", "warning", "help")
+CUES = ("ok", "refused", "warning", "help", *AIM_CUES)
+#: pitch of each aiming step (Hz): a pentatonic rise from A4, below the "ok" chime's top note
+AIM_HZ = (440.0, 523.3, 659.3, 784.0, 987.8)
 
 
 class Sound(Protocol):
@@ -91,10 +95,13 @@ def write_cue_files(out_dir: Path, rate: int = 22050) -> list[Path]:
         # staff were called: a falling three-note door chime, longer than any scan cue
         "help": np.concatenate([tone([1046.5], 0.25), tone([830.6], 0.25), tone([659.3], 0.45)]),
     }
+    # the aiming tone: one short, soft pip per step, repeated by ui.aim_tone
+    cues.update({name: tone([hz], 0.07) for name, hz in zip(AIM_CUES, AIM_HZ, strict=True)})
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, samples in cues.items():
-        pcm = (samples / max(1e-9, np.abs(samples).max()) * 0.6 * 32767).astype("<i2")
+        level = 0.3 if name in AIM_CUES else 0.6  # soft: it repeats under the voice
+        pcm = (samples / max(1e-9, np.abs(samples).max()) * level * 32767).astype("<i2")
         path = out_dir / f"{name}.wav"
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)
