@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.cli import catalogue, desk, documents, hub, install, maintenance, members, run, scan
+from kiosk.cli import catalogue, desk, documents, hub, install, maintenance, members, rules, run, scan
 from kiosk.cli.base import CommandParser, Commands, Handler, Output, default_data_dir
 from kiosk.cli.run import _camera_spec, _start_sync
 from kiosk.errors import KioskError, Refused
@@ -32,7 +32,8 @@ log = logging.getLogger("nanum")
 
 #: the kiosk's commands, wing by wing, in the order ``nanum --help`` lists them
 WINGS: tuple[Commands, ...] = (install.commands, catalogue.commands, members.commands, desk.commands,
-                               maintenance.commands, scan.commands, documents.commands, run.commands)
+                               rules.commands, maintenance.commands, scan.commands, documents.commands,
+                               run.commands)
 
 
 def build_parser(handlers: dict[str, Handler] | None = None) -> argparse.ArgumentParser:

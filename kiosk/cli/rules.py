@@ -1,0 +1,168 @@
+"""The lending rules staff set: ``nanum rules list|fee|policy|set|clear``.
+
+Fees per member type, what a lapsed fee does at the kiosk (block or warn), and per
+item or category (``category:tool``) a deposit, a qualification, adults only, a
+minimum of months of membership and a maintenance schedule.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kiosk.cli.base import Commands, arg, open_kiosk, whole
+from kiosk.errors import BadInput
+from kiosk.i18n import N_
+from kiosk.limits import FEE_MAX, MEMBERSHIP_MONTHS_MAX, RULE_INTERVAL_MAX
+
+commands = Commands()
+commands.group("rules", "lending rules: fees, deposits, qualifications, maintenance")
+
+#: the item rule's settings, in the order they are shown
+FIELDS = ("deposit", "qualification", "adults_only", "min_membership_months", "every_loans", "every_days",
+          "battery_weeks", "task")
+
+
+def _scope_name(scope: str, codes: dict[int, str]) -> str:
+    kind, _, rest = scope.partition(":")
+    return codes.get(int(rest), scope) if kind == "item" and rest.isdigit() else scope
+
+
+def _rules(kiosk: Any) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from kiosk.store.models import Item
+    from kiosk.store.rules_models import ItemRule
+
+    with kiosk.reading() as s:
+        rows = list(s.execute(select(ItemRule).order_by(ItemRule.scope)).scalars())
+        ids = [int(r.scope.split(":", 1)[1]) for r in rows if r.scope.startswith("item:")]
+        codes = dict(s.execute(select(Item.id, Item.code).where(Item.id.in_(ids))).tuples().all())
+        return [{"target": _scope_name(r.scope, codes), **{f: getattr(r, f) for f in FIELDS}} for r in rows]
+
+
+def _describe(args: argparse.Namespace, rule: dict[str, Any]) -> str:
+    t = args.out.t
+    bits = []
+    if rule["deposit"]:
+        bits.append(t("deposit {amount} won", amount=rule["deposit"]))
+    if rule["qualification"]:
+        bits.append(t("needs “{name}”", name=rule["qualification"]))
+    if rule["adults_only"]:
+        bits.append(t("adults only"))
+    if rule["min_membership_months"]:
+        bits.append(t("after {months} months of membership", months=rule["min_membership_months"]))
+    if rule["every_loans"]:
+        bits.append(t("{task} every {count} loans", task=rule["task"], count=rule["every_loans"]))
+    if rule["every_days"]:
+        bits.append(t("{task} every {count} days", task=rule["task"], count=rule["every_days"]))
+    if rule["battery_weeks"]:
+        bits.append(t("battery check every {count} weeks", count=rule["battery_weeks"]))
+    return f"{rule['target']}\t" + ("; ".join(bits) or t("no rule"))
+
+
+@commands.add("rules list", "show the fees per member type, the lapsed-fee policy and the item rules")
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    kiosk = open_kiosk(args, read_only=True)
+    plans = kiosk.rules.fee_plans()
+    policy = kiosk.setting("fee_policy")
+    rules = _rules(kiosk)
+    t = args.out.t
+    lines = [t("Membership fee of {type}: {amount} won every {months} months", type=kind, amount=amount,
+               months=months) for kind, (amount, months) in sorted(plans.items())]
+    lines.append(t("A lapsed fee: {policy}", policy=t(N_("blocks borrowing")) if policy == "block"
+                   else t(N_("only warns"))))
+    lines += [_describe(args, r) for r in rules]
+    args.out.emit({"fees": {k: {"amount": a, "period_months": m} for k, (a, m) in plans.items()},
+                   "fee_policy": policy, "rules": rules}, lines)
+    return 0
+
+
+@commands.add("rules fee", "set the membership fee of a member type (0: no fee)",
+              arg("member_type", metavar="MEMBER_TYPE"),
+              arg("amount", type=whole(0, FEE_MAX), metavar="WON"),
+              arg("--months", type=whole(1, 120), default=12, help="the period one payment covers (default 12)"))
+def cmd_rules_fee(args: argparse.Namespace) -> int:
+    kiosk = open_kiosk(args)
+    kiosk.rules.set_fee_plan(args.member_type, args.amount, args.months, actor="cli")
+    args.out.emit({"member_type": args.member_type, "amount": args.amount, "period_months": args.months},
+                  [args.out.t("Membership fee of {type}: {amount} won every {months} months",
+                              type=args.member_type, amount=args.amount, months=args.months)])
+    return 0
+
+
+@commands.add("rules policy", "what a lapsed membership fee does at the kiosk",
+              arg("policy", choices=["block", "warn"]))
+def cmd_rules_policy(args: argparse.Namespace) -> int:
+    from kiosk import settings
+
+    kiosk = open_kiosk(args)
+    value = settings.validate("fee_policy", args.policy)
+    with kiosk.transaction() as s:
+        kiosk.set_setting(s, "fee_policy", value)
+    args.out.emit({"fee_policy": value},
+                  [args.out.t("A lapsed fee: {policy}", policy=args.out.t(N_("blocks borrowing"))
+                              if value == "block" else args.out.t(N_("only warns")))])
+    return 0
+
+
+def _flag(value: str) -> bool:
+    if value not in ("yes", "no"):
+        raise argparse.ArgumentTypeError("yes or no")
+    return value == "yes"
+
+
+@commands.add(
+    "rules set", "set the rule of an item (its code) or a category (category:NAME); "
+                 "settings left out keep their value",
+    arg("target", metavar="ITEM|category:NAME"),
+    arg("--deposit", type=whole(0, FEE_MAX), metavar="WON", help="staff take it at checkout (0: none)"),
+    arg("--qualification", metavar="NAME", help="e.g. 안전교육 이수 ('' : none)"),
+    arg("--adults-only", type=_flag, metavar="yes|no"),
+    arg("--min-months", type=whole(0, MEMBERSHIP_MONTHS_MAX), metavar="N",
+        help="months of membership before it is lent"),
+    arg("--every-loans", type=whole(0, RULE_INTERVAL_MAX), metavar="N", help="maintenance after every N loans"),
+    arg("--every-days", type=whole(0, RULE_INTERVAL_MAX), metavar="N", help="maintenance every N days"),
+    arg("--battery-weeks", type=whole(0, RULE_INTERVAL_MAX), metavar="N", help="battery check every N weeks"),
+    arg("--task", metavar="TEXT", help="the maintenance task (e.g. 날 점검)"))
+def cmd_rules_set(args: argparse.Namespace) -> int:
+    kiosk = open_kiosk(args)
+    given = {"deposit": args.deposit, "qualification": args.qualification, "adults_only": args.adults_only,
+             "min_membership_months": args.min_months, "every_loans": args.every_loans,
+             "every_days": args.every_days, "battery_weeks": args.battery_weeks, "task": args.task}
+    if all(v is None for v in given.values()):
+        raise BadInput(N_("Say what to set: --deposit, --qualification, --adults-only, --min-months, "
+                          "--every-loans, --every-days, --battery-weeks or --task."))
+    before = _current(kiosk, args.target)
+    values = {f: given[f] if given[f] is not None else before.get(f, 0 if f not in ("qualification", "task")
+                                                                   else "") for f in FIELDS}
+    values["adults_only"] = bool(values["adults_only"])
+    view = kiosk.rules.set_rule(args.target, actor="cli", **values)
+    rule = {"target": args.target, **{f: getattr(view, f) for f in FIELDS}}
+    args.out.emit(rule, [_describe(args, rule)])
+    return 0
+
+
+def _current(kiosk: Any, target: str) -> dict[str, Any]:
+    """The rule written for exactly ``target`` (not its category's), as a dict; {} when none."""
+    from kiosk.store.rules_models import ItemRule
+
+    with kiosk.reading() as s:
+        row = s.get(ItemRule, kiosk.rules._scope(s, kiosk, target))
+        return {f: getattr(row, f) for f in FIELDS} if row is not None else {}
+
+
+@commands.add("rules clear", "remove the rule of an item or a category",
+              arg("target", metavar="ITEM|category:NAME"))
+def cmd_rules_clear(args: argparse.Namespace) -> int:
+    kiosk = open_kiosk(args)
+    kiosk.rules.set_rule(args.target, actor="cli")
+    from kiosk.store.rules_models import ItemRule
+
+    with kiosk.transaction() as s:
+        row = s.get(ItemRule, kiosk.rules._scope(s, kiosk, args.target))
+        if row is not None:
+            s.delete(row)
+    args.out.emit({"target": args.target, "cleared": True},
+                  [args.out.t("The rule of {target} was removed.", target=args.target)])
+    return 0
