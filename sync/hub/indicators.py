@@ -7,7 +7,10 @@ Three families, for any run of whole months and any set of centres or districts
 - participants: members, active, new and returning members, by member type;
 - outcomes: loans, purchases avoided (won), parts lost, repairs, waste avoided (kg);
 
-plus the reservations each private O2O partner made for members.
+plus the reservations each private O2O partner made for members, and the demand the
+shelves did not meet, per category (the kiosks' ``demand.recorded`` events: refused
+scans of items not on the shelf and waiting-list entries; and reservations that ended
+without a loan), for the city's purchasing.
 
 Figures are read from two summary tables that :func:`refresh` rebuilds from the
 loans (a periodic job of the platform's workers, see sync.hub.jobs), so a page over
@@ -51,7 +54,7 @@ from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
 from sync.hub.db import Database
-from sync.hub.models import Meta, Reservation, Site
+from sync.hub.models import Event, Item, Kiosk, Meta, Reservation, Site
 from sync.hub.partners_models import Partner, PartnerReservation
 
 _meta = MetaData()
@@ -301,6 +304,7 @@ class Figures:
     monthly: list[dict[str, Any]] = field(default_factory=list)
     breakdown: list[dict[str, Any]] = field(default_factory=list)
     partners: list[dict[str, Any]] = field(default_factory=list)
+    demand: list[dict[str, Any]] = field(default_factory=list)
     refreshed_at: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -308,7 +312,7 @@ class Figures:
                 "scope": {"districts": list(self.scope.districts), "sites": list(self.scope.sites)},
                 "resources": self.resources, "participants": self.participants, "outcomes": self.outcomes,
                 "by_member_type": self.by_type, "monthly": self.monthly, "breakdown": self.breakdown,
-                "partners": self.partners, "refreshed_at": self.refreshed_at}
+                "partners": self.partners, "demand": self.demand, "refreshed_at": self.refreshed_at}
 
 
 def _scope_where(scope: Scope) -> ColumnElement[bool]:
@@ -370,6 +374,7 @@ def figures(s: Session, scope: Scope, period: Period) -> Figures:
     f.monthly = _monthly(s, scope, period, {m: v[0] for m, v in by_month.items()})
     f.breakdown = _breakdown(s, scope, period, in_period)
     f.partners = partner_figures(s, scope, period)
+    f.demand = demand_figures(s, scope, period)
     return f
 
 
@@ -431,6 +436,43 @@ def partner_figures(s: Session, scope: Scope, period: Period) -> list[dict[str, 
                     "pickups": st.get("fulfilled", 0), "cancelled": st.get("cancelled", 0),
                     "expired": st.get("expired", 0)})
     return out
+
+
+def demand_figures(s: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Unmet demand per category at centres in scope over the period, most wanted first:
+    ``unavailable`` (a resident scanned an item that was not on the shelf), ``waitlist``
+    (joined an item's waiting list at a kiosk), both from the kiosks' ``demand.recorded``
+    events, and ``reservations_unmet`` (reservations that were cancelled or expired)."""
+    import json
+
+    start, end = period_bounds(period)
+    counts: dict[str, list[int]] = {}
+    q = (select(Event.payload).join(Kiosk, Kiosk.kiosk_id == Event.kiosk_id)
+         .where(Event.type == "demand.recorded", Event.at >= start, Event.at < end))
+    cond = scope.site_filter(Kiosk.site)
+    if cond is not None:
+        q = q.where(cond)
+    for (payload,) in s.execute(q):
+        try:
+            p = json.loads(payload)
+        except ValueError:
+            continue
+        row = counts.setdefault(str(p.get("category") or ""), [0, 0, 0])
+        row[0 if p.get("kind") == "unavailable" else 1] += 1
+    r = (select(func.coalesce(Item.category, ""), func.count())
+         .select_from(Reservation).outerjoin(Item, Item.key == Reservation.item_key)
+         .where(Reservation.status.in_(("cancelled", "expired")), Reservation.created_at >= start,
+                Reservation.created_at < end)
+         .group_by(Item.category))
+    cond = scope.site_filter(Reservation.site)
+    if cond is not None:
+        r = r.where(cond)
+    for category, n in s.execute(r):
+        counts.setdefault(str(category or ""), [0, 0, 0])[2] += int(n)
+    rows = [{"category": c, "unavailable": a, "waitlist": b, "reservations_unmet": u, "total": a + b + u}
+            for c, (a, b, u) in counts.items()]
+    rows.sort(key=lambda d: (-d["total"], d["category"]))
+    return rows
 
 
 def period_bounds(period: Period) -> tuple[str, str]:

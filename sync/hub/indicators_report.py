@@ -44,6 +44,10 @@ TEXTS = {
     "partners": N_("O2O partner platforms"), "partner": N_("Partner"),
     "reservations": N_("Reservations"), "pickups": N_("Picked up"), "cancelled": N_("Cancelled"),
     "expired": N_("Expired"), "no_partners": N_("No partner platform is registered."),
+    "demand": N_("Unmet demand by category"), "category": N_("Category"),
+    "unavailable": N_("Scanned, not on the shelf"), "waitlist": N_("Waiting-list entries"),
+    "reservations_unmet": N_("Reservations not met"), "total": N_("Total"),
+    "no_demand": N_("No unmet demand was recorded in this period."),
     "download": N_("Download"), "refreshed": N_("Figures as of {when}"),
     "not_refreshed": N_("The figures have not been computed yet."), "method": N_("How each figure is computed"),
 }
@@ -118,6 +122,8 @@ def rows_of(f: ind.Figures) -> list[tuple[str, str, str, Any]]:
         out += [("breakdown", r["key"], k, v) for k, v in r.items() if k in ("loans", "active")]
     for r in f.partners:
         out += [("partner", r["client_id"], k, v) for k, v in r.items() if k not in ("client_id", "partner")]
+    for r in f.demand:
+        out += [("demand", r["category"], k, v) for k, v in r.items() if k != "category"]
     return out
 
 
@@ -208,6 +214,14 @@ def to_pdf(f: ind.Figures, lang: str, scope_label: str) -> bytes:
                             for p in f.partners], [60, 28, 28, 28, 28]))
     else:
         story.append(Paragraph(_t("no_partners", lang), body))
+    story.append(Paragraph(_t("demand", lang), h2))
+    if f.demand:
+        story.append(table([_t("category", lang), _t("unavailable", lang), _t("waitlist", lang),
+                            _t("reservations_unmet", lang), _t("total", lang)],
+                           [[d["category"], d["unavailable"], d["waitlist"], d["reservations_unmet"], d["total"]]
+                            for d in f.demand[:40]], [40, 34, 34, 34, 28]))
+    else:
+        story.append(Paragraph(_t("no_demand", lang), body))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(_t("method", lang) + ": docs/indicators.md", body))
     buf = io.BytesIO()
