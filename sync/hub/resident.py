@@ -62,6 +62,7 @@ TEXTS = {
                  "My loans, then Set a PIN."),
     "account_title": N_("My page"), "signed_in_as": N_("Signed in as member {number}."),
     "loans": N_("My loans"), "no_loans": N_("You have nothing on loan."),
+    "fee": N_("Membership fee"),
     "item": N_("Item"), "centre": N_("Centre"), "due": N_("Due"), "overdue": N_("overdue"),
     "reservations": N_("My reservations"), "no_reservations": N_("You have no reservations."),
     "state": N_("Status"), "cancel": N_("Cancel"),
@@ -205,9 +206,13 @@ def account_page(db: Database, row: ResidentSession, lang: str, today: str, mess
         from sync.hub.partners import account_links
 
         linked = account_links(s, number, lang)  # partners the member let act for them
+        from sync.hub.fees import fee_state
+
+        fee = fee_state(s, number, today)
     return render("account.html", lang, TEXTS["account_title"], status, message=message, error=error,
                   loans=loan_rows, reservations=res_rows, notices=notice_rows, csrf=row.csrf, contact=contact,
                   limits={"email": EMAIL_MAX, "phone": PHONE_MAX}, forget_card=forget_card, partners=linked,
+                  fee={"state": fee.state, "text": fee.text(lang)} if fee is not None else None,
                   txt={"signed_in_as": translate(TEXTS["signed_in_as"], lang, number=number)})
 
 
