@@ -35,6 +35,7 @@ from kiosk.i18n import translate
 from kiosk.services.member_state import member_state
 from kiosk.services.views import MemberState
 from ui.assets import font_families
+from ui.private_voice import personal
 from ui.tasks import Scope
 from ui.text import N_, date_text, tr
 from ui.widgets.common import button, label, layout_of, restyle
@@ -171,7 +172,9 @@ class MemberStrip(QFrame):
         """What the voice says about who is signed in (nothing while hidden)."""
         if self.isHidden():
             return []
-        return [t for t in (self._who, self._info, *self.alerts.text().splitlines()) if t]
+        # The name and number are said only where nobody else hears them (ui.private_voice).
+        who = personal(self._who, tr(N_("You are signed in."))) if self._who else ""
+        return [t for t in (who, self._info, *self.alerts.text().splitlines()) if t]
 
 
 class Chrome:

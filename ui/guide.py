@@ -59,7 +59,8 @@ class SpokenWindow(QWidget):
             screen = self.current
             # Who is signed in and what they should know, then the screen; sign-out with its buttons.
             sentences = [*self.chrome.said(), *screen.prompt(),
-                         buttons_sentence(choices(screen) + [accessible_name(b) for b in self.chrome.member_choices()])]
+                         buttons_sentence(choices(screen) + [accessible_name(b) for b in self.chrome.member_choices()]
+                                          + [accessible_name(b) for b in self.private_choices()])]
         return " ".join(s.strip() for s in sentences if s and s.strip())
 
     def intro_text(self) -> str:
@@ -90,6 +91,27 @@ class SpokenWindow(QWidget):
 
     def repeat(self) -> None:
         self.voice.speak(self.guide_text())
+
+    def private_choices(self) -> list[QWidget]:
+        """The voice bar's "Say my name" while it is offered (a member is signed in, no earphones)."""
+        details = self.voice_bar.details
+        return [details] if details.isVisibleTo(self) and self.voice_bar.isVisibleTo(self) else []
+
+    def say_details(self) -> None:
+        """The resident asked: the guide again, with their name and number, on the loudspeaker too."""
+        self.voice.speak(self.guide_text_with_member(), details=True)
+
+    def guide_text_with_member(self) -> str:
+        """The guide with who is signed in first (said when the resident asks for it)."""
+        said = self.chrome.strip.said() if self.session.member is not None else []
+        text = self.guide_text()
+        return " ".join([*(s for s in said if s not in text), text])
+
+    def show_private_choices(self) -> None:
+        """Offer "Say my name" while a member is signed in and speech is on the loudspeaker."""
+        shown = self.session.member is not None and not self.voice.private
+        if shown != self.voice_bar.details.isVisibleTo(self.voice_bar):
+            self.voice_bar.details.setVisible(shown)
 
     def _voice_changed(self, on: bool) -> None:
         self.voice_bar.setVisible(on)

@@ -58,6 +58,8 @@ class Session(QObject):
         self.voice = False
         #: what voice is between sessions: on while earphones are plugged in
         self.voice_default = False
+        #: earphones are plugged in: speech is private (ui.private_voice)
+        self.earphones_in = False
         self.member: MemberView | None = None
         #: what the services take to name the member: their card, or the
         #: membership number when they identified with number and PIN
@@ -96,6 +98,7 @@ class Session(QObject):
     def earphones(self, plugged: bool) -> None:
         """Earphones plugged in turn voice on (and keep it on between sessions until unplugged)."""
         self.voice_default = plugged
+        self.earphones_in = plugged
         if plugged:
             self.set_voice(True)
 

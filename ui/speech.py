@@ -33,6 +33,8 @@ class Utterance:
     lang: str
     volume: float = 1.0
     rate: float = 1.0
+    #: said into earphones only (True), or on the loudspeaker where others hear it
+    private: bool = False
 
 
 class Speech(Protocol):

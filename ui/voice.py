@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.i18n import current_language
+from ui.private_voice import resolve
 from ui.speech import RecordingSpeech, Speech, Utterance
 from ui.text import N_, tr
 from ui.widgets.common import Icon, button, label
@@ -95,13 +96,22 @@ class VoiceGuide(QObject):
     def rate(self) -> float:
         return RATE_STEPS[self.rate_step]
 
-    def speak(self, text: str, force: bool = False) -> None:
-        """Say ``text`` now (cutting off what was being said) if voice is on, or ``force``."""
-        text = " ".join(text.split())
+    @property
+    def private(self) -> bool:
+        """Whether speech reaches the resident's ears alone (earphones are plugged in)."""
+        return bool(getattr(self.session, "earphones_in", False))
+
+    def speak(self, text: str, force: bool = False, details: bool = False) -> None:
+        """Say ``text`` now (cutting off what was being said) if voice is on, or ``force``.
+
+        Its personal parts (:func:`ui.private_voice.personal`) are said only into earphones, or
+        when the resident asked for them (``details``); on the loudspeaker their public text is.
+        """
+        text = " ".join(resolve(text, self.private or details).split())
         if not text or not (self.on or force):
             return
         self.last_text = text
-        self.speech.say(Utterance(text, self.session.lang, self.volume, self.rate))
+        self.speech.say(Utterance(text, self.session.lang, self.volume, self.rate, private=self.private))
 
     def stop(self) -> None:
         self.speech.stop()
@@ -133,12 +143,17 @@ class VoiceGuide(QObject):
 class VoiceBar(QFrame):
     """Repeat, stop, volume and speed: shown at the bottom of the screen while voice is on."""
 
-    def __init__(self, guide: VoiceGuide, repeat) -> None:
+    def __init__(self, guide: VoiceGuide, repeat, details=None) -> None:
         super().__init__()
         self.setObjectName("VoiceBar")
         self.guide = guide
         self.repeat = button("", "primary", "VoiceRepeat")
         self.repeat.clicked.connect(repeat)
+        # On the loudspeaker the member's name and number are not said unless asked: this asks.
+        self.details = button("", None, "VoiceDetails")
+        self.details.hide()
+        if details is not None:
+            self.details.clicked.connect(details)
         self.stop = button("", None, "VoiceStop")
         self.stop.clicked.connect(guide.stop)
         # Each level is a drawn symbol and "4/7" between its - and + keys: short in every
@@ -159,7 +174,7 @@ class VoiceBar(QFrame):
         flow = FlowLayout(self, spacing=6)
         flow.setContentsMargins(4, 4, 4, 4)
         self.flow = flow
-        for w in (self.repeat, self.stop,
+        for w in (self.repeat, self.stop, self.details,
                   self._group(self.volume_icon, self.softer, self.volume_label, self.louder),
                   self._group(self.rate_icon, self.slower, self.rate_label, self.faster)):
             flow.addWidget(w)
@@ -184,6 +199,7 @@ class VoiceBar(QFrame):
     def retranslate(self) -> None:
         self.repeat.setText(tr(N_("Repeat")))
         self.stop.setText(tr(N_("Stop")))
+        self.details.setText(tr(N_("Say my name")))
         # The symbols are what the eye reads; the names are what the voice says.
         for b, symbol, name in ((self.softer, "−", N_("Softer")), (self.louder, "+", N_("Louder")),
                                 (self.slower, "−", N_("Slower")), (self.faster, "+", N_("Faster"))):

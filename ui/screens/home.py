@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QVBoxLayout
 
 from kiosk.codes import CardRef, Scan, Unreadable
 from kiosk.i18n import LANGUAGES
+from ui.private_voice import personal
 from ui.screens.base import Screen
 from ui.text import N_, tr
 from ui.widgets.common import Banner, button, label
@@ -134,8 +135,8 @@ class HomeScreen(Screen):
     def prompt(self) -> list[str]:
         m = self.session.member
         said = self.banner.spoken()
-        if m is not None:
-            said.append(self.member_line.text())
+        if m is not None:  # the greeting by name: only where nobody else hears it (ui.private_voice)
+            said.append(personal(self.member_line.text(), tr(N_("You are signed in."))))
         else:
             said.append(tr(N_("Welcome to the sharing centre.")))
         return [*said, self.instruction()]
