@@ -15,7 +15,10 @@ from sync.cli import Handler, _check_new_file, _db, _write_secret
 
 def register(hub: argparse._SubParsersAction[Any], command: Callable[[str], Callable[[Handler], Handler]]) -> None:
     """Add the partner commands to ``nanum hub``."""
-    from sync.hub.partners import DEFAULT_QUOTA, SCOPES
+    try:
+        from sync.hub.partners import DEFAULT_QUOTA, SCOPES
+    except ImportError:  # the kiosk's bundle leaves the platform out (packaging/nanum.spec)
+        return
 
     db_help = "platform database (default $NANUM_HUB_DB)"
 
