@@ -38,8 +38,8 @@ class FeeState:
         if self.state == "paid":
             return translate(PAID, lang, day=self.paid_until or "")
         msg = LAPSED if self.paid_until else DUE
-        return translate(msg, lang, day=self.paid_until or "", amount=f"{self.amount:,}",
-                         months=self.period_months)
+        amount = format(self.amount, ",")
+        return translate(msg, lang, day=self.paid_until or "", amount=amount, months=self.period_months)
 
 
 def _payloads(s: Session, type_: str, *conds: Any) -> list[dict[str, Any]]:
