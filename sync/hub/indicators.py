@@ -469,10 +469,9 @@ def demand_figures(s: Session, scope: Scope, period: Period) -> list[dict[str, A
         r = r.where(cond)
     for category, n in s.execute(r):
         counts.setdefault(str(category or ""), [0, 0, 0])[2] += int(n)
-    rows = [{"category": c, "unavailable": a, "waitlist": b, "reservations_unmet": u, "total": a + b + u}
-            for c, (a, b, u) in counts.items()]
-    rows.sort(key=lambda d: (-d["total"], d["category"]))
-    return rows
+    ranked = sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+    return [{"category": c, "unavailable": a, "waitlist": b, "reservations_unmet": u, "total": a + b + u}
+            for c, (a, b, u) in ranked]
 
 
 def period_bounds(period: Period) -> tuple[str, str]:
