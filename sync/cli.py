@@ -153,6 +153,9 @@ def register(sub: argparse._SubParsersAction[_Parser],
     from sync.rollout_cli import register as register_rollout
 
     register_rollout(hub, command)
+    from sync.retention_cli import register as register_retention
+
+    register_retention(hub, command)
 
 
 # -- the platform -----------------------------------------------------------------------

@@ -53,6 +53,7 @@ from sqlalchemy.sql import ColumnElement
 from kiosk.clock import to_iso
 from kiosk.errors import BadInput
 from kiosk.i18n import N_
+from sync.hub import retention
 from sync.hub.db import Database
 from sync.hub.models import Event, Item, Kiosk, Meta, Reservation, Site
 from sync.hub.partners_models import Partner, PartnerReservation
@@ -208,6 +209,9 @@ def refresh(db: Database, now: dt.datetime) -> dict[str, int]:
     pg = db.postgres
     month, days = _sql_month(pg, "l.checked_out_at"), _sql_days(pg, "l.checked_out_at",
                                                               "COALESCE(l.returned_at, :now)")
+    # a member counts by their pseudonym, the same before and after the retention period
+    # took their number off old loans (sync.hub.retention)
+    who = retention.who_sql(pg)
     loans_sql = f"""
         INSERT INTO indicator_loans (month, site, loans, returned, loan_days, avoided, avoided_won, waste_g,
                                      parts_lost, damaged)
@@ -215,8 +219,8 @@ def refresh(db: Database, now: dt.datetime) -> dict[str, int]:
             SELECT l.site, {month} AS month, l.returned_at,
                    l.condition, COALESCE(i.replacement_value, 0) AS v, {_mass_case()} AS grams,
                    {days} AS days,
-                   CASE WHEN l.member_number IS NULL THEN 1 ELSE row_number() OVER (
-                       PARTITION BY l.member_number, l.item_key ORDER BY l.checked_out_at) END AS nth
+                   CASE WHEN l.member_number IS NULL AND l.member_pseudonym IS NULL THEN 1 ELSE row_number() OVER (
+                       PARTITION BY {who}, l.item_key ORDER BY l.checked_out_at) END AS nth
             FROM loans l LEFT JOIN items i ON i.key = l.item_key
             WHERE l.checked_out_at IS NOT NULL AND l.site IS NOT NULL)
         SELECT month, site, COUNT(*), COUNT(returned_at), SUM(days),
@@ -228,8 +232,9 @@ def refresh(db: Database, now: dt.datetime) -> dict[str, int]:
     with db.transaction() as s:
         s.execute(delete(loan_months))
         s.execute(delete(reach))
-        s.execute(text(loans_sql), {"now": to_iso(now)})
-        s.execute(text(_reach_sql(pg, "member")))
+        keyed = retention.sql_params(s, pg)
+        s.execute(text(loans_sql), {"now": to_iso(now), **keyed})
+        s.execute(text(_reach_sql(pg, "member")), keyed)
         s.execute(text(_reach_sql(pg, "item")))
         s.execute(text(_STOCK_SQL))
         stamp = to_iso(now)
@@ -245,20 +250,29 @@ def refresh(db: Database, now: dt.datetime) -> dict[str, int]:
 def _reach_sql(pg: bool, kind: str) -> str:
     month = _sql_month(pg, "l.checked_out_at")
     if kind == "member":
-        who, join = "l.member_number", "JOIN members m ON m.number = p.who"
-        cols = "m.member_type AS mt, m.home_site AS site, 0 AS v"
+        # by pseudonym (sync.hub.retention); the member's type and centre from their row, or from
+        # the loan once the retention period took the member off it
+        mm = f"""SELECT who, month, MAX(mt) AS mt, MAX(site) AS site FROM (
+                    SELECT {retention.who_sql(pg)} AS who, {month} AS month,
+                           COALESCE(x.member_type, l.member_type) AS mt, COALESCE(x.home_site, l.member_site) AS site
+                    FROM loans l LEFT JOIN members x ON x.number = l.member_number
+                    WHERE l.checked_out_at IS NOT NULL
+                      AND (x.number IS NOT NULL OR l.member_pseudonym IS NOT NULL)) w GROUP BY who, month"""
+        join = "JOIN mm m ON m.who = p.who AND m.month = p.month"
+        cols = "m.mt AS mt, m.site AS site, 0 AS v"
     else:
-        who, join = "l.item_key", "JOIN items m ON m.key = p.who"
+        mm = f"""SELECT DISTINCT l.item_key AS who, {month} AS month FROM loans l
+                    WHERE l.checked_out_at IS NOT NULL AND l.item_key IS NOT NULL"""
+        join = "JOIN items m ON m.key = p.who"
         cols = "'' AS mt, m.home_site AS site, m.replacement_value AS v"
     return f"""
         INSERT INTO indicator_reach (kind, scope, month, member_type, prev_month, n, value)
-        WITH mm AS (SELECT DISTINCT {who} AS who, {month} AS month FROM loans l
-                    WHERE l.checked_out_at IS NOT NULL AND {who} IS NOT NULL),
+        WITH mm AS ({mm}),
              p AS (SELECT who, month,
                           COALESCE(LAG(month) OVER (PARTITION BY who ORDER BY month), '') AS prev
                    FROM mm),
              j AS (SELECT p.month, p.prev, {cols}, s.district
-                   FROM p {join} LEFT JOIN sites s ON s.code = m.home_site)
+                   FROM p {join} LEFT JOIN sites s ON s.code = {"m.site" if kind == "member" else "m.home_site"})
         SELECT '{kind}', 'site:' || site, month, mt, prev, COUNT(*), SUM(v) FROM j
             GROUP BY site, month, mt, prev
         UNION ALL

@@ -10,6 +10,9 @@ worker finishes them; a message the dead worker had already handed over goes
 again with the same idempotency key. ``indicators.refresh`` (hourly) rebuilds the
 city's indicator summaries.
 
+``retention.run`` (daily) applies the retention period and the centres' policies for
+inactive members (:mod:`sync.hub.retention`).
+
 ``fleet.check`` (every minute) flags silent kiosks and failing devices and queues
 ``fleet.notify``, one e-mail per incident (:mod:`sync.hub.fleet`).
 
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 SWEEP_CRON = "* * * * * */20"  # every 20 seconds (the sixth field is seconds)
 LOANS_CRON = "7 * * * *"  # hourly: a loan's "due soon" goes out the morning after quiet hours
 INDICATORS_CRON = "37 * * * *"  # hourly: the city's indicator summaries
+RETENTION_CRON = "23 3 * * *"  # daily, 03:23 UTC (12:23 in Seoul): the retention run
 HEARTBEAT_S = 10.0  # a worker's heartbeat; one silent for STALLED_S is taken for dead
 STALLED_S = 60.0
 
@@ -110,6 +114,17 @@ def build(db: Database, channels: dict[str, notices.Channel] | None = None, *,
 
         rows = await asyncio.to_thread(indicators.refresh, db, utcnow())
         return rows["loans"]
+
+    @app.periodic(cron=RETENTION_CRON, periodic_id="retention")
+    @app.task(name="retention.run", queue="notices", queueing_lock="retention.run")
+    async def retention_run(timestamp: int) -> str:
+        """Old returned loans and notices lose their member; inactive members follow their
+        centre's policy (sync.hub.retention)."""
+        from sync.hub import retention
+
+        report = await asyncio.to_thread(retention.run, db, utcnow())
+        return (f"{report.loans} loans, {report.notices} notices, {len(report.asked)} asked, "
+                f"{len(report.expired)} expired")
 
     from sync.hub import webhooks
 

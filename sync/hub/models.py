@@ -186,6 +186,10 @@ class Loan(Base):
     return_site: Mapped[str | None] = mapped_column(String(32), nullable=True)
     condition: Mapped[str | None] = mapped_column(String(16), nullable=True)
     transfer: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: once the retention period is over (sync.hub.retention): the member's keyed pseudonym
+    #: and home centre instead of their number, so the indicators still count them
+    member_pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    member_site: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Transfer(Base):

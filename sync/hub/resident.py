@@ -33,7 +33,7 @@ from kiosk.i18n import N_, translate
 from kiosk.limits import EMAIL_MAX, PHONE_MAX
 from kiosk.names import shown_name
 from kiosk.throttle import TooManyTries
-from sync.hub import feed, lifecycle, notices, pages
+from sync.hub import feed, lifecycle, notices, pages, retention
 from sync.hub import reservations as resv
 from sync.hub.db import Database
 from sync.hub.models import Item, Loan, Member, Notice, NoticeContact, Reservation, ResidentSession, Site
@@ -142,6 +142,7 @@ class Sessions:
             s.add(ResidentSession(token_hash=_hash(token), member_number=number, csrf=csrf,
                                   created_at=to_iso(now),
                                   expires_at=to_iso(now + dt.timedelta(hours=SESSION_HOURS))))
+            retention.signed_in(s, number, now)  # active: answers a question to re-consent
         return token, csrf
 
     def current(self, request: Request) -> ResidentSession | None:
