@@ -159,6 +159,10 @@ class SyncClient:
     def heartbeat(self, beat: dict[str, Any]) -> dict[str, Any]:
         return checked(HeartbeatAck, self._call("POST", "/heartbeat", json=beat))
 
+    def update_advice(self) -> dict[str, Any]:
+        """The version the platform's staged rollout says this kiosk should install (docs/updates.md)."""
+        return self._call("GET", "/update")
+
     def upload_photo(self, site: str, code: str, jpeg: bytes) -> dict[str, Any]:
         """Send an item's display-size photo (sync.photos); the platform re-encodes it."""
         return self._call("PUT", f"/photos/{quote(site, safe='')}/{quote(code, safe='')}", content=jpeg,

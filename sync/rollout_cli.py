@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -80,4 +82,40 @@ def hub_rollout(args: argparse.Namespace) -> int:
     lines.append(args.out.t("The next ring may follow.") if state["can_advance"] else
                  args.out.t("The next ring may not follow yet."))
     args.out.emit(state, lines)
+    return 0
+
+
+# -- the kiosk's side --------------------------------------------------------------------------
+#: what a package version may hold (Debian's characters): nothing else reaches apt-get
+_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~:-]{0,39}$")
+
+
+def sync_update_check(args: argparse.Namespace) -> int:
+    """``nanum sync update-check``: the version the platform says this kiosk should install
+    (``GET /api/v1/update``); packaging/debian/nanum-update installs it."""
+    from kiosk import __version__
+    from sync.cli import _kiosk, sync_settings
+    from sync.client import SyncClient, SyncError
+
+    k = _kiosk(args)
+    conf = sync_settings(args, k)
+    try:
+        with SyncClient(conf["url"], conf["credential"], ca_bundle=conf["ca_bundle"],
+                        allow_insecure_http=conf["allow_insecure_http"]) as client:
+            told = client.update_advice()
+    except SyncError as exc:
+        print(args.out.t("Sync failed: {reason}", reason=exc.message.render(args.lang)), file=sys.stderr)
+        return 1
+    install = told.get("install")
+    if install is not None and not (isinstance(install, str) and _VERSION.match(install)):
+        install = None  # not a package version: never handed to apt-get
+    due = install is not None and install != __version__
+    if args.version_only:
+        if due:
+            print(install)
+        return 0
+    data = {"install": install, "due": due, "running": __version__,
+            **{key: told.get(key) for key in ("rollout", "version", "status", "ring", "open_ring")}}
+    args.out.emit(data, [args.out.t("Install {version} (the platform's staged update).", version=install)
+                         if due else args.out.t("Nothing to install: keep {version}.", version=__version__)])
     return 0

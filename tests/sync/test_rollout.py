@@ -196,3 +196,44 @@ def test_the_rollout_view_is_for_city_administrators_and_rollouts_supersede(plat
     body = httpx.get(url, headers={"Authorization": f"Bearer {city_admin}"}, timeout=20).json()
     assert (body["version"], body["previous_version"], body["canary_sites"]) == ("0.3.0", NEW, ["MP01"])
     assert _installs(platform, city) == {"GN01-k1": None, "GN02-k1": None, "MP01-k1": "0.3.0"}
+
+
+def test_a_kiosk_asks_what_to_install_from_the_command_line(platform, tmp_path, monkeypatch, capsys):
+    """``nanum sync update-check`` (what packaging/debian/nanum-update runs) on a kiosk set up
+    the way an installed one is."""
+    from kiosk import __version__
+    from sync.hub import admin, rollout
+
+    from platform_fixtures import nanum_in_env
+
+    nanum = nanum_in_env(tmp_path, monkeypatch, capsys)
+    credential = tmp_path / "credential.txt"
+    credential.write_text(platform.credential("GN01-k1", "GN01") + "\n")
+    platform.credential("MP01-k1", "MP01")
+    assert nanum("init", "--site", "GN01", "--kiosk-id", "GN01-k1")[0] == 0
+    assert nanum("sync", "configure", "--url", platform.url, "--kiosk-id", "GN01-k1",
+                 "--credential-file", str(credential), "--allow-insecure-http")[0] == 0
+
+    code, out, err = nanum("--json", "sync", "update-check")
+    assert code == 0, err
+    assert json.loads(out) | {"running": None} == {"install": None, "due": False, "running": None, "rollout": None,
+                                                   "version": None, "status": None, "ring": None, "open_ring": None}
+    assert nanum("sync", "update-check", "--version-only")[1] == ""
+
+    now = dt.datetime.now(dt.UTC)
+    rollout.start(platform.db, NEW, canary=["GN01"], districts=[], now=now, by="it", previous=__version__)
+    code, out, _ = nanum("--json", "sync", "update-check")
+    told = json.loads(out)
+    assert (told["install"], told["due"], told["running"], told["ring"]) == (NEW, True, __version__, 0)
+    assert nanum("sync", "update-check", "--version-only")[1] == NEW + "\n"
+    assert f"Install {NEW}" in nanum("--lang", "en", "sync", "update-check")[1]
+
+    # rolled back to the version this kiosk runs: nothing is due
+    rollout.set_status(platform.db, now, rollout.ROLLED_BACK, by="it")
+    code, out, _ = nanum("--json", "sync", "update-check")
+    assert (json.loads(out)["install"], json.loads(out)["due"]) == (__version__, False)
+    assert nanum("sync", "update-check", "--version-only")[1] == ""
+
+    admin.revoke_kiosk(platform.db, "GN01-k1")
+    code, _, err = nanum("--lang", "en", "sync", "update-check", "--version-only")
+    assert code == 1 and "refused" in err
