@@ -132,6 +132,10 @@ def register(sub: argparse._SubParsersAction[_Parser],
     c.add_argument("--allow-insecure-http", action="store_true",
                    help="allow http:// to a platform on this computer (127.0.0.1, localhost), for tests")
     ssub.add_parser("status", help="outbox depth, last sync, conflicts")
+    u = ssub.add_parser("update-check", help="ask the platform which version this kiosk should install "
+                                             "(staged updates, docs/updates.md)")
+    u.add_argument("--version-only", action="store_true",
+                   help="print only the version to install, nothing when none is due (for nanum-update)")
 
     for name, fn in (("hub serve", hub_serve), ("hub init", hub_init), ("hub add-site", hub_add_site),
                      ("hub add-kiosk", hub_add_kiosk), ("hub revoke-kiosk", hub_revoke_kiosk),
@@ -151,8 +155,10 @@ def register(sub: argparse._SubParsersAction[_Parser],
 
     register_lifecycle(hub, command)
     from sync.rollout_cli import register as register_rollout
+    from sync.rollout_cli import sync_update_check
 
     register_rollout(hub, command)
+    command("sync update-check")(sync_update_check)
     from sync.retention_cli import register as register_retention
 
     register_retention(hub, command)
