@@ -26,6 +26,7 @@ BAD = {
     "printer.pdf_dir": 0, "sync.url": "ftp://platform.example/", "sync.kiosk_id": 1,
     "sync.credential_file": None, "sync.ca_bundle": 2, "sync.interval_s": "often",
     "privacy.key_file": 4,
+    "keypad_keys": "next=Down; ok=Return",
     "ui_language": "fr", "ui_idle_quiet_s": 5, "ui_idle_warning_s": 10, "ui_thanks_s": 600,
     "ui_panel_dpi": "dense", "ui_panel_mount_cm": 400, "ui_panel_height_cm": -1, "ui_receipt_qr": "no",
     "ui_earphone_voice": 1, "site_name": "  ", "staff_pin_hash": "", "printer": "laser",
