@@ -32,7 +32,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,20 +217,23 @@ class PhotoStore:
             return set()
         return {p.name for p in folder.iterdir() if is_photo_name(p.name)}
 
-    def collect(self, referenced: Iterable[str] = ()) -> int:
+    def collect(self, referenced: Iterable[str] = (), keep_days: Mapping[str, int] | None = None) -> int:
         """Delete what nothing keeps: item photos no item names (``referenced``: their
-        names or paths), photos past their kind's retention and stale captures.
+        names or paths), photos past their kind's retention (``keep_days``: days per kind
+        name where a setting changed the kind's own) and stale captures.
         Returns how many photos (or captures) were deleted."""
         keep = {Path(r).name for r in referenced}
+        days = dict(keep_days or {})
         now = self.clock().timestamp()
         removed = 0
         for kind in KINDS.values():
             for name in sorted(self.names(kind.name)):
                 path = self.folder(kind.name) / name
-                if kind.keep_days is None:
+                kept_for = days.get(kind.name, kind.keep_days)
+                if kept_for is None:
                     expired = name not in keep
                 else:
-                    expired = now - _mtime(path, now) > kind.keep_days * 86400
+                    expired = now - _mtime(path, now) > kept_for * 86400
                 if expired:
                     removed += 1
                     for p in (path, path.with_name(name[:-4] + ".thumb.jpg")):

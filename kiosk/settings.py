@@ -336,6 +336,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fee_policy", str, "warn", "A member whose membership fee has lapsed: 'warn' (told at "
             "the kiosk, still lends) or 'block' (told what to do, lends only after staff record the "
             "payment).", _fee_policy, staff=True),
+    Setting("condition_photo_days", int, 180, "Days a condition photo taken at a return is kept (faces "
+            "blurred, cropped to the counter) before 'nanum retention' deletes it; set with 'nanum rules "
+            "photo-days'.", low=1, high=3650, sources=(DATABASE,)),
     Setting("closed_weekdays", list, [6], "Weekdays the centre is closed, 0 (Monday) to 6 (Sunday).",
             _weekdays, sources=(DATABASE,)),
 )

@@ -1,4 +1,4 @@
-"""The lending rules staff set: ``nanum rules list|fee|policy|set|clear``.
+"""The lending rules staff set: ``nanum rules list|fee|policy|set|clear|photo-days``.
 
 Fees per member type, what a lapsed fee does at the kiosk (block or warn), and per
 item or category (``category:tool``) a deposit, a qualification, adults only, a
@@ -66,15 +66,17 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     kiosk = open_kiosk(args, read_only=True)
     plans = kiosk.rules.fee_plans()
     policy = kiosk.setting("fee_policy")
+    photo_days = kiosk.setting("condition_photo_days")
     rules = _rules(kiosk)
     t = args.out.t
     lines = [t("Membership fee of {type}: {amount} won every {months} months", type=kind, amount=amount,
                months=months) for kind, (amount, months) in sorted(plans.items())]
     lines.append(t("A lapsed fee: {policy}", policy=t(N_("blocks borrowing")) if policy == "block"
                    else t(N_("only warns"))))
+    lines.append(t("Condition photos are kept {days} days.", days=photo_days))
     lines += [_describe(args, r) for r in rules]
     args.out.emit({"fees": {k: {"amount": a, "period_months": m} for k, (a, m) in plans.items()},
-                   "fee_policy": policy, "rules": rules}, lines)
+                   "fee_policy": policy, "condition_photo_days": photo_days, "rules": rules}, lines)
     return 0
 
 
@@ -165,4 +167,18 @@ def cmd_rules_clear(args: argparse.Namespace) -> int:
             s.delete(row)
     args.out.emit({"target": args.target, "cleared": True},
                   [args.out.t("The rule of {target} was removed.", target=args.target)])
+    return 0
+
+
+@commands.add("rules photo-days", "how many days a condition photo taken at a return is kept",
+              arg("days", type=whole(1, 3650), metavar="DAYS"))
+def cmd_rules_photo_days(args: argparse.Namespace) -> int:
+    from kiosk import settings
+
+    kiosk = open_kiosk(args)
+    days = settings.validate("condition_photo_days", args.days)
+    with kiosk.transaction() as s:
+        kiosk.set_setting(s, "condition_photo_days", days)
+    args.out.emit({"condition_photo_days": days},
+                  [args.out.t("Condition photos are kept {days} days.", days=days)])
     return 0

@@ -23,7 +23,7 @@ from kiosk.domain import OUTCOME_STATUS, Cause, InspectionOutcome, ReservationSt
 from kiosk.errors import BadInput
 from kiosk.i18n import N_, Message
 from kiosk.limits import NOTE_MAX, PHOTO_PATH_MAX, clean_text, has_forbidden_chars
-from kiosk.photos import ITEM, PhotoStore
+from kiosk.photos import CONDITION, ITEM, PhotoStore
 from kiosk.platform_url import INSECURE_SETTING, INSECURE_URL, insecure_url
 from kiosk.services.catalogue import check_ages, check_item_field
 from kiosk.services.staff import Staff, StaffView
@@ -308,7 +308,8 @@ class Desk:
         photos, unsaved captures); returns how many went."""
         with self.k.reading() as s:
             referenced = [p for p in s.scalars(select(Item.photo).where(Item.photo.is_not(None))) if p]
-        removed = photo_store(self.k).collect(referenced)
+        removed = photo_store(self.k).collect(
+            referenced, {CONDITION.name: int(self.k.setting("condition_photo_days"))})
         from kiosk.services.condition import ConditionPhotos
 
         ConditionPhotos(self.k).forget_expired()  # the rows of condition photos that went

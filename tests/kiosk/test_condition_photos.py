@@ -71,3 +71,21 @@ def test_nanum_retention_deletes_expired_condition_photos(nanum):
         k.close()
     code, out, _err = nanum("retention")
     assert code == 0 and not kept.display.exists()
+
+
+def test_staff_choose_how_long_condition_photos_are_kept(make_kiosk, nanum):
+    k, clock = make_kiosk()
+    _returned(k)
+    with k.transaction() as s:
+        k.set_setting(s, "condition_photo_days", 30)
+    kept = ConditionPhotos(k).keep("T-1", _jpeg())
+    clock.advance(days=29)
+    assert Desk(k).collect_photos() == 0 and kept.display.exists()
+    clock.advance(days=2)
+    assert Desk(k).collect_photos() == 1 and not kept.display.exists()
+    # 'nanum rules photo-days' sets it.
+    assert nanum("init")[0] == 0
+    code, out, _err = nanum("rules", "photo-days", "90")
+    assert code == 0 and "Condition photos are kept 90 days." in out
+    code, out, _err = nanum("--json", "rules", "list")
+    assert '"condition_photo_days": 90' in out

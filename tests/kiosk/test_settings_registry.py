@@ -31,7 +31,7 @@ BAD = {
     "ui_panel_dpi": "dense", "ui_panel_mount_cm": 400, "ui_panel_height_cm": -1, "ui_receipt_qr": "no",
     "ui_earphone_voice": 1, "site_name": "  ", "staff_pin_hash": "", "printer": "laser",
     "camera_device": "webcam please", "camera_controls": "power_line=61", "sync_url": "https://platform example/", "sync_ca_bundle": 5,
-    "closed_weekdays": [0, 1, 2, 3, 4, 5, 6], "fee_policy": "sometimes",
+    "closed_weekdays": [0, 1, 2, 3, 4, 5, 6], "fee_policy": "sometimes", "condition_photo_days": 0,
 }
 
 
