@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 SWEEP_CRON = "* * * * * */20"  # every 20 seconds (the sixth field is seconds)
 LOANS_CRON = "7 * * * *"  # hourly: a loan's "due soon" goes out the morning after quiet hours
 INDICATORS_CRON = "37 * * * *"  # hourly: the city's indicator summaries
-RETENTION_CRON = "23 3 * * *"  # daily, 03:23 UTC (12:23 in Seoul): the retention run
+RETENTION_CRON_ENV, RETENTION_CRON = "NANUM_RETENTION_CRON", "23 3 * * *"  # daily, 03:23 UTC (12:23 in Seoul)
 HEARTBEAT_S = 10.0  # a worker's heartbeat; one silent for STALLED_S is taken for dead
 STALLED_S = 60.0
 
@@ -115,7 +115,7 @@ def build(db: Database, channels: dict[str, notices.Channel] | None = None, *,
         rows = await asyncio.to_thread(indicators.refresh, db, utcnow())
         return rows["loans"]
 
-    @app.periodic(cron=RETENTION_CRON, periodic_id="retention")
+    @app.periodic(cron=os.environ.get(RETENTION_CRON_ENV, RETENTION_CRON), periodic_id="retention")
     @app.task(name="retention.run", queue="notices", queueing_lock="retention.run")
     async def retention_run(timestamp: int) -> str:
         """Old returned loans and notices lose their member; inactive members follow their

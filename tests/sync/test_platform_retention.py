@@ -5,6 +5,10 @@ and expire when they do not answer, per their centre's policy; kiosks forget an 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
@@ -155,4 +159,44 @@ def test_an_inactive_member_is_asked_to_re_consent_and_a_sign_in_answers(platfor
     assert k.members.identify(card_a).number == a.number
     with pytest.raises(KioskError):
         k.members.identify(card_b)
+    _kiosk_sound(k)
+
+
+def test_the_platform_workers_run_it_on_their_schedule(platform):
+    """A real worker process (``nanum hub worker``) runs ``retention.run`` periodically: every
+    second here instead of daily. It reads the real clock, which is well past the kiosk's March."""
+    k, client, clock = platform.kiosk("GN01", "GN01-a")
+    drain(k, client)
+    codes, cards = stock(k, items=2, members=1)
+    number = k.members.identify(cards[0]).number
+    assert k.circulation.checkout(cards[0], codes[:1]).outcomes[0].ok
+    clock.advance(days=1)
+    assert k.circulation.return_item(codes[0]).destination == "shelf"
+    drain(k, client)
+    retention.set_policy(platform.db, "GN01", "expire", 3, NOW)
+    env = {**os.environ, "NANUM_RETENTION_CRON": "* * * * * */1", retention.DAYS_ENV: "30",
+           "NANUM_WORKER_HEARTBEAT_S": "0.5"}
+    worker = subprocess.Popen([sys.executable, "-m", "sync.hub.jobs", "--db", platform.db_url()], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def done() -> bool:
+        with platform.session() as s:
+            member = s.get(Member, number)
+            return member is not None and member.deleted and all(
+                ln.member_number is None for ln in s.execute(select(Loan)).scalars())
+
+    try:
+        deadline = time.monotonic() + 60
+        while not done():
+            if worker.poll() is not None:
+                raise AssertionError(worker.stderr.read().decode()[-2000:])
+            assert time.monotonic() < deadline, "the worker did not run the retention job"
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert set(_loans(platform).values()) == {(None, retention.pseudonym(number), "GN01")}
+    drain(k, client)
+    with pytest.raises(KioskError):
+        k.members.identify(cards[0])
     _kiosk_sound(k)
