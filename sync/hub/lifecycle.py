@@ -119,6 +119,9 @@ def erase(s: Session, number: str, notify: feed.Notifier, *, hlc: str | None = N
     s.execute(delete(ResidentSession).where(ResidentSession.member_number == number))
     s.execute(delete(PinAttempt).where(PinAttempt.subject == number))
     s.execute(delete(PersonalDataView).where(PersonalDataView.member_number == number))
+    from sync.hub.retention import MemberActivity
+
+    s.execute(delete(MemberActivity).where(MemberActivity.member_number == number))
     from sync.hub.partners_models import OAuthCode, OAuthToken, PartnerGrant
 
     s.execute(delete(OAuthCode).where(OAuthCode.member_number == number))
@@ -181,7 +184,12 @@ def export(s: Session, number: str) -> dict[str, Any]:
             views.append({"at": ev.at, "by": ev.actor, "why": payload.get("why"),
                           "what": "export" if ev.type == "member.exported" else "contact",
                           "kiosk": ev.kiosk_id})
+    from sync.hub.retention import MemberActivity
+
+    seen = s.get(MemberActivity, number)
     return {
+        "activity": None if seen is None else {"signed_in_at": seen.signed_in_at,
+                                               "asked_to_reconsent_at": seen.asked_at},
         "member": {"number": m.number, "name": m.display_name, "home_site": m.home_site,
                    "type": m.member_type, "expires_on": m.expires_on, "status": m.status,
                    "language": m.language, "has_card": m.card_hash is not None,

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
+from kiosk.clock import to_iso
 from kiosk.errors import KioskError
 from sync.hub import indicators, retention
 from sync.hub.models import Loan, Member, Notice
@@ -149,12 +150,20 @@ def test_an_inactive_member_is_asked_to_re_consent_and_a_sign_in_answers(platfor
         page = web.get("/me", params={"lang": "en"}).text
     assert "To keep it, sign in on your page" in page
 
+    with platform.session() as s:  # the member's export shows what retention keeps about them
+        from sync.hub import lifecycle
+
+        seen = lifecycle.export(s, a.number)["activity"]
+        assert seen == {"signed_in_at": to_iso(CLOCK()), "asked_to_reconsent_at": None}
+        assert lifecycle.export(s, b.number)["activity"]["asked_to_reconsent_at"] == to_iso(clock())
+
     later = clock() + dt.timedelta(days=retention.REPLY_DAYS + 1)
     report = retention.run(platform.db, later)
     assert report.expired == [b.number] and report.asked == []
     with platform.session() as s:
         assert not s.get(Member, a.number).deleted and s.get(Member, b.number).deleted
         assert not s.execute(select(Notice).where(Notice.member_number == b.number)).first()
+        assert s.get(retention.MemberActivity, b.number) is None
     drain(k, client)
     assert k.members.identify(card_a).number == a.number
     with pytest.raises(KioskError):
