@@ -23,22 +23,8 @@ FIELDS = ("deposit", "qualification", "adults_only", "min_membership_months", "e
           "battery_weeks", "task")
 
 
-def _scope_name(scope: str, codes: dict[int, str]) -> str:
-    kind, _, rest = scope.partition(":")
-    return codes.get(int(rest), scope) if kind == "item" and rest.isdigit() else scope
-
-
-def _rules(kiosk: Any) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from kiosk.store.models import Item
-    from kiosk.store.rules_models import ItemRule
-
-    with kiosk.reading() as s:
-        rows = list(s.execute(select(ItemRule).order_by(ItemRule.scope)).scalars())
-        ids = [int(r.scope.split(":", 1)[1]) for r in rows if r.scope.startswith("item:")]
-        codes = dict(s.execute(select(Item.id, Item.code).where(Item.id.in_(ids))).tuples().all())
-        return [{"target": _scope_name(r.scope, codes), **{f: getattr(r, f) for f in FIELDS}} for r in rows]
+def _rule(view: Any) -> dict[str, Any]:
+    return {"target": view.scope, **{f: getattr(view, f) for f in FIELDS}}
 
 
 def _describe(args: argparse.Namespace, rule: dict[str, Any]) -> str:
@@ -67,7 +53,7 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     plans = kiosk.rules.fee_plans()
     policy = kiosk.setting("fee_policy")
     photo_days = kiosk.setting("condition_photo_days")
-    rules = _rules(kiosk)
+    rules = [_rule(v) for v in kiosk.rules.rules()]
     t = args.out.t
     lines = [t("Membership fee of {type}: {amount} won every {months} months", type=kind, amount=amount,
                months=months) for kind, (amount, months) in sorted(plans.items())]
@@ -135,38 +121,20 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
     if all(v is None for v in given.values()):
         raise BadInput(N_("Say what to set: --deposit, --qualification, --adults-only, --min-months, "
                           "--every-loans, --every-days, --battery-weeks or --task."))
-    before = _current(kiosk, args.target)
-    values = {f: given[f] if given[f] is not None else before.get(f, 0 if f not in ("qualification", "task")
-                                                                   else "") for f in FIELDS}
-    values["adults_only"] = bool(values["adults_only"])
-    view = kiosk.rules.set_rule(args.target, actor="cli", **values)
-    rule = {"target": args.target, **{f: getattr(view, f) for f in FIELDS}}
+    view = kiosk.rules.update_rule(args.target, actor="cli", **given)
+    rule = _rule(view)
     args.out.emit(rule, [_describe(args, rule)])
     return 0
-
-
-def _current(kiosk: Any, target: str) -> dict[str, Any]:
-    """The rule written for exactly ``target`` (not its category's), as a dict; {} when none."""
-    from kiosk.store.rules_models import ItemRule
-
-    with kiosk.reading() as s:
-        row = s.get(ItemRule, kiosk.rules._scope(s, kiosk, target))
-        return {f: getattr(row, f) for f in FIELDS} if row is not None else {}
 
 
 @commands.add("rules clear", "remove the rule of an item or a category",
               arg("target", metavar="ITEM|category:NAME"))
 def cmd_rules_clear(args: argparse.Namespace) -> int:
     kiosk = open_kiosk(args)
-    kiosk.rules.set_rule(args.target, actor="cli")
-    from kiosk.store.rules_models import ItemRule
-
-    with kiosk.transaction() as s:
-        row = s.get(ItemRule, kiosk.rules._scope(s, kiosk, args.target))
-        if row is not None:
-            s.delete(row)
-    args.out.emit({"target": args.target, "cleared": True},
-                  [args.out.t("The rule of {target} was removed.", target=args.target)])
+    cleared = kiosk.rules.clear_rule(args.target, actor="cli")
+    args.out.emit({"target": args.target, "cleared": cleared},
+                  [args.out.t("The rule of {target} was removed.", target=args.target) if cleared
+                   else args.out.t("{target} has no rule of its own.", target=args.target)])
     return 0
 
 

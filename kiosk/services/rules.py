@@ -332,6 +332,56 @@ class LendingRules:
         """The item's own rule, else its category's."""
         return s.get(ItemRule, f"item:{item.id}") or s.get(ItemRule, f"category:{item.category}")
 
+    @staticmethod
+    def _view(row: ItemRule, scope: str | None = None) -> RuleView:
+        return RuleView(**{c.key: getattr(row, c.key) for c in ItemRule.__table__.columns
+                           if c.key != "scope"}, scope=scope or row.scope)
+
+    def rule_of(self, target: str) -> RuleView | None:
+        """The rule written for exactly ``target`` (an item's code or ``category:NAME``; an
+        item's category rule is not its own), its scope named as staff write it."""
+        with self.k.reading() as s:
+            row = s.get(ItemRule, self._scope(s, self.k, target))
+            return self._view(row, self._target(s, row.scope)) if row is not None else None
+
+    def rules(self) -> list[RuleView]:
+        """Every rule written, categories first; scopes named as staff write them."""
+        with self.k.reading() as s:
+            rows = s.execute(select(ItemRule).order_by(ItemRule.scope)).scalars().all()
+            return [self._view(r, self._target(s, r.scope)) for r in rows]
+
+    @staticmethod
+    def _target(s: Session, scope: str) -> str:
+        """``item:<id>`` -> the item's code; a category's scope as it is."""
+        kind, _, rest = scope.partition(":")
+        if kind == "item" and rest.isdigit():
+            code = s.execute(select(Item.code).where(Item.id == int(rest))).scalar()
+            return code or scope
+        return scope
+
+    def update_rule(self, target: str, *, actor: str | None = None, **changes: object) -> RuleView:
+        """Change some settings of ``target``'s own rule (see :meth:`set_rule`); the others
+        keep their value (an item with no rule of its own starts from none, not its category's)."""
+        before = self.rule_of(target)
+        values = {k: v for k, v in (before.__dict__.items() if before else ()) if k != "scope"}
+        values.update({k: v for k, v in changes.items() if v is not None})
+        view = self.set_rule(target, actor=actor, **values)
+        return self.rule_of(target) or view  # the scope named as staff write it
+
+    def clear_rule(self, target: str, *, actor: str | None = None) -> bool:
+        """Remove ``target``'s own rule (an item then follows its category's); False when it had none."""
+        with self.k.transaction() as s:
+            scope = self._scope(s, self.k, target)
+            row = s.get(ItemRule, scope)
+            if row is None:
+                return False
+            s.delete(row)
+            self.k.record(s, "item.rule_set", {"scope": scope.split(":", 1)[0],
+                                               "category": scope.split(":", 1)[1]
+                                               if scope.startswith("category:") else None,
+                                               "deposit": 0, "adults_only": False, "qualification": ""}, actor)
+            return True
+
     def item_rule(self, item_ref: ItemKey | str) -> RuleView | None:
         with self.k.reading() as s:
             rule = self.rule_for(s, self.k.catalogue.resolve(s, item_ref))

@@ -27,7 +27,8 @@ def test_fees_policy_and_item_rules_are_set_and_listed(nanum):
     # An item's own rule; a second call changes one setting and keeps the others.
     _json(nanum, "rules", "set", "T-00001", "--deposit", "30000", "--adults-only", "yes")
     rule = _json(nanum, "rules", "set", "T-00001", "--min-months", "3")
-    assert (rule["deposit"], rule["adults_only"], rule["min_membership_months"]) == (30000, True, 3)
+    assert (rule["target"], rule["deposit"], rule["adults_only"], rule["min_membership_months"]) == (
+        "T-00001", 30000, True, 3)
     listed = _json(nanum, "rules", "list")
     assert listed["fees"] == {"standard": {"amount": 10000, "period_months": 12}}
     assert listed["fee_policy"] == "block"
@@ -45,6 +46,7 @@ def test_fees_policy_and_item_rules_are_set_and_listed(nanum):
     finally:
         k.close()
     assert _json(nanum, "rules", "clear", "T-00001")["cleared"]
+    assert not _json(nanum, "rules", "clear", "T-00001")["cleared"]  # nothing left to clear
     assert [r["target"] for r in _json(nanum, "rules", "list")["rules"]] == ["category:tool"]
 
 

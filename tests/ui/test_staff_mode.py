@@ -70,7 +70,7 @@ def test_a_volunteer_sees_only_what_the_role_allows(window, ui, enter, demo):
     ui.tap("StaffLogout")
     mode = enter()
     assert set(mode.nav) == {"dashboard", "inspection", "lending", "rules", "transfers", "catalogue", "members",
-                             "labels", "reports", "import", "accounts", "settings", "camera"}
+                             "labels", "reports", "import", "accounts", "settings", "rule_settings", "camera"}
 
 
 def test_two_minutes_untouched_log_the_staff_member_out(window, ui, enter, demo, qtbot):

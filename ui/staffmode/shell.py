@@ -85,12 +85,13 @@ def page_classes() -> list[type[StaffPage]]:
     from ui.staffmode.lending import LendingPage
     from ui.staffmode.members import MembersPage
     from ui.staffmode.reports_page import ReportsPage
+    from ui.staffmode.rule_settings import RuleSettingsPage
     from ui.staffmode.rules_page import RulesPage
     from ui.staffmode.settings_page import SettingsPage
     from ui.staffmode.transfers import TransfersPage
 
     return [DashboardPage, InspectionPage, LendingPage, RulesPage, TransfersPage, CataloguePage, MembersPage,
-            LabelsPage, ReportsPage, ImportPage, AccountsPage, SettingsPage, CameraPage]
+            LabelsPage, ReportsPage, ImportPage, AccountsPage, SettingsPage, RuleSettingsPage, CameraPage]
 
 
 class StaffMode(WindowHost, QWidget):
