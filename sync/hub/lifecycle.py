@@ -3,8 +3,8 @@ log of who looked at it, and notice contacts encrypted at rest.
 
 Erasure comes from the member's kiosk (a ``member.erased`` event) or from the
 resident page. The member's row becomes a tombstone (``deleted``; no name, card,
-phone card or PIN), notice contacts, sessions, wrong-PIN counts and partner
-grants go, and waiting reservations are cancelled; every kiosk that holds the
+phone card or PIN), notice contacts, notices, sessions, wrong-PIN counts, the
+activity record (sync.hub.retention) and partner grants go, and waiting reservations are cancelled; every kiosk that holds the
 member drops them on its next pull. Loans keep the number and type the city's
 statistics count, and the kiosks' events are never edited, so the chains the
 platform checks still verify (docs/privacy.md).
@@ -38,6 +38,7 @@ from sync.hub.models import (
     Member,
     Notice,
     NoticeContact,
+    NoticeDelivery,
     PinAttempt,
     Reservation,
     ResidentSession,
@@ -122,6 +123,9 @@ def erase(s: Session, number: str, notify: feed.Notifier, *, hlc: str | None = N
     from sync.hub.retention import MemberActivity
 
     s.execute(delete(MemberActivity).where(MemberActivity.member_number == number))
+    told = select(Notice.id).where(Notice.member_number == number).scalar_subquery()
+    s.execute(delete(NoticeDelivery).where(NoticeDelivery.notice_id.in_(told)))
+    s.execute(delete(Notice).where(Notice.member_number == number))  # what they were told, and when
     from sync.hub.partners_models import OAuthCode, OAuthToken, PartnerGrant
 
     s.execute(delete(OAuthCode).where(OAuthCode.member_number == number))

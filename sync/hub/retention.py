@@ -293,8 +293,5 @@ def _inactive(db: Database, site: str, policy: str, months: int, now: dt.datetim
             if lifecycle.open_loans(s, number):
                 report.kept_on_loan.append(number)
                 continue
-            lifecycle.erase(s, number, feed.Notifier(s), now=now)  # its activity row goes too
-            told = select(Notice.id).where(Notice.member_number == number).scalar_subquery()
-            s.execute(delete(NoticeDelivery).where(NoticeDelivery.notice_id.in_(told)))
-            s.execute(delete(Notice).where(Notice.member_number == number))
+            lifecycle.erase(s, number, feed.Notifier(s), now=now)  # notices and activity go too
             report.expired.append(number)
