@@ -319,6 +319,7 @@ class Figures:
     breakdown: list[dict[str, Any]] = field(default_factory=list)
     partners: list[dict[str, Any]] = field(default_factory=list)
     demand: list[dict[str, Any]] = field(default_factory=list)
+    fees: dict[str, Any] = field(default_factory=dict)
     refreshed_at: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -326,7 +327,8 @@ class Figures:
                 "scope": {"districts": list(self.scope.districts), "sites": list(self.scope.sites)},
                 "resources": self.resources, "participants": self.participants, "outcomes": self.outcomes,
                 "by_member_type": self.by_type, "monthly": self.monthly, "breakdown": self.breakdown,
-                "partners": self.partners, "demand": self.demand, "refreshed_at": self.refreshed_at}
+                "partners": self.partners, "demand": self.demand, "fees": self.fees,
+                "refreshed_at": self.refreshed_at}
 
 
 def _scope_where(scope: Scope) -> ColumnElement[bool]:
@@ -389,6 +391,7 @@ def figures(s: Session, scope: Scope, period: Period) -> Figures:
     f.breakdown = _breakdown(s, scope, period, in_period)
     f.partners = partner_figures(s, scope, period)
     f.demand = demand_figures(s, scope, period)
+    f.fees = fee_figures(s, scope, period)
     return f
 
 
@@ -486,6 +489,33 @@ def demand_figures(s: Session, scope: Scope, period: Period) -> list[dict[str, A
     ranked = sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
     return [{"category": c, "unavailable": a, "waitlist": b, "reservations_unmet": u, "total": a + b + u}
             for c, (a, b, u) in ranked]
+
+
+def fee_figures(s: Session, scope: Scope, period: Period) -> dict[str, Any]:
+    """Membership fees at centres in scope: the payments staff recorded in the period (how
+    many, how much) and the members exempt at the period's end (by each member's latest
+    ``fee.exempted``; the reasons stay at the centres), from the kiosks' fee events."""
+    import json
+
+    start, end = period_bounds(period)
+    cond = scope.site_filter(Kiosk.site)
+    q = (select(Event.type, Event.payload, Event.at).join(Kiosk, Kiosk.kiosk_id == Event.kiosk_id)
+         .where(Event.type.in_(("fee.paid", "fee.exempted")), Event.at < end).order_by(Event.hlc))
+    if cond is not None:
+        q = q.where(cond)
+    paid = amount = 0
+    exempt: dict[str, bool] = {}
+    for type_, payload, at in s.execute(q):
+        try:
+            p = json.loads(payload)
+        except ValueError:
+            continue
+        if type_ == "fee.paid" and at >= start:
+            paid += 1
+            amount += int(p.get("amount") or 0)
+        elif type_ == "fee.exempted":
+            exempt[str(p.get("member"))] = bool(p.get("exempt"))
+    return {"payments": paid, "paid_won": amount, "members_exempt": sum(exempt.values())}
 
 
 def period_bounds(period: Period) -> tuple[str, str]:

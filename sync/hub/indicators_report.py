@@ -48,6 +48,8 @@ TEXTS = {
     "unavailable": N_("Scanned, not on the shelf"), "waitlist": N_("Waiting-list entries"),
     "reservations_unmet": N_("Reservations not met"), "total": N_("Total"),
     "no_demand": N_("No unmet demand was recorded in this period."),
+    "fees": N_("Membership fees"), "fee_payments": N_("Fees paid"), "fee_paid_won": N_("Fees paid (won)"),
+    "fee_exempt": N_("Members exempt from the fee"),
     "download": N_("Download"), "refreshed": N_("Figures as of {when}"),
     "not_refreshed": N_("The figures have not been computed yet."), "method": N_("How each figure is computed"),
 }
@@ -124,6 +126,7 @@ def rows_of(f: ind.Figures) -> list[tuple[str, str, str, Any]]:
         out += [("partner", r["client_id"], k, v) for k, v in r.items() if k not in ("client_id", "partner")]
     for r in f.demand:
         out += [("demand", r["category"], k, v) for k, v in r.items() if k != "category"]
+    out += [("fees", "", k, v) for k, v in f.fees.items()]
     return out
 
 
@@ -214,6 +217,10 @@ def to_pdf(f: ind.Figures, lang: str, scope_label: str) -> bytes:
                             for p in f.partners], [60, 28, 28, 28, 28]))
     else:
         story.append(Paragraph(_t("no_partners", lang), body))
+    story.append(Paragraph(_t("fees", lang), h2))
+    story.append(table([_t("fee_payments", lang), _t("fee_paid_won", lang), _t("fee_exempt", lang)],
+                       [[f.fees.get("payments", 0), f.fees.get("paid_won", 0), f.fees.get("members_exempt", 0)]],
+                       [45, 45, 50]))
     story.append(Paragraph(_t("demand", lang), h2))
     if f.demand:
         story.append(table([_t("category", lang), _t("unavailable", lang), _t("waitlist", lang),

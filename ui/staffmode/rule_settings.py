@@ -113,11 +113,13 @@ class RuleSettingsPage(StaffPage):
         if not self._manager():
             return
         rules, who, target = self.ctx.kiosk.rules, self.ctx.staff.name, self.target.text().strip()
-        values = {"deposit": self.rule_deposit.value(), "qualification": self.rule_qualification.text(),
-                  "adults_only": self.rule_adults.isChecked(), "min_membership_months": self.rule_months.value(),
-                  "every_loans": self.rule_loans.value(), "every_days": self.rule_days.value(),
-                  "battery_weeks": self.rule_battery.value(), "task": self.rule_task.text()}
-        self.run(lambda: rules.set_rule(target, actor=who, **values),
+        deposit, qualification = self.rule_deposit.value(), self.rule_qualification.text()
+        adults, months = self.rule_adults.isChecked(), self.rule_months.value()
+        loans, days, weeks = self.rule_loans.value(), self.rule_days.value(), self.rule_battery.value()
+        task = self.rule_task.text()
+        self.run(lambda: rules.set_rule(target, deposit=deposit, qualification=qualification, adults_only=adults,
+                                        min_membership_months=months, every_loans=loans, every_days=days,
+                                        battery_weeks=weeks, task=task, actor=who),
                  partial(self._saved, tr(N_("The rule of {target} is saved."), target=target)))
 
     def _clear_rule(self) -> None:
