@@ -89,3 +89,19 @@ def test_staff_choose_how_long_condition_photos_are_kept(make_kiosk, nanum):
     assert code == 0 and "Condition photos are kept 90 days." in out
     code, out, _err = nanum("--json", "rules", "list")
     assert '"condition_photo_days": 90' in out
+
+
+def test_the_checkout_photo_and_the_return_photo_of_a_loan_are_paired(make_kiosk):
+    k, clock = make_kiosk()
+    k.catalogue.add_item("T-1", "전동드릴", category="tool")
+    _, card = k.members.add("주민")
+    photos = ConditionPhotos(k)
+    k.circulation.checkout(card, ["T-1"])
+    out = photos.keep("T-1", _jpeg((200, 200, 200)), moment="checkout")
+    [loan] = [ln for ln in k.circulation.loans() if ln.item_code == "T-00001"]
+    assert out.loan_uid == loan.uid and out.moment == "checkout"
+    assert photos.pair("T-1") == (None, None)  # not back yet
+    clock.advance(days=3)
+    k.circulation.return_item("T-1", damaged_note="부러짐")
+    back = photos.keep("T-1", _jpeg((30, 30, 30)), faces_blurred=1)
+    assert photos.pair("T-1") == (back, out)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable
 from kiosk.services.views import ItemOutcome, ItemView
+from ui.condition_photo import keep_condition_photo
 from ui.screens.base import Screen
 from ui.text import N_, date_text, error_text, tr
 from ui.widgets.camera_view import CameraView
@@ -173,8 +174,17 @@ class BorrowScreen(Screen):
         self.pending.add(key)
         member_ref = self.session.member_ref
         assert member_ref is not None  # the borrow screen needs a member (the window asks first)
-        self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, ref),
-                     lambda outcome: self._borrowed(key, outcome, outcome.item_view),
+        # The frame is taken now, while the item is in front of the camera: lent, it is kept
+        # as the photo of how the item left (cropped to the counter, faces blurred).
+        snap = self.ctx.camera.snapshot(ref) if self.ctx.camera is not None else None
+        kiosk = self.ctx.kiosk
+
+        def done(outcome: ItemOutcome) -> None:
+            if outcome.ok:
+                keep_condition_photo(kiosk, ref, snap, "checkout")
+            self._borrowed(key, outcome, outcome.item_view)
+
+        self.ctx.run(lambda: borrow_job(self.ctx.kiosk, member_ref, ref), done,
                      lambda exc: self._failed(key, exc))
         return True
 

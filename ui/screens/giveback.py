@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -22,10 +21,9 @@ from kiosk.codes import ItemKey, Scan, item_key
 from kiosk.domain import Destination, ItemStatus
 from kiosk.errors import KioskError
 from kiosk.services.circulation import returnable
-from kiosk.services.condition import ConditionPhotos
 from kiosk.services.views import ItemView, ReturnOutcome
+from ui.condition_photo import keep_condition_photo
 from ui.screens.base import Screen
-from ui.tasks import run_task
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label
@@ -50,8 +48,6 @@ DESTINATIONS: dict[str, tuple[str, str, str]] = {
 }
 
 SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
-
-log = logging.getLogger(__name__)
 
 
 class CountPad(QWidget):
@@ -533,20 +529,8 @@ class ReturnScreen(Screen):
         """Keep the picture of the item as it came back (cropped to the counter, faces
         blurred) in the background; it outlives the resident's session."""
         snap, ref, self.snap = self.snap, self.ref, None
-        if snap is None or ref is None:
-            return
-        kiosk = self.ctx.kiosk
-
-        def shoot() -> Any:
-            from hardware.condition import condition_shot
-
-            return condition_shot(*snap)
-
-        def keep(shot: Any) -> None:
-            run_task(lambda: ConditionPhotos(kiosk).keep(ref, shot.jpeg, shot.faces_blurred), None,
-                     lambda exc: log.warning("condition photo not kept: %s", exc))
-
-        run_task(shoot, keep, lambda exc: log.warning("condition photo not taken: %s", exc), slow=True)
+        if ref is not None:
+            keep_condition_photo(self.ctx.kiosk, ref, snap, "return")
 
     def _show_result(self, outcome: ReturnOutcome) -> None:
         title, detail, icon = DESTINATIONS.get(outcome.destination, DESTINATIONS["staff"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
+from kiosk.clock import from_iso
 from kiosk.codes import CardRef, ItemRef, Scan, Unreadable
 from kiosk.domain import Condition, InspectionOutcome
 from kiosk.services.condition import ConditionPhotos, ConditionPhotoView
@@ -31,6 +32,15 @@ def prefill(case: InspectionCase) -> list[int]:
         counts[i] -= take
         short -= take
     return counts
+
+
+def _caption(msgid: str, photo: ConditionPhotoView) -> str:
+    """When a condition photo was taken (the kiosk's local time), and how many faces it blurred."""
+    when = from_iso(photo.taken_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    text = tr(msgid, time=when)
+    if photo.faces_blurred:
+        text += "\n" + tr(N_("{count} face(s) blurred"), count=photo.faces_blurred)
+    return text
 
 
 class InspectionPage(StaffPage):
@@ -163,18 +173,21 @@ class InspectionPage(StaffPage):
         self.photos.hide()
         self.detail.show()
         kiosk, code = self.ctx.kiosk, case.item.code
-        self.run(lambda: ConditionPhotos(kiosk).of_item(code), functools.partial(self._show_photos, case))
+        self.run(lambda: ConditionPhotos(kiosk).pair(code), functools.partial(self._show_photos, case))
 
-    def _show_photos(self, case: InspectionCase, photos: list[ConditionPhotoView]) -> None:
-        if self.case is not case or not photos:
+    def _show_photos(self, case: InspectionCase,
+                     pair: tuple[ConditionPhotoView | None, ConditionPhotoView | None]) -> None:
+        back, out = pair
+        if self.case is not case or back is None:
             return
-        newest = photos[0]
-        self.return_photo.set_item(case.item.code, str(newest.display))
-        self.return_caption.setText(tr(N_("At the return, {time}"), time=newest.taken_at[:16].replace("T", " "))
-                                    + ("\n" + tr(N_("{count} face(s) blurred"), count=newest.faces_blurred)
-                                       if newest.faces_blurred else ""))
-        self.shelf_photo.show_item(case.item)
-        self.shelf_caption.setText(tr(N_("In the catalogue")))
+        self.return_photo.set_item(case.item.code, str(back.display))
+        self.return_caption.setText(_caption(N_("At the return, {time}"), back))
+        if out is not None:  # how it left on this loan, to compare with how it came back
+            self.shelf_photo.set_item(case.item.code, str(out.display))
+            self.shelf_caption.setText(_caption(N_("At the checkout, {time}"), out))
+        else:
+            self.shelf_photo.show_item(case.item)
+            self.shelf_caption.setText(tr(N_("In the catalogue")))
         self.photos.show()
 
     def handle_scan(self, ref: Scan) -> bool:

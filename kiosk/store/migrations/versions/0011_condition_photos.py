@@ -1,4 +1,5 @@
-"""condition photos: which stored photo shows which return (a new table: every row stays)
+"""condition photos: which stored photo shows which loan, at its checkout or its return
+(a new table: every row stays)
 
 Revision ID: 0011
 Revises: 0010
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.Column('photo', sa.String(length=80), nullable=False),
         sa.Column('taken_at', sa.String(length=32), nullable=False),
         sa.Column('faces_blurred', sa.Integer(), nullable=False),
+        sa.Column('moment', sa.String(length=8), server_default='return', nullable=False),
         sa.ForeignKeyConstraint(['item_id'], ['items.id']),
         sa.PrimaryKeyConstraint('id'),
     )
