@@ -14,7 +14,7 @@ runs this after it.
 
 from __future__ import annotations
 
-import re
+import ast
 import sys
 from pathlib import Path
 
@@ -22,12 +22,19 @@ ROOT = Path(__file__).resolve().parents[2]
 OPTIONAL = {"QRCodeDetector", "QRCodeDetectorAruco"}
 
 
-def names_used() -> dict[str, list[str]]:
+def names_used(root: Path = ROOT) -> dict[str, list[str]]:
+    """Every ``cv2.<name>`` the code under ``root`` uses (``from cv2 import`` too); a name
+    only a docstring or a comment mentions is not used."""
     used: dict[str, list[str]] = {}
     for package in ("hardware", "ui", "kiosk"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            for name in re.findall(r"\bcv2\.([A-Za-z_]\w*)", path.read_text(encoding="utf-8")):
-                used.setdefault(name, []).append(str(path.relative_to(ROOT)))
+        for path in sorted((root / package).rglob("*.py")):
+            where = str(path.relative_to(root))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), where)):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "cv2":
+                    used.setdefault(node.attr, []).append(where)
+                elif isinstance(node, ast.ImportFrom) and node.module == "cv2":
+                    for alias in node.names:
+                        used.setdefault(alias.name, []).append(where)
     return used
 
 
