@@ -124,19 +124,26 @@ class MemberStrip(QFrame):
         self.alerts.setProperty("role", "refused")
         self.sign_out = button("", None, "SignOut")
         self.sign_out.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        # Stacked, never side by side: a wrapped label beside another would not get the height
-        # its lines need. What needs attention (late items, a reservation waiting) comes last.
-        text = QVBoxLayout()
-        text.setContentsMargins(0, 0, 0, 0)
-        text.setSpacing(2)
-        for w in (self.who, self.info, self.alerts):
-            text.addWidget(w)
-        self.row = QHBoxLayout(self)
-        self.row.addLayout(text, 1)
+        # The name with the sign-out beside it; under them, the whole width for what the member has
+        # and what needs attention (late items, a reservation waiting), last. Stacked, never side by
+        # side: a wrapped label beside another would not get the height its lines need.
+        self.row = QHBoxLayout()
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.addWidget(self.who, 1)
         self.row.addWidget(self.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
+        col = QVBoxLayout(self)
+        col.setSpacing(2)
+        col.addLayout(self.row)
+        col.addWidget(self.info)
+        col.addWidget(self.alerts)
         self.state: MemberState | None = None
         self._who = self._info = ""
+        self._alerts: list[str] = []
+        self._late = 0  # how many of the alerts (the first ones) are about late items
+        self._kind = "refused"
         self.alerts.hide()
+        #: a scan's result is on screen: the loans as they were at sign-in give it their room
+        self.compact = False
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -151,22 +158,39 @@ class MemberStrip(QFrame):
     def _fit(self) -> None:
         # The bar's layout gives the strip its preferred height, not the height its wrapped
         # lines need at this width: ask for that as a minimum.
-        need = self.heightForWidth(self.width()) if self.width() > 0 else -1
-        if need > 0 and need != self.minimumHeight():
+        # (No wrapped label shown: no such height, and the layout's own minimum is enough.)
+        need = max(0, self.heightForWidth(self.width())) if self.width() > 0 else -1
+        if need >= 0 and need != self.minimumHeight():
             self.setMinimumHeight(need)
 
-    def set_texts(self, who: str, info: list[str], alerts: list[str], alert_kind: str) -> None:
+    def set_texts(self, who: str, info: list[str], alerts: list[str], alert_kind: str, late: int = 0) -> None:
+        """``late``: how many of ``alerts`` (the first ones) are about late items."""
         self._who, self._info = who, " ".join(info)
+        self._alerts, self._late, self._kind = alerts, late, alert_kind
         self.who.setText(who)
         self.info.setText(self._info)
-        self.info.setVisible(bool(info))
+        self._show()
+        QTimer.singleShot(0, self._fit)
+
+    def _show(self) -> None:
+        self.info.setVisible(bool(self._info) and not self.compact)
+        alerts = self._alerts[self._late:] if self.compact else self._alerts
         self.alerts.setText("\n".join(alerts))
         self.alerts.setVisible(bool(alerts))
         # A late item is a warning; a reservation waiting is good news.
-        self.alerts.setProperty("role", alert_kind)
+        self.alerts.setProperty("role", self._kind if len(alerts) == len(self._alerts) else "ok")
         restyle(self.alerts)
         self._fit()
-        QTimer.singleShot(0, self._fit)
+
+    def set_compact(self, compact: bool) -> None:
+        """Once a scan's result is shown, the strip keeps who is signed in, the sign-out and a
+        reservation waiting; what was on loan at sign-in (said then, and no longer up to date once
+        items are borrowed) and the late items (the refused item's row says so now) make room for
+        the result on a small panel with large text."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self._show()
 
     def said(self) -> list[str]:
         """What the voice says about who is signed in (nothing while hidden)."""
@@ -215,12 +239,14 @@ class Chrome:
         self.top_row = QHBoxLayout()
         self.top_row.setContentsMargins(0, 0, 0, 0)
         self.top_row.addWidget(self.heading, 1)
-        top_col = QVBoxLayout(self.top)
+        self.top_col = top_col = QVBoxLayout(self.top)
         top_col.setContentsMargins(0, 0, 0, 0)
         top_col.setAlignment(Qt.AlignmentFlag.AlignTop)
         top_col.addLayout(self.top_row)
         top_col.addWidget(self.strip)
         top_col.addWidget(self.caption)
+        self.strip_beside = False
+        self._band_px = 0
         # Low reach: the same buttons, at the bottom, wrapping if the row is too narrow.
         self.bottom = QWidget()
         self.bottom.setObjectName("BottomBar")
@@ -229,6 +255,7 @@ class Chrome:
         self.low_reach = False
         self._instructions_shown = True
         self._place(False)
+        self._place_sign_out(False)
         if ctx is not None:
             ctx.session.member_changed.connect(self._member_changed)
 
@@ -273,7 +300,7 @@ class Chrome:
             self.strip.set_texts(who, [], [], "refused")
             return
         info, alerts = state_lines(state, self.ctx.session.lang)
-        self.strip.set_texts(who, info, alerts, "refused" if state.overdue else "ok")
+        self.strip.set_texts(who, info, alerts, "refused" if state.overdue else "ok", late=1 if state.overdue else 0)
 
     def sign_out(self) -> None:
         """Finish the visit: the receipt first when something was borrowed, returned or renewed."""
@@ -355,18 +382,49 @@ class Chrome:
             w.setSizePolicy(policy, QSizePolicy.Policy.Fixed)
         for w in widgets:
             (self.bottom_flow if low else self.top_row).addWidget(w)
+
+    def _place_sign_out(self, down: bool) -> None:
+        self.sign_out_down = down
         self.strip.row.removeWidget(self.strip.sign_out)
         self.bottom_flow.removeWidget(self.strip.sign_out)
-        if low:
+        if down:
             self.bottom_flow.addWidget(self.strip.sign_out)
         else:
             self.strip.row.addWidget(self.strip.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def _place_strip(self) -> None:
+        # Low reach on a panel in reach from top to bottom leaves the heading alone on its row: the
+        # strip goes beside it, where the name and the sign-out fit beside the heading.
+        margins = self.strip.contentsMargins()
+        need = self.heading.sizeHint().width() + self.top_row.spacing() + self.strip.who.sizeHint().width() \
+            + self.strip.row.spacing() + self.strip.sign_out.sizeHint().width() + margins.left() + margins.right() \
+            + 2 * layout_of(self.strip).contentsMargins().left()
+        beside = self.low_reach and self._band_px <= 0 and need <= self.top.width()
+        if beside == self.strip_beside:
+            return
+        self.strip_beside = beside
+        self.top_col.removeWidget(self.strip)
+        self.top_row.removeWidget(self.strip)
+        if beside:
+            self.top_row.addWidget(self.strip, 1)
+        else:
+            self.top_col.insertWidget(1, self.strip)
+        self.top_row.setStretchFactor(self.heading, 0 if beside else 1)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignLeft | (Qt.AlignmentFlag.AlignTop if beside
+                                                                else Qt.AlignmentFlag.AlignVCenter))
 
     def set_low_reach(self, low: bool, band_px: int, spacing: int) -> None:
         """Switch layouts; ``band_px`` is how far down from the window's top is out of reach."""
         if low != self.low_reach:
             self.low_reach = low
             self._place(low)
+        # The sign-out stays beside the name unless the strip is out of reach: on a panel that is
+        # in reach from top to bottom, the bar below keeps one row for the screen's room.
+        down = low and band_px > 0
+        if down != self.sign_out_down:
+            self._place_sign_out(down)
+        self._band_px = band_px
+        self._place_strip()
         self.fix_widths()  # a new text size, or the other layout
         self.bottom.setVisible(low)
         self.bottom_flow.setSpacing(spacing)
@@ -382,8 +440,12 @@ class Chrome:
         self.top.setMinimumHeight(max(0, band))
         self.fit_caption()
 
-    def set_caption(self, text: str) -> None:
+    def set_caption(self, text: str, result_shown: bool = False) -> None:
+        """What to do now (the low-reach caption); ``result_shown``: the screen shows the result of a
+        scan, which the strip makes room for."""
         self._confirm_due = False
+        self.strip.set_compact(result_shown)
+        self._place_strip()  # another heading, another name: beside it or not
         self.caption.setText(text)
         self.fit_caption()
 
@@ -394,10 +456,14 @@ class Chrome:
             self.restore_instructions()
             return
         room = self.top.minimumHeight() - self.heading.sizeHint().height() - layout_of(self.top).spacing()
-        if self.strip.isVisibleTo(self.top):
-            room -= self.strip.sizeHint().height() + layout_of(self.top).spacing()
+        if self.strip.isVisibleTo(self.top) and not self.strip_beside:
+            room -= max(self.strip.sizeHint().height(), self.strip.minimumHeight()) + layout_of(self.top).spacing()
         width = max(1, self.top.width())
-        self.caption.setVisible(self.caption.heightForWidth(width) <= room)
+        need = self.caption.heightForWidth(width)
+        self.caption.setVisible(need <= room)
+        # All its lines: the bar's column gives a label its preferred height, not the one its
+        # lines need at this width.
+        self.caption.setMinimumHeight(need if need <= room else 0)
         # What to do is said once: up here, where the screen's own line would repeat it.
         self._show_instructions(self.caption.isHidden())
 

@@ -181,6 +181,10 @@ class Theme:
         radius = self.mm(2.5)
         border = max(2, self.mm(0.6))
         pad = self.mm(3)
+        # With large text the keys laid in a scan screen are 13 mm wide (16 mm tall): ten in a row
+        # leave the list beside them its room on a small panel.
+        codepad = (f'QWidget[role="codepad"] QPushButton[role="typekey"] {{ min-width: {self.mm(13)}px; }}'
+                   if self.large_text else "")
         return f"""
 * {{ font-family: {families}; font-size: {body}px; color: {p.text}; }}
 #KioskRoot, QStackedWidget, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.bg}; }}
@@ -220,6 +224,7 @@ QPushButton:disabled {{ background: {p.bg}; color: {p.muted}; }}
 QPushButton[role="quiet"] {{ background: {p.bg}; color: {p.muted}; border-color: {p.border};
                              font-size: {small}px; }}
 QPushButton[role="typekey"] {{ min-height: {self.touch}px; min-width: {self.touch}px; padding: 0; }}
+{codepad}
 QPushButton[role="key"] {{ font-size: {keypad}px; min-height: {self.mm(16)}px;
                            min-width: {self.mm(16)}px; }}
 QLineEdit {{ font-size: {keypad}px; background: {p.surface}; color: {p.text};
@@ -227,6 +232,8 @@ QLineEdit {{ font-size: {keypad}px; background: {p.surface}; color: {p.text};
              min-height: {self.touch}px; padding: 0 {pad}px; }}
 #VoiceBar {{ background: {p.surface}; border: {border}px solid {p.border}; border-radius: {radius}px; }}
 #VoiceBar QPushButton {{ padding: 0 {self.mm(2)}px; }}
+#VoiceBar QPushButton#VoiceSofter, #VoiceBar QPushButton#VoiceLouder, #VoiceBar QPushButton#VoiceSlower,
+#VoiceBar QPushButton#VoiceFaster {{ padding: 0; }}
 #TopBar QLabel#Caption {{ color: {p.text}; }}
 QScrollBar:vertical {{ width: {self.mm(MIN_TOUCH_MM)}px; background: {p.bg}; border: none;
                       margin: 0; }}

@@ -85,10 +85,17 @@ def test_an_overdue_member_learns_of_the_block_before_the_first_item(window, ui,
     assert window.screens["borrow"].entries == []  # told before any item was refused
 
 
-def test_the_strip_is_in_reach_in_the_low_reach_layout(window, ui, cards):
+def test_the_strip_is_in_reach_in_the_low_reach_layout(make_ui, window, ui, cards):
+    # A 1280x800 panel is in reach from top to bottom: the sign-out stays beside the name.
     ui.sign_in(cards["윤지우"])
     window.session.set_display(low_reach=True)
     ui.settle()
-    assert window.chrome.strip.sign_out.parentWidget() is window.chrome.bottom
+    assert window.reach_top() == 0 and window.chrome.strip.sign_out.parentWidget() is window.chrome.strip
+    # Where the strip is above the reach line, its sign-out goes down with the bar's buttons.
+    window, ui = make_ui((1920, 1080))
+    ui.sign_in(cards["윤지우"])
+    window.session.set_display(low_reach=True)
+    ui.settle()
+    assert window.reach_top() > 0 and window.chrome.strip.sign_out.parentWidget() is window.chrome.bottom
     ui.tap("SignOut")
     assert window.session.member is None

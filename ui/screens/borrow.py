@@ -127,6 +127,7 @@ class BorrowScreen(Screen):
         self.list_title.setText(tr(N_("Your items")))
         self.empty.setText(tr(N_("Nothing scanned yet.")))
         self.done.setText(tr(N_("Done")))
+        self.pad.retranslate()
         for outcome, view, row in self.entries:
             self._render(row, outcome, view)
         if self.entries:

@@ -50,6 +50,31 @@ DESTINATIONS: dict[str, tuple[str, str, str]] = {
 SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
 
 
+class PageStack(QStackedWidget):
+    """The return's steps, one shown at a time; it needs only the room the shown step needs
+    (a plain stacked widget asks for its tallest page's, and the scan step would scroll)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self):
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self):
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        page = self.currentWidget()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        page = self.currentWidget()
+        return page.heightForWidth(width) if page is not None else -1
+
+
 class CountPad(QWidget):
     """Large number keys for a count: 0-9 and Erase, laid as a phone's."""
 
@@ -149,7 +174,7 @@ class ReturnScreen(Screen):
         self.snap: tuple[Any, tuple] | None = None
         self.busy = False
         self.banner = Banner()
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.item_photo = ItemPhoto(30.0)
         self.item_name = label("", "title")
         self.item_name.setObjectName("ReturnItemName")
@@ -167,12 +192,14 @@ class ReturnScreen(Screen):
         self.scan_hint = label("", "title")
         self.scan_hint.setProperty("instruction", True)  # the low-reach caption says it instead
         self.scan_hint.setObjectName("ScanHint")
-        # Without a camera the keys take its place, and the hint beside them says so.
-        self.pad = CodePad(ctx.say, "returnpad")
+        # Without a camera the keys take its place, and the hint above them says so. Typing the
+        # code is then the next step: its OK is the screen's primary action (nothing else is).
+        self.pad = CodePad(ctx.say, "returnpad", primary=True)
         self.pad.typed.connect(self._typed)
         self.scan_layout.addWidget(self.camera, 3)
         self.scan_layout.addWidget(self.pad, 3)
         self.scan_layout.addWidget(self.scan_hint, 2)
+        self._portrait = False
         self.watch = CameraWatch(devices_of(ctx.host), self)
         self.watch.changed.connect(lambda _state: self._camera_changed())
         self.stack.addWidget(page)
@@ -220,10 +247,13 @@ class ReturnScreen(Screen):
         self.count_gave_up = button("", None, "CountGaveUp")
         self.count_gave_up.clicked.connect(self._could_not_count)
         col.addWidget(self.count_question)
-        body = QHBoxLayout()
-        body.addWidget(scroll, 3)
-        body.addWidget(self.count_pad, 2)
-        col.addLayout(body, 1)
+        # The number keys beside the parts, or under them where both do not fit side by side (each
+        # part's line then has the whole width for its name, - and +).
+        self.count_body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.counters_scroll = scroll
+        self.count_body.addWidget(scroll, 3)
+        self.count_body.addWidget(self.count_pad, 2)
+        col.addLayout(self.count_body, 1)
         row = QHBoxLayout()
         row.addWidget(self.count_gave_up)
         row.addWidget(self.count_ok)
@@ -331,8 +361,18 @@ class ReturnScreen(Screen):
         return said
 
     def set_portrait(self, portrait: bool) -> None:
-        self.scan_layout.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                                      else QBoxLayout.Direction.LeftToRight)
+        self._portrait = portrait
+        self._arrange()
+
+    def _arrange(self) -> None:
+        # The camera beside (or, tall, above) what to do. Without it, what to do is read first,
+        # above the keys, which take the whole width (the hint is the box's last widget).
+        D = QBoxLayout.Direction
+        if self.watch.missing:
+            self.scan_layout.setDirection(D.BottomToTop)
+        else:
+            self.scan_layout.setDirection(D.TopToBottom if self._portrait else D.LeftToRight)
+        self.scan_layout.setStretchFactor(self.scan_hint, 0 if self.watch.missing else 2)
 
     def title(self) -> str:
         return tr(N_("Return"))
@@ -347,6 +387,7 @@ class ReturnScreen(Screen):
         missing = self.watch.missing
         self.view.setVisible(not missing)
         self.pad.setVisible(missing)
+        self._arrange()
         self.scan_hint.setText(self._scan_step())
         if self.isVisible() and self.step == SCAN:
             self.ctx.announce()
@@ -364,6 +405,7 @@ class ReturnScreen(Screen):
         self.count_ok.setText(tr(N_("Confirm")))
         self.count_gave_up.setText(tr(N_("I could not count them")))
         self.count_pad.retranslate()
+        self.pad.retranslate()
         self.condition_question.setText(tr(N_("Is it in good condition?")))
         self.fine.setText(tr(N_("Yes, it is fine")))
         self.damaged.setText(tr(N_("It is damaged")))
@@ -495,7 +537,26 @@ class ReturnScreen(Screen):
             self.counters.append(c)
             self.counters_box.insertWidget(i, c)
         self._select_part(0)
+        self._fit_count()
         self._step(COUNT)
+
+    def _fit_count(self) -> None:
+        """The number keys beside the parts' lines where both fit at their size, else under them."""
+        # The list takes three fifths of the row (and its scroll bar and frame come off that).
+        line = max((c.sizeHint().width() for c in self.counters), default=0) + self.theme_scroll_width() + 4
+        need = max(line * 5 // 3, line + self.count_pad.sizeHint().width()) + self.count_body.spacing()
+        direction = QBoxLayout.Direction.LeftToRight if self.width() >= need else QBoxLayout.Direction.TopToBottom
+        if self.count_body.direction() != direction:
+            self.count_body.setDirection(direction)
+
+    def theme_scroll_width(self) -> int:
+        """The parts list's scroll bar's width."""
+        return self.counters_scroll.verticalScrollBar().sizeHint().width()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.counters:
+            self._fit_count()
 
     def _count_confirmed(self) -> None:
         self.counted, self.uncounted = sum(c.count for c in self.counters), False

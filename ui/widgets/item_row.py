@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from ui.widgets.common import Icon, ItemPhoto, button, label, restyle
 
 if TYPE_CHECKING:
     from kiosk.services.views import ItemView
+
+
+#: the row's text goes under its picture when the column beside it is narrower than this many ems
+NARROW_EM = 24
 
 
 class ItemRow(QFrame):
@@ -42,21 +47,75 @@ class ItemRow(QFrame):
         self.action_row = QHBoxLayout(self.actions_box)
         self.action_row.setContentsMargins(0, 0, 0, 0)
         self.actions_box.hide()
-        # Two lines beside the picture: the name with its code and the ✓/✗, then what happened.
-        # Kept this short so the newest row fits in view with large text on a small panel.
-        head = QHBoxLayout()
-        head.addWidget(self.name, 1)
-        head.addWidget(self.code_label, 0, Qt.AlignmentFlag.AlignTop)
-        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        text = QVBoxLayout()
-        text.setSpacing(0)
-        text.addLayout(head)
-        text.addWidget(self.status)
-        text.addWidget(self.actions_box)
-        row = QHBoxLayout(self)
-        row.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
-        row.addLayout(text, 1)
+        # Beside the picture: the name with its code and the ✓/✗, then what happened and what can be
+        # done. Kept this short so the newest row fits in view with large text on a small panel:
+        # where the column beside the picture is narrow, the code and what can be done go under the
+        # name, beside the picture, and what happened takes the row's whole width under them.
+        self.head = QHBoxLayout()
+        self.head.addWidget(self.name, 1)
+        self.head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.sub = QHBoxLayout()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 6, 8, 6)
+        self.grid.setVerticalSpacing(0)
+        self.grid.setColumnStretch(1, 1)
+        self.grid.addLayout(self.head, 0, 1)
+        #: "beside" (all beside the picture), "under" (what happened under it) or "below" (what can
+        #: be done, too wide for beside the code, under what happened)
+        self.mode = ""
+        self._place("beside")
         self.ok: bool | None = None
+
+    def _mode(self, width: int) -> str:
+        margins = self.grid.contentsMargins()
+        column = width - self.photo.width() - margins.left() - margins.right() - self.grid.horizontalSpacing()
+        # The column beside the picture holds fewer than NARROW_EM characters' widths: narrow.
+        if column >= NARROW_EM * max(1, QFontInfo(self.status.font()).pixelSize()):
+            return "beside"
+        if self.actions_box.isHidden():
+            return "under"
+        need = self.code_label.sizeHint().width() + self.sub.spacing() + self.actions_box.sizeHint().width()
+        return "under" if need <= column else "below"
+
+    def _place(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        self.mode = mode
+        for w in (self.photo, self.status, self.actions_box, self.code_label):
+            self.grid.removeWidget(w)
+            self.head.removeWidget(w)
+            self.sub.removeWidget(w)
+        self.grid.removeItem(self.sub)
+        top = Qt.AlignmentFlag.AlignTop
+        if mode == "beside":
+            self.head.insertWidget(1, self.code_label, 0, top)
+            self.grid.addWidget(self.photo, 0, 0, 3, 1, top)
+            self.grid.addWidget(self.status, 1, 1)
+            self.grid.addWidget(self.actions_box, 2, 1)
+            return
+        self.sub.addWidget(self.code_label, 0, top)
+        if mode == "under":
+            self.sub.addWidget(self.actions_box, 1)
+        else:
+            self.grid.addWidget(self.actions_box, 3, 0, 1, 2)
+        self.grid.addWidget(self.photo, 0, 0, 2, 1, top)
+        self.grid.addLayout(self.sub, 1, 1)
+        self.grid.addWidget(self.status, 2, 0, 1, 2)
+
+    def _fit(self, width: int) -> None:
+        if width > 0:
+            self._place(self._mode(width))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit(self.width())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        self._fit(width)
+        return super().heightForWidth(width)
 
     def set_name(self, name: str) -> None:
         self.name.setText(name)
@@ -77,6 +136,7 @@ class ItemRow(QFrame):
         b = button(text, role, name)
         self.action_row.addWidget(b)
         self.actions_box.show()
+        self._fit(self.width())
         return b
 
     def clear_actions(self) -> None:
@@ -87,3 +147,4 @@ class ItemRow(QFrame):
                 w.hide()
                 w.deleteLater()
         self.actions_box.hide()
+        self._fit(self.width())

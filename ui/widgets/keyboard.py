@@ -10,7 +10,7 @@ is missing (:class:`CameraWatch` tells when).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.devices import DeviceStatus
 from ui.text import N_, tr
@@ -90,9 +90,10 @@ class CodePad(QWidget):
 
     typed = Signal(str)
 
-    def __init__(self, say=None, prefix: str = "pad") -> None:
+    def __init__(self, say=None, prefix: str = "pad", primary: bool = False) -> None:
         super().__init__()
         self.setObjectName(f"{prefix}CodePad")
+        self.setProperty("role", "codepad")  # (its keys are narrower with large text: ui.theme)
         self._say = say
         self.field = QLineEdit()
         self.field.setObjectName(f"{prefix}_code")
@@ -109,13 +110,20 @@ class CodePad(QWidget):
         self.erase = self._key("", f"{prefix}_erase")
         self.erase.clicked.connect(lambda: self.field.setText(self.field.text()[:-1]))
         grid.addWidget(self.erase, 3, 7, 1, 3)
-        # Not "primary": the screen's own next step (Done) stays its one primary action.
+        # Not "primary" where the screen has its own next step (Done): that stays its one primary action.
         self.ok = self._key("", f"{prefix}_ok")
+        if primary:
+            self.ok.setProperty("role", "primary")
         self.ok.clicked.connect(self._ok)
-        grid.addWidget(self.ok, 4, 0, 1, 10)
+        # OK beside what was typed, not on a row of its own: the keys fit a small panel with large text.
+        self.ok.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.field, 3)
+        top.addWidget(self.ok, 1)
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.field)
+        col.addLayout(top)
         col.addLayout(grid, 1)
         self.retranslate()
 
