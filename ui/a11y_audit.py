@@ -3,7 +3,7 @@
 The audit drives the real kiosk window through every state of
 :func:`ui.screenshots._states` (the taps a resident makes, on a throwaway
 demo centre) with voice guidance on, and renders each state in every
-language (ko, en, zh, vi), theme (default, large text, high contrast) and
+language (ko, en, zh, vi), theme (default, large text, the 200 % zoom, high contrast) and
 layout (standard, low reach). Each rendering is checked from its widgets and
 its pixels (:mod:`ui.a11y_checks`) at the configured panel: its DPI, and how
 high it is mounted for the reach rule. It prints a summary table and exits
@@ -21,7 +21,7 @@ from ui.a11y_checks import Finding, Measures, check_screen, image_array
 from ui.text import N_, tr
 
 LANGS = ("ko", "en", "zh", "vi")
-THEMES = ("default", "large", "contrast")
+THEMES = ("default", "large", "zoom", "contrast")
 LAYOUTS = ("standard", "low-reach")
 DEFAULT_SIZE = (1920, 1080)
 
@@ -139,7 +139,7 @@ def run_audit(config=None, size: tuple[int, int] = DEFAULT_SIZE, langs=LANGS, th
                     continue
                 for (lang, theme, layout), variant in variants.items():
                     window.session.set_display(large_text=theme == "large", high_contrast=theme == "contrast",
-                                               low_reach=layout == "low-reach")
+                                               low_reach=layout == "low-reach", zoom=theme == "zoom")
                     window.session.set_language(lang)
                     window.session.set_voice(True)
                     d.settle()

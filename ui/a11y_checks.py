@@ -20,6 +20,8 @@ screenshot of it, and returns what fails:
                   screens) an English word on it at all: a string not yet in the catalogue
 ``particle``      a Korean particle left unresolved: "(는)", "(가)", "(를)", "(와)", "(으)로"
 ``layout``        the screen needs more room than the window has
+``h-scroll``      something would need scrolling sideways: a scroll area whose content is wider
+                  than its view (only up and down may scroll, with the 200 % zoom too)
 ``newest``        the newest result (a scanned item's row) not wholly in view
 ``primary``       not exactly one primary action (a screen waiting for a scan may have none;
                   the home tiles and a question's answers count as one choice)
@@ -205,6 +207,7 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
     need = window.layout().totalMinimumSize()
     if need.height() > window.height() or need.width() > window.width():
         out.append(Finding("layout", "window", f"needs {need.width()}x{need.height()}"))
+    out += sideways(scope, under)
 
     for w in widgets:
         text = _text(w)
@@ -272,6 +275,20 @@ def keypad_checks(window, buttons: list[QWidget]) -> list[Finding]:
     for b, name, said in walked:
         if not name or not any(c.isalnum() for c in name):
             out.append(Finding("keys", _name(b), f"announced without a name: {said!r}"))
+    return out
+
+
+def sideways(scope: QWidget, under: tuple = ()) -> list[Finding]:
+    """Scroll areas shown in ``scope`` whose content is wider than their view: reading it would
+    need scrolling sideways (a hidden scroll bar does not count as fitting: the content is cut)."""
+    out = []
+    areas = [scope] if isinstance(scope, QAbstractScrollArea) else []
+    for area in areas + scope.findChildren(QAbstractScrollArea):
+        if not area.isVisible() or any(o.isAncestorOf(area) for o in under):
+            continue
+        bar = area.horizontalScrollBar()
+        if bar.maximum() > 0:
+            out.append(Finding("h-scroll", _name(area), f"{bar.maximum()} px wider than its view"))
     return out
 
 

@@ -31,8 +31,8 @@ from ui.config import UiConfig
 from ui.earphones import EarphoneWatcher
 from ui.guide import SpokenWindow
 from ui.idle import IdleWatcher
-from ui.scanbridge import ScanBridge, camera_settings, install_wedge
 from ui.keypad import KeypadNavigator
+from ui.scanbridge import ScanBridge, camera_settings, install_wedge
 from ui.screens.base import Context, Screen
 from ui.screens.borrow import BorrowScreen
 from ui.screens.giveback import ReturnScreen
@@ -55,6 +55,7 @@ from ui.widgets.demo_strip import DemoEntry, DemoStrip
 from ui.widgets.host import WindowHost
 from ui.widgets.keyboard import CodeKeyboard
 from ui.widgets.overlay import open_overlays
+from ui.zoom import ZoomPage
 
 if TYPE_CHECKING:
     from kiosk.services.core import Kiosk
@@ -152,7 +153,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
             self.screens[cls.name] = screen
             self.stack.addWidget(screen)
 
-        self.voice_bar = VoiceBar(self.voice, self.repeat)
+        self.voice_bar = VoiceBar(self.voice, self.repeat, self.say_details)
         self.voice_bar.hide()
         # On a small panel with large text a screen can need more height than
         # there is: it scrolls then, instead of squeezing its text until it is cut.
@@ -167,6 +168,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         col.addWidget(self.body, 1)
         col.addWidget(self.chrome.bottom)
         col.addWidget(self.voice_bar)
+        #: with the 200 % zoom the bars scroll with the screen (ui.zoom)
+        self.zoom_page = ZoomPage(self)
         self.demo = DemoStrip(demo, self.bridge.present) if demo else None
         if self.demo is not None:
             col.addWidget(self.demo)
@@ -179,6 +182,9 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.session.language_changed.connect(lambda _lang: self.retranslate())
         self.session.display_changed.connect(self.apply_theme)
         self.session.voice_changed.connect(self._voice_changed)
+        # "Say my name" is offered while a member is signed in and speech is on the loudspeaker.
+        self.session.member_changed.connect(self.show_private_choices)
+        self.session.voice_changed.connect(lambda _on: self.show_private_choices())
         self.bridge.code.connect(self.on_code)
         self.bridge.frame.connect(self.on_frame)
         self.bridge.status_changed.connect(self.on_camera_status)
@@ -190,6 +196,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         if earphones is not None:
             earphones.setParent(self)
             earphones.changed.connect(self.session.earphones)
+            earphones.changed.connect(lambda _plugged: self.show_private_choices())
         self._portrait: bool | None = None
         self._families: tuple[str, ...] | None = None
         self.apply_theme()
@@ -304,6 +311,9 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
     def say(self, text: str) -> None:
         self.voice.speak(text)
 
+    def intro_extra(self) -> list[str]:
+        return self.keypad.intro_sentences()
+
     @property
     def sync_status(self) -> Callable[[], dict[str, Any]] | None:
         """The sync worker's state for the staff dashboard (None: sync is not set up)."""
@@ -315,9 +325,6 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     def apply_settings(self, changed: Collection[str]) -> None:
         """Saved settings (the keys in ``changed``) take effect now, not only after a restart."""
-    def intro_extra(self) -> list[str]:
-        return self.keypad.intro_sentences()
-
         from hardware.printing import open_printer
 
         kiosk = self.app.kiosk
@@ -339,11 +346,11 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
             if spec and spec != self.bridge.spec:
                 self.bridge.switch(spec)  # a restored backup's camera; a missing one leaves typing
         if "camera_controls" in changed:
-        if "keypad_keys" in changed:
-            self.keypad.set_keys(config.keypad_keys)
             controls = camera_settings(kiosk.setting("camera_controls"))
             if controls is not None and controls != self.bridge.settings:
                 self.bridge.change_controls(controls)
+        if "keypad_keys" in changed:
+            self.keypad.set_keys(config.keypad_keys)
 
     def set_printer(self, printer: Printer | None) -> None:
         """Use ``printer`` from now on and find out whether it is there (in the background)."""
@@ -418,12 +425,14 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     def apply_theme(self) -> None:
         s = self.session
-        self.theme = Theme.make("contrast" if s.high_contrast else "default", self.config.dpi, s.large_text)
+        self.theme = Theme.make("contrast" if s.high_contrast else "default", self.config.dpi, s.large_text,
+                                zoom=s.zoom)
         self._families = font_families(s.lang)
         self.setStyleSheet(self.theme.stylesheet(self._families))
         m = self.theme.mm(3)
         layout_of(self).setContentsMargins(m, m, m, m)
         layout_of(self).setSpacing(self.theme.mm(2))
+        self.zoom_page.set(s.zoom)
         self.apply_layout()
         if self.demo is not None:
             self.demo.fit_height()
@@ -443,6 +452,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
     def _fit_body(self) -> None:
         self._fit_pending = False
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if self.zoom_page.fit():
+            return  # zoomed: the page's rows place the screen, the page scrolls
         view = self.body.viewport()
         height = max(view.height(), self.stack.minimumSizeHint().height())
         if self.stack.height() != height:
@@ -454,7 +465,11 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
 
     def apply_layout(self) -> None:
         """Standard or low-reach: where the bar's buttons go, how much room stays above."""
-        self.chrome.set_low_reach(self.session.low_reach, self.reach_top(), self.theme.mm(2))
+        # Zoomed, the bar's buttons and the sign-out wrap in the row at the bottom, as in low reach where
+        # the top is out of reach (a band of one pixel: none is kept), and the strip stays under the heading.
+        low = self.session.low_reach or self.session.zoom
+        band = max(self.reach_top(), 1 if self.session.zoom else 0)
+        self.chrome.set_low_reach(low, band, self.theme.mm(2))
         for overlay in open_overlays(self):
             overlay.fit_host()  # an open dialog moves below the reach line too
 
@@ -468,7 +483,8 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
             self._fit_body_soon()  # a message or a row came or went
         if watched is self.stack and isinstance(event, QResizeEvent):
             size = event.size()
-            portrait = size.height() > size.width() * 1.1
+            # Zoomed to 200 %, a landscape panel is as narrow as a portrait one.
+            portrait = size.height() > size.width() * 1.1 or self.session.zoom
             if portrait != self._portrait:
                 self._portrait = portrait
                 for screen in self.screens.values():

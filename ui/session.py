@@ -53,6 +53,8 @@ class Session(QObject):
         self.scope = Scope()
         self.lang = default_language
         self.large_text = False
+        #: low-vision zoom: everything on screen at 200 %
+        self.zoom = False
         self.high_contrast = False
         self.low_reach = False
         self.voice = False
@@ -79,10 +81,12 @@ class Session(QObject):
             self.language_changed.emit(lang)
 
     def set_display(self, *, large_text: bool | None = None, high_contrast: bool | None = None,
-                    low_reach: bool | None = None) -> None:
+                    low_reach: bool | None = None, zoom: bool | None = None) -> None:
         changed = False
         if large_text is not None and large_text != self.large_text:
             self.large_text, changed = large_text, True
+        if zoom is not None and zoom != self.zoom:
+            self.zoom, changed = zoom, True
         if high_contrast is not None and high_contrast != self.high_contrast:
             self.high_contrast, changed = high_contrast, True
         if low_reach is not None and low_reach != self.low_reach:
@@ -106,7 +110,7 @@ class Session(QObject):
     def pristine(self) -> bool:
         """Nothing to reset: no member, defaults everywhere, nothing done."""
         return (self.member is None and self.lang == self.default_language
-                and not self.large_text and not self.high_contrast and not self.low_reach
+                and not self.large_text and not self.zoom and not self.high_contrast and not self.low_reach
                 and self.voice == self.voice_default and self.visit.empty)
 
     # -- the member -------------------------------------------------------------
@@ -128,7 +132,7 @@ class Session(QObject):
         self.visit = Visit()
         self._lang_chosen = False
         self.set_language(self.default_language, chosen=False)
-        self.set_display(large_text=False, high_contrast=False, low_reach=False)
+        self.set_display(large_text=False, high_contrast=False, low_reach=False, zoom=False)
         self.set_voice(self.voice_default)
         self.member_changed.emit()
         self.ended.emit()

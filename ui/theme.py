@@ -28,6 +28,9 @@ TEXT_MM: dict[str, tuple[float, float]] = {
 }
 # Large text enlarges everything visual (icons, pictures, the camera frame) as much as body text.
 LARGE_TEXT_SCALE = TEXT_MM["body"][1] / TEXT_MM["body"][0]
+# Low-vision zoom: every length of the default look (text, icons, pictures, the camera frame,
+# buttons, spacing) at 200 %; the screens reflow to the panel's width and scroll up and down.
+ZOOM_SCALE = 2.0
 # Staff mode is read by volunteers at the desk, not by a resident alone at the kiosk: its own sizes,
 # none under KS X 9211's minimum character size for kiosk screens (4.8 mm).
 MIN_STAFF_TEXT_MM = 4.8
@@ -101,10 +104,14 @@ class Theme:
     dpi: float = DEFAULT_DPI
     large_text: bool = False
     palette: Palette = field(default=PALETTES["default"])
+    #: low-vision zoom: the default look's every length at :data:`ZOOM_SCALE`
+    zoom: bool = False
 
     @classmethod
-    def make(cls, name: str = "default", dpi: float = DEFAULT_DPI, large_text: bool = False) -> Theme:
-        return cls(name=name, dpi=dpi, large_text=large_text, palette=PALETTES[name])
+    def make(cls, name: str = "default", dpi: float = DEFAULT_DPI, large_text: bool = False,
+             zoom: bool = False) -> Theme:
+        # The zoom doubles the default sizes, more than large text's: large text adds nothing to it.
+        return cls(name=name, dpi=dpi, large_text=large_text and not zoom, palette=PALETTES[name], zoom=zoom)
 
     def with_(self, **changes) -> Theme:
         if "name" in changes:
@@ -112,9 +119,14 @@ class Theme:
         return replace(self, **changes)
 
     # -- physical sizes --------------------------------------------------------
+    @property
+    def scale(self) -> float:
+        """How much the zoom enlarges every length (1.0 without it)."""
+        return ZOOM_SCALE if self.zoom else 1.0
+
     def mm(self, millimetres: float) -> int:
-        """Pixels for a length in millimetres at this panel's DPI."""
-        return max(1, round(millimetres * self.dpi / 25.4))
+        """Pixels for a length in millimetres at this panel's DPI (enlarged by the zoom)."""
+        return max(1, round(millimetres * self.scale * self.dpi / 25.4))
 
     @property
     def text_scale(self) -> float:
@@ -128,7 +140,7 @@ class Theme:
     @property
     def min_text_px(self) -> int:
         """The smallest em size in whole pixels that is still :attr:`min_text_mm` (rounded up)."""
-        return math.ceil(self.min_text_mm * self.dpi / 25.4 - 1e-9)
+        return math.ceil(self.min_text_mm * self.scale * self.dpi / 25.4 - 1e-9)
 
     def font_px(self, role: str = "body") -> int:
         """Pixel (em) size of a text role; never under :attr:`min_text_mm`."""
@@ -148,6 +160,12 @@ class Theme:
     def touch(self) -> int:
         """The smallest side of any touch target, in pixels (>= 9 mm)."""
         return self.mm(max(MIN_TOUCH_MM, 14.0 if not self.large_text else 16.0))
+
+    @property
+    def typekey_width(self) -> int:
+        """The narrowest a key of the letter keyboard may be: a touch target, and with the zoom
+        twice the smallest one (ten keys a row still fit a small panel; their letters are doubled)."""
+        return self.mm(MIN_TOUCH_MM) if self.zoom else self.touch
 
     @property
     def gap(self) -> int:
@@ -223,7 +241,7 @@ QPushButton[role="answer"][accent="true"], QPushButton[role="tile"][accent="true
 QPushButton:disabled {{ background: {p.bg}; color: {p.muted}; }}
 QPushButton[role="quiet"] {{ background: {p.bg}; color: {p.muted}; border-color: {p.border};
                              font-size: {small}px; }}
-QPushButton[role="typekey"] {{ min-height: {self.touch}px; min-width: {self.touch}px; padding: 0; }}
+QPushButton[role="typekey"] {{ min-height: {self.touch}px; min-width: {self.typekey_width}px; padding: 0; }}
 {codepad}
 QPushButton[role="key"] {{ font-size: {keypad}px; min-height: {self.mm(16)}px;
                            min-width: {self.mm(16)}px; }}

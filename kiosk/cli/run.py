@@ -147,7 +147,7 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     arg("--panel-height-cm", type=float, help="height of the screen's picture in cm"),
     arg("--shots", type=Path, help="also save the screenshots (Chinese, Vietnamese, failures)"),
     arg("--lang", dest="audit_lang", choices=[*sorted(LANGUAGES), "all"], help="only this language"),
-    arg("--theme", choices=["default", "large", "contrast", "all"], help="only this theme"),
+    arg("--theme", choices=["default", "large", "zoom", "contrast", "all"], help="only this theme"),
     arg("--layout", choices=["standard", "low-reach", "all"], help="only this layout"),
     arg("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON"))
 def cmd_a11y_audit(args: argparse.Namespace) -> int:

@@ -54,9 +54,10 @@ class HomeScreen(Screen):
         self.contrast = self._toggle("HighContrast", lambda on: self.session.set_display(high_contrast=on))
         self.voice = self._toggle("VoiceGuide", self.session.set_voice)
         self.low_reach = self._toggle("LowReach", lambda on: self.session.set_display(low_reach=on))
+        self.zoom = self._toggle("Zoom", lambda on: self.session.set_display(zoom=on))
         # Rows that wrap rather than cut a word: four languages and four aids, in any text size.
         self.lang_box = flow_box(list(self.lang_buttons.values()))
-        self.access_box = flow_box([self.large, self.contrast, self.voice, self.low_reach])
+        self.access_box = flow_box([self.large, self.zoom, self.contrast, self.voice, self.low_reach])
 
         col = QVBoxLayout(self)
         col.addWidget(self.welcome)
@@ -90,7 +91,7 @@ class HomeScreen(Screen):
     def _arrange_tiles(self) -> None:
         for b in (self.borrow, self.give_back, self.loans):
             self.tiles.removeWidget(b)
-        if self._portrait:
+        if self._portrait or self.session.zoom:  # zoomed, the panel is as narrow as a portrait one
             self.tiles.addWidget(self.borrow, 0, 0)
             self.tiles.addWidget(self.give_back, 1, 0)
             self.tiles.addWidget(self.loans, 2, 0)
@@ -116,6 +117,7 @@ class HomeScreen(Screen):
         self.contrast.setText(tr(N_("High contrast")))
         self.voice.setText(tr(N_("Voice guide")))
         self.low_reach.setText(tr(N_("Low reach")))
+        self.zoom.setText(tr(N_("Zoom 200%")))
         self._show_member()
         self._sync_toggles()
 
@@ -126,6 +128,7 @@ class HomeScreen(Screen):
         self.contrast.setChecked(self.session.high_contrast)
         self.voice.setChecked(self.session.voice)
         self.low_reach.setChecked(self.session.low_reach)
+        self.zoom.setChecked(self.session.zoom)
 
     def instruction(self) -> str:
         if self.session.member is not None:  # the card was shown already
