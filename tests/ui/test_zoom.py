@@ -115,3 +115,21 @@ def test_a_screen_wider_than_the_panel_is_caught_as_needing_sideways_scrolling(w
     ui.settle()
     window._fit_body()
     assert [f.widget for f in sideways(window)] == ["ScreenBody"]
+
+
+def test_a_zoomed_dialog_taller_than_the_panel_scrolls_up_and_down(make_ui):
+    window, ui = make_ui((1280, 800))
+    window.session.set_voice(True)
+    window.go("return")
+    window.session.set_display(zoom=True)
+    ui.settle()
+    keyboard = window.open_keyboard()
+    ui.settle()
+    assert keyboard.scroller is not None and keyboard.scroller.widget() is keyboard.panel
+    assert keyboard.scroller.verticalScrollBar().maximum() > 0  # more than fits: it scrolls
+    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    assert [f for f in found if f.check in ("overlap", "clipped", "h-scroll")] == []
+    window.session.set_display(zoom=False)  # back to 100 %: the panel sits in the dialog again
+    ui.settle()
+    assert keyboard.scroller is None and keyboard.panel.parentWidget() is keyboard
+    keyboard.finish("cancel")

@@ -9,10 +9,10 @@ else. Overlays stack; the newest is on top.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ui.tasks import Scope
-from ui.widgets.common import button, label
+from ui.widgets.common import button, label, theme_of
 from ui.widgets.host import WindowHost
 
 
@@ -37,6 +37,9 @@ class Overlay(QWidget):
         row.addStretch(1)
         row.addWidget(self.panel, 8)
         row.addStretch(1)
+        self.row = row
+        #: with the 200 % zoom a dialog may be taller than the panel: it scrolls up and down then
+        self.scroller: QScrollArea | None = None
         outer.addLayout(row)
         outer.addStretch(1)
         self.body = QVBoxLayout(self.panel)
@@ -82,6 +85,30 @@ class Overlay(QWidget):
         top = host.reach_top() if isinstance(host, WindowHost) else 0
         m = self.outer.contentsMargins()
         self.outer.setContentsMargins(m.left(), max(top, m.bottom()), m.right(), m.bottom())
+        self._fit_zoom()
+
+    def _fit_zoom(self) -> None:
+        """With the 200 % zoom the panel sits in a scroll area (up and down only), without it
+        not: a zoomed dialog may need more height than the window has."""
+        zoom = theme_of(self.host_widget()).zoom
+        if zoom == (self.scroller is not None):
+            return
+        if zoom:
+            scroller = QScrollArea()
+            scroller.setObjectName(f"{self.objectName()}Scroll")
+            scroller.setFrameShape(QFrame.Shape.NoFrame)
+            scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroller.setWidgetResizable(True)
+            self.row.replaceWidget(self.panel, scroller)
+            scroller.setWidget(self.panel)
+            self.scroller = scroller
+        else:
+            scroller, self.scroller = self.scroller, None
+            assert scroller is not None
+            panel = scroller.takeWidget()
+            self.row.replaceWidget(scroller, panel)
+            panel.show()
+            scroller.deleteLater()
 
     def retranslate(self) -> None:
         """Set every text in the current language (dialogs whose texts can change do)."""
