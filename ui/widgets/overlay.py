@@ -103,12 +103,12 @@ class Overlay(QWidget):
             scroller.setWidget(self.panel)
             self.scroller = scroller
         else:
-            scroller, self.scroller = self.scroller, None
-            assert scroller is not None
-            panel = scroller.takeWidget()
-            self.row.replaceWidget(scroller, panel)
+            old, self.scroller = self.scroller, None
+            assert old is not None
+            panel = old.takeWidget()
+            self.row.replaceWidget(old, panel)
             panel.show()
-            scroller.deleteLater()
+            old.deleteLater()
 
     def retranslate(self) -> None:
         """Set every text in the current language (dialogs whose texts can change do)."""
