@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: screens where the signed-in strip is not shown: the goodbye, and no member yet
 NO_STRIP = frozenset({"thanks", "identify"})
+#: the side padding of the bar's buttons where they share the top row as wide as their texts
+TIGHT_PAD = 2
 #: the languages a resident can choose; each bar button is as wide as its widest text in them
 BAR_LANGUAGES = ("ko", "en", "zh", "vi")
 
@@ -216,6 +218,9 @@ class Chrome:
         self.top.setObjectName("TopBar")
         self.heading = label("", "title", wrap=False)
         self.heading.setObjectName("Heading")
+        # Never what widens the window: a heading too long beside the buttons goes above them
+        # (_place_heading), and until then it may be squeezed, not the window grown.
+        self.heading.setMinimumWidth(1)
         self.caption = label("")
         self.caption.setObjectName("Caption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -239,6 +244,13 @@ class Chrome:
         self.top_row = QHBoxLayout()
         self.top_row.setContentsMargins(0, 0, 0, 0)
         self.top_row.addWidget(self.heading, 1)
+        # Where the heading and the bar's buttons do not fit one row, the heading goes above them
+        # and this keeps the buttons at the right.
+        self.bar_spacer = QWidget()
+        self.bar_spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.bar_spacer.hide()
+        self.top_row.insertWidget(1, self.bar_spacer, 1)
+        self.heading_above = False
         self.top_col = top_col = QVBoxLayout(self.top)
         top_col.setContentsMargins(0, 0, 0, 0)
         top_col.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -337,7 +349,10 @@ class Chrome:
             key = (msgid, b.font().key(), sheet)  # measured once per text size and theme
             width = self._widths.get(key)
             if width is None:
+                tight = b.styleSheet()
+                b.setStyleSheet("")  # measured with the theme's padding
                 width = self._widths[key] = widest_width(b, msgid)
+                b.setStyleSheet(tight)
             widths.append(width)
         # Fixed places only where they fit beside the heading (a quarter of the width is kept for
         # it, the same in every language): large text on a small panel may not leave the room,
@@ -347,8 +362,13 @@ class Chrome:
         fixed = sum(widths) <= room
         # The same height in every language too: the tallest font's (Noto Sans SC for zh/vi).
         height = max(widest_size(b, msgid).height() for b, msgid in self._bar_texts())
+        # Sharing the top row with the heading, each as wide as its text, they keep little padding:
+        # four of them fit a portrait panel with large text in every language.
+        tight = "" if self.low_reach or fixed else f"padding-left: {TIGHT_PAD}px; padding-right: {TIGHT_PAD}px;"
         for (b, _msgid), width in zip(self._bar_texts(), widths, strict=True):
             b.setFixedHeight(height)
+            if b.styleSheet() != tight:
+                b.setStyleSheet(tight)
             if self.low_reach or not fixed:  # share the row; as wide as the text needs
                 b.setMinimumWidth(width if self.low_reach else 0)
                 b.setMaximumWidth(16777215)
@@ -392,6 +412,27 @@ class Chrome:
         else:
             self.strip.row.addWidget(self.strip.sign_out, 0, Qt.AlignmentFlag.AlignVCenter)
 
+    def _place_heading(self) -> None:
+        """The heading beside the bar's buttons where both fit, else above them: a long heading
+        with large text on a small panel would widen the window past the panel's edge."""
+        row = [self.top_row.itemAt(i).widget() for i in range(self.top_row.count())]
+        shown = [w for w in row if w is not None and w not in (self.heading, self.bar_spacer)
+                 and not w.isHidden()]
+        need = self.heading.sizeHint().width() + sum(
+            max(w.minimumWidth(), w.minimumSizeHint().width()) for w in shown) + self.top_row.spacing() * len(shown)
+        margins = layout_of(self.window).contentsMargins()
+        above = not self.low_reach and bool(shown) and need > self.window.width() - margins.left() - margins.right()
+        if above == self.heading_above:
+            return
+        self.heading_above = above
+        self.top_row.removeWidget(self.heading)
+        self.top_col.removeWidget(self.heading)
+        if above:
+            self.top_col.insertWidget(0, self.heading)
+        else:
+            self.top_row.insertWidget(0, self.heading, 1)
+        self.bar_spacer.setVisible(above)
+
     def _place_strip(self) -> None:
         # Low reach on a panel in reach from top to bottom leaves the heading alone on its row: the
         # strip goes beside it, where the name and the sign-out fit beside the heading.
@@ -424,6 +465,7 @@ class Chrome:
         if down != self.sign_out_down:
             self._place_sign_out(down)
         self._band_px = band_px
+        self._place_heading()
         self._place_strip()
         self.fix_widths()  # a new text size, or the other layout
         self.bottom.setVisible(low)
@@ -445,6 +487,7 @@ class Chrome:
         scan, which the strip makes room for."""
         self._confirm_due = False
         self.strip.set_compact(result_shown)
+        self._place_heading()  # another heading, other buttons: beside them or not
         self._place_strip()  # another heading, another name: beside it or not
         self.caption.setText(text)
         self.fit_caption()
