@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable
@@ -14,6 +15,9 @@ from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Text, button, discard, label, reveal
 from ui.widgets.item_row import ItemRow
 from ui.widgets.keyboard import CameraWatch, CodePad, devices_of
+
+#: without a camera, the list goes under the code keys where they leave it fewer characters' widths
+NARROW_LIST_EM = 16
 
 
 def borrow_job(kiosk, member_ref: MemberKey, ref: ItemKey) -> ItemOutcome:
@@ -85,14 +89,32 @@ class BorrowScreen(Screen):
         self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.layout_.addLayout(cam_col, 2)
         self.layout_.addLayout(list_col, 3)
+        self._portrait = False
         self._camera_changed()
 
     def set_portrait(self, portrait: bool) -> None:
-        self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if portrait
-                                  else QBoxLayout.Direction.LeftToRight)
+        self._portrait = portrait
+        self._arrange()
+
+    def _arrange(self) -> None:
+        # The code keys are wide: where they leave the list beside them fewer than NARROW_LIST_EM
+        # characters' widths (large text on a small panel), the list goes under them as on a tall
+        # panel, and its rows have the whole width.
+        em = max(1, QFontInfo(self.list_title.font()).pixelSize())
+        narrow = self.watch.missing and self.width() - self.pad.minimumSizeHint().width() < NARROW_LIST_EM * em
+        stacked = self._portrait or narrow
+        if self.layout_.direction() != (QBoxLayout.Direction.TopToBottom if stacked
+                                        else QBoxLayout.Direction.LeftToRight):
+            self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if stacked
+                                      else QBoxLayout.Direction.LeftToRight)
         # Side by side, the list gets two thirds: its rows (the newest on top) stay short.
-        self.layout_.setStretch(0, 1 if not portrait else 2)
-        self.layout_.setStretch(1, 2 if not portrait else 3)
+        self.layout_.setStretch(0, 1 if not stacked else 2)
+        self.layout_.setStretch(1, 2 if not stacked else 3)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.watch.missing:
+            self._arrange()
 
     def title(self) -> str:
         return tr(N_("Borrow"))
@@ -107,6 +129,7 @@ class BorrowScreen(Screen):
         missing = self.watch.missing
         self.view.setVisible(not missing)
         self.pad.setVisible(missing)
+        self._arrange()
         self.hint.setText(self.instruction())
         if self.isVisible():
             self.ctx.announce()
