@@ -41,6 +41,8 @@ class ZoomPage:
         col = cast(QVBoxLayout, layout_of(w))
         top, bottom, voice_bar = self._bars()
         body = w.body
+        # Who is signed in may take two lines at 200 % (a narrow panel, a long name): never cut.
+        w.chrome.strip.who.setWordWrap(on)
         if on:
             stack = body.takeWidget()  # the screens: kept, and put on the page
             page = QWidget()
