@@ -415,7 +415,8 @@ class Chrome:
     def _place_heading(self) -> None:
         """The heading beside the bar's buttons where both fit, else above them: a long heading
         with large text on a small panel would widen the window past the panel's edge."""
-        row = [self.top_row.itemAt(i).widget() for i in range(self.top_row.count())]
+        items = (self.top_row.itemAt(i) for i in range(self.top_row.count()))
+        row = [item.widget() for item in items if item is not None]
         shown = [w for w in row if w is not None and w not in (self.heading, self.bar_spacer)
                  and not w.isHidden()]
         need = self.heading.sizeHint().width() + sum(
