@@ -228,7 +228,7 @@ def test_the_number_keys_type_the_number_and_pin_a_pin_digit_said_as_star(window
     digits = number.split("-")[1]
     for d in digits:
         press(ui, getattr(Qt.Key, f"Key_{d}"), KP)
-        assert said(window) == d
+        assert said(window) == "숫자"  # on the loudspeaker the number itself is not said
     assert identify.number.text() == digits
     assert window.keypad.focused is identify.keypad.ok_key  # OK now sends it
     press(ui, Qt.Key.Key_Enter, KP)
@@ -241,6 +241,21 @@ def test_the_number_keys_type_the_number_and_pin_a_pin_digit_said_as_star(window
     press(ui, Qt.Key.Key_Return)
     assert window.session.member is not None and window.session.member.number == number
     assert window.current.name == "borrow"
+
+
+def test_with_earphones_in_each_digit_of_the_number_is_read_back(qtbot, make_ui):
+    from ui.earphones import EarphoneWatcher
+
+    window, ui = make_ui(earphones=EarphoneWatcher(lambda: True, interval_ms=50))
+    qtbot.waitUntil(lambda: window.session.voice, timeout=2000)
+    window.go("borrow")
+    ui.settle()
+    window.current.use_pin.click()
+    ui.settle()
+    for d in "307":
+        press(ui, getattr(Qt.Key, f"Key_{d}"), KP)
+        heard = window.voice.speech.last
+        assert heard.text == d and heard.private  # into the earphones only
 
 
 def test_a_wedge_scanners_burst_is_a_scan_not_keypad_presses(window, ui, cards):

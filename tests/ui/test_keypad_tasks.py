@@ -203,7 +203,7 @@ def task_sign_in_without_camera(r: Blind, cards, demo) -> None:
     assert r.t("The camera is not working now, so a card cannot be read. Type your membership "
                "number, then touch OK.") in r.heard
     number = _number(demo, "김민준")
-    r.type_digits(number.split("-")[1])
+    r.type_digits(number.split("-")[1], echo=r.t("digit"))  # the loudspeaker does not say the number
     r.press(Qt.Key.Key_Enter, KP)
     assert r.t("Now type your PIN, then touch OK.") in r.heard
     r.type_digits(DEMO_PIN, echo=r.t("star"))

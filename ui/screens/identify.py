@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout
 
 from kiosk.codes import MemberKey, MemberNumber, Scan, card_key
 from kiosk.errors import KioskError
+from ui.private_voice import personal
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
@@ -153,8 +154,9 @@ class IdentifyScreen(Screen):
         f = self._field()
         if len(f.text()) < 8:
             f.setText(f.text() + d)
-            # The number is read back; a PIN digit is said as "star" (someone may be standing close by).
-            self.ctx.say(d if f is self.number else tr(N_("star")))
+            # The number is read back into earphones; on the loudspeaker each key is only
+            # acknowledged ("digit"), as the number is personal. A PIN digit is always "star".
+            self.ctx.say(personal(d, tr(N_("digit"))) if f is self.number else tr(N_("star")))
 
     def _erase(self) -> None:
         f = self._field()
