@@ -16,7 +16,7 @@ from ui.widgets.common import Banner, Text, button, discard, label, reveal
 from ui.widgets.item_row import ItemRow
 from ui.widgets.keyboard import CameraWatch, CodePad, devices_of
 
-#: without a camera, the list goes under the code keys where they leave it fewer characters' widths
+#: the list goes under the camera or the code keys where they leave it fewer characters' widths
 NARROW_LIST_EM = 16
 
 
@@ -97,11 +97,12 @@ class BorrowScreen(Screen):
         self._arrange()
 
     def _arrange(self) -> None:
-        # The code keys are wide: where they leave the list beside them fewer than NARROW_LIST_EM
-        # characters' widths (large text on a small panel), the list goes under them as on a tall
-        # panel, and its rows have the whole width.
+        # Where the camera's picture (two thirds of the width to the list) or the code keys (wide)
+        # leave the list beside them fewer than NARROW_LIST_EM characters' widths (large text on a
+        # small panel), the list goes under them as on a tall panel, and its rows have the whole width.
         em = max(1, QFontInfo(self.list_title.font()).pixelSize())
-        narrow = self.watch.missing and self.width() - self.pad.minimumSizeHint().width() < NARROW_LIST_EM * em
+        beside = self.width() - self.pad.minimumSizeHint().width() if self.watch.missing else self.width() * 2 // 3
+        narrow = self.isVisible() and beside < NARROW_LIST_EM * em  # (hidden, it has no width of its own yet)
         stacked = self._portrait or narrow
         if self.layout_.direction() != (QBoxLayout.Direction.TopToBottom if stacked
                                         else QBoxLayout.Direction.LeftToRight):
@@ -113,8 +114,7 @@ class BorrowScreen(Screen):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.watch.missing:
-            self._arrange()
+        self._arrange()
 
     def title(self) -> str:
         return tr(N_("Borrow"))
