@@ -108,6 +108,7 @@ class BorrowScreen(Screen):
                                         else QBoxLayout.Direction.LeftToRight):
             self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if stacked
                                       else QBoxLayout.Direction.LeftToRight)
+            self._show_newest()  # the list moved: its newest row into view again
         # Side by side, the list gets two thirds: its rows (the newest on top) stay short.
         self.layout_.setStretch(0, 1 if not stacked else 2)
         self.layout_.setStretch(1, 2 if not stacked else 3)
@@ -237,12 +238,20 @@ class BorrowScreen(Screen):
         row = self.last_row
         if row is None:
             return
+        self._fit_list(row)
+
+        def settled() -> None:
+            # Measured again once the new language's fonts and widths are laid out, then shown.
+            self._fit_list(row)
+            QTimer.singleShot(0, row, lambda: reveal(row))
+        # Tied to the row: a session that ends first (idle, sign-out) deletes it, and the call goes too.
+        QTimer.singleShot(0, row, lambda: QTimer.singleShot(0, row, settled))
+
+    def _fit_list(self, row: ItemRow) -> None:
         frame = 2 * self.scroller.frameWidth()
         width = self.scroller.viewport().width()
         need = row.heightForWidth(width) if row.hasHeightForWidth() else -1
         self.scroller.setMinimumHeight(max(need, row.sizeHint().height()) + frame)
-        # Tied to the row: a session that ends first (idle, sign-out) deletes it, and the call goes too.
-        QTimer.singleShot(0, row, lambda: QTimer.singleShot(0, row, lambda: reveal(row)))
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
