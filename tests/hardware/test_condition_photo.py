@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
-from face_helpers import draw_face, paste_face
+from face_helpers import paste_face
 
 from hardware import condition, faces
 from hardware.frames import VirtualCamera
@@ -81,11 +80,3 @@ def test_without_a_face_detector_the_photo_is_kept_too_small_to_know_anyone(monk
     shot = condition.condition_shot(frame)
     assert not shot.detector and shot.faces_blurred == 0
     assert max(_decode(shot.jpeg).shape[:2]) <= condition.FALLBACK_SIDE
-
-
-@pytest.mark.skipif(not hasattr(cv2, "CascadeClassifier"), reason="this OpenCV has no objdetect module")
-def test_the_numpy_cascade_agrees_with_opencv():
-    img = draw_face(100)
-    ours = faces.detect(img, min_neighbours=3)
-    theirs = cv2.CascadeClassifier(str(faces.CASCADE)).detectMultiScale(img, 1.1, 3)
-    assert len(ours) == len(theirs) == 1
