@@ -349,17 +349,22 @@ def _primary(window, scope: QWidget, overlays, out: list[Finding]) -> None:
     # The screen's own actions (or the dialog's): the voice bar's and the bar's buttons are
     # always there and never the next step.
     where_buttons = scope if overlays else window.current
+    primaries: list[QAbstractButton] = []
     for b in where_buttons.findChildren(QAbstractButton):
         if not b.isVisible() or b.isCheckable():
             continue
         role, accent = b.property("role"), bool(b.property("accent"))
         if role in ("tile", "answer"):
             groups.setdefault(role, []).append(_name(b))  # a menu or a question's answers: one choice
-        elif role == "primary":
+        elif role == "primary" or accent:
             groups[_name(b)] = [_name(b)]
-        elif accent:
-            groups[_name(b)] = [_name(b)]
+            primaries.append(b)
     if len(groups) == 1:
+        # The next step is in view as the screen opens (the 200 % zoom's page scrolls by design).
+        away = [_name(b) for b in primaries if not _whole(b, window)]
+        if away and not window.session.zoom:
+            out.append(Finding("primary", where_buttons.objectName() or window.current.name,
+                               f"{away[0]} is out of view"))
         return
     camera = None if overlays else window.current.camera
     if not groups and camera is not None and camera.isVisible():
