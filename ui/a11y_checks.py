@@ -381,8 +381,12 @@ def _clip_and_contrast(w, text, window, pixels, whole, out, m) -> None:
         elif not w.wordWrap() and w.sizeHint().width() > w.width() + 1:
             out.append(Finding("clipped", _name(w), "cut at the side"))
     elif isinstance(w, QAbstractButton):
-        if QFontMetrics(w.font()).horizontalAdvance(text) > w.contentsRect().width():
+        # A long answer may take two lines with the 200 % zoom (ui.zoom): its widest line, all its lines.
+        fm = QFontMetrics(w.font())
+        if max(fm.horizontalAdvance(line) for line in text.split("\n")) > w.contentsRect().width():
             out.append(Finding("clipped", _name(w), f"text wider than the button: {text[:30]!r}"))
+        elif "\n" in text and fm.size(0, text).height() > w.contentsRect().height():
+            out.append(Finding("clipped", _name(w), f"lines taller than the button: {text[:30]!r}"))
     if not whole:
         return
     local = _text_rect(w)

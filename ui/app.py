@@ -477,9 +477,11 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         """Standard or low-reach: where the bar's buttons go, how much room stays above."""
         # Zoomed, the bar's buttons and the sign-out wrap in the row at the bottom, as in low reach where
         # the top is out of reach (a band of one pixel: none is kept), and the strip stays under the heading.
+        # The band out of reach is then above the scrolling page, which no control leaves (ui.zoom).
         low = self.session.low_reach or self.session.zoom
-        band = max(self.reach_top(), 1 if self.session.zoom else 0)
+        band = 1 if self.session.zoom else self.reach_top()
         self.chrome.set_low_reach(low, band, self.theme.mm(2))
+        self.zoom_page.set_band(self.reach_top())
         for overlay in open_overlays(self):
             overlay.fit_host()  # an open dialog moves below the reach line too
 

@@ -281,6 +281,7 @@ class Chrome:
         member = self.ctx.session.member if self.ctx is not None else None
         shown = member is not None and self.screen_name not in NO_STRIP
         self.strip.setVisible(shown)
+        self.strip.who.setVisible(shown)  # zoomed, it is above the scrolling page (ui.zoom)
         # In low reach the strip's text stays up here; its button goes down with the others.
         self.strip.sign_out.setVisible(shown)
 

@@ -9,10 +9,12 @@ checks of each state).
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 from resident_catalogue import resident_catalogues  # noqa: F401
 
 from ui.a11y_checks import check_screen, image_array, sideways
 from ui.theme import TEXT_MM, ZOOM_SCALE, Theme
+from ui.voice import accessible_name
 
 pytestmark = pytest.mark.usefixtures("resident_catalogues")
 
@@ -133,3 +135,60 @@ def test_a_zoomed_dialog_taller_than_the_panel_scrolls_up_and_down(make_ui):
     ui.settle()
     assert keyboard.scroller is None and keyboard.panel.parentWidget() is keyboard
     keyboard.finish("cancel")
+
+
+def test_who_is_signed_in_stays_in_view_when_the_zoomed_page_scrolls_to_the_newest_item(make_ui, cards):
+    window, ui = make_ui((1280, 800))
+    window.session.set_voice(True)
+    ui.sign_in(cards["윤지우"])
+    window.session.set_display(zoom=True)
+    window.go("borrow")
+    assert ui.scan(ui.label("T-00002"))
+    ui.settle()
+    bar = window.body.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the resident scrolls to the bottom of the page
+    ui.settle()
+    who = window.chrome.strip.who
+    assert bar.value() > 0 and who.isVisible() and "윤지우" in who.text()
+    assert not window.body.isAncestorOf(who)  # above the scrolling page, not on it
+    found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", False)
+    assert [f for f in found if f.check in ("signed-in", "newest", "clipped")] == []
+    window.session.set_display(zoom=False)  # back at 100 %: the name is in the strip again
+    ui.settle()
+    assert who.parentWidget() is window.chrome.strip and who.isVisible()
+
+
+def test_zoomed_low_reach_keeps_the_scrolling_page_below_the_reach_line(make_ui, cards):
+    window, ui = make_ui((1920, 1080))
+    window.session.set_voice(True)
+    ui.sign_in(cards["윤지우"])
+    window.session.set_display(zoom=True, low_reach=True)
+    ui.settle()
+    line = window.config.reach_line(window.height())
+    assert line > 0  # the panel's top is out of reach: the rule is tested
+    view = window.body.viewport()
+    assert view.mapTo(window, view.rect().topLeft()).y() >= line
+    for value in (0, window.body.verticalScrollBar().maximum()):  # scrolled to the top, then the bottom
+        window.body.verticalScrollBar().setValue(value)
+        ui.settle()
+        found, _m = check_screen(window, image_array(window.grab().toImage()), "ko", True)
+        assert [f for f in found if f.check in ("reach", "signed-in")] == []
+
+
+def test_a_long_answer_takes_two_lines_on_a_zoomed_portrait_panel_and_one_again_at_100(make_ui):
+    window, ui = make_ui((1080, 1920))
+    window.session.set_voice(True)
+    window.session.set_language("en")
+    window.go("borrow")
+    ui.settle()
+    use_pin = window.findChild(QPushButton, "UsePin")
+    whole = use_pin.text()
+    window.session.set_display(zoom=True)
+    ui.settle()
+    assert "\n" in use_pin.text() and use_pin.text().replace("\n", " ") == whole
+    assert accessible_name(use_pin) == whole  # said and announced as one line
+    found, _m = check_screen(window, image_array(window.grab().toImage()), "en", False)
+    assert [f for f in found if f.check == "clipped"] == []
+    window.session.set_display(zoom=False)
+    ui.settle()
+    assert use_pin.text() == whole

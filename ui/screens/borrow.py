@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontInfo
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFontInfo, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.codes import CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable
@@ -79,6 +79,7 @@ class BorrowScreen(Screen):
         self.scroller.setWidgetResizable(True)
         self.scroller.setWidget(inner)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.viewport().installEventFilter(self)  # narrower or wider: the newest row measured again
         self.done = button("", "primary", "BorrowDone")
         self.done.clicked.connect(self._done)
         list_col = QVBoxLayout()
@@ -116,6 +117,18 @@ class BorrowScreen(Screen):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The list laid out at another width (the 200 % zoom's page settles after the screen was
+        # rendered): its newest row has another height, which the list makes room for again.
+        if (watched is self.scroller.viewport() and isinstance(event, QResizeEvent)
+                and event.size().width() != event.oldSize().width() and self.last_row is not None):
+            row = self.last_row
+            self._fit_list(row)  # at once: the page around it is measured on the next turn
+            self.layout_.activate()
+            self.updateGeometry()
+            QTimer.singleShot(0, row, lambda: reveal(row))
+        return super().eventFilter(watched, event)
 
     def title(self) -> str:
         return tr(N_("Borrow"))
@@ -251,7 +264,10 @@ class BorrowScreen(Screen):
         frame = 2 * self.scroller.frameWidth()
         width = self.scroller.viewport().width()
         need = row.heightForWidth(width) if row.hasHeightForWidth() else -1
-        self.scroller.setMinimumHeight(max(need, row.sizeHint().height()) + frame)
+        # With the list's margin above the row: the row stays whole however the list was scrolled
+        # to it (the 200 % zoom's page may settle its height after the list showed its newest row).
+        above = self.rows.contentsMargins().top()
+        self.scroller.setMinimumHeight(max(need, row.sizeHint().height()) + frame + above)
 
     def _failed(self, key: str, exc: BaseException) -> None:
         self.pending.discard(key)
