@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QStackedWidget,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -50,29 +50,65 @@ DESTINATIONS: dict[str, tuple[str, str, str]] = {
 SCAN, PARTS, COUNT, CONDITION, DAMAGE, RESULT = range(6)
 
 
-class PageStack(QStackedWidget):
-    """The return's steps, one shown at a time; it needs only the room the shown step needs
-    (a plain stacked widget asks for its tallest page's, and the scan step would scroll)."""
+#: the item's picture above the return's steps, and while its parts are counted (mm, before
+#: large text enlarges it)
+PHOTO_MM, COUNT_PHOTO_MM = 30.0, 15.0
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.currentChanged.connect(lambda _i: self.updateGeometry())
 
-    def sizeHint(self):
-        page = self.currentWidget()
+class _ShownPageLayout(QStackedLayout):
+    """A stacked layout measured by its shown page only: Qt's asks each page for its height
+    for a width and takes the tallest (a layout inside a screen is asked directly, so the
+    widget's own answers would not be heard)."""
+
+    def _page(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def sizeHint(self) -> QSize:
+        page = self._page()
         return page.sizeHint() if page is not None else super().sizeHint()
 
-    def minimumSizeHint(self):
-        page = self.currentWidget()
-        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+    def minimumSize(self) -> QSize:
+        page = self._page()
+        return page.minimumSizeHint() if page is not None else super().minimumSize()
 
     def hasHeightForWidth(self) -> bool:
-        page = self.currentWidget()
+        page = self._page()
         return page is not None and page.hasHeightForWidth()
 
     def heightForWidth(self, width: int) -> int:
-        page = self.currentWidget()
+        page = self._page()
         return page.heightForWidth(width) if page is not None else -1
+
+    def minimumHeightForWidth(self, width: int) -> int:
+        page = self._page()
+        inner = page.layout() if page is not None else None
+        if inner is None:
+            return self.heightForWidth(width)
+        return inner.minimumHeightForWidth(width)
+
+
+class PageStack(QWidget):
+    """The return's steps, one shown at a time; it needs only the room the shown step needs
+    (a plain stacked widget asks for its tallest page's, and a short step would scroll its
+    Done button out of view)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages = _ShownPageLayout(self)
+        self.pages.setContentsMargins(0, 0, 0, 0)
+        self.pages.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def addWidget(self, page: QWidget) -> int:
+        return self.pages.addWidget(page)
+
+    def currentIndex(self) -> int:
+        return self.pages.currentIndex()
+
+    def setCurrentIndex(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.pages.currentWidget()
 
 
 class CountPad(QWidget):
@@ -175,7 +211,7 @@ class ReturnScreen(Screen):
         self.busy = False
         self.banner = Banner()
         self.stack = PageStack()
-        self.item_photo = ItemPhoto(30.0)
+        self.item_photo = ItemPhoto(PHOTO_MM)
         self.item_name = label("", "title")
         self.item_name.setObjectName("ReturnItemName")
         head = QHBoxLayout()
@@ -334,6 +370,9 @@ class ReturnScreen(Screen):
         return self.stack.currentIndex()
 
     def _step(self, step: int) -> None:
+        # Counting needs the number keys' four rows: the item, named beside it, is known by
+        # then, and its picture gives them the room (large text on a low-reach panel).
+        self.item_photo.set_size_mm(COUNT_PHOTO_MM if step == COUNT else PHOTO_MM)
         self.stack.setCurrentIndex(step)
         self.ctx.announce()
 
@@ -435,6 +474,7 @@ class ReturnScreen(Screen):
         self.uncounted = False
         self.banner.clear()
         self.head.hide()
+        self.item_photo.set_size_mm(PHOTO_MM)
         self.stack.setCurrentIndex(SCAN)
 
     def _another(self) -> None:

@@ -278,6 +278,13 @@ class ItemPhoto(QLabel):
         self.code, self.photo, self.pictogram = code, photo, pictogram
         self._render()
 
+    def set_size_mm(self, size_mm: float) -> None:
+        """Another side, in mm before the theme enlarges it (drawn again at once when shown)."""
+        if size_mm != self.size_mm:
+            self.size_mm = size_mm
+            if self.shows:
+                self._render()
+
     def show_item(self, item: ItemView | None, code: str = "") -> None:
         """Show an item's photo or pictogram; an unknown item (None) gets the generic pictogram."""
         if item is None:
