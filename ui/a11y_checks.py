@@ -363,7 +363,7 @@ def _primary(window, scope: QWidget, overlays, out: list[Finding]) -> None:
         # The next step is in view as the screen opens (the 200 % zoom's page scrolls by design).
         away = [_name(b) for b in primaries if not _whole(b, window)]
         if away and not window.session.zoom:
-            out.append(Finding("primary", where_buttons.objectName() or window.current.name,
+            out.append(Finding("next-step", where_buttons.objectName() or window.current.name,
                                f"{away[0]} is out of view"))
         return
     camera = None if overlays else window.current.camera

@@ -76,21 +76,11 @@ class ScreenStack(QStackedWidget):
         if current is None:
             return super().minimumSizeHint()
         need = current.minimumSizeHint()
-        if self.width() > 0:
+        if current.hasHeightForWidth() and self.width() > 0:
             # Wrapped text needs more lines when narrow: at least that much height,
             # so the scroll area around the screens scrolls instead of cutting it.
-            need.setHeight(max(need.height(), self.heightForWidth(self.width())))
+            need.setHeight(max(need.height(), current.heightForWidth(self.width())))
         return need
-
-    def heightForWidth(self, width: int) -> int:
-        """The least height the shown screen needs at ``width`` (what the scroll area around the
-        screens asks): whole wrapped text, and a camera picture that would like 60 mm shrunk to
-        its least before the screen scrolls its Done button out of view."""
-        current = self.currentWidget()
-        layout = current.layout() if current is not None else None
-        if layout is None or not layout.hasHeightForWidth():
-            return super().heightForWidth(width)
-        return layout.minimumHeightForWidth(width)
 
     def sizeHint(self):
         current = self.currentWidget()

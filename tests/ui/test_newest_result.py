@@ -59,7 +59,8 @@ def test_the_audit_reports_a_newest_row_scrolled_out_of_view(window, ui, cards):
 
 def test_a_refusal_in_vietnamese_large_text_leaves_done_in_view(make_ui, cards):
     """Three wrapped lines of refusal and three of instruction beside the camera: the camera's
-    picture shrinks toward its least size instead of the screen scrolling Done out of view."""
+    picture shrinks toward its least size instead of the screen scrolling Done out of view (the
+    picture asked for 60 mm, and the screen was measured with it)."""
     from ui.a11y_checks import check_screen, image_array
 
     window, ui = make_ui(size=(1920, 1080))
@@ -75,4 +76,4 @@ def test_a_refusal_in_vietnamese_large_text_leaves_done_in_view(make_ui, cards):
     assert window.body.verticalScrollBar().maximum() == 0  # nothing to scroll
     assert borrow.camera.height() >= borrow.camera.minimumSizeHint().height()
     findings, _ = check_screen(window, image_array(window.grab().toImage()), "vi", False)
-    assert not [f for f in findings if f.check in ("primary", "newest", "clipped")]
+    assert not [f for f in findings if f.check in ("primary", "next-step", "newest", "clipped")]

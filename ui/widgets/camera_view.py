@@ -66,8 +66,9 @@ class CameraView(QWidget):
             self._place_hint()
 
     def sizeHint(self) -> QSize:
-        t = theme_of(self)
-        return QSize(t.visual_mm(80), t.visual_mm(60))  # enlarged with large text
+        # The least size: the picture grows with the room its layout's stretch gives it, and a
+        # screen measured for its height never scrolls its next step away for a bigger picture.
+        return self.minimumSizeHint()
 
     def minimumSizeHint(self) -> QSize:
         t = theme_of(self)
