@@ -266,8 +266,9 @@ def test_a_batch_of_plain_loans_needs_no_orm_handler(sqlite_template, tmp_path):
     db.close()
     loans = {r[0]: r for r in rows["loans"]}
     assert loans[uid][1:] == ("GN01/T-00007", "M-000002", "child", "GN01", KIOSK, batch[0].at, batch[0].hlc,
-                              "2026-03-27", 1, batch[2].at, "MP01", "ok", True)
-    assert loans["old-1"][-3:] == (None, "unrecorded", False) and loans["old-1"][10] == batch[3].at
+                              "2026-03-27", 1, batch[2].at, "MP01", "ok", True,
+                              None, None)  # no pseudonym yet: the retention period has not passed
+    assert loans["old-1"][-5:-2] == (None, "unrecorded", False) and loans["old-1"][10] == batch[3].at
     items = {r[0]: r for r in rows["items"]}
     assert items["GN01/T-00007"][-5:-3] == ("in_transit", "MP01")
     assert items["GN01/T-00005"][-5:-3] == ("on_loan", "GN01")
