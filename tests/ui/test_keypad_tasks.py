@@ -14,11 +14,10 @@ import re
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from sqlalchemy import select
+from task_helpers import borrowed, guest_card, member_number
 
 from kiosk.demo import DEMO_PIN
 from kiosk.i18n import translate
-from kiosk.store.models import Member
 from ui.widgets.common import qapp
 from ui.widgets.overlay import open_overlays
 
@@ -127,34 +126,13 @@ class Blind:
         assert self.heard.startswith(self.t("Thank you!"))
 
 
-def _number(demo, name: str) -> str:
-    with demo.reading() as s:
-        return s.execute(select(Member.number).where(Member.display_name == name)).scalar_one()
-
-
-def _guest_card(demo) -> str:
-    from kiosk.codes import card_payload, hash_card_token, new_card_token
-    from kiosk.services import syncstate
-
-    card = card_payload(token := new_card_token())
-    syncstate.apply_page(demo, [{"kind": "member", "key": "M-1100001", "deleted": False, "body": {
-        "number": "M-1100001", "display_name": None, "card_hash": hash_card_token(token),
-        "member_type": "standard", "expires_on": "2027-12-31", "status": "not_honoured", "language": "en",
-        "home_site": "MP01", "pin_hash": None}}], "c1")
-    return card
-
-
-def _borrowed(window) -> list[tuple[str, bool]]:
-    return [(o.item, o.ok) for o, _v, _r in window.screens["borrow"].entries]
-
-
 def task_borrow_two(r: Blind, cards, demo) -> None:
     r.scan(cards["윤지우"])
     assert r.told_since_scan(r.t("Hold each item's label inside the frame."))
     for code in ("T-00002", "T-00003"):
         r.scan(r.ui.label(code))
         assert r.said_since_scan(r.t("{name}: borrowed", name=r.item(code)))
-    assert _borrowed(r.window) == [("T-00002", True), ("T-00003", True)]
+    assert borrowed(r.window) == [("T-00002", True), ("T-00003", True)]
     r.choose(r.t("Done"))
     r.finish()
 
@@ -164,7 +142,7 @@ def task_borrow_one_refused(r: Blind, cards, demo) -> None:
     r.scan(r.ui.label("T-00002"))
     r.scan(r.ui.label("C-00003"))  # held for another member
     assert r.said_since_scan(r.t("{name}: not lent", name=r.item("C-00003")))
-    assert _borrowed(r.window) == [("T-00002", True), ("C-00003", False)]
+    assert borrowed(r.window) == [("T-00002", True), ("C-00003", False)]
     r.choose(r.t("Done"))
     r.finish()
 
@@ -202,7 +180,7 @@ def task_sign_in_without_camera(r: Blind, cards, demo) -> None:
     r.choose(r.t("Borrow"))
     assert r.t("The camera is not working now, so a card cannot be read. Type your membership "
                "number, then touch OK.") in r.heard
-    number = _number(demo, "김민준")
+    number = member_number(demo, "김민준")
     r.type_digits(number.split("-")[1], echo=r.t("digit"))  # the loudspeaker does not say the number
     r.press(Qt.Key.Key_Enter, KP)
     assert r.t("Now type your PIN, then touch OK.") in r.heard
@@ -215,7 +193,7 @@ def task_sign_in_without_camera(r: Blind, cards, demo) -> None:
 
 
 def task_card_not_valid_here(r: Blind, cards, demo) -> None:
-    r.scan(_guest_card(demo))
+    r.scan(guest_card(demo))
     assert r.window.session.member is None
     assert r.told_since_scan(r.t("This card is from another centre ({site}), which this centre does not "
                                  "lend to yet. Please ask staff.", site="MP01"))

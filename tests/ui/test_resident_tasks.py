@@ -26,11 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from task_helpers import borrowed, guest_card, member_number
 
 from kiosk.demo import DEMO_PIN
 from kiosk.i18n import translate
-from kiosk.store.models import Member
 
 TAP_S = 2.0
 SCAN_S = 3.0
@@ -124,33 +123,11 @@ class TaskRecorder:
         return self.rec
 
 
-def _number(demo, name: str) -> str:
-    with demo.reading() as s:
-        return s.execute(select(Member.number).where(Member.display_name == name)).scalar_one()
-
-
-def _guest_card(demo) -> str:
-    """A member of a centre whose cards this centre does not honour, as the platform sends them."""
-    from kiosk.codes import card_payload, hash_card_token, new_card_token
-    from kiosk.services import syncstate
-
-    card = card_payload(token := new_card_token())
-    syncstate.apply_page(demo, [{"kind": "member", "key": "M-1100001", "deleted": False, "body": {
-        "number": "M-1100001", "display_name": None, "card_hash": hash_card_token(token),
-        "member_type": "standard", "expires_on": "2027-12-31", "status": "not_honoured", "language": "en",
-        "home_site": "MP01", "pin_hash": None}}], "c1")
-    return card
-
-
-def _borrowed(window) -> list[tuple[str, bool]]:
-    return [(o.item, o.ok) for o, _v, _r in window.screens["borrow"].entries]
-
-
 def task_borrow_two(t: TaskRecorder, cards, demo) -> None:
     t.scan(cards["윤지우"])  # a card shown at home starts borrowing
     t.scan(t.ui.label("T-00002"))
     t.scan(t.ui.label("T-00003"))
-    assert _borrowed(t.window) == [("T-00002", True), ("T-00003", True)]
+    assert borrowed(t.window) == [("T-00002", True), ("T-00003", True)]
     t.tap("BorrowDone")
     t.tap("ReceiptNone")
     assert t.window.current.name == "thanks"
@@ -160,7 +137,7 @@ def task_borrow_one_refused(t: TaskRecorder, cards, demo) -> None:
     t.scan(cards["윤지우"])
     t.scan(t.ui.label("T-00002"))
     t.scan(t.ui.label("C-00003"))  # held for another member
-    assert _borrowed(t.window) == [("T-00002", True), ("C-00003", False)]
+    assert borrowed(t.window) == [("T-00002", True), ("C-00003", False)]
     t.tap("BorrowDone")
     t.tap("ReceiptNone")
     assert t.window.current.name == "thanks"
@@ -181,7 +158,7 @@ def task_pick_up_reservation(t: TaskRecorder, cards, demo) -> None:
     t.scan(cards["조현우"])
     assert t.window.chrome.strip.alerts.isVisible()  # the waiting item is named after the card
     t.scan(t.ui.label("C-00003"))
-    assert _borrowed(t.window) == [("C-00003", True)]
+    assert borrowed(t.window) == [("C-00003", True)]
     t.tap("BorrowDone")
     t.tap("ReceiptNone")
     assert demo.catalogue.get("C-00003").status == "on_loan"
@@ -196,7 +173,7 @@ def task_sign_in_without_camera(t: TaskRecorder, cards, demo) -> None:
     identify = w.current
     if not getattr(identify, "pin_mode", False):
         pytest.xfail("the identify screen offers no typed sign-in without a camera yet")
-    number = _number(demo, "김민준")
+    number = member_number(demo, "김민준")
     t.type_keys(number.split("-")[1], "key_")
     t.tap("key_ok")
     t.type_keys(DEMO_PIN, "key_")
@@ -206,7 +183,7 @@ def task_sign_in_without_camera(t: TaskRecorder, cards, demo) -> None:
 
 
 def task_card_not_valid_here(t: TaskRecorder, cards, demo) -> None:
-    t.scan(_guest_card(demo))
+    t.scan(guest_card(demo))
     assert t.window.session.member is None
     said = translate("This card is from another centre ({site}), which this centre does not lend "
                      "to yet. Please ask staff.", t.lang, site="MP01")
