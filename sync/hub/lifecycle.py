@@ -4,8 +4,9 @@ log of who looked at it, and notice contacts encrypted at rest.
 Erasure comes from the member's kiosk (a ``member.erased`` event) or from the
 resident page. The member's row becomes a tombstone (``deleted``; no name, card,
 phone card or PIN), notice contacts, notices, sessions, wrong-PIN counts, the
-activity record (sync.hub.retention) and partner grants go, and waiting reservations are cancelled; every kiosk that holds the
-member drops them on its next pull. Loans keep the number and type the city's
+activity record (sync.hub.retention) and partner grants go, and waiting
+reservations are cancelled; every kiosk that holds the member drops them on its
+next pull. Loans keep the number and type the city's
 statistics count, and the kiosks' events are never edited, so the chains the
 platform checks still verify (docs/privacy.md).
 """
