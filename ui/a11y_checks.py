@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt
@@ -55,6 +56,9 @@ from ui.theme import MIN_TOUCH_MM, contrast_ratio
 from ui.voice import GROUP_NAMES, accessible_name
 from ui.widgets.common import Icon
 from ui.widgets.overlay import open_overlays
+
+if TYPE_CHECKING:
+    from ui.app import KioskWindow
 
 MIN_CONTRAST = 4.5
 MIN_ICON_CONTRAST = 3.0
@@ -187,7 +191,7 @@ def _english_msgids(lang: str) -> frozenset[str]:
     return frozenset(k for k, v in catalogue(lang).items() if v != k and "{" not in k)
 
 
-def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tuple[list[Finding], Measures]:
+def check_screen(window: KioskWindow, pixels: np.ndarray, lang: str, low_reach: bool) -> tuple[list[Finding], Measures]:
     """Every check of the screen shown now (pixels: ``window.grab()`` as an array)."""
     theme = window.theme
     out: list[Finding] = []
@@ -204,7 +208,8 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
     min_text, min_touch = theme.min_text_px, theme.mm(MIN_TOUCH_MM)
     boxes: list[tuple[QWidget, QRect]] = []
 
-    need = window.layout().totalMinimumSize()
+    lay = window.layout()
+    need = lay.totalMinimumSize() if lay is not None else window.minimumSize()
     if need.height() > window.height() or need.width() > window.width():
         out.append(Finding("layout", "window", f"needs {need.width()}x{need.height()}"))
     out += sideways(scope, under)
@@ -260,14 +265,11 @@ def check_screen(window, pixels: np.ndarray, lang: str, low_reach: bool) -> tupl
     return out, m
 
 
-def keypad_checks(window, buttons: list[QWidget]) -> list[Finding]:
+def keypad_checks(window: KioskWindow, buttons: list[QWidget]) -> list[Finding]:
     """Every control a resident could touch is reached by the keypad's *next* key, once round
     from the start, and what the voice says on it has a name (ui.keypad)."""
     out: list[Finding] = []
-    keypad = getattr(window, "keypad", None)
-    if keypad is None:
-        return out
-    walked = keypad.walk()
+    walked = window.keypad.walk()
     reached = {id(b) for b, _name, _said in walked}
     for b in buttons:
         if id(b) not in reached:
@@ -306,7 +308,7 @@ def _icon_contrast(icon: Icon, rect: QRect, pixels: np.ndarray, out: list[Findin
         out.append(Finding("contrast", _name(icon), f"icon {icon.kind} {ratio:.2f}:1 on {ground}"))
 
 
-def resident_checks(window) -> list[Finding]:
+def resident_checks(window: KioskWindow) -> list[Finding]:
     """The checks of what a resident needs on the screen shown now: the newest result wholly in
     view, exactly one primary action, who is signed in (part of :func:`check_screen`)."""
     out: list[Finding] = []
@@ -324,14 +326,14 @@ def _whole(w: QWidget, root: QWidget) -> bool:
     return shown_rect(w, root) == QRect(w.mapTo(root, w.rect().topLeft()), w.size())
 
 
-def _newest(window, out: list[Finding]) -> None:
+def _newest(window: KioskWindow, out: list[Finding]) -> None:
     row = window.current.newest()
     if row is not None and row.isVisible() and not _whole(row, window):
         shown = shown_rect(row, window)
         out.append(Finding("newest", _name(row), f"{shown.height()} of {row.height()} px in view"))
 
 
-def _signed_in(window, out: list[Finding]) -> None:
+def _signed_in(window: KioskWindow, out: list[Finding]) -> None:
     from ui.chrome import NO_STRIP, masked_number
 
     member = window.session.member
@@ -344,7 +346,7 @@ def _signed_in(window, out: list[Finding]) -> None:
         out.append(Finding("signed-in", window.current.name, f"the strip says {who.text()[:40]!r}"))
 
 
-def _primary(window, scope: QWidget, overlays, out: list[Finding]) -> None:
+def _primary(window: KioskWindow, scope: QWidget, overlays, out: list[Finding]) -> None:
     groups: dict[str, list[str]] = {}
     # The screen's own actions (or the dialog's): the voice bar's and the bar's buttons are
     # always there and never the next step.

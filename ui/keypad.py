@@ -46,7 +46,7 @@ from kiosk.errors import BadInput
 from kiosk.keymap import KeyMap, parse
 from ui.text import N_, tr
 from ui.voice import accessible_name
-from ui.widgets.common import reveal
+from ui.widgets.common import TypingKeys, reveal
 from ui.widgets.overlay import Overlay, open_overlays
 
 if TYPE_CHECKING:
@@ -104,17 +104,12 @@ class TypingPad:
 def typing_pad(root: QWidget) -> TypingPad | None:
     """The keys shown in ``root`` for typing a number or code (a keypad, the code keys), if any."""
     for w in (root, *root.findChildren(QWidget)):
-        keys = getattr(w, "keys", None)
-        if not isinstance(keys, dict) or not w.isVisible():
+        if not isinstance(w, TypingKeys) or not w.isVisible():
             continue
-        buttons = {k: b for k, b in keys.items() if isinstance(b, QAbstractButton) and len(k) == 1}
+        buttons: dict[str, QAbstractButton] = {k: b for k, b in w.keys.items() if len(k) == 1}
         if not any(b.isVisible() for b in buttons.values()):
             continue
-        erase = next((b for b in (getattr(w, "erase_key", None), getattr(w, "erase", None))
-                      if isinstance(b, QAbstractButton)), None)
-        ok = next((b for b in (getattr(w, "ok_key", None), getattr(w, "ok", None))
-                   if isinstance(b, QAbstractButton)), None)
-        return TypingPad(buttons, erase, ok)
+        return TypingPad(buttons, w.erase_button(), w.ok_button())
     return None
 
 

@@ -265,7 +265,7 @@ class ScanBridge(QObject):
     # -- worker thread side: only emit -------------------------------------------
     def _on_code(self, result: ScanResult) -> None:
         # Kept before the code travels on: the screen that takes the code may ask for it.
-        self._sighting = (result.ref, getattr(result, "frame", None), getattr(result, "points", ()))
+        self._sighting = (result.ref, result.frame, result.points)
         self._raw_code.emit(result.ref)  # classified on the scanner's worker already
 
     def snapshot(self, ref: Scan | None = None) -> tuple[Any, tuple] | None:

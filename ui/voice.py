@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QSizePolicy,
 
 from kiosk.i18n import current_language
 from ui.private_voice import resolve
+from ui.session import Session
 from ui.speech import RecordingSpeech, Speech, Utterance
 from ui.text import N_, tr
 from ui.widgets.common import Icon, button, label
@@ -76,7 +77,7 @@ class VoiceGuide(QObject):
     #: volume or speed changed (the voice bar shows the level)
     levels_changed = Signal()
 
-    def __init__(self, session, speech: Speech | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session, speech: Speech | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.speech: Speech = speech if speech is not None else RecordingSpeech()
@@ -99,7 +100,7 @@ class VoiceGuide(QObject):
     @property
     def private(self) -> bool:
         """Whether speech reaches the resident's ears alone (earphones are plugged in)."""
-        return bool(getattr(self.session, "earphones_in", False))
+        return self.session.earphones_in
 
     def speak(self, text: str, force: bool = False, details: bool = False) -> None:
         """Say ``text`` now (cutting off what was being said) if voice is on, or ``force``.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 
+from hardware.scanning import ScanResult
 from kiosk.codes import ItemRef
 from ui.scanbridge import ScanBridge, bgr_to_qimage, camera_ok, install_wedge
 
@@ -19,7 +19,7 @@ def test_codes_from_a_worker_thread_arrive_on_the_gui_thread(qtbot):
     got = []
     bridge.code.connect(lambda ref: got.append((ref, QThread.currentThread())))
     worker = threading.Thread(target=bridge._on_code,
-                              args=(SimpleNamespace(text="T-00002", ref=ItemRef("T-00002")),))
+                              args=(ScanResult("T-00002", ItemRef("T-00002")),))
     worker.start()
     worker.join()
     assert got == []  # queued: nothing runs on the worker

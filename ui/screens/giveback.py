@@ -26,7 +26,7 @@ from ui.condition_photo import keep_condition_photo
 from ui.screens.base import Screen
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, Icon, ItemPhoto, button, discard, label
+from ui.widgets.common import Banner, Icon, ItemPhoto, TypingKeys, button, discard, label
 from ui.widgets.keyboard import CameraWatch, CodePad, devices_of
 
 #: what a resident can say is wrong, kept short on purpose (staff inspect anyway)
@@ -111,7 +111,7 @@ class PageStack(QWidget):
         return self.pages.currentWidget()
 
 
-class CountPad(QWidget):
+class CountPad(TypingKeys, QWidget):
     """Large number keys for a count: 0-9 and Erase, laid as a phone's."""
 
     def __init__(self, typed, erased) -> None:
@@ -131,6 +131,9 @@ class CountPad(QWidget):
         for b in (*self.keys.values(), self.erase):
             b.setProperty("a11yGroup", "typekeys")  # the voice names the keys, not each one
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def erase_button(self) -> QPushButton:
+        return self.erase
 
     def retranslate(self) -> None:
         self.erase.setText(tr(N_("Erase")))

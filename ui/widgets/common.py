@@ -363,7 +363,23 @@ def qr_image(payload: str, module_px: int = 8) -> QImage:
     return img
 
 
-class Keypad(QWidget):
+class TypingKeys:
+    """Mixed into a widget (before ``QWidget`` in its bases) that shows keys for typing a number
+    or code: the physical keypad (ui.keypad) types through them."""
+
+    #: the keys by what they type (one character each; other names are the widget's own keys)
+    keys: dict[str, QPushButton]
+
+    def erase_button(self) -> QPushButton | None:
+        """The key that takes back the last character, if the widget has one."""
+        return None
+
+    def ok_button(self) -> QPushButton | None:
+        """The key that confirms what was typed, if the widget has one."""
+        return None
+
+
+class Keypad(TypingKeys, QWidget):
     """A large number pad: digits, erase, and a confirm key."""
 
     digit = Signal(str)
@@ -383,6 +399,12 @@ class Keypad(QWidget):
         self._key(grid, "0", 3, 1)
         self.ok_key = self._key(grid, "ok", 3, 2)
         self.ok_key.setProperty("role", "primary")
+
+    def erase_button(self) -> QPushButton:
+        return self.erase_key
+
+    def ok_button(self) -> QPushButton:
+        return self.ok_key
 
     def _key(self, grid, name: str, row: int, col: int) -> QPushButton:
         b = button(name if name.isdigit() else "", "key", f"key_{name}")

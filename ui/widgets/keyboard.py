@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPushButton, 
 
 from kiosk.devices import DeviceStatus
 from ui.text import N_, tr
-from ui.widgets.common import button
+from ui.widgets.common import TypingKeys, button
 from ui.widgets.host import WindowHost
 from ui.widgets.overlay import Overlay
 
@@ -22,7 +22,7 @@ _ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
 MAX_LENGTH = 24
 
 
-class CodeKeyboard(Overlay):
+class CodeKeyboard(TypingKeys, Overlay):
     """Closes with "ok" and the typed text in :attr:`text`, or "cancel"."""
 
     def __init__(self, host: QWidget) -> None:
@@ -54,6 +54,12 @@ class CodeKeyboard(Overlay):
         self.cancel = self.add_button("", "cancel")
         self.retranslate()
 
+    def erase_button(self) -> QPushButton:
+        return self.erase
+
+    def ok_button(self) -> QPushButton:
+        return self.ok
+
     @property
     def text(self) -> str:
         return self.field.text()
@@ -84,7 +90,7 @@ class CodeKeyboard(Overlay):
         self.cancel.setText(tr(N_("Cancel")))
 
 
-class CodePad(QWidget):
+class CodePad(TypingKeys, QWidget):
     """The same keys as :class:`CodeKeyboard`, laid in the screen itself: the typed way in
     while the camera is missing. Emits :attr:`typed` with the text when OK is touched."""
 
@@ -133,6 +139,12 @@ class CodePad(QWidget):
         b.setProperty("a11yGroup", "typekeys")  # the voice names the keyboard, not each key
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         return b
+
+    def erase_button(self) -> QPushButton:
+        return self.erase
+
+    def ok_button(self) -> QPushButton:
+        return self.ok
 
     @property
     def text(self) -> str:
