@@ -86,6 +86,15 @@ class ScreenStack(QStackedWidget):
         current = self.currentWidget()
         return current.sizeHint() if current is not None else super().sizeHint()
 
+    def heightForWidth(self, width: int) -> int:
+        # The shown screen's, not the tallest of all (as QStackedLayout answers): the scroll area
+        # around the screens sizes them by it, and a tall home screen would make every screen
+        # scroll its next step out of view on a small panel.
+        current = self.currentWidget()
+        if current is None or not current.hasHeightForWidth():
+            return -1
+        return current.heightForWidth(width)
+
 
 class KioskWindow(SpokenWindow, WindowHost, QWidget):
     """The one window of the resident kiosk."""
@@ -263,7 +272,7 @@ class KioskWindow(SpokenWindow, WindowHost, QWidget):
         self.home_button.setVisible(screen.name not in ("home", "thanks"))
         self.type_code.setVisible(screen.wants_camera and screen.accepts_typed)
         self.chrome.show_screen(screen.name)
-        self.chrome.set_caption(screen.instruction())
+        self.chrome.set_caption(screen.instruction(), compact=screen.strip_compact())
 
     # -- scans -------------------------------------------------------------------------
     def handle_scan(self, payload: str) -> bool:

@@ -185,10 +185,11 @@ class MemberStrip(QFrame):
         self._fit()
 
     def set_compact(self, compact: bool) -> None:
-        """Once a scan's result is shown, the strip keeps who is signed in, the sign-out and a
-        reservation waiting; what was on loan at sign-in (said then, and no longer up to date once
-        items are borrowed) and the late items (the refused item's row says so now) make room for
-        the result on a small panel with large text."""
+        """Once a scan's result is shown, or on a screen where the member's state does not help,
+        the strip keeps who is signed in, the sign-out and a reservation waiting; what was on loan
+        at sign-in (said then, and no longer up to date once items are borrowed) and the late items
+        (the refused item's row says so now) make room for the screen on a small panel with large
+        text."""
         if compact == self.compact:
             return
         self.compact = compact
@@ -484,11 +485,11 @@ class Chrome:
         self.top.setMinimumHeight(max(0, band))
         self.fit_caption()
 
-    def set_caption(self, text: str, result_shown: bool = False) -> None:
-        """What to do now (the low-reach caption); ``result_shown``: the screen shows the result of a
-        scan, which the strip makes room for."""
+    def set_caption(self, text: str, compact: bool = False) -> None:
+        """What to do now (the low-reach caption); ``compact``: the strip keeps to who is signed in
+        (:meth:`ui.screens.base.Screen.strip_compact`)."""
         self._confirm_due = False
-        self.strip.set_compact(result_shown)
+        self.strip.set_compact(compact)
         self._place_heading()  # another heading, other buttons: beside them or not
         self._place_strip()  # another heading, another name: beside it or not
         self.caption.setText(text)

@@ -76,7 +76,7 @@ class SpokenWindow(QWidget):
 
     def announce(self) -> None:
         """Speak the guide of what is on screen (only while voice is on), once things settle."""
-        self.chrome.set_caption(self.current.instruction(), result_shown=self.current.newest() is not None)
+        self.chrome.set_caption(self.current.instruction(), compact=self.current.strip_compact())
         if self.session.voice:
             self._speak_timer.start()
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
 from kiosk.cli import main
 from ui.a11y_checks import check_screen, image_array, measured_contrast
@@ -93,28 +93,37 @@ def test_a_control_above_the_reach_line_is_caught_in_the_low_reach_layout(shown)
     assert _of(_findings(window, ui, low_reach=True), "reach") == []
 
 
-def test_a_screen_taller_than_a_small_panel_scrolls_instead_of_cutting_its_text(make_ui):
+def _whole(w) -> bool:
+    return w.visibleRegion().boundingRect().size() == w.size()
+
+
+def test_a_screen_taller_than_a_small_panel_scrolls_its_text_and_keeps_its_next_step_in_view(make_ui):
     window, ui = make_ui((1280, 800))
     window.session.set_voice(True)
     ui.tap("LargeText")
     ui.tap("lang_vi")  # the longest texts
     window.go("borrow")
     ui.tap("UsePin")
-    for key in ("key_1", "key_ok", "key_9", "key_9", "key_9", "key_9", "key_ok"):  # a refusal on top
-        ui.tap(key)
-    bar = window.body.verticalScrollBar()
-    assert bar.maximum() > 0 and bar.isVisible()  # more than fits: it scrolls
-    # nothing cut (its next step below the fold is what scrolling means: see OPEN_NEXT_STEP)
-    assert [f for f in _findings(window, ui, "vi") if f.check not in ("untranslated", "next-step")] == []
     screen = window.screens["identify"]
-    lowest = max((b for b in screen.findChildren(QPushButton) if b.isVisible()),
-                 key=lambda b: b.mapTo(screen, b.rect().bottomLeft()).y())
-    assert lowest.visibleRegion().boundingRect().size() != lowest.size()  # below the fold
-    window.body.ensureWidgetVisible(lowest)  # the resident scrolls down to it
+    fields = window.findChild(QScrollArea, "PinFields")
+    bar = fields.verticalScrollBar()
+    for key in ("key_1", "key_ok"):
+        ui.tap(key)
     ui.settle()
-    assert bar.value() > 0 and lowest.visibleRegion().boundingRect().size() == lowest.size()
+    assert _whole(screen.pin)  # the number typed: the PIN's field, typed next, is in view
+    for key in ("key_9", "key_9", "key_9", "key_9", "key_ok"):  # a refusal on top
+        ui.tap(key)
+    ui.settle()
+    assert bar.maximum() > 0 and bar.isVisible()  # more than fits: the message and the fields scroll
+    assert window.body.verticalScrollBar().maximum() == 0  # the screen itself fits the panel
+    # Nothing cut, and the keypad with its OK in view as the refusal shows, the message at the top.
+    assert [f for f in _findings(window, ui, "vi") if f.check != "untranslated"] == []
+    assert _whole(ui.button("key_ok")) and _whole(screen.banner) and bar.value() == 0
+    fields.ensureWidgetVisible(screen.pin)  # the resident scrolls down to the PIN's field
+    ui.settle()
+    assert bar.value() > 0 and _whole(screen.pin) and _whole(ui.button("key_ok"))
     window.go("home")
-    assert bar.value() == 0  # each screen starts at its top
+    assert window.body.verticalScrollBar().value() == 0  # each screen starts at its top
 
 
 #: Screens whose one next step (Done, OK) is below the fold as they open, on panels where large

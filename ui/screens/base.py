@@ -6,13 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFrame, QLayout, QScrollArea, QWidget
 
 from ui.config import UiConfig
 from ui.session import Session
 from ui.sound import Sound
 from ui.tasks import run_task
 from ui.widgets.camera_view import CameraView
+from ui.widgets.common import theme_of
 
 if TYPE_CHECKING:
     from hardware.printing import Printer
@@ -47,6 +49,61 @@ class Context:
         run_task(func, on_done, on_error, scope=self.session.scope, slow=slow)
 
 
+class ScreenScroll(QScrollArea):
+    """The part of a screen that may be long (a list, a message with its fields), scrolling up and
+    down above what stays in view beside or under it: the screen's next step (Done, the keypad
+    with its OK). On a small panel with large text the content can need more height than there
+    is; the next step is then still on screen as it opens.
+
+    With the 200 % zoom the whole page scrolls instead (ui.zoom): the area asks for all of its
+    content's height and never scrolls itself.
+    """
+
+    def __init__(self, content: QLayout, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setObjectName(f"{name}Content")
+        content.setContentsMargins(0, 0, 0, 0)
+        inner.setLayout(content)
+        self.setWidget(inner)
+        self.inner = inner
+        #: ask for all of the content's height (the screen area scrolls instead)
+        self.whole = False
+
+    def set_whole(self, whole: bool) -> None:
+        """Ask for all of the content's height: for content that is no use seen through a slot,
+        such as keys to type with."""
+        if whole != self.whole:
+            self.whole = whole
+            self.updateGeometry()
+
+    def _content_height(self, width: int) -> int:
+        inner = self.inner
+        need = inner.minimumSizeHint().height()
+        if inner.hasHeightForWidth():
+            need = max(need, inner.heightForWidth(width))
+        return need
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        inner = self.inner
+        # Never narrower than its content with the scroll bar beside it (it does not scroll
+        # sideways); zoomed, all of its height.
+        width = max(hint.width(), inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        if self.whole or theme_of(self).zoom:
+            return QSize(width, max(hint.height(), self._content_height(self.viewport().width() or width)))
+        return QSize(width, hint.height())
+
+    def sizeHint(self) -> QSize:
+        # As wide as its content likes; as tall as it must be: the screen's height for its width
+        # (what the screen area measures) does not count what scrolls here.
+        return QSize(self.inner.sizeHint().width(), self.minimumSizeHint().height())
+
+
 class Screen(QWidget):
     """A resident screen. The window calls the hooks; screens never touch each other."""
 
@@ -60,6 +117,10 @@ class Screen(QWidget):
     needs_member = False
     #: where the camera's picture is shown (screens that scan have one)
     camera: CameraView | None = None
+    #: the member strip says here what the member has on loan and what needs attention; elsewhere
+    #: (their loans listed, a PIN, a receipt) it keeps to who is signed in, the sign-out and a
+    #: reservation waiting, and leaves the room to the screen
+    shows_member_state = False
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -112,3 +173,8 @@ class Screen(QWidget):
     def newest(self) -> QWidget | None:
         """The newest result shown (a scanned item's row), which must be wholly in view; None: none."""
         return None
+
+    def strip_compact(self) -> bool:
+        """Whether the member strip keeps to who is signed in: the member's state does not help
+        here, or a scan's result is shown, which the strip makes room for."""
+        return not self.shows_member_state or self.newest() is not None

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 from kiosk.codes import CardRef, ItemKey, ItemRef, MemberKey, Scan, Unreadable
 from kiosk.services.views import ItemOutcome, ItemView
 from ui.condition_photo import keep_condition_photo
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, date_text, error_text, tr
 from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Text, button, discard, label, reveal
@@ -43,6 +43,7 @@ class BorrowScreen(Screen):
     name = "borrow"
     wants_camera = True
     needs_member = True
+    shows_member_state = True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -85,11 +86,20 @@ class BorrowScreen(Screen):
         list_col = QVBoxLayout()
         list_col.addWidget(self.list_title)
         list_col.addWidget(self.scroller, 1)
-        list_col.addWidget(self.done)
 
-        self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
-        self.layout_.addLayout(cam_col, 2)
+        # However short the panel, the list has the height of its newest row and Done stays in
+        # view: what is by the camera (the message, the hint, the picture or the keys) scrolls
+        # instead. Side by side, Done is under the camera's column and the list has the whole
+        # height; one above the other, Done is at the bottom.
+        self.cam_area = ScreenScroll(cam_col, "BorrowCamera")
+        self.left = QVBoxLayout()
+        self.left.addWidget(self.cam_area, 1)
+        self.left.addWidget(self.done)
+        self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.layout_.addLayout(self.left, 2)
         self.layout_.addLayout(list_col, 3)
+        self.col = QVBoxLayout(self)
+        self.col.addLayout(self.layout_, 1)
         self._portrait = False
         self._camera_changed()
 
@@ -113,6 +123,12 @@ class BorrowScreen(Screen):
         # Side by side, the list gets two thirds: its rows (the newest on top) stay short.
         self.layout_.setStretch(0, 1 if not stacked else 2)
         self.layout_.setStretch(1, 2 if not stacked else 3)
+        # The keys typed with in place of the camera are no use seen through a slot: all of them.
+        self.cam_area.set_whole(stacked and self.watch.missing)
+        home = self.col if stacked else self.left
+        if home.indexOf(self.done) < 0:
+            (self.left if stacked else self.col).removeWidget(self.done)
+            home.addWidget(self.done)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -237,7 +253,7 @@ class BorrowScreen(Screen):
         self.entries.append((outcome, view, row))
         self._render(row, outcome, view)
         self.empty.hide()
-        self.rows.insertWidget(0, row)  # the newest on top, right under the message about it
+        self.rows.insertWidget(0, row)  # the newest on top, beside the message about it
         if outcome.ok:
             self.session.visit.borrowed.append(outcome)
         self._announce(outcome, view)
@@ -314,6 +330,11 @@ class BorrowScreen(Screen):
 
     def newest(self) -> ItemRow | None:
         return self.last_row if self.last_row is not None and self.last_row.isVisible() else None
+
+    def strip_compact(self) -> bool:
+        # Once items are in the list (or one is on its way into it), what the member had on loan
+        # at sign-in is out of date, and the list needs the room.
+        return bool(self.entries) or self.last_row is not None
 
     def _how_to(self, row: ItemRow, why: str) -> None:
         row.clear_actions()

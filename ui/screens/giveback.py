@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
     QHBoxLayout,
+    QLayout,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -23,7 +24,7 @@ from kiosk.errors import KioskError
 from kiosk.services.circulation import returnable
 from kiosk.services.views import ItemView, ReturnOutcome
 from ui.condition_photo import keep_condition_photo
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
 from ui.widgets.common import Banner, Icon, ItemPhoto, TypingKeys, button, discard, label
@@ -197,6 +198,16 @@ class PartCounter(QWidget):
             self.say(self.spoken())
 
 
+def _step_page(content: QLayout, footer: QLayout, name: str) -> QWidget:
+    """A step of the return: what it says, which scrolls on a short panel, over its answers,
+    which stay in view."""
+    page = QWidget()
+    col = QVBoxLayout(page)
+    col.addWidget(ScreenScroll(content, name), 1)
+    col.addLayout(footer)
+    return page
+
+
 class ReturnScreen(Screen):
     name = "return"
     wants_camera = True
@@ -245,8 +256,7 @@ class ReturnScreen(Screen):
         self.pad.hide()
 
         # parts: the list with expected counts, confirm or say what is missing
-        page = QWidget()
-        col = QVBoxLayout(page)
+        col = QVBoxLayout()
         self.parts_question = label("", "title")
         self.parts_list = label("")
         self.parts_list.setObjectName("PartsList")
@@ -264,13 +274,13 @@ class ReturnScreen(Screen):
         row = QHBoxLayout()
         row.addWidget(self.all_here)
         row.addWidget(self.some_missing)
-        col.addLayout(row)
-        col.addWidget(self.not_counted)
-        self.stack.addWidget(page)
+        foot = QVBoxLayout()
+        foot.addLayout(row)
+        foot.addWidget(self.not_counted)
+        self.stack.addWidget(_step_page(col, foot, "PartsStep"))
 
         # count: a counter per part
-        page = QWidget()
-        col = QVBoxLayout(page)
+        col = QVBoxLayout()
         self.count_question = label("", "title")
         self.counters_box = QVBoxLayout()
         inner = QWidget()
@@ -296,9 +306,8 @@ class ReturnScreen(Screen):
         row = QHBoxLayout()
         row.addWidget(self.count_gave_up)
         row.addWidget(self.count_ok)
-        col.addLayout(row)
         self.counters: list[PartCounter] = []
-        self.stack.addWidget(page)
+        self.stack.addWidget(_step_page(col, row, "CountStep"))
 
         # condition
         page = QWidget()
@@ -334,8 +343,7 @@ class ReturnScreen(Screen):
         self.stack.addWidget(page)
 
         # result: where it goes
-        page = QWidget()
-        col = QVBoxLayout(page)
+        col = QVBoxLayout()
         self.where_icon = Icon("shelf", 22.0)
         self.where = label("", "huge")
         self.where.setObjectName("Destination")
@@ -355,8 +363,7 @@ class ReturnScreen(Screen):
         row = QHBoxLayout()
         row.addWidget(self.another)
         row.addWidget(self.finish)
-        col.addLayout(row)
-        self.stack.addWidget(page)
+        self.stack.addWidget(_step_page(col, row, "ResultStep"))
 
         for b in (self.all_here, self.some_missing, self.not_counted, self.fine, self.damaged,
                   *self.damage_buttons.values()):

@@ -19,6 +19,7 @@ from ui.widgets.flow import flow_box
 class HomeScreen(Screen):
     name = "home"
     wants_camera = True  # a member card shown here starts borrowing
+    shows_member_state = True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout
 from kiosk.codes import MemberKey, MemberNumber, Scan, card_key
 from kiosk.errors import KioskError
 from ui.private_voice import personal
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, error_text, tr
 from ui.widgets.camera_view import CameraView
-from ui.widgets.common import Banner, Keypad, button, label, restyle
+from ui.widgets.common import Banner, Keypad, button, label, restyle, reveal
 from ui.widgets.keyboard import CameraWatch, devices_of
 
 
@@ -49,6 +49,7 @@ class IdentifyScreen(Screen):
         # -- number and PIN -----------------------------------------------------------
         pin_page = QWidget()
         self.pin_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, pin_page)
+        # The message and the fields scroll where the panel is short; the keypad with its OK stays in view.
         fields = QVBoxLayout()
         self.number_label = label("")
         self.number = QLineEdit()
@@ -67,20 +68,30 @@ class IdentifyScreen(Screen):
             fields.addWidget(w)
         fields.addStretch(1)
         fields.addWidget(self.back_to_card)
+        self.fields = fields
         self.keypad = Keypad()
         self.keypad.digit.connect(self._digit)
         self.keypad.erase.connect(self._erase)
         self.keypad.confirm.connect(self._confirm)
-        self.pin_layout.addLayout(fields, 1)
+        self.pin_layout.addWidget(ScreenScroll(fields, "PinFields"), 1)
         self.pin_layout.addWidget(self.keypad, 1)
         self.stack.addWidget(pin_page)
 
-        col = QVBoxLayout(self)
-        col.addWidget(self.banner)
-        col.addWidget(self.stack, 1)
+        self.col = QVBoxLayout(self)
+        self.col.addWidget(self.banner)
+        self.col.addWidget(self.stack, 1)
+        self.stack.currentChanged.connect(self._place_banner)
         # Without a camera a card cannot be read: the number and PIN keypad is the way in.
         self.watch = CameraWatch(devices_of(ctx.host), self)
         self.watch.changed.connect(lambda _state: self._camera_changed())
+
+    def _place_banner(self, page: int) -> None:
+        # Over the camera for a card; with the number and PIN, in their column (which scrolls on a
+        # short panel) so that the keypad with its OK stays in view under a message.
+        if page == 1:
+            self.fields.insertWidget(0, self.banner)
+        else:
+            self.col.insertWidget(0, self.banner)
 
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
@@ -172,6 +183,7 @@ class IdentifyScreen(Screen):
             if self.number.text():
                 self.number.setProperty("done", True)
                 self.pin_hint.setText(self._pin_step())
+                reveal(self.pin)  # where the fields scroll on a short panel: the PIN's field in view
                 self.ctx.announce()
             return
         if not self.pin.text() or self.busy:
@@ -224,4 +236,5 @@ class IdentifyScreen(Screen):
         self.banner.show_message("refused", lambda: error_text(exc))
         if self.pin_mode:
             self.pin.clear()
+            reveal(self.banner)  # above the fields, which may have scrolled to the PIN's
         self.ctx.announce()

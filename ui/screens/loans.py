@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 from kiosk.codes import MemberKey
 from kiosk.errors import KioskError
 from kiosk.services.views import ItemOutcome, ItemView, LoanView
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, date_text, error_text, tr
 from ui.widgets.common import Banner, button, discard, label
 from ui.widgets.item_row import ItemRow
@@ -55,10 +55,13 @@ class LoansScreen(Screen):
         # in without the card and for reserving on the city's website.
         self.set_pin = button("", None, "SetPin")
         self.set_pin.clicked.connect(lambda: self.ctx.go("setpin"))
+        # The two ways on stay in view; what is above them scrolls on a short panel.
+        content = QVBoxLayout()
+        content.addWidget(self.banner)
+        content.addWidget(self.summary)
+        content.addWidget(scroll, 1)
         col = QVBoxLayout(self)
-        col.addWidget(self.banner)
-        col.addWidget(self.summary)
-        col.addWidget(scroll, 1)
+        col.addWidget(ScreenScroll(content, "LoansContent"), 1)
         col.addWidget(self.set_pin)
         col.addWidget(self.done)
 

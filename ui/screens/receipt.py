@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from hardware.printing import Receipt
 from ui.receipt import build_receipt, receipt_text
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Banner, QrView, button, label, qr_image, theme_of
 from ui.widgets.flow import FlowLayout
@@ -64,9 +64,12 @@ class ReceiptScreen(Screen):
         left.addWidget(scroll, 1)
         self.main.addLayout(left, 1)
         self.main.addWidget(self.qr_box, 1)
+        # The choices stay in view; what is above them scrolls on a short panel.
+        content = QVBoxLayout()
+        content.addWidget(self.banner)
+        content.addLayout(self.main, 1)
         col = QVBoxLayout(self)
-        col.addWidget(self.banner)
-        col.addLayout(self.main, 1)
+        col.addWidget(ScreenScroll(content, "ReceiptContent"), 1)
         col.addWidget(self.choices_box)
 
     def set_portrait(self, portrait: bool) -> None:

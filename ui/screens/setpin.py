@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QBoxLayout, QLineEdit, QVBoxLayout
 
-from ui.screens.base import Screen
+from ui.screens.base import Screen, ScreenScroll
 from ui.text import N_, error_text, tr
 from ui.widgets.common import Banner, Keypad, button, label
 
@@ -34,7 +34,9 @@ class SetPinScreen(Screen):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.cancel = button("", None, "SetPinCancel")
         self.cancel.clicked.connect(lambda: self.ctx.go("loans"))
+        # The message and the fields scroll where the panel is short; the keypad with its OK stays in view.
         fields = QVBoxLayout()
+        fields.addWidget(self.banner)
         fields.addWidget(self.step)
         fields.addWidget(self.pin)
         fields.addStretch(1)
@@ -45,12 +47,10 @@ class SetPinScreen(Screen):
         self.keypad.digit.connect(self._digit)
         self.keypad.erase.connect(lambda: self.pin.setText(self.pin.text()[:-1]))
         self.keypad.confirm.connect(self._confirm)
-        self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.layout_.addLayout(fields, 1)
+        self.fields = ScreenScroll(fields, "SetPinFields")
+        self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.layout_.addWidget(self.fields, 1)
         self.layout_.addWidget(self.keypad, 1)
-        col = QVBoxLayout(self)
-        col.addWidget(self.banner)
-        col.addLayout(self.layout_, 1)
 
     def set_portrait(self, portrait: bool) -> None:
         self.layout_.setDirection(QBoxLayout.Direction.TopToBottom if portrait
