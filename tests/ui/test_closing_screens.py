@@ -37,10 +37,15 @@ def test_after_borrowing_the_receipt_has_one_primary_and_thanks_lists_the_due_da
     assert ui.button("ReceiptNone").text() == "끝내기"
     ui.tap("ReceiptNone")
     assert window.current.name == "thanks"
-    summary = window.screens["thanks"].summary
-    assert summary.isVisible() and summary.property("role") == "title"  # large
-    assert summary.text().splitlines() == ["충전드릴 (T-00002) — 반납일: 3월 17일 (화)",
-                                           "임팩트 드라이버 (T-00003) — 반납일: 3월 17일 (화)"]
+    thanks = window.screens["thanks"]
+    assert thanks.summary.isVisible()
+    assert thanks.line_texts() == ["충전드릴 (T-00002) — 반납일: 3월 17일 (화)",
+                                   "임팩트 드라이버 (T-00003) — 반납일: 3월 17일 (화)"]
+    for line, code in zip(thanks.lines, ("T-00002", "T-00003"), strict=True):
+        assert line.text.property("role") == "title"  # large
+        # each with its picture: the item's photo, or the pictogram of its kind
+        assert line.photo.isVisible() and line.photo.code == code and line.photo.shows in ("photo", "pictogram")
+        assert not line.photo.pixmap().isNull()
     assert window.screens["thanks"].small.text() == "물품을 꼭 챙겨 가세요. 또 만나요."
     assert _blue(window) == ["ThanksHome"] and not _primaries(window)
 
@@ -53,7 +58,8 @@ def test_after_a_return_thanks_says_where_it_went_not_to_take_it(window, ui):
     ui.tap("ReturnDone")
     ui.tap("ReceiptNone")
     thanks = window.screens["thanks"]
-    assert thanks.summary.text() == "전동 원형톱 (T-00004) — 반납 완료: 반납 선반"
+    assert thanks.line_texts() == ["전동 원형톱 (T-00004) — 반납 완료: 반납 선반"]
+    assert [line.photo.code for line in thanks.lines] == ["T-00004"]
     assert "챙겨" not in thanks.small.text()
     assert thanks.small.text() == "반납해 주셔서 고마워요. 또 만나요."
 
