@@ -62,7 +62,7 @@ RING_COLOURS = {"default": ("#000000", "#FFD400"), "contrast": ("#FFFFFF", "#000
 #: the smallest width of one band, in pixels
 RING_MIN_PX = 3
 #: the screens' own ways back, first found wins; Home when none is there
-BACK_BUTTONS = ("UseCard", "SetPinCancel", "ThanksHome", "StartOver")
+BACK_BUTTONS = ("UseCard", "SetPinCancel", "ReturnBack", "ThanksHome", "StartOver")
 #: a dialog's ways back, by the result its button closes with
 BACK_RESULTS = ("close", "back", "more", "cancel")
 

@@ -228,9 +228,15 @@ class ReturnScreen(Screen):
         self.item_photo = ItemPhoto(PHOTO_MM)
         self.item_name = label("", "title")
         self.item_name.setObjectName("ReturnItemName")
+        # A step back while the item is not returned yet (an answer touched by mistake); at the
+        # first step it puts the item aside, to be scanned again.
+        self.back = button("", None, "ReturnBack")
+        self.back.clicked.connect(self._back)
+        self.trail: list[int] = []  # the steps this item went through, the last one last
         head = QHBoxLayout()
         head.addWidget(self.item_photo)
         head.addWidget(self.item_name, 1)
+        head.addWidget(self.back, 0, Qt.AlignmentFlag.AlignTop)
         self.head = QWidget()
         self.head.setLayout(head)
         self.head.hide()
@@ -379,12 +385,28 @@ class ReturnScreen(Screen):
     def step(self) -> int:
         return self.stack.currentIndex()
 
-    def _step(self, step: int) -> None:
+    def _step(self, step: int, back: bool = False) -> None:
+        if not back and step != self.step:
+            self.trail.append(self.step)
+        if step == RESULT:
+            self.trail.clear()  # returned: there is no step back from it
         # Counting needs the number keys' four rows: the item, named beside it, is known by
         # then, and its picture gives them the room (large text on a low-reach panel).
         self.item_photo.set_size_mm(COUNT_PHOTO_MM if step == COUNT else PHOTO_MM)
         self.stack.setCurrentIndex(step)
+        self.back.setVisible(step in (PARTS, COUNT, CONDITION, DAMAGE))
         self.ctx.announce()
+
+    def _back(self) -> None:
+        """One step back; from the first question, the item is put aside (scan it again)."""
+        if self.busy or not self.trail:
+            return
+        previous = self.trail.pop()
+        if previous == SCAN:
+            self._restart()
+            self.ctx.announce()
+            return
+        self._step(previous, back=True)
 
     def instruction(self) -> str:
         step = self.step
@@ -462,6 +484,7 @@ class ReturnScreen(Screen):
         for key, msgid in DAMAGE_CHOICES:
             self.damage_buttons[key].setText(tr(msgid))
         self.another.setText(tr(N_("Return another item")))
+        self.back.setText(tr(N_("Previous step")))
         self.finish.setText(tr(N_("Done")))
         self._show_item()
         if self.outcome is not None:
@@ -486,6 +509,8 @@ class ReturnScreen(Screen):
         self.head.hide()
         self.item_photo.set_size_mm(PHOTO_MM)
         self.stack.setCurrentIndex(SCAN)
+        self.trail = []
+        self.back.hide()
 
     def _another(self) -> None:
         self._restart()
