@@ -126,10 +126,12 @@ def test_a_screen_taller_than_a_small_panel_scrolls_its_text_and_keeps_its_next_
     assert window.body.verticalScrollBar().value() == 0  # each screen starts at its top
 
 
-#: Screens whose one next step (Done, OK) is below the fold as they open, on panels where large
-#: text or the low-reach layout make the screen scroll (the resident scrolls down to it; nothing
-#: is cut). Found by the audit's next-step check; not fixed yet, and they only go down.
-OPEN_NEXT_STEP = {"1920x1080": 11, "1280x800": 303, "1080x1920": 53}
+#: Screens whose one next step (Done, OK) is below the fold as they open: the borrow screen (its
+#: camera picture or keys and its newest row are never scrolled away for Done) and a return's count
+#: step, where large text, the low-reach layout or a small panel make the screen scroll (the
+#: resident scrolls down to it; nothing is cut). Measured 6, 87 and 44 (docs/accessibility.md); the
+#: ceilings leave a little room for a rendering that settles a few pixels differently, and only go down.
+OPEN_NEXT_STEP = {"1920x1080": 8, "1280x800": 100, "1080x1920": 50}
 
 
 @pytest.mark.slow

@@ -49,6 +49,15 @@ class Context:
         run_task(func, on_done, on_error, scope=self.session.scope, slow=slow)
 
 
+class _ScrolledContent(QWidget):
+    """What a :class:`ScreenScroll` scrolls: as wide as the area, never wider. Where a panel is
+    narrower than the content would like, its layout shares out the width (as it would outside a
+    scroll area) instead of being cut at the side."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+
 class ScreenScroll(QScrollArea):
     """The part of a screen that may be long (a list, a message with its fields), scrolling up and
     down above what stays in view beside or under it: the screen's next step (Done, the keypad
@@ -65,21 +74,16 @@ class ScreenScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
+        inner = _ScrolledContent()
         inner.setObjectName(f"{name}Content")
         content.setContentsMargins(0, 0, 0, 0)
+        content.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # (see _ScrolledContent)
         inner.setLayout(content)
-        self.setWidget(inner)
         self.inner = inner
-        #: ask for all of the content's height (the screen area scrolls instead)
+        self.setWidget(inner)
+        #: ask for all of the content's height and never scroll (the screen area scrolls instead):
+        #: for what is no use seen through a slot, such as a camera's picture or keys to type with
         self.whole = False
-
-    def set_whole(self, whole: bool) -> None:
-        """Ask for all of the content's height: for content that is no use seen through a slot,
-        such as keys to type with."""
-        if whole != self.whole:
-            self.whole = whole
-            self.updateGeometry()
 
     def _content_height(self, width: int) -> int:
         inner = self.inner
@@ -92,11 +96,15 @@ class ScreenScroll(QScrollArea):
         hint = super().minimumSizeHint()
         inner = self.inner
         # Never narrower than its content with the scroll bar beside it (it does not scroll
-        # sideways); zoomed, all of its height.
-        width = max(hint.width(), inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        # sideways); zoomed, all of its height, with no scroll bar.
+        content = inner.layout()
+        least = content.minimumSize().width() if content is not None else 0
         if self.whole or theme_of(self).zoom:
-            return QSize(width, max(hint.height(), self._content_height(self.viewport().width() or width)))
-        return QSize(width, hint.height())
+            return QSize(least, max(hint.height(), self._content_height(self.viewport().width() or least)))
+        # As short as one touch target: what is in it scrolls (its scroll bar's own least height,
+        # arrows and a handle, would leave the next step less room on a short panel).
+        return QSize(max(hint.width(), least + self.verticalScrollBar().sizeHint().width()),
+                     min(hint.height(), theme_of(self).touch))
 
     def sizeHint(self) -> QSize:
         # As wide as its content likes; as tall as it must be: the screen's height for its width

@@ -83,21 +83,23 @@ class BorrowScreen(Screen):
         self.scroller.viewport().installEventFilter(self)  # narrower or wider: the newest row measured again
         self.done = button("", "primary", "BorrowDone")
         self.done.clicked.connect(self._done)
-        list_col = QVBoxLayout()
-        list_col.addWidget(self.list_title)
-        list_col.addWidget(self.scroller, 1)
+        self.list_col = QVBoxLayout()
+        self.list_col.addWidget(self.list_title)
+        self.list_col.addWidget(self.scroller, 1)
 
-        # However short the panel, the list has the height of its newest row and Done stays in
-        # view: what is by the camera (the message, the hint, the picture or the keys) scrolls
-        # instead. Side by side, Done is under the camera's column and the list has the whole
-        # height; one above the other, Done is at the bottom.
+        # Side by side with the camera's picture, Done goes under the picture, which gives up room
+        # for it, and the list has the whole height for its newest row. Under the keys typed with
+        # in the camera's place it would not fit (they do not shrink): then it is under the list.
+        # One above the other, Done is at the bottom. The picture and the keys are never scrolled
+        # out of view to make room: the camera's column asks for all of its height.
         self.cam_area = ScreenScroll(cam_col, "BorrowCamera")
+        self.cam_area.whole = True
         self.left = QVBoxLayout()
         self.left.addWidget(self.cam_area, 1)
         self.left.addWidget(self.done)
         self.layout_ = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.layout_.addLayout(self.left, 2)
-        self.layout_.addLayout(list_col, 3)
+        self.layout_.addLayout(self.list_col, 3)
         self.col = QVBoxLayout(self)
         self.col.addLayout(self.layout_, 1)
         self._portrait = False
@@ -123,11 +125,10 @@ class BorrowScreen(Screen):
         # Side by side, the list gets two thirds: its rows (the newest on top) stay short.
         self.layout_.setStretch(0, 1 if not stacked else 2)
         self.layout_.setStretch(1, 2 if not stacked else 3)
-        # The keys typed with in place of the camera are no use seen through a slot: all of them.
-        self.cam_area.set_whole(stacked and self.watch.missing)
-        home = self.col if stacked else self.left
+        home = self.col if stacked else self.list_col if self.watch.missing else self.left
         if home.indexOf(self.done) < 0:
-            (self.left if stacked else self.col).removeWidget(self.done)
+            for place in (self.col, self.left, self.list_col):
+                place.removeWidget(self.done)
             home.addWidget(self.done)
 
     def resizeEvent(self, event) -> None:
@@ -159,6 +160,7 @@ class BorrowScreen(Screen):
         missing = self.watch.missing
         self.view.setVisible(not missing)
         self.pad.setVisible(missing)
+        self.cam_area.updateGeometry()  # the keys need more room than the picture, and the picture less
         self._arrange()
         self.hint.setText(self.instruction())
         if self.isVisible():

@@ -286,7 +286,8 @@ class ReturnScreen(Screen):
         self.stack.addWidget(_step_page(col, foot, "PartsStep"))
 
         # count: a counter per part
-        col = QVBoxLayout()
+        page = QWidget()
+        col = QVBoxLayout(page)
         self.count_question = label("", "title")
         self.counters_box = QVBoxLayout()
         inner = QWidget()
@@ -312,8 +313,10 @@ class ReturnScreen(Screen):
         row = QHBoxLayout()
         row.addWidget(self.count_gave_up)
         row.addWidget(self.count_ok)
+        col.addLayout(row)
         self.counters: list[PartCounter] = []
-        self.stack.addWidget(_step_page(col, row, "CountStep"))
+        # (Not a scrolling step: the parts' lines and the number keys are no use seen through a slot.)
+        self.stack.addWidget(page)
 
         # condition
         page = QWidget()
