@@ -18,6 +18,7 @@ from hardware.card_pdf import CardSpec, render_card
 from hardware.labels import LabelSpec, render_labels
 from hardware.printing import Receipt, ReceiptLine, render_receipt_pdf
 from hardware.report_pdf import render_report_pdf
+from kiosk.calendar import SEOUL
 from kiosk.cli import main
 from kiosk.limits import has_forbidden_chars
 from kiosk.services.reports import Reports
@@ -54,7 +55,8 @@ def test_report_csv_cells_never_run_as_formulas(centre, tmp_path):
     for n, name in enumerate(FORMULAS, start=1):
         assert nanum(centre, "item", "add", "--", f"T-{n}", name)[0] == 0
     out = tmp_path / "report.csv"
-    today = dt.date.today()  # the command's kiosk runs on the real clock
+    # The command's kiosk runs on the real clock and counts days in Seoul, whatever the machine's zone.
+    today = dt.datetime.now(SEOUL).date()
     code, _out, err = nanum(centre, "report", "--from", (today - dt.timedelta(days=2)).isoformat(),
                             "--to", today.isoformat(),
                             "--out", str(tmp_path / "report.pdf"), "--csv", str(out))
